@@ -1,0 +1,85 @@
+//! The agent's TOML config (`/etc/deployctl/agent.toml` by default). See docs/agent.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::validate;
+
+/// Commands this host runs for an app when the release spec does not supply them.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LocalCommands {
+    pub deploy_cmd: Option<String>,
+    pub get_version_cmd: Option<String>,
+    pub health_cmd: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub host: Option<String>,
+    pub zk: Option<String>,
+    pub zk_root: Option<String>,
+    pub state_dir: Option<PathBuf>,
+    /// e.g. "10s"
+    pub session_timeout: Option<String>,
+    #[serde(default)]
+    pub apps: BTreeMap<String, LocalCommands>,
+}
+
+impl AgentConfig {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading agent config {}", path.display()), e))?;
+        Self::parse(&text).map_err(|e| match e {
+            Error::Invalid { reason, .. } => Error::invalid("agent config", path.display(), reason),
+            other => other,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Self> {
+        let cfg: AgentConfig =
+            toml::from_str(text).map_err(|e| Error::invalid("agent config", "<toml>", e.to_string()))?;
+        if let Some(h) = &cfg.host {
+            validate::host_name(h)?;
+        }
+        for app in cfg.apps.keys() {
+            validate::app_name(app)?;
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_config() {
+        let cfg = AgentConfig::parse(
+            r#"
+host = "web-1"
+zk = "10.0.0.1:2181"
+state_dir = "/var/lib/deployctl"
+session_timeout = "6s"
+[apps.web]
+deploy_cmd = "/opt/web/deploy {{ version }}"
+[apps.api]
+"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.host.as_deref(), Some("web-1"));
+        assert_eq!(cfg.apps.len(), 2);
+        assert!(cfg.apps["web"].deploy_cmd.is_some());
+    }
+
+    #[test]
+    fn rejects_typos_and_bad_names() {
+        assert!(AgentConfig::parse("hots = \"x\"").is_err());
+        assert!(AgentConfig::parse("[apps.\"../x\"]").is_err());
+        assert!(AgentConfig::parse("host = \"a b\"").is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! Pure decisions of the agent: what to do about a release, given what this host reported.
+
+use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do until the spec changes.
+    Wait(&'static str),
+    /// Roll this release out on this host (check version, take a slot, deploy).
+    Rollout,
+}
+
+pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>) -> Action {
+    match spec.state {
+        ReleaseState::Active => {}
+        ReleaseState::Paused => return Action::Wait("release is paused"),
+        ReleaseState::Halted => return Action::Wait("release is halted"),
+        ReleaseState::Aborted => return Action::Wait("release is aborted"),
+    }
+    match status {
+        Some(st) if st.release == spec.release && st.state.is_terminal() => {
+            Action::Wait("this host is done with the release")
+        }
+        // No status, an older release, or a step interrupted by a crash: (re)do it.
+        _ => Action::Rollout,
+    }
+}
+
+/// Does the get-version command's output say the host already runs `version`?
+/// The last non-empty line, trimmed, must equal it exactly.
+pub fn version_matches(output: &str, version: &str) -> bool {
+    output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l == version)
+}
+
+/// Attempts so far for this release (a new release starts again from zero).
+pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
+    match status {
+        Some(st) if st.release == spec.release => st.attempts,
+        _ => 0,
+    }
+}
+
+/// Was this status left mid-deploy by an agent that went away?
+pub fn interrupted(status: &HostStatus) -> bool {
+    matches!(status.state, HostState::Deploying | HostState::Verifying)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(release: u64, state: ReleaseState) -> ReleaseSpec {
+        let mut s: ReleaseSpec = serde_json::from_str(r#"{"app":"web","version":"2.0"}"#).unwrap();
+        s.release = release;
+        s.state = state;
+        s
+    }
+
+    fn status(release: u64, state: HostState) -> HostStatus {
+        HostStatus {
+            host: "h1".into(),
+            release,
+            version: "2.0".into(),
+            state,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn new_release_rolls_out() {
+        let s = spec(2, ReleaseState::Active);
+        assert_eq!(next_action(&s, None), Action::Rollout);
+        assert_eq!(next_action(&s, Some(&status(1, HostState::Healthy))), Action::Rollout);
+    }
+
+    #[test]
+    fn finished_release_waits_whatever_the_outcome() {
+        let s = spec(2, ReleaseState::Active);
+        for st in [HostState::Healthy, HostState::Current, HostState::Failed] {
+            assert!(matches!(next_action(&s, Some(&status(2, st))), Action::Wait(_)));
+        }
+    }
+
+    #[test]
+    fn interrupted_step_is_redone() {
+        let s = spec(2, ReleaseState::Active);
+        for st in [HostState::Waiting, HostState::Deploying, HostState::Verifying, HostState::Lost] {
+            assert_eq!(next_action(&s, Some(&status(2, st))), Action::Rollout, "{st}");
+        }
+    }
+
+    #[test]
+    fn inactive_release_waits() {
+        for state in [ReleaseState::Paused, ReleaseState::Halted, ReleaseState::Aborted] {
+            assert!(matches!(next_action(&spec(2, state), None), Action::Wait(_)));
+        }
+    }
+
+    #[test]
+    fn version_matching() {
+        assert!(version_matches("2.0\n", "2.0"));
+        assert!(version_matches("starting\n  2.0  \n\n", "2.0"));
+        assert!(!version_matches("2.0.1", "2.0"));
+        assert!(!version_matches("", "2.0"));
+        assert!(!version_matches("2.0\nother", "2.0"));
+    }
+
+    #[test]
+    fn attempts_reset_per_release() {
+        let s = spec(2, ReleaseState::Active);
+        let mut st = status(2, HostState::Deploying);
+        st.attempts = 3;
+        assert_eq!(attempts_before(&s, Some(&st)), 3);
+        st.release = 1;
+        assert_eq!(attempts_before(&s, Some(&st)), 0);
+    }
+}

@@ -1,0 +1,192 @@
+//! Running one command for the agent: `sh -c` under the guard, with a timeout and an output tail.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::error::{Error, Result};
+
+/// Bytes of combined stdout/stderr kept for status, JSON and JUnit.
+pub const TAIL_BYTES: usize = 4096;
+/// Bytes of stdout kept for comparisons (get-version output).
+const STDOUT_BYTES: usize = 64 * 1024;
+/// After the command exits, how long background children may keep its pipes busy.
+const DRAIN_GRACE: Duration = Duration::from_millis(300);
+
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    /// `None` when it was killed for running too long.
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    pub stdout: String,
+    pub tail: String,
+    pub duration: Duration,
+}
+
+impl CommandOutcome {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    /// One line for status messages.
+    pub fn describe(&self, what: &str) -> String {
+        match (self.timed_out, self.exit_code) {
+            (true, _) => format!("{what} timed out after {}s", self.duration.as_secs()),
+            (false, Some(0)) => format!("{what} succeeded"),
+            (false, Some(c)) => format!("{what} failed with exit code {c}"),
+            (false, None) => format!("{what} failed"),
+        }
+    }
+}
+
+/// Sends SIGTERM to the guard when dropped before it was reaped, which kills the command's group.
+struct GuardChild {
+    child: tokio::process::Child,
+    reaped: bool,
+}
+
+impl GuardChild {
+    fn terminate(&self) {
+        if let Some(pid) = self.child.id() {
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGTERM);
+            }
+        }
+    }
+}
+
+impl Drop for GuardChild {
+    fn drop(&mut self) {
+        if !self.reaped {
+            self.terminate();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Captured {
+    stdout: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Captured {
+    fn push(&mut self, bytes: &[u8], is_stdout: bool) {
+        if is_stdout && self.stdout.len() < STDOUT_BYTES {
+            let room = STDOUT_BYTES - self.stdout.len();
+            self.stdout.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() > 2 * TAIL_BYTES {
+            let cut = self.tail.len() - TAIL_BYTES;
+            self.tail.drain(..cut);
+        }
+    }
+}
+
+async fn pump(mut r: impl AsyncRead + Unpin, sink: Arc<Mutex<Captured>>, is_stdout: bool) {
+    let mut buf = [0u8; 8192];
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if let Ok(mut c) = sink.lock() {
+                    c.push(&buf[..n], is_stdout);
+                }
+            }
+        }
+    }
+}
+
+/// Keep the last `max` bytes, cut at a char boundary.
+pub fn tail_of(bytes: &[u8], max: usize) -> String {
+    let start = bytes.len().saturating_sub(max);
+    let s = String::from_utf8_lossy(&bytes[start..]);
+    s.trim_start_matches('\u{FFFD}').to_string()
+}
+
+/// Run `script` with `sh -c` under the guard in `cwd`, killing it (and its process group) after
+/// `timeout` or when this future is dropped.
+pub async fn run(script: &str, cwd: &Path, env: &[(String, String)], timeout: Duration) -> Result<CommandOutcome> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.arg("exec-guard")
+        .arg("--")
+        .arg(script)
+        .current_dir(cwd)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe libc calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
+            // The agent may have died before prctl took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::io(format!("starting command in {}", cwd.display()), e))?;
+    let mut guard = GuardChild { child, reaped: false };
+    let sink = Arc::new(Mutex::new(Captured::default()));
+    let out = guard.child.stdout.take().map(|o| tokio::spawn(pump(o, sink.clone(), true)));
+    let err = guard.child.stderr.take().map(|e| tokio::spawn(pump(e, sink.clone(), false)));
+
+    let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
+        Ok(Ok(status)) => (status.code(), false),
+        Ok(Err(e)) => return Err(Error::io("waiting for command", e)),
+        Err(_) => {
+            guard.terminate();
+            let _ = tokio::time::timeout(Duration::from_secs(5), guard.child.wait()).await;
+            (None, true)
+        }
+    };
+    guard.reaped = true;
+    for pump in [out, err].into_iter().flatten() {
+        // Background children may hold the pipes open; don't wait on them for ever.
+        if tokio::time::timeout(DRAIN_GRACE, async { pump.await.ok() }).await.is_err() {
+            tracing::debug!("command left background output open; stopped reading it");
+        }
+    }
+    let captured = std::mem::take(&mut *sink.lock().map_err(|_| Error::Failed("output capture poisoned".into()))?);
+    Ok(CommandOutcome {
+        exit_code,
+        timed_out,
+        stdout: String::from_utf8_lossy(&captured.stdout).into_owned(),
+        tail: tail_of(&captured.tail, TAIL_BYTES),
+        duration: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_end() {
+        assert_eq!(tail_of(b"hello world", 5), "world");
+        assert_eq!(tail_of(b"hi", 5), "hi");
+        // A cut through a multi-byte char drops the broken part instead of showing garbage.
+        let s = "aé".as_bytes();
+        assert_eq!(tail_of(s, 1), "");
+    }
+
+    #[test]
+    fn captured_tail_is_bounded() {
+        let mut c = Captured::default();
+        for _ in 0..100 {
+            c.push(&[b'x'; 1000], true);
+        }
+        assert!(c.tail.len() <= 2 * TAIL_BYTES);
+        assert_eq!(c.stdout.len(), STDOUT_BYTES);
+    }
+}

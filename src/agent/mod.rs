@@ -1,0 +1,301 @@
+//! The host daemon: register, watch releases, take a slot, deploy, report.
+//!
+//! `session` owns the ZooKeeper session life cycle (connect, notice loss, reconnect);
+//! `rollout` does one release on this host; `decide` holds the pure decisions.
+
+pub mod config;
+pub mod decide;
+pub mod exec;
+pub mod guard;
+mod rollout;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use zookeeper_client as zkc;
+
+use crate::error::{Error, Result, ZkContext};
+use crate::model::{HostStatus, Presence, ReleaseSpec};
+use crate::zk::{self, Zk, ZkOptions};
+pub use config::{AgentConfig, LocalCommands};
+
+/// Everything the agent needs, merged from flags, environment and config (see `cmd::agent`).
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    pub host: String,
+    pub apps: Vec<String>,
+    pub local: BTreeMap<String, LocalCommands>,
+    pub state_dir: PathBuf,
+    pub zk: ZkOptions,
+    /// One pass over every app, then exit.
+    pub once: bool,
+}
+
+/// Shutdown level: 0 run, 1 finish the running step then stop, 2 abandon the running step now.
+pub type Shutdown = watch::Receiver<u8>;
+
+/// Per app: the host's final status in `--once` mode (None: nothing published), or the error.
+pub type AppResult = (String, Result<Option<HostStatus>>);
+
+/// Resolves once the shutdown level reaches `level`.
+pub(crate) async fn shutdown_at(shutdown: &mut Shutdown, level: u8) {
+    let _ = shutdown.wait_for(|l| *l >= level).await;
+}
+
+/// Resolves with a reason when the session can no longer be trusted: expired, closed, or
+/// disconnected for long enough that the server may have expired it (and handed our slot on).
+async fn session_lost(mut states: zkc::StateWatcher, session_timeout: Duration) -> String {
+    let mut state = states.state();
+    loop {
+        match state {
+            zkc::SessionState::Expired => return "ZooKeeper session expired".into(),
+            zkc::SessionState::AuthFailed => return "ZooKeeper authentication failed".into(),
+            zkc::SessionState::Closed => return "ZooKeeper session closed".into(),
+            zkc::SessionState::Disconnected => {
+                // Give up well before the server's expiry so our command is dead before anyone
+                // else can be granted our slot.
+                match tokio::time::timeout(session_timeout / 3, states.changed()).await {
+                    Ok(s) => state = s,
+                    Err(_) => return "disconnected from ZooKeeper for a third of the session timeout".into(),
+                }
+            }
+            _ => state = states.changed().await,
+        }
+    }
+}
+
+/// Run the agent until shutdown (or, with `once`, until every app had one pass).
+pub async fn run(settings: AgentSettings, mut shutdown: Shutdown) -> Result<Vec<AppResult>> {
+    let settings = Arc::new(settings);
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        if *shutdown.borrow() > 0 {
+            return Ok(vec![]);
+        }
+        let zk = match zk::connect(&settings.zk).await {
+            Ok(z) => z,
+            Err(e) if settings.once => return Err(e),
+            Err(e @ (Error::Invalid { .. } | Error::Usage(_))) => return Err(e),
+            Err(e) => {
+                tracing::warn!("{e}; retrying in {backoff:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown_at(&mut shutdown, 1) => return Ok(vec![]),
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(250);
+        tracing::info!(host = %settings.host, session = %zk.client.session_id(), "connected to ZooKeeper");
+        let mut tasks = JoinSet::new();
+        for app in &settings.apps {
+            tasks.spawn(serve_app(settings.clone(), zk.clone(), app.clone(), shutdown.clone()));
+        }
+        let lost = session_lost(zk.client.state_watcher(), settings.zk.session_timeout);
+        tokio::pin!(lost);
+        let mut results = vec![];
+        let finished = loop {
+            tokio::select! {
+                reason = &mut lost => {
+                    tracing::warn!("{reason}; abandoning running steps and starting a new session");
+                    // Dropping the tasks kills their running commands (see exec::GuardChild).
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    break false;
+                }
+                next = tasks.join_next() => match next {
+                    None => break true,
+                    Some(Ok(r)) => results.push(r),
+                    Some(Err(e)) => return Err(Error::Failed(format!("agent task failed: {e}"))),
+                },
+            }
+        };
+        if finished {
+            unregister(&zk, &settings).await;
+            return Ok(results);
+        }
+    }
+}
+
+/// Remove presence nodes now rather than when the session times out.
+async fn unregister(zk: &Zk, settings: &AgentSettings) {
+    for app in &settings.apps {
+        let _ = zk.client.delete(&zk.layout.host(app, &settings.host), None).await;
+    }
+}
+
+/// Register `hosts/<host>`. If another live session holds it (an earlier agent whose session
+/// has not expired yet, or a second agent for the same host), wait for it to go: two agents
+/// must never deploy concurrently on one host.
+async fn register(zk: &Zk, settings: &AgentSettings, app: &str, shutdown: &mut Shutdown) -> Result<bool> {
+    zk.ensure_app(app).await?;
+    let path = zk.layout.host(app, &settings.host);
+    let presence = Presence {
+        host: settings.host.clone(),
+        agent_version: env!("CARGO_PKG_VERSION").to_string(),
+        pid: std::process::id(),
+        groups: vec![],
+        since: crate::model::now_rfc3339(),
+    };
+    let data = serde_json::to_vec(&presence).unwrap_or_default();
+    let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::anyone_all());
+    let me = zk.client.session_id().0;
+    let mut warned = false;
+    loop {
+        match zk.client.create(&path, &data, &opts).await {
+            Ok(_) => return Ok(true),
+            Err(zkc::Error::NodeExists) => {}
+            Err(e) => return Err(Error::zk(format!("registering {path}"), e)),
+        }
+        let (stat, watcher) = zk
+            .client
+            .check_and_watch_stat(&path)
+            .await
+            .zk_context(|| format!("watching {path}"))?;
+        match stat {
+            None => continue,
+            Some(s) if s.ephemeral_owner == me => return Ok(true),
+            Some(s) => {
+                if !warned {
+                    tracing::warn!(
+                        app,
+                        "host {} is registered by another session (0x{:x}); waiting for it to end",
+                        settings.host,
+                        s.ephemeral_owner
+                    );
+                    warned = true;
+                }
+                tokio::select! {
+                    _ = watcher.changed() => {}
+                    _ = shutdown_at(shutdown, 1) => return Ok(false),
+                }
+            }
+        }
+    }
+}
+
+/// What the app node holds right now, plus a watcher for its next change.
+pub(crate) enum SpecRead {
+    Missing,
+    Invalid(Error),
+    Spec(ReleaseSpec),
+}
+
+pub(crate) async fn read_spec_watched(zk: &Zk, app: &str) -> Result<(SpecRead, zkc::OneshotWatcher)> {
+    let path = zk.layout.app(app);
+    loop {
+        match zk.client.get_and_watch_data(&path).await {
+            Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
+            Ok((data, _, w)) => {
+                let read = match ReleaseSpec::from_znode(app, &data) {
+                    Ok(s) => SpecRead::Spec(s),
+                    Err(e) => SpecRead::Invalid(e),
+                };
+                return Ok((read, w));
+            }
+            Err(zkc::Error::NoNode) => {
+                let (stat, w) = zk
+                    .client
+                    .check_and_watch_stat(&path)
+                    .await
+                    .zk_context(|| format!("watching {path}"))?;
+                if stat.is_none() {
+                    return Ok((SpecRead::Missing, w));
+                }
+            }
+            Err(e) => return Err(Error::zk(format!("reading {path}"), e)),
+        }
+    }
+}
+
+async fn serve_app(settings: Arc<AgentSettings>, zk: Zk, app: String, mut shutdown: Shutdown) -> AppResult {
+    let result = serve_app_inner(&settings, &zk, &app, &mut shutdown).await;
+    if let Err(e) = &result {
+        tracing::error!(app, "{e}");
+    }
+    (app, result)
+}
+
+async fn serve_app_inner(
+    settings: &AgentSettings,
+    zk: &Zk,
+    app: &str,
+    shutdown: &mut Shutdown,
+) -> Result<Option<HostStatus>> {
+    if !register(zk, settings, app, shutdown).await? {
+        return Ok(None);
+    }
+    zk.ensure_status_node(app, &settings.host).await?;
+    loop {
+        if *shutdown.borrow() > 0 {
+            return zk.status_of(app, &settings.host).await;
+        }
+        let step = serve_once(settings, zk, app, shutdown).await;
+        let watcher = match step {
+            Ok(Step::Done(st)) => return Ok(st),
+            Ok(Step::Again) => continue,
+            Ok(Step::Wait(w)) => w,
+            Err(e) if settings.once => return Err(e),
+            Err(e @ Error::Zk { .. }) => {
+                // Connection trouble is the session loop's business; anything else: retry soon.
+                tracing::warn!(app, "{e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(app, "{e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tokio::select! {
+            _ = watcher.changed() => {}
+            _ = shutdown_at(shutdown, 1) => {}
+        }
+    }
+}
+
+enum Step {
+    /// `--once`: finished, with this final status.
+    Done(Option<HostStatus>),
+    /// Look again straight away.
+    Again,
+    /// Nothing to do until this fires.
+    Wait(zkc::OneshotWatcher),
+}
+
+async fn serve_once(settings: &AgentSettings, zk: &Zk, app: &str, shutdown: &mut Shutdown) -> Result<Step> {
+    let (read, watcher) = read_spec_watched(zk, app).await?;
+    let spec = match read {
+        SpecRead::Missing if settings.once => return Ok(Step::Done(None)),
+        SpecRead::Missing => return Ok(Step::Wait(watcher)),
+        SpecRead::Invalid(e) if settings.once => return Err(e),
+        SpecRead::Invalid(e) => {
+            // Never run anything from a spec that fails validation; keep serving other apps.
+            tracing::error!(app, "refusing release: {e}");
+            return Ok(Step::Wait(watcher));
+        }
+        SpecRead::Spec(s) => s,
+    };
+    let status = zk.status_of(app, &settings.host).await?;
+    match decide::next_action(&spec, status.as_ref()) {
+        decide::Action::Wait(reason) => {
+            tracing::debug!(app, release = spec.release, "{reason}");
+            if settings.once {
+                Ok(Step::Done(status))
+            } else {
+                Ok(Step::Wait(watcher))
+            }
+        }
+        decide::Action::Rollout => {
+            drop(watcher);
+            rollout::run(settings, zk, &spec, status.as_ref(), shutdown).await?;
+            Ok(Step::Again)
+        }
+    }
+}

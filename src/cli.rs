@@ -1,0 +1,103 @@
+//! The command-line surface: the top-level parser and global flags. Each subcommand's own
+//! arguments live beside its implementation in `cmd/`.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+use crate::zk::ZkOptions;
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  rollout or deploy failed (a host failed, the release halted or was rolled back)
+  2  bad usage or invalid input
+  3  timed out
+  4  ZooKeeper unreachable or not authorised";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "deployctl",
+    version,
+    about = "Staggered, ZooKeeper-coordinated deployments driven from CI",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register a new release of an app in ZooKeeper
+    Publish(cmd::publish::PublishArgs),
+    /// Run the host daemon that rolls releases out on this host
+    Agent(cmd::agent::AgentArgs),
+    /// Show every host's state for an app
+    Status(cmd::status::StatusArgs),
+    /// List, show or delete apps
+    Apps(cmd::apps::AppsArgs),
+    /// Internal: supervise one agent command (kills its process group when the agent goes)
+    #[command(hide = true)]
+    ExecGuard(cmd::exec_guard::ExecGuardArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]
+    #[arg(long, env = "DEPLOYCTL_ZK", global = true, value_name = "SERVERS")]
+    pub zk: Option<String>,
+    /// Root znode under which deployctl keeps its data [default: /deployctl]
+    #[arg(long, env = "DEPLOYCTL_ZK_ROOT", global = true, value_name = "PATH")]
+    pub zk_root: Option<String>,
+    /// ZooKeeper digest credentials USER:PASSWORD
+    #[arg(long, env = "DEPLOYCTL_ZK_AUTH", global = true, hide_env_values = true, value_name = "USER:PASSWORD")]
+    pub zk_auth: Option<String>,
+    /// How long to try reaching ZooKeeper before giving up with exit code 4
+    #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub connect_timeout: Duration,
+    /// Output format
+    #[arg(long, env = "DEPLOYCTL_OUTPUT", global = true, value_enum, default_value_t)]
+    pub output: OutputFormat,
+    /// More log output (repeat for more)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less output
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+impl GlobalArgs {
+    /// Connection settings; `config` values (from an agent config) sit between flags/env and defaults.
+    pub fn zk_options(&self, config_zk: Option<&str>, config_root: Option<&str>) -> ZkOptions {
+        let d = ZkOptions::default();
+        ZkOptions {
+            servers: self.zk.clone().or(config_zk.map(str::to_string)).unwrap_or(d.servers),
+            root: self.zk_root.clone().or(config_root.map(str::to_string)).unwrap_or(d.root),
+            auth: self.zk_auth.clone(),
+            connect_timeout: self.connect_timeout,
+            session_timeout: d.session_timeout,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

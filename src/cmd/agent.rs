@@ -1,0 +1,167 @@
+//! `deployctl agent`: the host daemon.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::Ctx;
+use crate::agent::{self, AgentConfig, AgentSettings};
+use crate::error::{Error, Result};
+use crate::model::HostStatus;
+use crate::validate;
+
+const DEFAULT_CONFIG: &str = "/etc/deployctl/agent.toml";
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Agent config (TOML) [default: /etc/deployctl/agent.toml, if it exists]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Host name to register as [default: the hostname]
+    #[arg(long)]
+    pub host: Option<String>,
+    /// App to serve (repeatable; added to the config's apps)
+    #[arg(long = "app", value_name = "APP")]
+    pub apps: Vec<String>,
+    /// Working directory root for commands (each app gets apps/<app> below it)
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// ZooKeeper session timeout; a dead agent's slot is freed after this [default: 10s]
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub session_timeout: Option<Duration>,
+    /// One pass over every app (roll out the current release if needed), then exit
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// Pure: merge flags over the config file over defaults.
+fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSettings> {
+    let host = match args.host.clone().or(config.host.clone()) {
+        Some(h) => h,
+        None => gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    validate::host_name(&host)?;
+    let mut apps: Vec<String> = config.apps.keys().cloned().collect();
+    for a in &args.apps {
+        validate::app_name(a)?;
+        if !apps.contains(a) {
+            apps.push(a.clone());
+        }
+    }
+    if apps.is_empty() {
+        return Err(Error::Usage("agent has no apps to serve: pass --app APP or list [apps.NAME] in the config".into()));
+    }
+    let mut zk = ctx.global.zk_options(config.zk.as_deref(), config.zk_root.as_deref());
+    let config_timeout = config
+        .session_timeout
+        .as_deref()
+        .map(|s| humantime::parse_duration(s).map_err(|e| Error::invalid("session_timeout", s, e)))
+        .transpose()?;
+    if let Some(t) = args.session_timeout.or(config_timeout) {
+        zk.session_timeout = t;
+    }
+    let state_dir = args
+        .state_dir
+        .clone()
+        .or(config.state_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("/var/lib/deployctl"));
+    Ok(AgentSettings {
+        host,
+        apps,
+        local: config.apps,
+        state_dir,
+        zk,
+        once: args.once,
+    })
+}
+
+#[derive(Serialize)]
+struct OnceReport<'a> {
+    host: &'a str,
+    apps: Vec<OnceApp<'a>>,
+}
+
+#[derive(Serialize)]
+struct OnceApp<'a> {
+    app: &'a str,
+    status: Option<&'a HostStatus>,
+    error: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
+    let config = match &args.config {
+        Some(p) => AgentConfig::load(p)?,
+        None if std::path::Path::new(DEFAULT_CONFIG).exists() => AgentConfig::load(DEFAULT_CONFIG.as_ref())?,
+        None => AgentConfig::default(),
+    };
+    let settings = settings(ctx, &args, config)?;
+    let (tx, rx) = tokio::sync::watch::channel(0u8);
+    // First SIGTERM/SIGINT: finish the running step, then exit. Second: abandon it now.
+    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::io("installing SIGTERM handler", e))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::io("installing SIGINT handler", e))?;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            let level = (*tx.borrow() + 1).min(2);
+            tracing::warn!(
+                "{}",
+                if level == 1 { "stopping: finishing the running step first (signal again to abandon it)" } else { "abandoning the running step" }
+            );
+            if tx.send(level).is_err() {
+                return;
+            }
+        }
+    });
+    let host = settings.host.clone();
+    let once = settings.once;
+    let results = agent::run(settings, rx).await?;
+    if !once {
+        return Ok(());
+    }
+    let report = OnceReport {
+        host: &host,
+        apps: results
+            .iter()
+            .map(|(app, r)| OnceApp {
+                app,
+                status: r.as_ref().ok().and_then(Option::as_ref),
+                error: r.as_ref().err().map(|e| e.to_string()),
+            })
+            .collect(),
+    };
+    if ctx.printer.is_json() {
+        ctx.printer.json(&report);
+    } else {
+        for a in &report.apps {
+            let line = match (&a.status, &a.error) {
+                (_, Some(e)) => format!("{}: error: {e}", a.app),
+                (Some(st), None) => format!("{}: {} at {} (release {}): {}", a.app, st.state, st.version, st.release, st.message),
+                (None, None) => format!("{}: nothing published", a.app),
+            };
+            ctx.printer.line(&line);
+        }
+    }
+    let unhealthy: Vec<&str> = report
+        .apps
+        .iter()
+        .filter(|a| a.status.is_some_and(|s| !s.state.is_success()))
+        .map(|a| a.app)
+        .collect();
+    let unhealthy = unhealthy.join(", ");
+    drop(report);
+    // An error (bad spec, ZooKeeper) keeps its own exit code.
+    if let Some(err) = results.into_iter().find_map(|(_, r)| r.err()) {
+        return Err(err);
+    }
+    if unhealthy.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Failed(format!("{host}: not healthy for {unhealthy}")))
+    }
+}

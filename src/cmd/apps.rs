@@ -1,0 +1,116 @@
+//! `deployctl apps [list | show APP | delete APP]`
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::model::ReleaseSpec;
+use crate::validate;
+use crate::zk;
+
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    #[command(subcommand)]
+    pub action: Option<AppsAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsAction {
+    /// List apps with their current release (the default)
+    List,
+    /// Show an app's current release spec
+    Show { app: String },
+    /// Delete an app and its history, status and slots
+    Delete {
+        app: String,
+        /// Delete even while agents are registered for it
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct AppRow {
+    app: String,
+    release: Option<u64>,
+    version: Option<String>,
+    state: Option<String>,
+    hosts: usize,
+    error: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
+    let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
+    match args.action.unwrap_or(AppsAction::List) {
+        AppsAction::List => {
+            let mut rows = vec![];
+            for app in zk.list_apps().await? {
+                let hosts = zk.hosts(&app).await?.len();
+                let (spec, error) = match zk.read_spec(&app).await {
+                    Ok(s) => (s.map(|(s, _)| s), None),
+                    Err(e @ Error::Invalid { .. }) => (None, Some(e.to_string())),
+                    Err(e) => return Err(e),
+                };
+                rows.push(AppRow {
+                    release: spec.as_ref().map(|s| s.release),
+                    version: spec.as_ref().map(|s| s.version.clone()),
+                    state: spec.as_ref().map(|s| s.state.to_string()),
+                    hosts,
+                    error,
+                    app,
+                });
+            }
+            if ctx.printer.is_json() {
+                ctx.printer.json(&serde_json::json!({ "apps": rows }));
+            } else {
+                let dash = || "-".to_string();
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.app.clone(),
+                            r.release.map(|x| x.to_string()).unwrap_or_else(dash),
+                            r.version.clone().unwrap_or_else(dash),
+                            r.state.clone().unwrap_or_else(dash),
+                            r.hosts.to_string(),
+                            r.error.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                ctx.printer.table(&["APP", "RELEASE", "VERSION", "STATE", "HOSTS", "ERROR"], &table);
+            }
+        }
+        AppsAction::Show { app } => {
+            validate::app_name(&app)?;
+            let spec: Option<ReleaseSpec> = zk.read_spec(&app).await?.map(|(s, _)| s);
+            let Some(spec) = spec else {
+                return Err(Error::invalid("app", &app, "has no published release"));
+            };
+            if ctx.printer.is_json() {
+                ctx.printer.json(&spec);
+            } else {
+                let pretty = serde_json::to_string_pretty(&spec).unwrap_or_default();
+                ctx.printer.line(&pretty);
+            }
+        }
+        AppsAction::Delete { app, force } => {
+            validate::app_name(&app)?;
+            let hosts = zk.hosts(&app).await?;
+            if !hosts.is_empty() && !force {
+                let names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "{app} still has agents registered ({}); stop them or pass --force",
+                    names.join(", ")
+                )));
+            }
+            zk.delete_app(&app).await?;
+            if ctx.printer.is_json() {
+                ctx.printer.json(&serde_json::json!({ "app": app, "deleted": true }));
+            } else {
+                ctx.printer.line(&format!("deleted {app}"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! One module per subcommand, each with its own argument struct and `run`.
+
+pub mod agent;
+pub mod apps;
+pub mod exec_guard;
+pub mod publish;
+pub mod status;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::Result;
+use crate::output::Printer;
+
+/// What every subcommand gets: the global flags and the printer.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub printer: Printer,
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        printer: Printer {
+            format: cli.global.output,
+            quiet: cli.global.quiet > 0,
+        },
+        global: cli.global,
+    };
+    match cli.command {
+        Command::Publish(args) => publish::run(&ctx, args).await,
+        Command::Agent(args) => agent::run(&ctx, args).await,
+        Command::Status(args) => status::run(&ctx, args).await,
+        Command::Apps(args) => apps::run(&ctx, args).await,
+        // Handled in main before the runtime starts; kept here so the match is exhaustive.
+        Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),
+    }
+}

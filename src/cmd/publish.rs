@@ -1,0 +1,238 @@
+//! `deployctl publish APP VERSION`
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::model::{ReleaseSpec, ReleaseState};
+use crate::render;
+use crate::zk::{self, store::Published};
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// App name (letters, digits, '-', '_', '.')
+    pub app: Option<String>,
+    /// Version to roll out
+    pub version: Option<String>,
+    /// Max hosts deploying at once [default: 1]
+    #[arg(long)]
+    pub slots: Option<u32>,
+    /// Deploy command (minijinja template; every value is shell-quoted)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub deploy_cmd: Option<String>,
+    /// Prints the version a host runs; a host already at VERSION does not take a slot
+    #[arg(long, value_name = "TEMPLATE")]
+    pub get_version_cmd: Option<String>,
+    /// Must succeed after the deploy for the host to count as healthy
+    #[arg(long, value_name = "TEMPLATE")]
+    pub health_cmd: Option<String>,
+    /// Timeout for each command on a host [default: 10m]
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub command_timeout: Option<Duration>,
+    /// Template variable, available as {{ vars.NAME }} (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Read the release from a TOML or JSON file; flags override its values
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Publish a new release even if the current one asks for the same
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))?;
+    crate::validate::var_name(k).map_err(|e| e.to_string())?;
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// The fields a `--spec` file may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    app: Option<String>,
+    version: Option<String>,
+    slots: Option<u32>,
+    deploy_cmd: Option<String>,
+    get_version_cmd: Option<String>,
+    health_cmd: Option<String>,
+    command_timeout_secs: Option<u64>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+}
+
+fn load_spec_file(path: &Path) -> Result<SpecFile> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    if is_json {
+        serde_json::from_str(&text).map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
+    } else {
+        toml::from_str(&text).map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
+    }
+}
+
+/// Pure: merge flags over the file over defaults into a request (no bookkeeping yet).
+fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
+    let app = args
+        .app
+        .clone()
+        .or(file.app)
+        .ok_or_else(|| Error::Usage("publish needs an APP (argument or `app` in --spec)".into()))?;
+    let version = args
+        .version
+        .clone()
+        .or(file.version)
+        .ok_or_else(|| Error::Usage("publish needs a VERSION (argument or `version` in --spec)".into()))?;
+    let mut vars = file.vars;
+    vars.extend(args.vars.iter().cloned());
+    let spec = ReleaseSpec {
+        app,
+        version,
+        release: 0,
+        slots: args.slots.or(file.slots).unwrap_or(1),
+        deploy_cmd: args.deploy_cmd.clone().or(file.deploy_cmd),
+        get_version_cmd: args.get_version_cmd.clone().or(file.get_version_cmd),
+        health_cmd: args.health_cmd.clone().or(file.health_cmd),
+        command_timeout_secs: args
+            .command_timeout
+            .map(|d| d.as_secs().max(1))
+            .or(file.command_timeout_secs)
+            .unwrap_or(crate::model::DEFAULT_COMMAND_TIMEOUT_SECS),
+        vars,
+        state: ReleaseState::Active,
+        previous: None,
+        previous_version: None,
+        published_by: publisher(),
+        published_at: String::new(),
+        source: None,
+    };
+    spec.validate()?;
+    for t in [&spec.deploy_cmd, &spec.get_version_cmd, &spec.health_cmd].into_iter().flatten() {
+        render::check_syntax(t)?;
+    }
+    Ok(spec)
+}
+
+fn publisher() -> String {
+    let user = std::env::var("GITHUB_ACTOR")
+        .or_else(|_| std::env::var("BUILD_USER_ID"))
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    format!("{user}@{host}")
+}
+
+/// The JSON printed by `publish --output json` (docs/json.md).
+#[derive(Debug, Serialize)]
+pub struct PublishOutput<'a> {
+    pub app: &'a str,
+    pub version: &'a str,
+    pub release: u64,
+    pub previous: Option<u64>,
+    pub unchanged: bool,
+    pub spec: &'a ReleaseSpec,
+}
+
+pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
+    let file = match &args.spec {
+        Some(p) => load_spec_file(p)?,
+        None => SpecFile::default(),
+    };
+    let request = build_request(&args, file)?;
+    let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
+    let published = zk.publish(&request, args.force).await?;
+    let spec = published.spec();
+    let unchanged = matches!(published, Published::Unchanged(_));
+    if ctx.printer.is_json() {
+        ctx.printer.json(&PublishOutput {
+            app: &spec.app,
+            version: &spec.version,
+            release: spec.release,
+            previous: spec.previous,
+            unchanged,
+            spec,
+        });
+    } else if unchanged {
+        ctx.printer.line(&format!(
+            "{} {} is already release {} (unchanged; --force publishes it again)",
+            spec.app, spec.version, spec.release
+        ));
+    } else {
+        let replaced = match (&spec.previous, &spec.previous_version) {
+            (Some(p), Some(v)) => format!(", replacing release {p} ({v})"),
+            _ => String::new(),
+        };
+        ctx.printer.line(&format!(
+            "published {} {} as release {}{replaced}",
+            spec.app, spec.version, spec.release
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(app: &str, version: &str) -> PublishArgs {
+        PublishArgs {
+            app: Some(app.into()),
+            version: Some(version.into()),
+            slots: None,
+            deploy_cmd: None,
+            get_version_cmd: None,
+            health_cmd: None,
+            command_timeout: None,
+            vars: vec![],
+            spec: None,
+            force: false,
+        }
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let mut a = args("web", "2.0");
+        a.slots = Some(3);
+        a.vars = vec![("x".into(), "flag".into())];
+        let file = SpecFile {
+            slots: Some(1),
+            deploy_cmd: Some("deploy {{ version }}".into()),
+            vars: [("x".to_string(), "file".to_string()), ("y".to_string(), "file".to_string())].into(),
+            ..Default::default()
+        };
+        let s = build_request(&a, file).unwrap();
+        assert_eq!(s.slots, 3);
+        assert_eq!(s.deploy_cmd.as_deref(), Some("deploy {{ version }}"));
+        assert_eq!(s.vars["x"], "flag");
+        assert_eq!(s.vars["y"], "file");
+    }
+
+    #[test]
+    fn bad_input_is_rejected_with_the_value() {
+        let e = build_request(&args("../x", "1.0"), SpecFile::default()).unwrap_err();
+        assert!(e.to_string().contains("../x"));
+        assert_eq!(e.exit_code().code(), 2);
+        let e = build_request(&args("web", "1.0; touch /tmp/pwned"), SpecFile::default()).unwrap_err();
+        assert!(e.to_string().contains("touch /tmp/pwned"));
+        let mut a = args("web", "1.0");
+        a.deploy_cmd = Some("deploy {{ version".into());
+        assert!(build_request(&a, SpecFile::default()).is_err());
+        let mut a = args("web", "1.0");
+        a.slots = Some(0);
+        assert!(build_request(&a, SpecFile::default()).is_err());
+    }
+
+    #[test]
+    fn var_parsing() {
+        assert_eq!(parse_var("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert!(parse_var("novalue").is_err());
+        assert!(parse_var("bad-name=1").is_err());
+    }
+}

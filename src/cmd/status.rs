@@ -1,0 +1,121 @@
+//! `deployctl status APP`
+
+use std::time::{Duration, SystemTime};
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::Result;
+use crate::model::{HostStatus, ReleaseSpec};
+use crate::output::short_duration;
+use crate::rollout::{HostView, host_views};
+use crate::validate;
+use crate::zk;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// App to show
+    pub app: String,
+}
+
+/// The JSON printed by `status --output json` (docs/json.md).
+#[derive(Debug, Serialize)]
+pub struct StatusOutput<'a> {
+    pub app: &'a str,
+    pub release: Option<&'a ReleaseSpec>,
+    pub hosts: &'a [HostView],
+    /// Slot leases in queue order: who holds, who waits.
+    pub slots: Vec<SlotView>,
+    /// Status nodes that could not be read (planted or corrupt data).
+    pub unreadable: Vec<Unreadable>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlotView {
+    pub lease: String,
+    pub host: Option<String>,
+    pub state: Option<crate::zk::semaphore::LeaseState>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Unreadable {
+    pub host: String,
+    pub error: String,
+}
+
+pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
+    validate::app_name(&args.app)?;
+    let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
+    let spec = zk.read_spec(&args.app).await?.map(|(s, _)| s);
+    let registered: Vec<String> = zk.hosts(&args.app).await?.into_iter().map(|(h, _)| h).collect();
+    let mut statuses: Vec<HostStatus> = vec![];
+    let mut unreadable = vec![];
+    for (host, read) in zk.statuses(&args.app).await? {
+        match read {
+            Ok(st) => statuses.push(st),
+            Err(e) => unreadable.push(Unreadable { host, error: e.to_string() }),
+        }
+    }
+    let views = host_views(spec.as_ref(), &registered, &statuses, SystemTime::now());
+    let slots = zk
+        .leases(&args.app)
+        .await?
+        .into_iter()
+        .map(|(lease, d)| SlotView {
+            lease,
+            host: d.as_ref().map(|d| d.host.clone()),
+            state: d.map(|d| d.state),
+        })
+        .collect();
+    let out = StatusOutput {
+        app: &args.app,
+        release: spec.as_ref(),
+        hosts: &views,
+        slots,
+        unreadable,
+    };
+    if ctx.printer.is_json() {
+        ctx.printer.json(&out);
+        return Ok(());
+    }
+    ctx.printer.line(&human_header(&args.app, spec.as_ref()));
+    ctx.printer.table(&["HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE"], &rows(&views));
+    for u in &out.unreadable {
+        ctx.printer.line(&format!("warning: status of {} unreadable: {}", u.host, u.error));
+    }
+    Ok(())
+}
+
+fn human_header(app: &str, spec: Option<&ReleaseSpec>) -> String {
+    match spec {
+        None => format!("{app}: nothing published"),
+        Some(s) => format!(
+            "{app}: release {} version {} ({}, {} slot{})",
+            s.release,
+            s.version,
+            s.state,
+            s.slots,
+            if s.slots == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+pub fn rows(views: &[HostView]) -> Vec<Vec<String>> {
+    views
+        .iter()
+        .map(|v| {
+            vec![
+                v.host.clone(),
+                v.state.to_string(),
+                v.version.clone().unwrap_or_else(|| "-".into()),
+                v.release.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                v.attempts.to_string(),
+                v.duration_ms
+                    .map(|ms| short_duration(Duration::from_millis(ms)))
+                    .unwrap_or_else(|| "-".into()),
+                v.message.clone(),
+            ]
+        })
+        .collect()
+}

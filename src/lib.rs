@@ -1,0 +1,16 @@
+//! deployctl: staggered, ZooKeeper-coordinated deployments driven from CI.
+//!
+//! Layout: `cli` (the parser), `cmd` (one module per subcommand), `agent` (the host daemon),
+//! `zk` (ZooKeeper layout, typed store, slot semaphore), `rollout` (pure views of a rollout),
+//! `render` (command templates), `model` (stored records), `validate`, `output`, `error`.
+
+pub mod agent;
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod rollout;
+pub mod validate;
+pub mod zk;

@@ -1,0 +1,37 @@
+use clap::Parser;
+use deployctl::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    // The command guard must stay tiny: no runtime, no logging set-up.
+    if let Command::ExecGuard(args) = &cli.command {
+        std::process::exit(deployctl::agent::guard::run(&args.script));
+    }
+    let level = match (cli.global.quiet, cli.global.verbose) {
+        (q, _) if q > 0 => "error",
+        (_, 0) => "info",
+        (_, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("DEPLOYCTL_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,deployctl={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(deployctl::cmd::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(e.exit_code().code() as u8)
+        }
+    }
+}

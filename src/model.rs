@@ -1,0 +1,317 @@
+//! The records deployctl keeps in ZooKeeper: release specs, host status, agent presence.
+//!
+//! Field names are part of the stable JSON interface (docs/zookeeper-layout.md).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::validate;
+
+/// Default per-command timeout when a spec does not say.
+pub const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseState {
+    #[default]
+    Active,
+    Paused,
+    Halted,
+    Aborted,
+}
+
+impl ReleaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::Active => "active",
+            ReleaseState::Paused => "paused",
+            ReleaseState::Halted => "halted",
+            ReleaseState::Aborted => "aborted",
+        }
+    }
+}
+
+impl std::fmt::Display for ReleaseState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the released code came from, when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Source {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A release of an app, as stored in `apps/<app>` and `apps/<app>/releases/r-<release>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseSpec {
+    pub app: String,
+    pub version: String,
+    /// Monotonic per app, gap-free; also the name of the history node.
+    #[serde(default)]
+    pub release: u64,
+    #[serde(default = "default_slots")]
+    pub slots: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_cmd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub get_version_cmd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_cmd: Option<String>,
+    /// Timeout for each command run for this release, in seconds.
+    #[serde(default = "default_timeout")]
+    pub command_timeout_secs: u64,
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    #[serde(default)]
+    pub state: ReleaseState,
+    /// The release this one replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    #[serde(default)]
+    pub published_by: String,
+    #[serde(default)]
+    pub published_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+fn default_slots() -> u32 {
+    1
+}
+fn default_timeout() -> u64 {
+    DEFAULT_COMMAND_TIMEOUT_SECS
+}
+
+impl ReleaseSpec {
+    /// Every check that must hold for a spec, whether it came from the CLI or from a znode.
+    pub fn validate(&self) -> Result<()> {
+        validate::app_name(&self.app)?;
+        validate::version(&self.version)?;
+        if let Some(prev) = &self.previous_version {
+            validate::version(prev)?;
+        }
+        if self.slots == 0 {
+            return Err(Error::invalid("slots", self.slots, "must be at least 1"));
+        }
+        if self.command_timeout_secs == 0 {
+            return Err(Error::invalid("command timeout", 0, "must be at least 1 second"));
+        }
+        for name in self.vars.keys() {
+            validate::var_name(name)?;
+        }
+        Ok(())
+    }
+
+    /// Parse and validate a spec read from ZooKeeper; `app` is the node it was read from.
+    pub fn from_znode(app: &str, data: &[u8]) -> Result<Self> {
+        let spec: ReleaseSpec = serde_json::from_slice(data).map_err(|e| {
+            Error::invalid("release spec", format!("apps/{app}"), format!("not valid JSON: {e}"))
+        })?;
+        spec.validate()?;
+        if spec.app != app {
+            return Err(Error::invalid(
+                "release spec",
+                format!("apps/{app}"),
+                format!("names app {:?}", spec.app),
+            ));
+        }
+        Ok(spec)
+    }
+
+    /// True when `other` asks for the same rollout (ignores bookkeeping fields), so publishing it
+    /// again is a no-op.
+    pub fn same_request(&self, other: &ReleaseSpec) -> bool {
+        let strip = |s: &ReleaseSpec| ReleaseSpec {
+            release: 0,
+            previous: None,
+            previous_version: None,
+            published_by: String::new(),
+            published_at: String::new(),
+            state: ReleaseState::Active,
+            ..s.clone()
+        };
+        strip(self) == strip(other)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serialising plain structs with string keys cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum HostState {
+    #[default]
+    Idle,
+    Waiting,
+    Deploying,
+    Verifying,
+    Healthy,
+    Failed,
+    Current,
+    Lost,
+}
+
+impl HostState {
+    /// The host is done with its release (for better or worse).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, HostState::Healthy | HostState::Failed | HostState::Current)
+    }
+    /// The host runs the release.
+    pub fn is_success(self) -> bool {
+        matches!(self, HostState::Healthy | HostState::Current)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostState::Idle => "idle",
+            HostState::Waiting => "waiting",
+            HostState::Deploying => "deploying",
+            HostState::Verifying => "verifying",
+            HostState::Healthy => "healthy",
+            HostState::Failed => "failed",
+            HostState::Current => "current",
+            HostState::Lost => "lost",
+        }
+    }
+}
+
+impl std::fmt::Display for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a host reports about its release, in `apps/<app>/status/<host>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HostStatus {
+    pub host: String,
+    pub release: u64,
+    pub version: String,
+    pub state: HostState,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub output_tail: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+impl HostStatus {
+    pub fn from_znode(host: &str, data: &[u8]) -> Result<Self> {
+        let st: HostStatus = serde_json::from_slice(data).map_err(|e| {
+            Error::invalid("host status", host, format!("not valid JSON: {e}"))
+        })?;
+        validate::host_name(&st.host)?;
+        validate::version(&st.version)?;
+        Ok(st)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Deploy duration: started to finished, or to now while running.
+    pub fn duration(&self, now: SystemTime) -> Option<Duration> {
+        let start = parse_time(self.started_at.as_deref()?)?;
+        let end = match &self.finished_at {
+            Some(f) => parse_time(f)?,
+            None => now,
+        };
+        end.duration_since(start).ok()
+    }
+}
+
+/// Agent presence, in the ephemeral `apps/<app>/hosts/<host>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Presence {
+    pub host: String,
+    pub agent_version: String,
+    pub pid: u32,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub since: String,
+}
+
+pub fn now_rfc3339() -> String {
+    format_time(SystemTime::now())
+}
+
+pub fn format_time(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+pub fn parse_time(s: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(s).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ReleaseSpec {
+        serde_json::from_str(r#"{"app":"web","version":"1.0"}"#).unwrap()
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = spec();
+        assert_eq!(s.slots, 1);
+        assert_eq!(s.command_timeout_secs, DEFAULT_COMMAND_TIMEOUT_SECS);
+        assert_eq!(s.state, ReleaseState::Active);
+    }
+
+    #[test]
+    fn same_request_ignores_bookkeeping() {
+        let a = spec();
+        let mut b = a.clone();
+        b.release = 7;
+        b.published_at = "x".into();
+        b.previous = Some(6);
+        assert!(a.same_request(&b));
+        b.slots = 2;
+        assert!(!a.same_request(&b));
+    }
+
+    #[test]
+    fn from_znode_rejects_hostile_data() {
+        assert!(ReleaseSpec::from_znode("web", b"{not json").is_err());
+        let bad = br#"{"app":"web","version":"1.0; touch /tmp/pwned"}"#;
+        let e = ReleaseSpec::from_znode("web", bad).unwrap_err();
+        assert!(e.to_string().contains("touch /tmp/pwned"), "{e}");
+        let other = br#"{"app":"db","version":"1.0"}"#;
+        assert!(ReleaseSpec::from_znode("web", other).is_err());
+        let zero = br#"{"app":"web","version":"1.0","slots":0}"#;
+        assert!(ReleaseSpec::from_znode("web", zero).is_err());
+    }
+
+    #[test]
+    fn duration_from_timestamps() {
+        let st = HostStatus {
+            started_at: Some("2026-01-01T00:00:00.000Z".into()),
+            finished_at: Some("2026-01-01T00:00:02.500Z".into()),
+            ..Default::default()
+        };
+        assert_eq!(st.duration(SystemTime::now()), Some(Duration::from_millis(2500)));
+    }
+}

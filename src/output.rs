@@ -1,0 +1,103 @@
+//! The printer: owns stdout for results (human or JSON). Logs go to stderr through `tracing`.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    pub format: OutputFormat,
+    pub quiet: bool,
+}
+
+impl Printer {
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Print the command's JSON result (one object, one line).
+    pub fn json<T: Serialize>(&self, value: &T) {
+        let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        self.raw_line(&text);
+    }
+
+    /// Print a human line (suppressed by -q).
+    pub fn line(&self, text: &str) {
+        if !self.quiet {
+            self.raw_line(text);
+        }
+    }
+
+    fn raw_line(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(out, "{text}");
+    }
+
+    pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) {
+        if !self.quiet {
+            self.raw_line(render_table(headers, rows).trim_end());
+        }
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut push_row = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        for (i, cell) in cells.iter().enumerate() {
+            if i == last {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        let trimmed = out.trim_end_matches(' ').len();
+        out.truncate(trimmed);
+        out.push('\n');
+    };
+    push_row(headers.to_vec());
+    for row in rows {
+        push_row(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// `1.5s`, `2m03s`: short durations for tables.
+pub fn short_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        let total = d.as_secs();
+        format!("{}m{:02}s", total / 60, total % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns() {
+        let t = render_table(&["HOST", "STATE"], &[vec!["h1".into(), "healthy".into()], vec!["long-host".into(), "failed".into()]]);
+        assert_eq!(t, "HOST       STATE\nh1         healthy\nlong-host  failed\n");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(short_duration(std::time::Duration::from_millis(1500)), "1.5s");
+        assert_eq!(short_duration(std::time::Duration::from_secs(123)), "2m03s");
+    }
+}

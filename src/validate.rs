@@ -1,0 +1,109 @@
+//! Validation of names that end up in znode paths, status records and commands.
+//!
+//! Applied on publish *and* whenever a value is read back from ZooKeeper: a znode can be
+//! written by anyone with access, so nothing read from it is trusted.
+
+use crate::error::{Error, Result};
+
+const MAX_LEN: usize = 128;
+
+fn check(what: &'static str, value: &str, extra: &[char], first_alnum: bool) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(what, value, "must not be empty"));
+    }
+    if value.len() > MAX_LEN {
+        return Err(Error::invalid(what, value, format!("longer than {MAX_LEN} characters")));
+    }
+    if first_alnum && !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(Error::invalid(what, value, "must start with a letter or digit"));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || extra.contains(c)))
+    {
+        let allowed: String = extra.iter().collect();
+        return Err(Error::invalid(
+            what,
+            value,
+            format!("character {bad:?} not allowed (use letters, digits and {allowed:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// App names become znode path segments: letters, digits, `-`, `_`, `.`; no `..` tricks.
+pub fn app_name(value: &str) -> Result<()> {
+    check("app name", value, &['-', '_', '.'], true)
+}
+
+/// Versions: what tags and package versions use (`1.2.3`, `v2-rc.1`, `1.0+build.5`, `1:2.0~rc1`).
+pub fn version(value: &str) -> Result<()> {
+    check("version", value, &['-', '_', '.', '+', '~', ':'], true)
+}
+
+/// Host names as agents register them (also znode path segments).
+pub fn host_name(value: &str) -> Result<()> {
+    check("host name", value, &['-', '_', '.'], true)
+}
+
+/// Names of template variables (`{{ vars.NAME }}`).
+pub fn var_name(value: &str) -> Result<()> {
+    if !value.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Err(Error::invalid("variable name", value, "must start with a letter or '_'"));
+    }
+    check("variable name", value, &['_'], false)
+}
+
+/// Group names an agent declares.
+pub fn group_name(value: &str) -> Result<()> {
+    check("group name", value, &['-', '_', '.'], true)
+}
+
+/// A ZooKeeper root path such as `/deployctl` or `/teams/web/deployctl`.
+pub fn zk_root(value: &str) -> Result<()> {
+    if !value.starts_with('/') || value.len() < 2 || value.ends_with('/') {
+        return Err(Error::invalid(
+            "ZooKeeper root",
+            value,
+            "must be an absolute path like /deployctl (no trailing '/')",
+        ));
+    }
+    for seg in value[1..].split('/') {
+        check("ZooKeeper root segment", seg, &['-', '_', '.'], true)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_names() {
+        for a in ["web", "web-api", "a.b_c", "0app"] {
+            app_name(a).unwrap();
+        }
+        for v in ["1.0", "v2.3.4-rc.1", "1.0+build.5", "1:2.0~rc1", "abc123"] {
+            version(v).unwrap();
+        }
+        zk_root("/deployctl").unwrap();
+        zk_root("/t/deployctl-test.1").unwrap();
+    }
+
+    #[test]
+    fn hostile_names() {
+        for a in ["../x", "..", ".", "", "a/b", "a b", "-rf", "x;y", "é", "a\nb"] {
+            assert!(app_name(a).is_err(), "{a:?} accepted");
+        }
+        for v in ["1.0; touch /tmp/pwned", "$(id)", "`id`", "1.0\n", "", "-v", "a'b", "a\"b"] {
+            assert!(version(v).is_err(), "{v:?} accepted");
+        }
+        assert!(app_name(&"a".repeat(129)).is_err());
+        for r in ["deployctl", "/", "/a/", "/a//b", "/a/../b"] {
+            assert!(zk_root(r).is_err(), "{r:?} accepted");
+        }
+        assert!(var_name("1x").is_err());
+        assert!(var_name("a-b").is_err());
+        var_name("db_url").unwrap();
+    }
+}

@@ -1,0 +1,271 @@
+//! The slot semaphore: at most `slots` agents of one app deploy at once.
+//!
+//! Recipe (docs/slots.md): each contender creates an ephemeral-sequential
+//! `slots/lease-<seq>`. Leases are ordered by sequence; the first `slots` of them hold a slot
+//! (FIFO). No herd: only the *first* waiter watches the children list; every later waiter
+//! watches the data of its immediate predecessor, which fires when that predecessor leaves or
+//! is promoted to holder (it then writes `holding` into its lease). So one freed slot wakes one
+//! waiter, and one promotion wakes one more. A dead agent's lease goes with its session.
+
+use serde::{Deserialize, Serialize};
+use zookeeper_client as zkc;
+
+use super::Zk;
+use super::layout::lease_sequence;
+use crate::error::{Error, Result, ZkContext};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeaseState {
+    Waiting,
+    Holding,
+}
+
+/// The data of a lease node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseData {
+    pub host: String,
+    pub state: LeaseState,
+}
+
+/// Our lease: path, and the znode version we last wrote (used to fence status writes).
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub app: String,
+    pub path: String,
+    pub name: String,
+    pub version: i32,
+    pub host: String,
+}
+
+/// Where a lease stands in the queue (pure decision, see `position`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// Among the first `slots` leases: may deploy.
+    Holder,
+    /// Exactly next in line: must watch the whole children list to see any holder leave.
+    FirstWaiter,
+    /// Further back: watch only the predecessor.
+    Behind { predecessor: String },
+    /// Our lease is not there any more (session expired, or deleted by hand).
+    Gone,
+}
+
+/// Pure: where does lease `mine` stand among `children` with `slots` slots?
+pub fn position(children: &[String], mine: &str, slots: u32) -> Position {
+    let mut leases: Vec<(i64, &str)> = children
+        .iter()
+        .filter_map(|c| lease_sequence(c).map(|s| (s, c.as_str())))
+        .collect();
+    leases.sort_unstable();
+    let Some(index) = leases.iter().position(|(_, name)| *name == mine) else {
+        return Position::Gone;
+    };
+    let slots = slots.max(1) as usize;
+    if index < slots {
+        Position::Holder
+    } else if index == slots {
+        Position::FirstWaiter
+    } else {
+        Position::Behind {
+            predecessor: leases[index - 1].1.to_string(),
+        }
+    }
+}
+
+/// The outcome of one acquisition step.
+pub enum Turn {
+    Holding,
+    /// Not yet: await this watcher (or anything else that matters), then call `try_acquire` again.
+    Wait(zkc::OneshotWatcher),
+}
+
+impl Zk {
+    /// Join the queue for a slot of `app`.
+    pub async fn enqueue(&self, app: &str, host: &str) -> Result<Lease> {
+        let data = serde_json::to_vec(&LeaseData {
+            host: host.to_string(),
+            state: LeaseState::Waiting,
+        })
+        .unwrap_or_default();
+        let prefix = self.layout.lease_prefix(app);
+        let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::anyone_all());
+        let (_stat, seq) = self
+            .client
+            .create(&prefix, &data, &opts)
+            .await
+            .zk_context(|| format!("creating slot lease under {}", self.layout.slots(app)))?;
+        let name = format!("{}{seq}", super::layout::LEASE_PREFIX);
+        Ok(Lease {
+            app: app.to_string(),
+            path: format!("{}/{name}", self.layout.slots(app)),
+            name,
+            version: 0,
+            host: host.to_string(),
+        })
+    }
+
+    /// One step of acquiring: either we hold a slot now, or here is what to wait on.
+    pub async fn try_acquire(&self, lease: &mut Lease, slots: u32) -> Result<Turn> {
+        let dir = self.layout.slots(&lease.app);
+        loop {
+            let children = self
+                .client
+                .list_children(&dir)
+                .await
+                .zk_context(|| format!("listing {dir}"))?;
+            match position(&children, &lease.name, slots) {
+                Position::Gone => return Err(lease_lost(lease)),
+                Position::Holder => {
+                    self.mark_holding(lease).await?;
+                    return Ok(Turn::Holding);
+                }
+                Position::FirstWaiter => {
+                    let (children, watcher) = self
+                        .client
+                        .list_and_watch_children(&dir)
+                        .await
+                        .zk_context(|| format!("watching {dir}"))?;
+                    match position(&children, &lease.name, slots) {
+                        Position::FirstWaiter | Position::Behind { .. } => return Ok(Turn::Wait(watcher)),
+                        // Moved up (or vanished) between the two reads: decide again.
+                        _ => continue,
+                    }
+                }
+                Position::Behind { predecessor } => {
+                    let path = format!("{dir}/{predecessor}");
+                    match self.client.get_and_watch_data(&path).await {
+                        Err(zkc::Error::NoNode) => continue,
+                        Err(e) => return Err(Error::zk(format!("watching {path}"), e)),
+                        Ok((data, _, watcher)) => {
+                            let holding = serde_json::from_slice::<LeaseData>(&data)
+                                .map(|d| d.state == LeaseState::Holding)
+                                .unwrap_or(false);
+                            if !holding {
+                                return Ok(Turn::Wait(watcher));
+                            }
+                            // The predecessor holds a slot while we are not next in line: the
+                            // slot count shrank. Watch the whole queue rather than spin.
+                            let (_, watcher) = self
+                                .client
+                                .list_and_watch_children(&dir)
+                                .await
+                                .zk_context(|| format!("watching {dir}"))?;
+                            return Ok(Turn::Wait(watcher));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Write `holding` into our lease: wakes the waiter behind us, and records who holds what.
+    async fn mark_holding(&self, lease: &mut Lease) -> Result<()> {
+        let data = serde_json::to_vec(&LeaseData {
+            host: lease.host.clone(),
+            state: LeaseState::Holding,
+        })
+        .unwrap_or_default();
+        match self.client.set_data(&lease.path, &data, Some(lease.version)).await {
+            Ok(stat) => {
+                lease.version = stat.version;
+                Ok(())
+            }
+            Err(zkc::Error::NoNode) => Err(lease_lost(lease)),
+            Err(e) => Err(Error::zk(format!("marking {} holding", lease.path), e)),
+        }
+    }
+
+    /// Give the slot back. A lease that is already gone (session ended) is fine.
+    pub async fn release(&self, lease: &Lease) -> Result<()> {
+        match self.client.delete(&lease.path, None).await {
+            Ok(()) | Err(zkc::Error::NoNode) => Ok(()),
+            Err(e) => Err(Error::zk(format!("releasing {}", lease.path), e)),
+        }
+    }
+
+    /// Who holds and who waits, in queue order (for `status` and tests).
+    pub async fn leases(&self, app: &str) -> Result<Vec<(String, Option<LeaseData>)>> {
+        let dir = self.layout.slots(app);
+        let mut children = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => return Ok(vec![]),
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        children.sort_by_key(|c| lease_sequence(c).unwrap_or(i64::MAX));
+        let reads: Vec<_> = children
+            .iter()
+            .map(|c| self.client.get_data(&format!("{dir}/{c}")))
+            .collect();
+        let mut out = Vec::with_capacity(children.len());
+        for (name, read) in children.into_iter().zip(reads) {
+            let data = match read.await {
+                Ok((d, _)) => serde_json::from_slice(&d).ok(),
+                Err(zkc::Error::NoNode) => continue,
+                Err(e) => return Err(Error::zk(format!("reading lease {name}"), e)),
+            };
+            out.push((name, data));
+        }
+        Ok(out)
+    }
+}
+
+fn lease_lost(lease: &Lease) -> Error {
+    Error::zk(
+        format!("slot lease {} is gone (session expired?)", lease.path),
+        zkc::Error::NoNode,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(seqs: &[i64]) -> Vec<String> {
+        seqs.iter().map(|s| format!("lease-{s:010}")).collect()
+    }
+
+    #[test]
+    fn first_slots_hold_in_sequence_order_not_listing_order() {
+        let children = names(&[5, 1, 3, 9]);
+        assert_eq!(position(&children, "lease-0000000001", 2), Position::Holder);
+        assert_eq!(position(&children, "lease-0000000003", 2), Position::Holder);
+        assert_eq!(position(&children, "lease-0000000005", 2), Position::FirstWaiter);
+        assert_eq!(
+            position(&children, "lease-0000000009", 2),
+            Position::Behind {
+                predecessor: "lease-0000000005".into()
+            }
+        );
+    }
+
+    #[test]
+    fn exactly_slots_holders() {
+        for slots in 1..6u32 {
+            let children = names(&[1, 2, 3, 4, 5, 6, 7, 8]);
+            let holders = children
+                .iter()
+                .filter(|c| position(&children, c, slots) == Position::Holder)
+                .count();
+            assert_eq!(holders, slots as usize);
+            let first = children
+                .iter()
+                .filter(|c| position(&children, c, slots) == Position::FirstWaiter)
+                .count();
+            assert_eq!(first, 1);
+        }
+    }
+
+    #[test]
+    fn missing_lease_is_gone_and_foreign_children_ignored() {
+        let mut children = names(&[1, 2]);
+        children.push("junk".into());
+        assert_eq!(position(&children, "lease-0000000003", 1), Position::Gone);
+        assert_eq!(position(&children, "lease-0000000002", 1), Position::FirstWaiter);
+    }
+
+    #[test]
+    fn zero_slots_is_treated_as_one() {
+        let children = names(&[1, 2]);
+        assert_eq!(position(&children, "lease-0000000001", 0), Position::Holder);
+    }
+}

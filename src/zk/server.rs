@@ -1,0 +1,143 @@
+//! A throwaway standalone ZooKeeper from the local install, on a free loopback port.
+//!
+//! Used by the test harness (and the sandbox). Finds the jar via `ZOOKEEPER_HOME` or the
+//! Debian `zookeeper` package paths; says how to install it when missing.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+pub const INSTALL_HINT: &str =
+    "install ZooKeeper and Java: `apt-get install -y zookeeper default-jre-headless` (or set ZOOKEEPER_HOME)";
+
+pub struct LocalZooKeeper {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+/// The classpath: Debian's `/usr/share/java/zookeeper.jar` (its manifest pulls in the rest),
+/// or every jar under `$ZOOKEEPER_HOME` and `$ZOOKEEPER_HOME/lib`.
+fn classpath() -> Result<String> {
+    if let Ok(home) = std::env::var("ZOOKEEPER_HOME") {
+        let mut jars = vec![];
+        for dir in [PathBuf::from(&home), Path::new(&home).join("lib")] {
+            if let Ok(rd) = std::fs::read_dir(&dir) {
+                for e in rd.flatten() {
+                    if e.path().extension().is_some_and(|x| x == "jar") {
+                        jars.push(e.path().display().to_string());
+                    }
+                }
+            }
+        }
+        if jars.is_empty() {
+            return Err(Error::Failed(format!("no ZooKeeper jars under ZOOKEEPER_HOME={home}; {INSTALL_HINT}")));
+        }
+        return Ok(jars.join(":"));
+    }
+    let jar = Path::new("/usr/share/java/zookeeper.jar");
+    if !jar.exists() {
+        return Err(Error::Failed(format!("ZooKeeper not found ({} missing); {INSTALL_HINT}", jar.display())));
+    }
+    Ok(format!("/etc/zookeeper/conf:{}", jar.display()))
+}
+
+pub fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("finding a free port", e))?;
+    Ok(l.local_addr().map_err(|e| Error::io("finding a free port", e))?.port())
+}
+
+/// Send a four-letter word and return the answer.
+pub fn four_letter(port: u16, word: &str) -> Option<String> {
+    let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(word.as_bytes()).ok()?;
+    let _ = s.shutdown(Shutdown::Write);
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+impl LocalZooKeeper {
+    /// Start a server with its data under `dir` and wait until it answers `ruok`.
+    /// `tick_ms` sets the session timeout bounds (2 to 20 ticks).
+    pub fn start(dir: &Path, tick_ms: u32) -> Result<Self> {
+        let cp = classpath()?;
+        if Command::new("java").arg("-version").stderr(Stdio::null()).status().is_err() {
+            return Err(Error::Failed(format!("`java` not found; {INSTALL_HINT}")));
+        }
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
+        let port = free_port()?;
+        let cfg = dir.join("zoo.cfg");
+        let text = format!(
+            "tickTime={tick_ms}\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={port}\n\
+             clientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=*\n\
+             maxClientCnxns=0\n",
+            data.display()
+        );
+        std::fs::write(&cfg, text).map_err(|e| Error::io(format!("writing {}", cfg.display()), e))?;
+        let log = std::fs::File::create(dir.join("zookeeper.log"))
+            .map_err(|e| Error::io("creating zookeeper.log", e))?;
+        let log2 = log.try_clone().map_err(|e| Error::io("creating zookeeper.log", e))?;
+        let mut cmd = Command::new("java");
+        cmd.arg("-Xmx256m")
+            .arg(format!("-Dzookeeper.log.dir={}", dir.display()))
+            .arg("-Dzookeeper.root.logger=INFO,CONSOLE")
+            .arg("-cp")
+            .arg(&cp)
+            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2);
+        // SAFETY: prctl is async-signal-safe. The server dies with the thread that started it.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|e| Error::io("starting java for ZooKeeper", e))?;
+        let mut zk = LocalZooKeeper {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if four_letter(port, "ruok").as_deref() == Some("imok") {
+                return Ok(zk);
+            }
+            if let Ok(Some(status)) = zk.child.try_wait() {
+                let log = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
+                let tail: String = log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                return Err(Error::Failed(format!("ZooKeeper exited ({status}) before answering:\n{tail}\n{INSTALL_HINT}")));
+            }
+            if Instant::now() > deadline {
+                return Err(Error::TimedOut(format!("ZooKeeper on port {port} did not answer `ruok` within 60s")));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for LocalZooKeeper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

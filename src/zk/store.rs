@@ -1,0 +1,324 @@
+//! Typed reads and writes of release specs, host status and presence.
+//!
+//! Every write that depends on what was read is a versioned write or a multi-op.
+
+use zookeeper_client as zkc;
+
+use super::Zk;
+use super::layout::parse_release_node;
+use super::semaphore::Lease;
+use crate::error::{Error, Result, ZkContext};
+use crate::model::{HostStatus, Presence, ReleaseSpec};
+use crate::validate;
+
+/// What `publish` did.
+#[derive(Debug, Clone)]
+pub enum Published {
+    Created(ReleaseSpec),
+    /// The same request was already the current release: nothing written.
+    Unchanged(ReleaseSpec),
+}
+
+impl Published {
+    pub fn spec(&self) -> &ReleaseSpec {
+        match self {
+            Published::Created(s) | Published::Unchanged(s) => s,
+        }
+    }
+}
+
+/// A status read back, or why it could not be used.
+pub type StatusRead = std::result::Result<HostStatus, Error>;
+
+const PUBLISH_ATTEMPTS: usize = 64;
+
+fn open() -> zkc::CreateOptions<'static> {
+    zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all())
+}
+
+impl Zk {
+    /// Create `apps/<app>` and its sub-directories if missing.
+    pub async fn ensure_app(&self, app: &str) -> Result<()> {
+        validate::app_name(app)?;
+        for dir in self.layout.app_dirs(app) {
+            self.ensure_path(&dir).await?;
+        }
+        Ok(())
+    }
+
+    /// The current release spec and the node's version; `None` when nothing is published.
+    /// A spec that fails validation is an error naming the node (never a command run).
+    pub async fn read_spec(&self, app: &str) -> Result<Option<(ReleaseSpec, i32)>> {
+        let path = self.layout.app(app);
+        match self.client.get_data(&path).await {
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+            Ok((data, _)) if data.is_empty() => Ok(None),
+            Ok((data, stat)) => Ok(Some((ReleaseSpec::from_znode(app, &data)?, stat.version))),
+        }
+    }
+
+    /// Publish `request` as the next release of its app: one multi-op that compare-and-sets
+    /// `apps/<app>` and creates `releases/r-<id>`, retried when another publisher got there first.
+    pub async fn publish(&self, request: &ReleaseSpec, force: bool) -> Result<Published> {
+        request.validate()?;
+        let app = &request.app;
+        self.ensure_app(app).await?;
+        let path = self.layout.app(app);
+        for _ in 0..PUBLISH_ATTEMPTS {
+            let (data, stat) = self
+                .client
+                .get_data(&path)
+                .await
+                .zk_context(|| format!("reading {path}"))?;
+            let current = if data.is_empty() {
+                None
+            } else {
+                match ReleaseSpec::from_znode(app, &data) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        // A planted or corrupt spec must not block a fix: replace it, but keep
+                        // release ids monotonic by consulting the history.
+                        tracing::warn!("replacing unusable spec in {path}: {e}");
+                        None
+                    }
+                }
+            };
+            if let Some(cur) = &current {
+                if !force && cur.same_request(request) && cur.state == crate::model::ReleaseState::Active {
+                    return Ok(Published::Unchanged(cur.clone()));
+                }
+            }
+            let last = match &current {
+                Some(c) => c.release,
+                None => self.last_release_id(app).await?,
+            };
+            let mut spec = request.clone();
+            spec.release = last + 1;
+            spec.previous = current.as_ref().map(|c| c.release);
+            spec.previous_version = current.as_ref().map(|c| c.version.clone());
+            spec.published_at = crate::model::now_rfc3339();
+            let json = spec.to_json();
+            let mut multi = self.client.new_multi_writer();
+            multi
+                .add_set_data(&path, &json, Some(stat.version))
+                .zk_context(|| "building publish request")?;
+            multi
+                .add_create(&self.layout.release(app, spec.release), &json, &open())
+                .zk_context(|| "building publish request")?;
+            match multi.commit().await {
+                Ok(_) => return Ok(Published::Created(spec)),
+                Err(zkc::MultiWriteError::OperationFailed {
+                    source: zkc::Error::BadVersion | zkc::Error::NodeExists,
+                    ..
+                }) => {
+                    tracing::debug!("publish of {app} raced another publisher; retrying");
+                    continue;
+                }
+                Err(e) => return Err(Error::zk(format!("publishing {app}"), e.into())),
+            }
+        }
+        Err(Error::Failed(format!(
+            "publishing {app}: lost the race to other publishers {PUBLISH_ATTEMPTS} times"
+        )))
+    }
+
+    /// Highest release id in the history (0 when empty).
+    pub async fn last_release_id(&self, app: &str) -> Result<u64> {
+        let dir = self.layout.releases(app);
+        let children = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        Ok(children.iter().filter_map(|c| parse_release_node(c)).max().unwrap_or(0))
+    }
+
+    /// All releases in the history, oldest first; unreadable entries are skipped with a warning.
+    pub async fn releases(&self, app: &str) -> Result<Vec<ReleaseSpec>> {
+        let dir = self.layout.releases(app);
+        let children = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => return Ok(vec![]),
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        let mut ids: Vec<u64> = children.iter().filter_map(|c| parse_release_node(c)).collect();
+        ids.sort_unstable();
+        let reads: Vec<_> = ids
+            .iter()
+            .map(|id| self.client.get_data(&self.layout.release(app, *id)))
+            .collect();
+        let mut out = vec![];
+        for (id, read) in ids.into_iter().zip(reads) {
+            let (data, _) = read.await.zk_context(|| format!("reading release {id} of {app}"))?;
+            match ReleaseSpec::from_znode(app, &data) {
+                Ok(s) => out.push(s),
+                Err(e) => tracing::warn!("skipping release {id} of {app}: {e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names of all apps (invalid names, planted by hand, are skipped).
+    pub async fn list_apps(&self) -> Result<Vec<String>> {
+        let dir = self.layout.apps();
+        let mut apps = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        apps.retain(|a| validate::app_name(a).is_ok());
+        apps.sort();
+        Ok(apps)
+    }
+
+    /// Registered agents of `app` with their presence data.
+    pub async fn hosts(&self, app: &str) -> Result<Vec<(String, Option<Presence>)>> {
+        let dir = self.layout.hosts(app);
+        let mut hosts = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        hosts.retain(|h| validate::host_name(h).is_ok());
+        hosts.sort();
+        let reads: Vec<_> = hosts
+            .iter()
+            .map(|h| self.client.get_data(&self.layout.host(app, h)))
+            .collect();
+        let mut out = vec![];
+        for (host, read) in hosts.into_iter().zip(reads) {
+            match read.await {
+                Ok((data, _)) => out.push((host, serde_json::from_slice(&data).ok())),
+                Err(zkc::Error::NoNode) => {}
+                Err(e) => return Err(Error::zk(format!("reading presence of {host}"), e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every host's status for `app`, by host name; unparsable ones are reported as errors.
+    pub async fn statuses(&self, app: &str) -> Result<Vec<(String, StatusRead)>> {
+        let dir = self.layout.statuses(app);
+        let mut hosts = match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {dir}"))?,
+        };
+        hosts.retain(|h| validate::host_name(h).is_ok());
+        hosts.sort();
+        let reads: Vec<_> = hosts
+            .iter()
+            .map(|h| self.client.get_data(&self.layout.status(app, h)))
+            .collect();
+        let mut out = vec![];
+        for (host, read) in hosts.into_iter().zip(reads) {
+            match read.await {
+                Ok((data, _)) if data.is_empty() => {}
+                Ok((data, _)) => {
+                    let st = HostStatus::from_znode(&host, &data).and_then(|st| {
+                        if st.host == host {
+                            Ok(st)
+                        } else {
+                            Err(Error::invalid("host status", &host, format!("names host {:?}", st.host)))
+                        }
+                    });
+                    out.push((host, st));
+                }
+                Err(zkc::Error::NoNode) => {}
+                Err(e) => return Err(Error::zk(format!("reading status of {host}"), e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One host's status (`None` when it has none yet or it is unreadable).
+    pub async fn status_of(&self, app: &str, host: &str) -> Result<Option<HostStatus>> {
+        let path = self.layout.status(app, host);
+        match self.client.get_data(&path).await {
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+            Ok((data, _)) if data.is_empty() => Ok(None),
+            Ok((data, _)) => match HostStatus::from_znode(host, &data) {
+                Ok(st) => Ok(Some(st)),
+                Err(e) => {
+                    tracing::warn!("ignoring unusable status in {path}: {e}");
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// Write a host's status. With `fence`, the write is one multi-op with a check that our slot
+    /// lease still exists at the version we wrote: an agent whose session expired (and so lost
+    /// its lease) cannot overwrite what happened after.
+    pub async fn write_status(&self, app: &str, status: &HostStatus, fence: Option<&Lease>) -> Result<()> {
+        let path = self.layout.status(app, &status.host);
+        let json = status.to_json();
+        let Some(lease) = fence else {
+            return match self.client.set_data(&path, &json, None).await {
+                Ok(_) => Ok(()),
+                Err(zkc::Error::NoNode) => match self.client.create(&path, &json, &open()).await {
+                    Ok(_) => Ok(()),
+                    Err(zkc::Error::NodeExists) => self
+                        .client
+                        .set_data(&path, &json, None)
+                        .await
+                        .map(|_| ())
+                        .zk_context(|| format!("writing {path}")),
+                    Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+                },
+                Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+            };
+        };
+        let mut multi = self.client.new_multi_writer();
+        multi
+            .add_check_version(&lease.path, lease.version)
+            .zk_context(|| "building status write")?;
+        multi
+            .add_set_data(&path, &json, None)
+            .zk_context(|| "building status write")?;
+        match multi.commit().await {
+            Ok(_) => Ok(()),
+            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => Err(Error::zk(
+                format!("status write for {} fenced off: slot lease {} is gone", status.host, lease.path),
+                source,
+            )),
+            Err(e) => Err(Error::zk(format!("writing {path}"), e.into())),
+        }
+    }
+
+    /// Make sure a status node exists so fenced writes can be plain `set_data`s.
+    pub async fn ensure_status_node(&self, app: &str, host: &str) -> Result<()> {
+        let path = self.layout.status(app, host);
+        match self.client.create(&path, b"", &open()).await {
+            Ok(_) | Err(zkc::Error::NodeExists) => Ok(()),
+            Err(e) => Err(Error::zk(format!("creating {path}"), e)),
+        }
+    }
+
+    /// Delete an app and everything under it.
+    pub async fn delete_app(&self, app: &str) -> Result<()> {
+        validate::app_name(app)?;
+        self.delete_tree(&self.layout.app(app)).await
+    }
+
+    async fn delete_tree(&self, path: &str) -> Result<()> {
+        // Depth-first; children that vanish meanwhile (ephemerals) are fine.
+        let mut stack = vec![(path.to_string(), false)];
+        while let Some((p, expanded)) = stack.pop() {
+            if expanded {
+                match self.client.delete(&p, None).await {
+                    Ok(()) | Err(zkc::Error::NoNode) => {}
+                    Err(zkc::Error::NotEmpty) => stack.push((p, false)),
+                    Err(e) => return Err(Error::zk(format!("deleting {p}"), e)),
+                }
+                continue;
+            }
+            let children = match self.client.list_children(&p).await {
+                Err(zkc::Error::NoNode) => continue,
+                r => r.zk_context(|| format!("listing {p}"))?,
+            };
+            stack.push((p.clone(), true));
+            for c in children {
+                stack.push((format!("{p}/{c}"), false));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,280 @@
+//! Test harness: one real ZooKeeper per test binary, a root path per test, real agent processes.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use deployctl::zk::server::LocalZooKeeper;
+use serde_json::Value;
+
+static ZK: OnceLock<String> = OnceLock::new();
+
+/// Address of this binary's ZooKeeper, started on first use. Missing ZooKeeper or java fails
+/// the test with the install command; it never skips.
+pub fn zk_addr() -> &'static str {
+    ZK.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The server is tied (PR_SET_PDEATHSIG) to the thread that starts it, so start it from a
+        // thread that lives as long as the test process.
+        std::thread::spawn(move || {
+            let dir = std::env::temp_dir().join(format!("deployctl-test-zk-{}", std::process::id()));
+            clean_stale_dirs();
+            let _ = std::fs::remove_dir_all(&dir);
+            match LocalZooKeeper::start(&dir, 250) {
+                Ok(zk) => {
+                    let _ = tx.send(Ok(zk.address()));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                }
+            }
+        });
+        match rx.recv() {
+            Ok(Ok(addr)) => addr,
+            Ok(Err(e)) => panic!("cannot start ZooKeeper for the tests: {e}"),
+            Err(_) => panic!("ZooKeeper starter thread died"),
+        }
+    })
+}
+
+/// Remove data dirs of earlier test runs whose process is gone.
+fn clean_stale_dirs() {
+    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("deployctl-test-zk-") {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_deployctl")
+}
+
+/// One test's world: its own ZooKeeper root and temp dir.
+pub struct TestEnv {
+    pub root: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new(name: &str) -> Self {
+        zk_addr();
+        TestEnv {
+            root: format!("/{name}"),
+            dir: tempfile::Builder::new()
+                .prefix(&format!("deployctl-{name}-"))
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env("DEPLOYCTL_ZK", zk_addr())
+            .env("DEPLOYCTL_ZK_ROOT", &self.root)
+            .env_remove("DEPLOYCTL_OUTPUT")
+            .env_remove("GITHUB_ACTIONS")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Run deployctl and return its output (whatever the exit code).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run deployctl")
+    }
+
+    /// Run deployctl, insisting on success.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "deployctl {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--output", "json"];
+        a.extend_from_slice(args);
+        let out = self.ok(&a);
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+    }
+
+    pub fn status(&self, app: &str) -> Value {
+        self.json(&["status", app])
+    }
+
+    /// Poll `status` until `pred` holds, or panic with the last status after `timeout`.
+    pub fn wait_status(&self, app: &str, timeout: Duration, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let st = self.status(app);
+            if pred(&st) {
+                return st;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; last status:\n{st:#}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Wait until every host in `hosts` reports `state` for `release`.
+    pub fn wait_hosts(&self, app: &str, hosts: &[String], release: u64, states: &[&str], timeout: Duration) -> Value {
+        self.wait_status(app, timeout, &format!("{hosts:?} in {states:?} at release {release}"), |st| {
+            hosts.iter().all(|h| {
+                host(st, h).is_some_and(|v| v["release"] == release && states.contains(&v["state"].as_str().unwrap_or("")))
+            })
+        })
+    }
+
+    pub fn agent(&self, host: &str, apps: &[&str]) -> Agent {
+        self.agent_with(host, apps, &[])
+    }
+
+    pub fn agent_with(&self, host: &str, apps: &[&str], extra: &[&str]) -> Agent {
+        let state = self.path(&format!("state-{host}"));
+        std::fs::create_dir_all(&state).expect("state dir");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(state.join("agent.log"))
+            .expect("agent log");
+        let mut c = self.cmd();
+        c.args(["agent", "--host", host, "--session-timeout", "2s", "--state-dir"])
+            .arg(&state)
+            .args(apps.iter().flat_map(|a| ["--app", a]))
+            .args(extra)
+            .env("DEPLOYCTL_LOG", "deployctl=debug")
+            .stdout(Stdio::null())
+            .stderr(log);
+        Agent {
+            child: Some(c.spawn().expect("spawn agent")),
+            host: host.to_string(),
+            state,
+        }
+    }
+}
+
+pub fn host<'a>(status: &'a Value, name: &str) -> Option<&'a Value> {
+    status["hosts"].as_array()?.iter().find(|h| h["host"] == name)
+}
+
+pub struct Agent {
+    child: Option<Child>,
+    pub host: String,
+    pub state: PathBuf,
+}
+
+impl Agent {
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state.join("agent.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Deploy command used by the tests: logs start/end with nanosecond timestamps to
+/// `{{ vars.log }}`, sleeps, then records the version where `get_version_cmd` finds it.
+pub fn logging_deploy(sleep: &str) -> String {
+    format!(
+        "echo start {{{{ host }}}} $(date +%s%N) >> {{{{ vars.log }}}}; sleep {sleep}; \
+         echo end {{{{ host }}}} $(date +%s%N) >> {{{{ vars.log }}}}; echo {{{{ version }}}} > version"
+    )
+}
+
+pub const GET_VERSION: &str = "cat version 2>/dev/null || true";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    pub host: String,
+    pub start: u128,
+    pub end: Option<u128>,
+}
+
+/// Parse the deploy log into intervals (an unterminated start has `end: None`).
+pub fn intervals(log: &Path) -> Vec<Interval> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut out: Vec<Interval> = vec![];
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [kind, host, t] = parts[..] else { panic!("bad log line {line:?}") };
+        let t: u128 = t.parse().expect("timestamp");
+        match kind {
+            "start" => out.push(Interval { host: host.into(), start: t, end: None }),
+            "end" => {
+                let open = out
+                    .iter_mut()
+                    .rev()
+                    .find(|i| i.host == host && i.end.is_none())
+                    .unwrap_or_else(|| panic!("end without start: {line}"));
+                open.end = Some(t);
+            }
+            _ => panic!("bad log line {line:?}"),
+        }
+    }
+    out
+}
+
+/// The most deploys running at the same instant; unterminated ones last until `open_until`.
+pub fn max_overlap(iv: &[Interval], open_until: u128) -> usize {
+    let mut events: Vec<(u128, i32)> = vec![];
+    for i in iv {
+        events.push((i.start, 1));
+        events.push((i.end.unwrap_or(open_until), -1));
+    }
+    // At equal times, an end comes before a start: touching intervals do not overlap.
+    events.sort();
+    let (mut cur, mut max) = (0i32, 0i32);
+    for (_, d) in events {
+        cur += d;
+        max = max.max(cur);
+    }
+    max as usize
+}
+
+pub fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+pub fn hosts(prefix: &str, n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+pub fn release_of(publish_json: &Value) -> u64 {
+    publish_json["release"].as_u64().expect("release id")
+}

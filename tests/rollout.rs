@@ -1,0 +1,207 @@
+//! Rollouts with real agent processes against a real ZooKeeper.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const T: Duration = Duration::from_secs(40);
+
+fn publish(env: &TestEnv, app: &str, version: &str, slots: u32, log: &std::path::Path, sleep: &str) -> u64 {
+    let log_var = format!("log={}", log.display());
+    let slots = slots.to_string();
+    let deploy = logging_deploy(sleep);
+    release_of(&env.json(&[
+        "publish", app, version, "--slots", &slots, "--deploy-cmd", &deploy, "--get-version-cmd", GET_VERSION,
+        "--var", &log_var,
+    ]))
+}
+
+#[test]
+fn six_agents_never_exceed_slots_and_reach_exactly_slots() {
+    let env = TestEnv::new("six-agents");
+    let names = hosts("h", 6);
+    let _agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["web"])).collect();
+    env.wait_status("web", T, "6 agents registered", |st| {
+        st["hosts"].as_array().is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() == 6)
+    });
+
+    let log2 = env.path("deploys-slots2.log");
+    let r1 = publish(&env, "web", "1.0", 2, &log2, "0.4");
+    let st = env.wait_hosts("web", &names, r1, &["healthy"], T);
+    let iv = intervals(&log2);
+    assert_eq!(iv.len(), 6, "each host deploys exactly once: {iv:?}");
+    assert!(iv.iter().all(|i| i.end.is_some()));
+    // Conveyor ran about half of `slots` (it counted its own lease twice): we reach exactly 2.
+    assert_eq!(max_overlap(&iv, now_ns()), 2, "{iv:?}");
+    for h in st["hosts"].as_array().unwrap() {
+        assert_eq!(h["version"], "1.0");
+        assert_eq!(h["attempts"], 1);
+    }
+    assert_eq!(st["slots"].as_array().map(Vec::len), Some(0), "no lease left behind");
+
+    let log1 = env.path("deploys-slots1.log");
+    let r2 = publish(&env, "web", "2.0", 1, &log1, "0.2");
+    assert_eq!(r2, r1 + 1);
+    env.wait_hosts("web", &names, r2, &["healthy"], T);
+    let iv = intervals(&log1);
+    assert_eq!(iv.len(), 6);
+    assert_eq!(max_overlap(&iv, now_ns()), 1, "{iv:?}");
+}
+
+/// Is any process still running whose command line contains `marker`?
+fn process_with(marker: &str) -> bool {
+    std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|e| {
+        std::fs::read(e.path().join("cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).contains(marker))
+            .unwrap_or(false)
+    })
+}
+
+#[test]
+fn killed_agent_frees_its_slot_and_capacity_survives() {
+    let env = TestEnv::new("killed-agent");
+    let names = hosts("k", 5);
+    let mut agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["api"])).collect();
+    env.wait_status("api", T, "5 agents registered", |st| {
+        st["hosts"].as_array().is_some_and(|h| h.len() == 5)
+    });
+    // A distinctive sleep so the test can tell whether the killed deploy's children live on.
+    let log = env.path("deploys.log");
+    let r1 = publish(&env, "api", "1.0", 2, &log, "3.1415");
+    let st = env.wait_status("api", T, "a host deploying", |st| {
+        st["hosts"].as_array().unwrap().iter().any(|h| h["state"] == "deploying")
+    });
+    let victim = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["state"] == "deploying")
+        .and_then(|h| h["host"].as_str())
+        .unwrap()
+        .to_string();
+    let idx = names.iter().position(|h| *h == victim).unwrap();
+    assert!(process_with("3.1415"), "the deploy should be running");
+    agents[idx].kill9();
+    let killed_at = now_ns();
+
+    // The other four finish although the victim held a slot when it died.
+    let others: Vec<String> = names.iter().filter(|h| **h != victim).cloned().collect();
+    env.wait_hosts("api", &others, r1, &["healthy"], T);
+    let st = env.status("api");
+    assert_eq!(host(&st, &victim).unwrap()["state"], "lost", "{st:#}");
+    // The killed deploy died with its agent: it never wrote its end line.
+    let iv = intervals(&log);
+    let victim_iv: Vec<&Interval> = iv.iter().filter(|i| i.host == victim).collect();
+    assert_eq!(victim_iv.len(), 1);
+    assert_eq!(victim_iv[0].end, None, "the deploy outlived its agent");
+    // Count the killed deploy as running until the kill: never more than 2 at once.
+    let bounded: Vec<Interval> = iv
+        .iter()
+        .map(|i| Interval { end: Some(i.end.unwrap_or(killed_at)), ..i.clone() })
+        .collect();
+    assert!(max_overlap(&bounded, killed_at) <= 2, "{iv:?}");
+
+    // Restarted, the victim converges.
+    agents[idx] = env.agent(&victim, &["api"]);
+    env.wait_hosts("api", &names, r1, &["healthy"], T);
+    assert!(!process_with("3.1415"), "a deploy process outlived everything");
+
+    // Capacity survived the death: the next release again runs exactly 2 at once.
+    let log2 = env.path("deploys2.log");
+    let r2 = publish(&env, "api", "2.0", 2, &log2, "0.4");
+    env.wait_hosts("api", &names, r2, &["healthy"], T);
+    assert_eq!(max_overlap(&intervals(&log2), now_ns()), 2);
+}
+
+#[test]
+fn host_already_at_version_does_not_take_a_slot() {
+    let env = TestEnv::new("current");
+    let names = hosts("c", 2);
+    // c1 already runs 1.0.
+    let app_dir = env.path("state-c1/apps/svc");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    std::fs::write(app_dir.join("version"), "1.0\n").unwrap();
+    let _agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["svc"])).collect();
+    env.wait_status("svc", T, "2 agents", |st| st["hosts"].as_array().is_some_and(|h| h.len() == 2));
+    let log = env.path("deploys.log");
+    let r = publish(&env, "svc", "1.0", 1, &log, "0.1");
+    let st = env.wait_hosts("svc", &names, r, &["healthy", "current"], T);
+    assert_eq!(host(&st, "c1").unwrap()["state"], "current");
+    assert_eq!(host(&st, "c2").unwrap()["state"], "healthy");
+    let iv = intervals(&log);
+    assert_eq!(iv.iter().map(|i| i.host.as_str()).collect::<Vec<_>>(), vec!["c2"]);
+    // c1 never queued for a slot: its log has no slot wait.
+    let agent_log = std::fs::read_to_string(env.path("state-c1/agent.log")).unwrap();
+    assert!(!agent_log.contains("waiting for a slot"), "{agent_log}");
+}
+
+#[test]
+fn planted_bad_specs_run_nothing_and_other_apps_keep_serving() {
+    let env = TestEnv::new("planted");
+    let pwned = env.path("pwned");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opts = deployctl::zk::ZkOptions {
+        servers: zk_addr().to_string(),
+        root: env.root.clone(),
+        ..Default::default()
+    };
+    rt.block_on(async {
+        let zk = deployctl::zk::connect(&opts).await.unwrap();
+        zk.ensure_app("garbage").await.unwrap();
+        zk.ensure_app("evil").await.unwrap();
+        zk.client.set_data(&zk.layout.app("garbage"), b"{not json", None).await.unwrap();
+        let evil = serde_json::json!({
+            "app": "evil",
+            "version": format!("1.0; touch {}", pwned.display()),
+            "release": 1,
+            "deploy_cmd": format!("touch {}", pwned.display()),
+        });
+        zk.client.set_data(&zk.layout.app("evil"), evil.to_string().as_bytes(), None).await.unwrap();
+    });
+
+    let mut agent = env.agent("p1", &["garbage", "evil", "good"]);
+    let log = env.path("deploys.log");
+    let r = publish(&env, "good", "1.0", 1, &log, "0.1");
+    env.wait_hosts("good", &["p1".to_string()], r, &["healthy"], T);
+    assert!(!pwned.exists(), "a command from a planted spec ran");
+    agent.kill9();
+    let agent_log = agent.log();
+    assert!(agent_log.contains("not valid JSON"), "{agent_log}");
+    assert!(agent_log.contains("touch"), "the refusal names the bad version: {agent_log}");
+
+    // In --once mode the bad spec is an input error: exit 2, nothing run.
+    let out = env.run(&["agent", "--once", "--host", "p2", "--app", "evil", "--state-dir", env.path("s2").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid version"));
+    assert!(!pwned.exists());
+    // status and apps list still work and show the problem.
+    let apps = env.json(&["apps"]);
+    let rows = apps["apps"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["app"] == "evil" && r["error"].as_str().is_some_and(|e| e.contains("version"))));
+}
+
+#[test]
+fn once_mode_deploys_and_reports() {
+    let env = TestEnv::new("once");
+    let log = env.path("deploys.log");
+    publish(&env, "batch", "3.0", 1, &log, "0");
+    let state = env.path("s1");
+    let args = ["agent", "--once", "--host", "o1", "--app", "batch", "--state-dir", state.to_str().unwrap()];
+    let out = env.ok(&args);
+    assert!(out.contains("healthy at 3.0"), "{out}");
+    // A second pass finds the host done and deploys nothing more.
+    env.ok(&args);
+    assert_eq!(intervals(&log).len(), 1);
+    // A failing deploy: exit 1, output tail and exit code kept in the status.
+    env.ok(&["publish", "batch", "4.0", "--deploy-cmd", "echo boom >&2; exit 7"]);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let st = env.status("batch");
+    let h = host(&st, "o1").unwrap();
+    assert_eq!(h["state"], "failed");
+    assert_eq!(h["exit_code"], 7);
+    assert!(h["output_tail"].as_str().unwrap().contains("boom"));
+    assert!(h["message"].as_str().unwrap().contains("exit code 7"));
+}
