@@ -61,13 +61,25 @@ pub struct GlobalArgs {
     #[arg(long, env = "DEPLOYCTL_ZK_ROOT", global = true, value_name = "PATH")]
     pub zk_root: Option<String>,
     /// ZooKeeper digest credentials USER:PASSWORD
-    #[arg(long, env = "DEPLOYCTL_ZK_AUTH", global = true, hide_env_values = true, value_name = "USER:PASSWORD")]
+    #[arg(
+        long,
+        env = "DEPLOYCTL_ZK_AUTH",
+        global = true,
+        hide_env_values = true,
+        value_name = "USER:PASSWORD"
+    )]
     pub zk_auth: Option<String>,
     /// How long to try reaching ZooKeeper before giving up with exit code 4
     #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,
     /// Output format
-    #[arg(long, env = "DEPLOYCTL_OUTPUT", global = true, value_enum, default_value_t)]
+    #[arg(
+        long,
+        env = "DEPLOYCTL_OUTPUT",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
     pub output: OutputFormat,
     /// More log output (repeat for more)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -82,8 +94,16 @@ impl GlobalArgs {
     pub fn zk_options(&self, config_zk: Option<&str>, config_root: Option<&str>) -> ZkOptions {
         let d = ZkOptions::default();
         ZkOptions {
-            servers: self.zk.clone().or(config_zk.map(str::to_string)).unwrap_or(d.servers),
-            root: self.zk_root.clone().or(config_root.map(str::to_string)).unwrap_or(d.root),
+            servers: self
+                .zk
+                .clone()
+                .or(config_zk.map(str::to_string))
+                .unwrap_or(d.servers),
+            root: self
+                .zk_root
+                .clone()
+                .or(config_root.map(str::to_string))
+                .unwrap_or(d.root),
             auth: self.zk_auth.clone(),
             connect_timeout: self.connect_timeout,
             session_timeout: d.session_timeout,

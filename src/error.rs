@@ -60,7 +60,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn invalid(what: &'static str, value: impl fmt::Display, reason: impl fmt::Display) -> Self {
+    pub fn invalid(
+        what: &'static str,
+        value: impl fmt::Display,
+        reason: impl fmt::Display,
+    ) -> Self {
         Error::Invalid {
             what,
             value: value.to_string(),
@@ -110,10 +114,15 @@ mod tests {
 
     #[test]
     fn exit_codes_are_the_documented_ones() {
-        assert_eq!(Error::invalid("app name", "../x", "bad").exit_code().code(), 2);
+        assert_eq!(
+            Error::invalid("app name", "../x", "bad").exit_code().code(),
+            2
+        );
         assert_eq!(Error::Usage("x".into()).exit_code().code(), 2);
         assert_eq!(
-            Error::zk("read", zookeeper_client::Error::NoAuth).exit_code().code(),
+            Error::zk("read", zookeeper_client::Error::NoAuth)
+                .exit_code()
+                .code(),
             4
         );
         assert_eq!(Error::Failed("x".into()).exit_code().code(), 1);

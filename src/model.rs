@@ -106,7 +106,11 @@ impl ReleaseSpec {
             return Err(Error::invalid("slots", self.slots, "must be at least 1"));
         }
         if self.command_timeout_secs == 0 {
-            return Err(Error::invalid("command timeout", 0, "must be at least 1 second"));
+            return Err(Error::invalid(
+                "command timeout",
+                0,
+                "must be at least 1 second",
+            ));
         }
         for name in self.vars.keys() {
             validate::var_name(name)?;
@@ -117,7 +121,11 @@ impl ReleaseSpec {
     /// Parse and validate a spec read from ZooKeeper; `app` is the node it was read from.
     pub fn from_znode(app: &str, data: &[u8]) -> Result<Self> {
         let spec: ReleaseSpec = serde_json::from_slice(data).map_err(|e| {
-            Error::invalid("release spec", format!("apps/{app}"), format!("not valid JSON: {e}"))
+            Error::invalid(
+                "release spec",
+                format!("apps/{app}"),
+                format!("not valid JSON: {e}"),
+            )
         })?;
         spec.validate()?;
         if spec.app != app {
@@ -151,7 +159,9 @@ impl ReleaseSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum HostState {
     #[default]
@@ -168,7 +178,10 @@ pub enum HostState {
 impl HostState {
     /// The host is done with its release (for better or worse).
     pub fn is_terminal(self) -> bool {
-        matches!(self, HostState::Healthy | HostState::Failed | HostState::Current)
+        matches!(
+            self,
+            HostState::Healthy | HostState::Failed | HostState::Current
+        )
     }
     /// The host runs the release.
     pub fn is_success(self) -> bool {
@@ -219,9 +232,8 @@ pub struct HostStatus {
 
 impl HostStatus {
     pub fn from_znode(host: &str, data: &[u8]) -> Result<Self> {
-        let st: HostStatus = serde_json::from_slice(data).map_err(|e| {
-            Error::invalid("host status", host, format!("not valid JSON: {e}"))
-        })?;
+        let st: HostStatus = serde_json::from_slice(data)
+            .map_err(|e| Error::invalid("host status", host, format!("not valid JSON: {e}")))?;
         validate::host_name(&st.host)?;
         validate::version(&st.version)?;
         Ok(st)
@@ -312,6 +324,9 @@ mod tests {
             finished_at: Some("2026-01-01T00:00:02.500Z".into()),
             ..Default::default()
         };
-        assert_eq!(st.duration(SystemTime::now()), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            st.duration(SystemTime::now()),
+            Some(Duration::from_millis(2500))
+        );
     }
 }

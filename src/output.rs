@@ -19,7 +19,8 @@ impl Printer {
 
     /// Print the command's JSON result (one object, one line).
     pub fn json<T: Serialize>(&self, value: &T) {
-        let text = serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        let text =
+            serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
         self.raw_line(&text);
     }
 
@@ -91,13 +92,25 @@ mod tests {
 
     #[test]
     fn table_aligns() {
-        let t = render_table(&["HOST", "STATE"], &[vec!["h1".into(), "healthy".into()], vec!["long-host".into(), "failed".into()]]);
-        assert_eq!(t, "HOST       STATE\nh1         healthy\nlong-host  failed\n");
+        let t = render_table(
+            &["HOST", "STATE"],
+            &[
+                vec!["h1".into(), "healthy".into()],
+                vec!["long-host".into(), "failed".into()],
+            ],
+        );
+        assert_eq!(
+            t,
+            "HOST       STATE\nh1         healthy\nlong-host  failed\n"
+        );
     }
 
     #[test]
     fn durations() {
-        assert_eq!(short_duration(std::time::Duration::from_millis(1500)), "1.5s");
+        assert_eq!(
+            short_duration(std::time::Duration::from_millis(1500)),
+            "1.5s"
+        );
         assert_eq!(short_duration(std::time::Duration::from_secs(123)), "2m03s");
     }
 }

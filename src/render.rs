@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn plain_values_render_bare() {
-        assert_eq!(render("deploy {{ app }} {{ version }} r{{ release }}", &ctx()).unwrap(), "deploy web 1.2 r3");
+        assert_eq!(
+            render("deploy {{ app }} {{ version }} r{{ release }}", &ctx()).unwrap(),
+            "deploy web 1.2 r3"
+        );
     }
 
     #[test]
@@ -102,12 +105,18 @@ mod tests {
 
     #[test]
     fn empty_value_is_an_empty_word() {
-        assert_eq!(render("x {{ previous_version }} y", &ctx()).unwrap(), "x '' y");
+        assert_eq!(
+            render("x {{ previous_version }} y", &ctx()).unwrap(),
+            "x '' y"
+        );
     }
 
     #[test]
     fn conveyor_placeholders() {
-        assert_eq!(render("install %(id)s==%(version)s", &ctx()).unwrap(), "install web==1.2");
+        assert_eq!(
+            render("install %(id)s==%(version)s", &ctx()).unwrap(),
+            "install web==1.2"
+        );
     }
 
     #[test]

@@ -12,10 +12,18 @@ fn check(what: &'static str, value: &str, extra: &[char], first_alnum: bool) -> 
         return Err(Error::invalid(what, value, "must not be empty"));
     }
     if value.len() > MAX_LEN {
-        return Err(Error::invalid(what, value, format!("longer than {MAX_LEN} characters")));
+        return Err(Error::invalid(
+            what,
+            value,
+            format!("longer than {MAX_LEN} characters"),
+        ));
     }
     if first_alnum && !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(Error::invalid(what, value, "must start with a letter or digit"));
+        return Err(Error::invalid(
+            what,
+            value,
+            "must start with a letter or digit",
+        ));
     }
     if let Some(bad) = value
         .chars()
@@ -49,7 +57,11 @@ pub fn host_name(value: &str) -> Result<()> {
 /// Names of template variables (`{{ vars.NAME }}`).
 pub fn var_name(value: &str) -> Result<()> {
     if !value.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        return Err(Error::invalid("variable name", value, "must start with a letter or '_'"));
+        return Err(Error::invalid(
+            "variable name",
+            value,
+            "must start with a letter or '_'",
+        ));
     }
     check("variable name", value, &['_'], false)
 }
@@ -92,10 +104,21 @@ mod tests {
 
     #[test]
     fn hostile_names() {
-        for a in ["../x", "..", ".", "", "a/b", "a b", "-rf", "x;y", "é", "a\nb"] {
+        for a in [
+            "../x", "..", ".", "", "a/b", "a b", "-rf", "x;y", "é", "a\nb",
+        ] {
             assert!(app_name(a).is_err(), "{a:?} accepted");
         }
-        for v in ["1.0; touch /tmp/pwned", "$(id)", "`id`", "1.0\n", "", "-v", "a'b", "a\"b"] {
+        for v in [
+            "1.0; touch /tmp/pwned",
+            "$(id)",
+            "`id`",
+            "1.0\n",
+            "",
+            "-v",
+            "a'b",
+            "a\"b",
+        ] {
             assert!(version(v).is_err(), "{v:?} accepted");
         }
         assert!(app_name(&"a".repeat(129)).is_err());

@@ -8,13 +8,29 @@ use common::*;
 
 const T: Duration = Duration::from_secs(40);
 
-fn publish(env: &TestEnv, app: &str, version: &str, slots: u32, log: &std::path::Path, sleep: &str) -> u64 {
+fn publish(
+    env: &TestEnv,
+    app: &str,
+    version: &str,
+    slots: u32,
+    log: &std::path::Path,
+    sleep: &str,
+) -> u64 {
     let log_var = format!("log={}", log.display());
     let slots = slots.to_string();
     let deploy = logging_deploy(sleep);
     release_of(&env.json(&[
-        "publish", app, version, "--slots", &slots, "--deploy-cmd", &deploy, "--get-version-cmd", GET_VERSION,
-        "--var", &log_var,
+        "publish",
+        app,
+        version,
+        "--slots",
+        &slots,
+        "--deploy-cmd",
+        &deploy,
+        "--get-version-cmd",
+        GET_VERSION,
+        "--var",
+        &log_var,
     ]))
 }
 
@@ -24,7 +40,9 @@ fn six_agents_never_exceed_slots_and_reach_exactly_slots() {
     let names = hosts("h", 6);
     let _agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["web"])).collect();
     env.wait_status("web", T, "6 agents registered", |st| {
-        st["hosts"].as_array().is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() == 6)
+        st["hosts"]
+            .as_array()
+            .is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() == 6)
     });
 
     let log2 = env.path("deploys-slots2.log");
@@ -39,7 +57,11 @@ fn six_agents_never_exceed_slots_and_reach_exactly_slots() {
         assert_eq!(h["version"], "1.0");
         assert_eq!(h["attempts"], 1);
     }
-    assert_eq!(st["slots"].as_array().map(Vec::len), Some(0), "no lease left behind");
+    assert_eq!(
+        st["slots"].as_array().map(Vec::len),
+        Some(0),
+        "no lease left behind"
+    );
 
     let log1 = env.path("deploys-slots1.log");
     let r2 = publish(&env, "web", "2.0", 1, &log1, "0.2");
@@ -52,11 +74,15 @@ fn six_agents_never_exceed_slots_and_reach_exactly_slots() {
 
 /// Is any process still running whose command line contains `marker`?
 fn process_with(marker: &str) -> bool {
-    std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|e| {
-        std::fs::read(e.path().join("cmdline"))
-            .map(|c| String::from_utf8_lossy(&c).contains(marker))
-            .unwrap_or(false)
-    })
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(marker))
+                .unwrap_or(false)
+        })
 }
 
 #[test]
@@ -71,7 +97,11 @@ fn killed_agent_frees_its_slot_and_capacity_survives() {
     let log = env.path("deploys.log");
     let r1 = publish(&env, "api", "1.0", 2, &log, "3.1415");
     let st = env.wait_status("api", T, "a host deploying", |st| {
-        st["hosts"].as_array().unwrap().iter().any(|h| h["state"] == "deploying")
+        st["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["state"] == "deploying")
     });
     let victim = st["hosts"]
         .as_array()
@@ -99,14 +129,20 @@ fn killed_agent_frees_its_slot_and_capacity_survives() {
     // Count the killed deploy as running until the kill: never more than 2 at once.
     let bounded: Vec<Interval> = iv
         .iter()
-        .map(|i| Interval { end: Some(i.end.unwrap_or(killed_at)), ..i.clone() })
+        .map(|i| Interval {
+            end: Some(i.end.unwrap_or(killed_at)),
+            ..i.clone()
+        })
         .collect();
     assert!(max_overlap(&bounded, killed_at) <= 2, "{iv:?}");
 
     // Restarted, the victim converges.
     agents[idx] = env.agent(&victim, &["api"]);
     env.wait_hosts("api", &names, r1, &["healthy"], T);
-    assert!(!process_with("3.1415"), "a deploy process outlived everything");
+    assert!(
+        !process_with("3.1415"),
+        "a deploy process outlived everything"
+    );
 
     // Capacity survived the death: the next release again runs exactly 2 at once.
     let log2 = env.path("deploys2.log");
@@ -124,14 +160,19 @@ fn host_already_at_version_does_not_take_a_slot() {
     std::fs::create_dir_all(&app_dir).unwrap();
     std::fs::write(app_dir.join("version"), "1.0\n").unwrap();
     let _agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["svc"])).collect();
-    env.wait_status("svc", T, "2 agents", |st| st["hosts"].as_array().is_some_and(|h| h.len() == 2));
+    env.wait_status("svc", T, "2 agents", |st| {
+        st["hosts"].as_array().is_some_and(|h| h.len() == 2)
+    });
     let log = env.path("deploys.log");
     let r = publish(&env, "svc", "1.0", 1, &log, "0.1");
     let st = env.wait_hosts("svc", &names, r, &["healthy", "current"], T);
     assert_eq!(host(&st, "c1").unwrap()["state"], "current");
     assert_eq!(host(&st, "c2").unwrap()["state"], "healthy");
     let iv = intervals(&log);
-    assert_eq!(iv.iter().map(|i| i.host.as_str()).collect::<Vec<_>>(), vec!["c2"]);
+    assert_eq!(
+        iv.iter().map(|i| i.host.as_str()).collect::<Vec<_>>(),
+        vec!["c2"]
+    );
     // c1 never queued for a slot: its log has no slot wait.
     let agent_log = std::fs::read_to_string(env.path("state-c1/agent.log")).unwrap();
     assert!(!agent_log.contains("waiting for a slot"), "{agent_log}");
@@ -151,14 +192,20 @@ fn planted_bad_specs_run_nothing_and_other_apps_keep_serving() {
         let zk = deployctl::zk::connect(&opts).await.unwrap();
         zk.ensure_app("garbage").await.unwrap();
         zk.ensure_app("evil").await.unwrap();
-        zk.client.set_data(&zk.layout.app("garbage"), b"{not json", None).await.unwrap();
+        zk.client
+            .set_data(&zk.layout.app("garbage"), b"{not json", None)
+            .await
+            .unwrap();
         let evil = serde_json::json!({
             "app": "evil",
             "version": format!("1.0; touch {}", pwned.display()),
             "release": 1,
             "deploy_cmd": format!("touch {}", pwned.display()),
         });
-        zk.client.set_data(&zk.layout.app("evil"), evil.to_string().as_bytes(), None).await.unwrap();
+        zk.client
+            .set_data(&zk.layout.app("evil"), evil.to_string().as_bytes(), None)
+            .await
+            .unwrap();
     });
 
     let mut agent = env.agent("p1", &["garbage", "evil", "good"]);
@@ -169,17 +216,38 @@ fn planted_bad_specs_run_nothing_and_other_apps_keep_serving() {
     agent.kill9();
     let agent_log = agent.log();
     assert!(agent_log.contains("not valid JSON"), "{agent_log}");
-    assert!(agent_log.contains("touch"), "the refusal names the bad version: {agent_log}");
+    assert!(
+        agent_log.contains("touch"),
+        "the refusal names the bad version: {agent_log}"
+    );
 
     // In --once mode the bad spec is an input error: exit 2, nothing run.
-    let out = env.run(&["agent", "--once", "--host", "p2", "--app", "evil", "--state-dir", env.path("s2").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = env.run(&[
+        "agent",
+        "--once",
+        "--host",
+        "p2",
+        "--app",
+        "evil",
+        "--state-dir",
+        env.path("s2").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid version"));
     assert!(!pwned.exists());
     // status and apps list still work and show the problem.
     let apps = env.json(&["apps"]);
     let rows = apps["apps"].as_array().unwrap();
-    assert!(rows.iter().any(|r| r["app"] == "evil" && r["error"].as_str().is_some_and(|e| e.contains("version"))));
+    assert!(
+        rows.iter()
+            .any(|r| r["app"] == "evil"
+                && r["error"].as_str().is_some_and(|e| e.contains("version")))
+    );
 }
 
 #[test]
@@ -188,14 +256,29 @@ fn once_mode_deploys_and_reports() {
     let log = env.path("deploys.log");
     publish(&env, "batch", "3.0", 1, &log, "0");
     let state = env.path("s1");
-    let args = ["agent", "--once", "--host", "o1", "--app", "batch", "--state-dir", state.to_str().unwrap()];
+    let args = [
+        "agent",
+        "--once",
+        "--host",
+        "o1",
+        "--app",
+        "batch",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ];
     let out = env.ok(&args);
     assert!(out.contains("healthy at 3.0"), "{out}");
     // A second pass finds the host done and deploys nothing more.
     env.ok(&args);
     assert_eq!(intervals(&log).len(), 1);
     // A failing deploy: exit 1, output tail and exit code kept in the status.
-    env.ok(&["publish", "batch", "4.0", "--deploy-cmd", "echo boom >&2; exit 7"]);
+    env.ok(&[
+        "publish",
+        "batch",
+        "4.0",
+        "--deploy-cmd",
+        "echo boom >&2; exit 7",
+    ]);
     let out = env.run(&args);
     assert_eq!(out.status.code(), Some(1));
     let st = env.status("batch");

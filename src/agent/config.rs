@@ -41,8 +41,8 @@ impl AgentConfig {
     }
 
     pub fn parse(text: &str) -> Result<Self> {
-        let cfg: AgentConfig =
-            toml::from_str(text).map_err(|e| Error::invalid("agent config", "<toml>", e.to_string()))?;
+        let cfg: AgentConfig = toml::from_str(text)
+            .map_err(|e| Error::invalid("agent config", "<toml>", e.to_string()))?;
         if let Some(h) = &cfg.host {
             validate::host_name(h)?;
         }

@@ -75,29 +75,51 @@ mod tests {
     fn new_release_rolls_out() {
         let s = spec(2, ReleaseState::Active);
         assert_eq!(next_action(&s, None), Action::Rollout);
-        assert_eq!(next_action(&s, Some(&status(1, HostState::Healthy))), Action::Rollout);
+        assert_eq!(
+            next_action(&s, Some(&status(1, HostState::Healthy))),
+            Action::Rollout
+        );
     }
 
     #[test]
     fn finished_release_waits_whatever_the_outcome() {
         let s = spec(2, ReleaseState::Active);
         for st in [HostState::Healthy, HostState::Current, HostState::Failed] {
-            assert!(matches!(next_action(&s, Some(&status(2, st))), Action::Wait(_)));
+            assert!(matches!(
+                next_action(&s, Some(&status(2, st))),
+                Action::Wait(_)
+            ));
         }
     }
 
     #[test]
     fn interrupted_step_is_redone() {
         let s = spec(2, ReleaseState::Active);
-        for st in [HostState::Waiting, HostState::Deploying, HostState::Verifying, HostState::Lost] {
-            assert_eq!(next_action(&s, Some(&status(2, st))), Action::Rollout, "{st}");
+        for st in [
+            HostState::Waiting,
+            HostState::Deploying,
+            HostState::Verifying,
+            HostState::Lost,
+        ] {
+            assert_eq!(
+                next_action(&s, Some(&status(2, st))),
+                Action::Rollout,
+                "{st}"
+            );
         }
     }
 
     #[test]
     fn inactive_release_waits() {
-        for state in [ReleaseState::Paused, ReleaseState::Halted, ReleaseState::Aborted] {
-            assert!(matches!(next_action(&spec(2, state), None), Action::Wait(_)));
+        for state in [
+            ReleaseState::Paused,
+            ReleaseState::Halted,
+            ReleaseState::Aborted,
+        ] {
+            assert!(matches!(
+                next_action(&spec(2, state), None),
+                Action::Wait(_)
+            ));
         }
     }
 

@@ -76,7 +76,8 @@ impl Captured {
     fn push(&mut self, bytes: &[u8], is_stdout: bool) {
         if is_stdout && self.stdout.len() < STDOUT_BYTES {
             let room = STDOUT_BYTES - self.stdout.len();
-            self.stdout.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            self.stdout
+                .extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
         self.tail.extend_from_slice(bytes);
         if self.tail.len() > 2 * TAIL_BYTES {
@@ -109,7 +110,12 @@ pub fn tail_of(bytes: &[u8], max: usize) -> String {
 
 /// Run `script` with `sh -c` under the guard in `cwd`, killing it (and its process group) after
 /// `timeout` or when this future is dropped.
-pub async fn run(script: &str, cwd: &Path, env: &[(String, String)], timeout: Duration) -> Result<CommandOutcome> {
+pub async fn run(
+    script: &str,
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> Result<CommandOutcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("exec-guard")
@@ -136,10 +142,21 @@ pub async fn run(script: &str, cwd: &Path, env: &[(String, String)], timeout: Du
     let child = cmd
         .spawn()
         .map_err(|e| Error::io(format!("starting command in {}", cwd.display()), e))?;
-    let mut guard = GuardChild { child, reaped: false };
+    let mut guard = GuardChild {
+        child,
+        reaped: false,
+    };
     let sink = Arc::new(Mutex::new(Captured::default()));
-    let out = guard.child.stdout.take().map(|o| tokio::spawn(pump(o, sink.clone(), true)));
-    let err = guard.child.stderr.take().map(|e| tokio::spawn(pump(e, sink.clone(), false)));
+    let out = guard
+        .child
+        .stdout
+        .take()
+        .map(|o| tokio::spawn(pump(o, sink.clone(), true)));
+    let err = guard
+        .child
+        .stderr
+        .take()
+        .map(|e| tokio::spawn(pump(e, sink.clone(), false)));
 
     let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
         Ok(Ok(status)) => (status.code(), false),
@@ -153,11 +170,18 @@ pub async fn run(script: &str, cwd: &Path, env: &[(String, String)], timeout: Du
     guard.reaped = true;
     for pump in [out, err].into_iter().flatten() {
         // Background children may hold the pipes open; don't wait on them for ever.
-        if tokio::time::timeout(DRAIN_GRACE, async { pump.await.ok() }).await.is_err() {
+        if tokio::time::timeout(DRAIN_GRACE, async { pump.await.ok() })
+            .await
+            .is_err()
+        {
             tracing::debug!("command left background output open; stopped reading it");
         }
     }
-    let captured = std::mem::take(&mut *sink.lock().map_err(|_| Error::Failed("output capture poisoned".into()))?);
+    let captured = std::mem::take(
+        &mut *sink
+            .lock()
+            .map_err(|_| Error::Failed("output capture poisoned".into()))?,
+    );
     Ok(CommandOutcome {
         exit_code,
         timed_out,

@@ -29,7 +29,11 @@ fn set_signals(block: bool) {
         for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
             libc::sigaddset(&mut set, s);
         }
-        let how = if block { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+        let how = if block {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
         libc::pthread_sigmask(how, &set, std::ptr::null_mut());
     }
 }

@@ -60,7 +60,10 @@ async fn session_lost(mut states: zkc::StateWatcher, session_timeout: Duration) 
                 // else can be granted our slot.
                 match tokio::time::timeout(session_timeout / 3, states.changed()).await {
                     Ok(s) => state = s,
-                    Err(_) => return "disconnected from ZooKeeper for a third of the session timeout".into(),
+                    Err(_) => {
+                        return "disconnected from ZooKeeper for a third of the session timeout"
+                            .into();
+                    }
                 }
             }
             _ => state = states.changed().await,
@@ -94,7 +97,12 @@ pub async fn run(settings: AgentSettings, mut shutdown: Shutdown) -> Result<Vec<
         tracing::info!(host = %settings.host, session = %zk.client.session_id(), "connected to ZooKeeper");
         let mut tasks = JoinSet::new();
         for app in &settings.apps {
-            tasks.spawn(serve_app(settings.clone(), zk.clone(), app.clone(), shutdown.clone()));
+            tasks.spawn(serve_app(
+                settings.clone(),
+                zk.clone(),
+                app.clone(),
+                shutdown.clone(),
+            ));
         }
         let lost = session_lost(zk.client.state_watcher(), settings.zk.session_timeout);
         tokio::pin!(lost);
@@ -125,14 +133,22 @@ pub async fn run(settings: AgentSettings, mut shutdown: Shutdown) -> Result<Vec<
 /// Remove presence nodes now rather than when the session times out.
 async fn unregister(zk: &Zk, settings: &AgentSettings) {
     for app in &settings.apps {
-        let _ = zk.client.delete(&zk.layout.host(app, &settings.host), None).await;
+        let _ = zk
+            .client
+            .delete(&zk.layout.host(app, &settings.host), None)
+            .await;
     }
 }
 
 /// Register `hosts/<host>`. If another live session holds it (an earlier agent whose session
 /// has not expired yet, or a second agent for the same host), wait for it to go: two agents
 /// must never deploy concurrently on one host.
-async fn register(zk: &Zk, settings: &AgentSettings, app: &str, shutdown: &mut Shutdown) -> Result<bool> {
+async fn register(
+    zk: &Zk,
+    settings: &AgentSettings,
+    app: &str,
+    shutdown: &mut Shutdown,
+) -> Result<bool> {
     zk.ensure_app(app).await?;
     let path = zk.layout.host(app, &settings.host);
     let presence = Presence {
@@ -183,17 +199,20 @@ async fn register(zk: &Zk, settings: &AgentSettings, app: &str, shutdown: &mut S
 pub(crate) enum SpecRead {
     Missing,
     Invalid(Error),
-    Spec(ReleaseSpec),
+    Spec(Box<ReleaseSpec>),
 }
 
-pub(crate) async fn read_spec_watched(zk: &Zk, app: &str) -> Result<(SpecRead, zkc::OneshotWatcher)> {
+pub(crate) async fn read_spec_watched(
+    zk: &Zk,
+    app: &str,
+) -> Result<(SpecRead, zkc::OneshotWatcher)> {
     let path = zk.layout.app(app);
     loop {
         match zk.client.get_and_watch_data(&path).await {
             Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
             Ok((data, _, w)) => {
                 let read = match ReleaseSpec::from_znode(app, &data) {
-                    Ok(s) => SpecRead::Spec(s),
+                    Ok(s) => SpecRead::Spec(Box::new(s)),
                     Err(e) => SpecRead::Invalid(e),
                 };
                 return Ok((read, w));
@@ -213,7 +232,12 @@ pub(crate) async fn read_spec_watched(zk: &Zk, app: &str) -> Result<(SpecRead, z
     }
 }
 
-async fn serve_app(settings: Arc<AgentSettings>, zk: Zk, app: String, mut shutdown: Shutdown) -> AppResult {
+async fn serve_app(
+    settings: Arc<AgentSettings>,
+    zk: Zk,
+    app: String,
+    mut shutdown: Shutdown,
+) -> AppResult {
     let result = serve_app_inner(&settings, &zk, &app, &mut shutdown).await;
     if let Err(e) = &result {
         tracing::error!(app, "{e}");
@@ -269,7 +293,12 @@ enum Step {
     Wait(zkc::OneshotWatcher),
 }
 
-async fn serve_once(settings: &AgentSettings, zk: &Zk, app: &str, shutdown: &mut Shutdown) -> Result<Step> {
+async fn serve_once(
+    settings: &AgentSettings,
+    zk: &Zk,
+    app: &str,
+    shutdown: &mut Shutdown,
+) -> Result<Step> {
     let (read, watcher) = read_spec_watched(zk, app).await?;
     let spec = match read {
         SpecRead::Missing if settings.once => return Ok(Step::Done(None)),
@@ -280,7 +309,7 @@ async fn serve_once(settings: &AgentSettings, zk: &Zk, app: &str, shutdown: &mut
             tracing::error!(app, "refusing release: {e}");
             return Ok(Step::Wait(watcher));
         }
-        SpecRead::Spec(s) => s,
+        SpecRead::Spec(s) => *s,
     };
     let status = zk.status_of(app, &settings.host).await?;
     match decide::next_action(&spec, status.as_ref()) {

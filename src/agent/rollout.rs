@@ -31,7 +31,11 @@ fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Comma
     };
     // The spec's command wins; the agent's config supplies a default.
     let pick = |remote: &Option<String>, local: Option<String>| -> Result<Option<String>> {
-        remote.clone().or(local).map(|t| render::render(&t, &ctx)).transpose()
+        remote
+            .clone()
+            .or(local)
+            .map(|t| render::render(&t, &ctx))
+            .transpose()
     };
     Ok(Commands {
         deploy: pick(&spec.deploy_cmd, local.deploy_cmd)?,
@@ -84,7 +88,8 @@ pub(super) async fn run(
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
     let cwd = settings.state_dir.join("apps").join(&spec.app);
-    std::fs::create_dir_all(&cwd).map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
+    std::fs::create_dir_all(&cwd)
+        .map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
     let runner = Runner {
         zk,
         spec,
@@ -106,7 +111,8 @@ pub(super) async fn run(
         Err(e) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
     };
     let Some(deploy) = cmds.deploy.clone() else {
-        let msg = "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
+        let msg =
+            "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     };
 
@@ -133,7 +139,11 @@ pub(super) async fn run(
     result
 }
 
-async fn fail_without_slot(runner: &Runner<'_>, st: &mut HostStatus, message: String) -> Result<()> {
+async fn fail_without_slot(
+    runner: &Runner<'_>,
+    st: &mut HostStatus,
+    message: String,
+) -> Result<()> {
     st.state = HostState::Failed;
     st.message = message;
     st.finished_at = Some(now_rfc3339());
@@ -153,7 +163,9 @@ async fn hold_and_deploy(
     loop {
         let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
         let slots = match read {
-            SpecRead::Spec(s) if s.release == spec.release && s.state == ReleaseState::Active => s.slots,
+            SpecRead::Spec(s) if s.release == spec.release && s.state == ReleaseState::Active => {
+                s.slots
+            }
             // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
             // let the main loop look again.
             _ => return Ok(()),
@@ -196,7 +208,10 @@ async fn hold_and_deploy(
         let Some(h) = run_step(runner, health, shutdown).await? else {
             return abandon(runner, st, lease).await;
         };
-        st.output_tail = exec::tail_of(format!("{}{}", out.tail, h.tail).as_bytes(), exec::TAIL_BYTES);
+        st.output_tail = exec::tail_of(
+            format!("{}{}", out.tail, h.tail).as_bytes(),
+            exec::TAIL_BYTES,
+        );
         if !h.success() {
             st.state = HostState::Failed;
             st.exit_code = h.exit_code;
@@ -213,7 +228,11 @@ async fn hold_and_deploy(
 }
 
 /// Run a command unless the agent is told to abandon (second signal): `None` then.
-async fn run_step(runner: &Runner<'_>, script: &str, shutdown: &mut Shutdown) -> Result<Option<CommandOutcome>> {
+async fn run_step(
+    runner: &Runner<'_>,
+    script: &str,
+    shutdown: &mut Shutdown,
+) -> Result<Option<CommandOutcome>> {
     tokio::select! {
         out = runner.exec(script) => out.map(Some),
         _ = shutdown_at(shutdown, 2) => Ok(None),

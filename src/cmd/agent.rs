@@ -52,9 +52,13 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
         }
     }
     if apps.is_empty() {
-        return Err(Error::Usage("agent has no apps to serve: pass --app APP or list [apps.NAME] in the config".into()));
+        return Err(Error::Usage(
+            "agent has no apps to serve: pass --app APP or list [apps.NAME] in the config".into(),
+        ));
     }
-    let mut zk = ctx.global.zk_options(config.zk.as_deref(), config.zk_root.as_deref());
+    let mut zk = ctx
+        .global
+        .zk_options(config.zk.as_deref(), config.zk_root.as_deref());
     let config_timeout = config
         .session_timeout
         .as_deref()
@@ -94,14 +98,18 @@ struct OnceApp<'a> {
 pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
     let config = match &args.config {
         Some(p) => AgentConfig::load(p)?,
-        None if std::path::Path::new(DEFAULT_CONFIG).exists() => AgentConfig::load(DEFAULT_CONFIG.as_ref())?,
+        None if std::path::Path::new(DEFAULT_CONFIG).exists() => {
+            AgentConfig::load(DEFAULT_CONFIG.as_ref())?
+        }
         None => AgentConfig::default(),
     };
     let settings = settings(ctx, &args, config)?;
     let (tx, rx) = tokio::sync::watch::channel(0u8);
     // First SIGTERM/SIGINT: finish the running step, then exit. Second: abandon it now.
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Error::io("installing SIGTERM handler", e))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Error::io("installing SIGINT handler", e))?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("installing SIGTERM handler", e))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("installing SIGINT handler", e))?;
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -111,7 +119,11 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
             let level = (*tx.borrow() + 1).min(2);
             tracing::warn!(
                 "{}",
-                if level == 1 { "stopping: finishing the running step first (signal again to abandon it)" } else { "abandoning the running step" }
+                if level == 1 {
+                    "stopping: finishing the running step first (signal again to abandon it)"
+                } else {
+                    "abandoning the running step"
+                }
             );
             if tx.send(level).is_err() {
                 return;
@@ -141,7 +153,10 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
         for a in &report.apps {
             let line = match (&a.status, &a.error) {
                 (_, Some(e)) => format!("{}: error: {e}", a.app),
-                (Some(st), None) => format!("{}: {} at {} (release {}): {}", a.app, st.state, st.version, st.release, st.message),
+                (Some(st), None) => format!(
+                    "{}: {} at {} (release {}): {}",
+                    a.app, st.state, st.version, st.release, st.message
+                ),
                 (None, None) => format!("{}: nothing published", a.app),
             };
             ctx.printer.line(&line);
@@ -162,6 +177,8 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
     if unhealthy.is_empty() {
         Ok(())
     } else {
-        Err(Error::Failed(format!("{host}: not healthy for {unhealthy}")))
+        Err(Error::Failed(format!(
+            "{host}: not healthy for {unhealthy}"
+        )))
     }
 }

@@ -78,7 +78,10 @@ pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
                         ]
                     })
                     .collect();
-                ctx.printer.table(&["APP", "RELEASE", "VERSION", "STATE", "HOSTS", "ERROR"], &table);
+                ctx.printer.table(
+                    &["APP", "RELEASE", "VERSION", "STATE", "HOSTS", "ERROR"],
+                    &table,
+                );
             }
         }
         AppsAction::Show { app } => {
@@ -106,7 +109,8 @@ pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
             }
             zk.delete_app(&app).await?;
             if ctx.printer.is_json() {
-                ctx.printer.json(&serde_json::json!({ "app": app, "deleted": true }));
+                ctx.printer
+                    .json(&serde_json::json!({ "app": app, "deleted": true }));
             } else {
                 ctx.printer.line(&format!("deleted {app}"));
             }

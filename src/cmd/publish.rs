@@ -69,27 +69,28 @@ struct SpecFile {
 }
 
 fn load_spec_file(path: &Path) -> Result<SpecFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
     if is_json {
-        serde_json::from_str(&text).map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
+        serde_json::from_str(&text)
+            .map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
     } else {
-        toml::from_str(&text).map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
+        toml::from_str(&text)
+            .map_err(|e| Error::invalid("spec file", path.display(), e.to_string()))
     }
 }
 
 /// Pure: merge flags over the file over defaults into a request (no bookkeeping yet).
 fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
-    let app = args
-        .app
-        .clone()
-        .or(file.app)
-        .ok_or_else(|| Error::Usage("publish needs an APP (argument or `app` in --spec)".into()))?;
-    let version = args
-        .version
-        .clone()
-        .or(file.version)
-        .ok_or_else(|| Error::Usage("publish needs a VERSION (argument or `version` in --spec)".into()))?;
+    let app =
+        args.app.clone().or(file.app).ok_or_else(|| {
+            Error::Usage("publish needs an APP (argument or `app` in --spec)".into())
+        })?;
+    let version = args.version.clone().or(file.version).ok_or_else(|| {
+        Error::Usage("publish needs a VERSION (argument or `version` in --spec)".into())
+    })?;
     let mut vars = file.vars;
     vars.extend(args.vars.iter().cloned());
     let spec = ReleaseSpec {
@@ -114,7 +115,10 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         source: None,
     };
     spec.validate()?;
-    for t in [&spec.deploy_cmd, &spec.get_version_cmd, &spec.health_cmd].into_iter().flatten() {
+    for t in [&spec.deploy_cmd, &spec.get_version_cmd, &spec.health_cmd]
+        .into_iter()
+        .flatten()
+    {
         render::check_syntax(t)?;
     }
     Ok(spec)
@@ -204,7 +208,11 @@ mod tests {
         let file = SpecFile {
             slots: Some(1),
             deploy_cmd: Some("deploy {{ version }}".into()),
-            vars: [("x".to_string(), "file".to_string()), ("y".to_string(), "file".to_string())].into(),
+            vars: [
+                ("x".to_string(), "file".to_string()),
+                ("y".to_string(), "file".to_string()),
+            ]
+            .into(),
             ..Default::default()
         };
         let s = build_request(&a, file).unwrap();
@@ -219,7 +227,8 @@ mod tests {
         let e = build_request(&args("../x", "1.0"), SpecFile::default()).unwrap_err();
         assert!(e.to_string().contains("../x"));
         assert_eq!(e.exit_code().code(), 2);
-        let e = build_request(&args("web", "1.0; touch /tmp/pwned"), SpecFile::default()).unwrap_err();
+        let e =
+            build_request(&args("web", "1.0; touch /tmp/pwned"), SpecFile::default()).unwrap_err();
         assert!(e.to_string().contains("touch /tmp/pwned"));
         let mut a = args("web", "1.0");
         a.deploy_cmd = Some("deploy {{ version".into());

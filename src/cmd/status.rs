@@ -48,13 +48,21 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let spec = zk.read_spec(&args.app).await?.map(|(s, _)| s);
-    let registered: Vec<String> = zk.hosts(&args.app).await?.into_iter().map(|(h, _)| h).collect();
+    let registered: Vec<String> = zk
+        .hosts(&args.app)
+        .await?
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
     let mut statuses: Vec<HostStatus> = vec![];
     let mut unreadable = vec![];
     for (host, read) in zk.statuses(&args.app).await? {
         match read {
             Ok(st) => statuses.push(st),
-            Err(e) => unreadable.push(Unreadable { host, error: e.to_string() }),
+            Err(e) => unreadable.push(Unreadable {
+                host,
+                error: e.to_string(),
+            }),
         }
     }
     let views = host_views(spec.as_ref(), &registered, &statuses, SystemTime::now());
@@ -80,9 +88,17 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         return Ok(());
     }
     ctx.printer.line(&human_header(&args.app, spec.as_ref()));
-    ctx.printer.table(&["HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE"], &rows(&views));
+    ctx.printer.table(
+        &[
+            "HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE",
+        ],
+        &rows(&views),
+    );
     for u in &out.unreadable {
-        ctx.printer.line(&format!("warning: status of {} unreadable: {}", u.host, u.error));
+        ctx.printer.line(&format!(
+            "warning: status of {} unreadable: {}",
+            u.host, u.error
+        ));
     }
     Ok(())
 }
@@ -109,7 +125,9 @@ pub fn rows(views: &[HostView]) -> Vec<Vec<String>> {
                 v.host.clone(),
                 v.state.to_string(),
                 v.version.clone().unwrap_or_else(|| "-".into()),
-                v.release.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                v.release
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 v.attempts.to_string(),
                 v.duration_ms
                     .map(|ms| short_duration(Duration::from_millis(ms)))

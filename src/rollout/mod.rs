@@ -67,7 +67,9 @@ pub fn host_views(
                 exit_code: st.and_then(|s| s.exit_code),
                 started_at: st.and_then(|s| s.started_at.clone()),
                 finished_at: st.and_then(|s| s.finished_at.clone()),
-                duration_ms: st.and_then(|s| s.duration(now)).map(|d| d.as_millis() as u64),
+                duration_ms: st
+                    .and_then(|s| s.duration(now))
+                    .map(|d| d.as_millis() as u64),
                 message: match (state, st) {
                     (HostState::Lost, Some(st)) => format!("agent vanished while {}", st.state),
                     (_, Some(st)) => st.message.clone(),
@@ -112,8 +114,10 @@ mod tests {
             ],
             now,
         );
-        let states: Vec<(&str, HostState, bool)> =
-            views.iter().map(|v| (v.host.as_str(), v.state, v.registered)).collect();
+        let states: Vec<(&str, HostState, bool)> = views
+            .iter()
+            .map(|v| (v.host.as_str(), v.state, v.registered))
+            .collect();
         assert_eq!(
             states,
             vec![

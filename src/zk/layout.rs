@@ -11,7 +11,9 @@ pub const LEASE_PREFIX: &str = "lease-";
 impl Layout {
     /// `root` must already be validated (see `validate::zk_root`).
     pub fn new(root: &str) -> Self {
-        Layout { root: root.to_string() }
+        Layout {
+            root: root.to_string(),
+        }
     }
     pub fn root(&self) -> &str {
         &self.root
@@ -48,7 +50,12 @@ impl Layout {
     }
     /// The directories every app needs before agents or publishers use it.
     pub fn app_dirs(&self, app: &str) -> [String; 4] {
-        [self.releases(app), self.hosts(app), self.statuses(app), self.slots(app)]
+        [
+            self.releases(app),
+            self.hosts(app),
+            self.statuses(app),
+            self.slots(app),
+        ]
     }
 }
 

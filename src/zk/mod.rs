@@ -51,7 +51,11 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
         .with_connection_timeout(opts.connect_timeout.min(opts.session_timeout));
     if let Some(auth) = &opts.auth {
         if !auth.contains(':') {
-            return Err(Error::invalid("ZooKeeper auth", "<hidden>", "expected USER:PASSWORD"));
+            return Err(Error::invalid(
+                "ZooKeeper auth",
+                "<hidden>",
+                "expected USER:PASSWORD",
+            ));
         }
         connector = connector.with_auth("digest", auth.as_bytes());
     }
@@ -60,17 +64,21 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
         timeout_s: opts.connect_timeout.as_secs(),
         reason,
     };
-    let client = match tokio::time::timeout(opts.connect_timeout, connector.connect(&opts.servers)).await {
-        Err(_) => return Err(unreachable("no answer".into())),
-        Ok(Err(zkc::Error::AuthFailed)) => {
-            return Err(Error::zk(format!("authenticating to {}", opts.servers), zkc::Error::AuthFailed));
-        }
-        Ok(Err(zkc::Error::BadArguments(msg))) => {
-            return Err(Error::invalid("ZooKeeper address", &opts.servers, msg));
-        }
-        Ok(Err(e)) => return Err(unreachable(e.to_string())),
-        Ok(Ok(c)) => c,
-    };
+    let client =
+        match tokio::time::timeout(opts.connect_timeout, connector.connect(&opts.servers)).await {
+            Err(_) => return Err(unreachable("no answer".into())),
+            Ok(Err(zkc::Error::AuthFailed)) => {
+                return Err(Error::zk(
+                    format!("authenticating to {}", opts.servers),
+                    zkc::Error::AuthFailed,
+                ));
+            }
+            Ok(Err(zkc::Error::BadArguments(msg))) => {
+                return Err(Error::invalid("ZooKeeper address", &opts.servers, msg));
+            }
+            Ok(Err(e)) => return Err(unreachable(e.to_string())),
+            Ok(Ok(c)) => c,
+        };
     Ok(Zk {
         client,
         layout: Layout::new(&opts.root),

@@ -127,7 +127,9 @@ impl Zk {
                         .await
                         .zk_context(|| format!("watching {dir}"))?;
                     match position(&children, &lease.name, slots) {
-                        Position::FirstWaiter | Position::Behind { .. } => return Ok(Turn::Wait(watcher)),
+                        Position::FirstWaiter | Position::Behind { .. } => {
+                            return Ok(Turn::Wait(watcher));
+                        }
                         // Moved up (or vanished) between the two reads: decide again.
                         _ => continue,
                     }
@@ -166,7 +168,11 @@ impl Zk {
             state: LeaseState::Holding,
         })
         .unwrap_or_default();
-        match self.client.set_data(&lease.path, &data, Some(lease.version)).await {
+        match self
+            .client
+            .set_data(&lease.path, &data, Some(lease.version))
+            .await
+        {
             Ok(stat) => {
                 lease.version = stat.version;
                 Ok(())
@@ -229,7 +235,10 @@ mod tests {
         let children = names(&[5, 1, 3, 9]);
         assert_eq!(position(&children, "lease-0000000001", 2), Position::Holder);
         assert_eq!(position(&children, "lease-0000000003", 2), Position::Holder);
-        assert_eq!(position(&children, "lease-0000000005", 2), Position::FirstWaiter);
+        assert_eq!(
+            position(&children, "lease-0000000005", 2),
+            Position::FirstWaiter
+        );
         assert_eq!(
             position(&children, "lease-0000000009", 2),
             Position::Behind {
@@ -260,7 +269,10 @@ mod tests {
         let mut children = names(&[1, 2]);
         children.push("junk".into());
         assert_eq!(position(&children, "lease-0000000003", 1), Position::Gone);
-        assert_eq!(position(&children, "lease-0000000002", 1), Position::FirstWaiter);
+        assert_eq!(
+            position(&children, "lease-0000000002", 1),
+            Position::FirstWaiter
+        );
     }
 
     #[test]

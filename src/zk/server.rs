@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-pub const INSTALL_HINT: &str =
-    "install ZooKeeper and Java: `apt-get install -y zookeeper default-jre-headless` (or set ZOOKEEPER_HOME)";
+pub const INSTALL_HINT: &str = "install ZooKeeper and Java: `apt-get install -y zookeeper default-jre-headless` (or set ZOOKEEPER_HOME)";
 
 pub struct LocalZooKeeper {
     child: Child,
@@ -36,25 +35,34 @@ fn classpath() -> Result<String> {
             }
         }
         if jars.is_empty() {
-            return Err(Error::Failed(format!("no ZooKeeper jars under ZOOKEEPER_HOME={home}; {INSTALL_HINT}")));
+            return Err(Error::Failed(format!(
+                "no ZooKeeper jars under ZOOKEEPER_HOME={home}; {INSTALL_HINT}"
+            )));
         }
         return Ok(jars.join(":"));
     }
     let jar = Path::new("/usr/share/java/zookeeper.jar");
     if !jar.exists() {
-        return Err(Error::Failed(format!("ZooKeeper not found ({} missing); {INSTALL_HINT}", jar.display())));
+        return Err(Error::Failed(format!(
+            "ZooKeeper not found ({} missing); {INSTALL_HINT}",
+            jar.display()
+        )));
     }
     Ok(format!("/etc/zookeeper/conf:{}", jar.display()))
 }
 
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("finding a free port", e))?;
-    Ok(l.local_addr().map_err(|e| Error::io("finding a free port", e))?.port())
+    Ok(l.local_addr()
+        .map_err(|e| Error::io("finding a free port", e))?
+        .port())
 }
 
 /// Send a four-letter word and return the answer.
 pub fn four_letter(port: u16, word: &str) -> Option<String> {
-    let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).ok()?;
+    let mut s =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
+            .ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     s.write_all(word.as_bytes()).ok()?;
     let _ = s.shutdown(Shutdown::Write);
@@ -68,11 +76,17 @@ impl LocalZooKeeper {
     /// `tick_ms` sets the session timeout bounds (2 to 20 ticks).
     pub fn start(dir: &Path, tick_ms: u32) -> Result<Self> {
         let cp = classpath()?;
-        if Command::new("java").arg("-version").stderr(Stdio::null()).status().is_err() {
+        if Command::new("java")
+            .arg("-version")
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
             return Err(Error::Failed(format!("`java` not found; {INSTALL_HINT}")));
         }
         let data = dir.join("data");
-        std::fs::create_dir_all(&data).map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
+        std::fs::create_dir_all(&data)
+            .map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
         let port = free_port()?;
         let cfg = dir.join("zoo.cfg");
         let text = format!(
@@ -81,10 +95,13 @@ impl LocalZooKeeper {
              maxClientCnxns=0\n",
             data.display()
         );
-        std::fs::write(&cfg, text).map_err(|e| Error::io(format!("writing {}", cfg.display()), e))?;
+        std::fs::write(&cfg, text)
+            .map_err(|e| Error::io(format!("writing {}", cfg.display()), e))?;
         let log = std::fs::File::create(dir.join("zookeeper.log"))
             .map_err(|e| Error::io("creating zookeeper.log", e))?;
-        let log2 = log.try_clone().map_err(|e| Error::io("creating zookeeper.log", e))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| Error::io("creating zookeeper.log", e))?;
         let mut cmd = Command::new("java");
         cmd.arg("-Xmx256m")
             .arg(format!("-Dzookeeper.log.dir={}", dir.display()))
@@ -103,7 +120,9 @@ impl LocalZooKeeper {
                 Ok(())
             });
         }
-        let child = cmd.spawn().map_err(|e| Error::io("starting java for ZooKeeper", e))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| Error::io("starting java for ZooKeeper", e))?;
         let mut zk = LocalZooKeeper {
             child,
             port,
@@ -116,11 +135,23 @@ impl LocalZooKeeper {
             }
             if let Ok(Some(status)) = zk.child.try_wait() {
                 let log = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
-                let tail: String = log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-                return Err(Error::Failed(format!("ZooKeeper exited ({status}) before answering:\n{tail}\n{INSTALL_HINT}")));
+                let tail: String = log
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                return Err(Error::Failed(format!(
+                    "ZooKeeper exited ({status}) before answering:\n{tail}\n{INSTALL_HINT}"
+                )));
             }
             if Instant::now() > deadline {
-                return Err(Error::TimedOut(format!("ZooKeeper on port {port} did not answer `ruok` within 60s")));
+                return Err(Error::TimedOut(format!(
+                    "ZooKeeper on port {port} did not answer `ruok` within 60s"
+                )));
             }
             std::thread::sleep(Duration::from_millis(100));
         }

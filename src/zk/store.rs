@@ -84,10 +84,12 @@ impl Zk {
                     }
                 }
             };
-            if let Some(cur) = &current {
-                if !force && cur.same_request(request) && cur.state == crate::model::ReleaseState::Active {
-                    return Ok(Published::Unchanged(cur.clone()));
-                }
+            if let Some(cur) = &current
+                && !force
+                && cur.same_request(request)
+                && cur.state == crate::model::ReleaseState::Active
+            {
+                return Ok(Published::Unchanged(cur.clone()));
             }
             let last = match &current {
                 Some(c) => c.release,
@@ -130,7 +132,11 @@ impl Zk {
             Err(zkc::Error::NoNode) => vec![],
             r => r.zk_context(|| format!("listing {dir}"))?,
         };
-        Ok(children.iter().filter_map(|c| parse_release_node(c)).max().unwrap_or(0))
+        Ok(children
+            .iter()
+            .filter_map(|c| parse_release_node(c))
+            .max()
+            .unwrap_or(0))
     }
 
     /// All releases in the history, oldest first; unreadable entries are skipped with a warning.
@@ -140,7 +146,10 @@ impl Zk {
             Err(zkc::Error::NoNode) => return Ok(vec![]),
             r => r.zk_context(|| format!("listing {dir}"))?,
         };
-        let mut ids: Vec<u64> = children.iter().filter_map(|c| parse_release_node(c)).collect();
+        let mut ids: Vec<u64> = children
+            .iter()
+            .filter_map(|c| parse_release_node(c))
+            .collect();
         ids.sort_unstable();
         let reads: Vec<_> = ids
             .iter()
@@ -148,7 +157,9 @@ impl Zk {
             .collect();
         let mut out = vec![];
         for (id, read) in ids.into_iter().zip(reads) {
-            let (data, _) = read.await.zk_context(|| format!("reading release {id} of {app}"))?;
+            let (data, _) = read
+                .await
+                .zk_context(|| format!("reading release {id} of {app}"))?;
             match ReleaseSpec::from_znode(app, &data) {
                 Ok(s) => out.push(s),
                 Err(e) => tracing::warn!("skipping release {id} of {app}: {e}"),
@@ -215,7 +226,11 @@ impl Zk {
                         if st.host == host {
                             Ok(st)
                         } else {
-                            Err(Error::invalid("host status", &host, format!("names host {:?}", st.host)))
+                            Err(Error::invalid(
+                                "host status",
+                                &host,
+                                format!("names host {:?}", st.host),
+                            ))
                         }
                     });
                     out.push((host, st));
@@ -247,7 +262,12 @@ impl Zk {
     /// Write a host's status. With `fence`, the write is one multi-op with a check that our slot
     /// lease still exists at the version we wrote: an agent whose session expired (and so lost
     /// its lease) cannot overwrite what happened after.
-    pub async fn write_status(&self, app: &str, status: &HostStatus, fence: Option<&Lease>) -> Result<()> {
+    pub async fn write_status(
+        &self,
+        app: &str,
+        status: &HostStatus,
+        fence: Option<&Lease>,
+    ) -> Result<()> {
         let path = self.layout.status(app, &status.host);
         let json = status.to_json();
         let Some(lease) = fence else {
@@ -276,7 +296,10 @@ impl Zk {
         match multi.commit().await {
             Ok(_) => Ok(()),
             Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => Err(Error::zk(
-                format!("status write for {} fenced off: slot lease {} is gone", status.host, lease.path),
+                format!(
+                    "status write for {} fenced off: slot lease {} is gone",
+                    status.host, lease.path
+                ),
                 source,
             )),
             Err(e) => Err(Error::zk(format!("writing {path}"), e.into())),

@@ -19,7 +19,8 @@ pub fn zk_addr() -> &'static str {
         // The server is tied (PR_SET_PDEATHSIG) to the thread that starts it, so start it from a
         // thread that lives as long as the test process.
         std::thread::spawn(move || {
-            let dir = std::env::temp_dir().join(format!("deployctl-test-zk-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("deployctl-test-zk-{}", std::process::id()));
             clean_stale_dirs();
             let _ = std::fs::remove_dir_all(&dir);
             match LocalZooKeeper::start(&dir, 250) {
@@ -44,13 +45,15 @@ pub fn zk_addr() -> &'static str {
 
 /// Remove data dirs of earlier test runs whose process is gone.
 fn clean_stale_dirs() {
-    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("deployctl-test-zk-") {
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
+        if let Some(pid) = name.strip_prefix("deployctl-test-zk-")
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
@@ -113,7 +116,8 @@ impl TestEnv {
         let mut a = vec!["--output", "json"];
         a.extend_from_slice(args);
         let out = self.ok(&a);
-        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+        serde_json::from_str(out.trim())
+            .unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
     }
 
     pub fn status(&self, app: &str) -> Value {
@@ -121,7 +125,13 @@ impl TestEnv {
     }
 
     /// Poll `status` until `pred` holds, or panic with the last status after `timeout`.
-    pub fn wait_status(&self, app: &str, timeout: Duration, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub fn wait_status(
+        &self,
+        app: &str,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             let st = self.status(app);
@@ -136,12 +146,27 @@ impl TestEnv {
     }
 
     /// Wait until every host in `hosts` reports `state` for `release`.
-    pub fn wait_hosts(&self, app: &str, hosts: &[String], release: u64, states: &[&str], timeout: Duration) -> Value {
-        self.wait_status(app, timeout, &format!("{hosts:?} in {states:?} at release {release}"), |st| {
-            hosts.iter().all(|h| {
-                host(st, h).is_some_and(|v| v["release"] == release && states.contains(&v["state"].as_str().unwrap_or("")))
-            })
-        })
+    pub fn wait_hosts(
+        &self,
+        app: &str,
+        hosts: &[String],
+        release: u64,
+        states: &[&str],
+        timeout: Duration,
+    ) -> Value {
+        self.wait_status(
+            app,
+            timeout,
+            &format!("{hosts:?} in {states:?} at release {release}"),
+            |st| {
+                hosts.iter().all(|h| {
+                    host(st, h).is_some_and(|v| {
+                        v["release"] == release
+                            && states.contains(&v["state"].as_str().unwrap_or(""))
+                    })
+                })
+            },
+        )
     }
 
     pub fn agent(&self, host: &str, apps: &[&str]) -> Agent {
@@ -157,13 +182,20 @@ impl TestEnv {
             .open(state.join("agent.log"))
             .expect("agent log");
         let mut c = self.cmd();
-        c.args(["agent", "--host", host, "--session-timeout", "2s", "--state-dir"])
-            .arg(&state)
-            .args(apps.iter().flat_map(|a| ["--app", a]))
-            .args(extra)
-            .env("DEPLOYCTL_LOG", "deployctl=debug")
-            .stdout(Stdio::null())
-            .stderr(log);
+        c.args([
+            "agent",
+            "--host",
+            host,
+            "--session-timeout",
+            "2s",
+            "--state-dir",
+        ])
+        .arg(&state)
+        .args(apps.iter().flat_map(|a| ["--app", a]))
+        .args(extra)
+        .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .stdout(Stdio::null())
+        .stderr(log);
         Agent {
             child: Some(c.spawn().expect("spawn agent")),
             host: host.to_string(),
@@ -173,7 +205,10 @@ impl TestEnv {
 }
 
 pub fn host<'a>(status: &'a Value, name: &str) -> Option<&'a Value> {
-    status["hosts"].as_array()?.iter().find(|h| h["host"] == name)
+    status["hosts"]
+        .as_array()?
+        .iter()
+        .find(|h| h["host"] == name)
 }
 
 pub struct Agent {
@@ -229,10 +264,16 @@ pub fn intervals(log: &Path) -> Vec<Interval> {
     let mut out: Vec<Interval> = vec![];
     for line in text.lines() {
         let parts: Vec<&str> = line.split_whitespace().collect();
-        let [kind, host, t] = parts[..] else { panic!("bad log line {line:?}") };
+        let [kind, host, t] = parts[..] else {
+            panic!("bad log line {line:?}")
+        };
         let t: u128 = t.parse().expect("timestamp");
         match kind {
-            "start" => out.push(Interval { host: host.into(), start: t, end: None }),
+            "start" => out.push(Interval {
+                host: host.into(),
+                start: t,
+                end: None,
+            }),
             "end" => {
                 let open = out
                     .iter_mut()

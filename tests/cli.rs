@@ -1,0 +1,248 @@
+//! publish / status / apps against a real ZooKeeper, bad input, and exit codes.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn publish_is_idempotent_and_force_makes_a_new_release() {
+    let env = TestEnv::new("idempotent");
+    let a = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "deploy {{ version }}",
+    ]);
+    assert_eq!(a["release"], 1);
+    assert_eq!(a["unchanged"], false);
+    let b = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "deploy {{ version }}",
+    ]);
+    assert_eq!(b["release"], 1);
+    assert_eq!(b["unchanged"], true);
+    let c = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "deploy {{ version }}",
+        "--force",
+    ]);
+    assert_eq!(c["release"], 2);
+    assert_eq!(c["previous"], 1);
+    // A different spec for the same version is a new release too.
+    let d = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "3",
+        "--deploy-cmd",
+        "deploy {{ version }}",
+    ]);
+    assert_eq!(d["release"], 3);
+    let human = env.ok(&["publish", "web", "1.1"]);
+    assert_eq!(
+        human.trim(),
+        "published web 1.1 as release 4, replacing release 3 (1.0)"
+    );
+}
+
+#[test]
+fn racing_publishers_lose_nothing() {
+    let env = TestEnv::new("racing");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            env.cmd()
+                .args(["--output", "json", "publish", "race", &format!("1.{i}")])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids: Vec<u64> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            release_of(&v)
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        (1..=8).collect::<Vec<u64>>(),
+        "distinct, gap-free release ids"
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opts = deployctl::zk::ZkOptions {
+        servers: zk_addr().to_string(),
+        root: env.root.clone(),
+        ..Default::default()
+    };
+    let (history, current) = rt.block_on(async {
+        let zk = deployctl::zk::connect(&opts).await.unwrap();
+        (
+            zk.releases("race").await.unwrap(),
+            zk.read_spec("race").await.unwrap().unwrap().0,
+        )
+    });
+    assert_eq!(history.len(), 8, "the history holds every release");
+    let mut versions: Vec<String> = history.iter().map(|s| s.version.clone()).collect();
+    versions.sort();
+    assert_eq!(
+        versions,
+        (0..8).map(|i| format!("1.{i}")).collect::<Vec<_>>()
+    );
+    // Each release names the one it replaced: a single chain, nothing overwritten.
+    for (i, s) in history.iter().enumerate() {
+        assert_eq!(s.release, i as u64 + 1);
+        assert_eq!(s.previous, if i == 0 { None } else { Some(i as u64) });
+    }
+    assert_eq!(current.release, 8);
+}
+
+#[test]
+fn bad_input_is_exit_2_naming_the_value_and_runs_nothing() {
+    let env = TestEnv::new("bad-input");
+    let pwned = env.path("pwned");
+    let out = env.run(&["publish", "../x", "1.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid app name \"../x\""),
+        "{}",
+        stderr(&out)
+    );
+
+    let bad_version = format!("1.0; touch {}", pwned.display());
+    let out = env.run(&["publish", "web", &bad_version, "--deploy-cmd", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&bad_version), "{}", stderr(&out));
+
+    for args in [
+        vec!["publish", "web", "1.0", "--slots", "0"],
+        vec!["publish", "web", "1.0", "--deploy-cmd", "deploy {{ version"],
+        vec!["publish", "web", "1.0", "--var", "not-a-name=1"],
+        vec!["status", "a b"],
+        vec!["--zk-root", "relative", "status", "web"],
+        vec!["agent", "--once", "--host", "bad host", "--app", "web"],
+        vec!["no-such-command"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let spec = env.path("spec.toml");
+    std::fs::write(
+        &spec,
+        "app = \"web\"\nversion = \"1.0\"\nslots = \"many\"\n",
+    )
+    .unwrap();
+    let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("spec.toml"));
+    assert!(!pwned.exists());
+}
+
+#[test]
+fn spec_file_is_read_and_flags_override_it() {
+    let env = TestEnv::new("spec-file");
+    let spec = env.path("release.toml");
+    std::fs::write(
+        &spec,
+        "app = \"web\"\nversion = \"5.0\"\nslots = 4\ndeploy_cmd = \"deploy {{ version }}\"\n[vars]\nregion = \"eu\"\n",
+    )
+    .unwrap();
+    let out = env.json(&[
+        "publish",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--var",
+        "tier=web",
+        "--slots",
+        "3",
+    ]);
+    assert_eq!(out["version"], "5.0");
+    assert_eq!(out["spec"]["slots"], 3);
+    assert_eq!(out["spec"]["vars"]["region"], "eu");
+    assert_eq!(out["spec"]["vars"]["tier"], "web");
+    let shown = env.json(&["apps", "show", "web"]);
+    assert_eq!(shown["deploy_cmd"], "deploy {{ version }}");
+}
+
+#[test]
+fn unreachable_zookeeper_is_exit_4_within_the_timeout() {
+    let port = deployctl::zk::server::free_port().unwrap();
+    let started = Instant::now();
+    let out = std::process::Command::new(bin())
+        .args([
+            "--zk",
+            &format!("127.0.0.1:{port}"),
+            "--connect-timeout",
+            "2s",
+            "status",
+            "web",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let msg = stderr(&out);
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert_eq!(msg.trim().lines().count(), 1, "one-line message: {msg}");
+}
+
+#[test]
+fn apps_list_show_delete() {
+    let env = TestEnv::new("apps");
+    env.ok(&["publish", "one", "1.0"]);
+    env.ok(&["publish", "two", "2.0"]);
+    let list = env.ok(&["apps"]);
+    assert!(list.starts_with("APP"), "{list}");
+    assert!(list.contains("one") && list.contains("two"));
+    let mut agent = env.agent("x1", &["two"]);
+    env.wait_status("two", Duration::from_secs(20), "agent registered", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let out = env.run(&["apps", "delete", "two"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "refuses while agents are registered"
+    );
+    agent.kill9();
+    env.ok(&["apps", "delete", "two", "--force"]);
+    let apps = env.json(&["apps"]);
+    let names: Vec<&str> = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["app"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["one"]);
+    let out = env.run(&["apps", "show", "two"]);
+    assert_eq!(out.status.code(), Some(2));
+}
