@@ -36,6 +36,8 @@ pub enum Command {
     Publish(cmd::publish::PublishArgs),
     /// Run the host daemon that rolls releases out on this host
     Agent(cmd::agent::AgentArgs),
+    /// Block until every host runs the release, it fails, or the timeout passes
+    WaitForRollout(cmd::wait::WaitArgs),
     /// Show every host's state for an app
     Status(cmd::status::StatusArgs),
     /// List, show or delete apps

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod exec_guard;
 pub mod publish;
 pub mod status;
+pub mod wait;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Result;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => publish::run(&ctx, args).await,
         Command::Agent(args) => agent::run(&ctx, args).await,
         Command::Status(args) => status::run(&ctx, args).await,
+        Command::WaitForRollout(args) => wait::run(&ctx, args).await,
         Command::Apps(args) => apps::run(&ctx, args).await,
         // Handled in main before the runtime starts; kept here so the match is exhaustive.
         Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),

@@ -43,6 +43,11 @@ pub struct PublishArgs {
     /// Publish a new release even if the current one asks for the same
     #[arg(long)]
     pub force: bool,
+    /// Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub wait_flags: super::wait::WaitFlags,
 }
 
 fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
@@ -145,6 +150,9 @@ pub struct PublishOutput<'a> {
 }
 
 pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
+    if let (false, Some(flag)) = (args.wait, args.wait_flags.any_set()) {
+        return Err(Error::Usage(format!("{flag} only applies with --wait")));
+    }
     let file = match &args.spec {
         Some(p) => load_spec_file(p)?,
         None => SpecFile::default(),
@@ -155,14 +163,17 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     let spec = published.spec();
     let unchanged = matches!(published, Published::Unchanged(_));
     if ctx.printer.is_json() {
-        ctx.printer.json(&PublishOutput {
-            app: &spec.app,
-            version: &spec.version,
-            release: spec.release,
-            previous: spec.previous,
-            unchanged,
-            spec,
-        });
+        // With --wait the rollout summary (which names the release) is the one JSON object.
+        if !args.wait {
+            ctx.printer.json(&PublishOutput {
+                app: &spec.app,
+                version: &spec.version,
+                release: spec.release,
+                previous: spec.previous,
+                unchanged,
+                spec,
+            });
+        }
     } else if unchanged {
         ctx.printer.line(&format!(
             "{} {} is already release {} (unchanged; --force publishes it again)",
@@ -177,6 +188,10 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             "published {} {} as release {}{replaced}",
             spec.app, spec.version, spec.release
         ));
+    }
+    if args.wait {
+        let target = crate::rollout::watch::Target::Release(spec.release);
+        return super::wait::wait_and_report(ctx, &spec.app, target, &args.wait_flags).await;
     }
     Ok(())
 }
@@ -197,6 +212,8 @@ mod tests {
             vars: vec![],
             spec: None,
             force: false,
+            wait: false,
+            wait_flags: Default::default(),
         }
     }
 

@@ -1,5 +1,9 @@
 //! Pure views of a rollout: merging presence and status into what each host is doing.
 
+pub mod events;
+pub mod wait;
+pub mod watch;
+
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 

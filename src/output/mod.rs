@@ -1,5 +1,10 @@
 //! The printer: owns stdout for results (human or JSON). Logs go to stderr through `tracing`.
 
+pub mod github;
+pub mod junit;
+pub mod progress;
+pub mod summary;
+
 use std::io::Write;
 
 use serde::Serialize;

@@ -1,0 +1,180 @@
+//! The rollout summary: one documented object (docs/json.md) that every reporter renders.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{render_table, short_duration};
+use crate::model::HostState;
+use crate::rollout::HostView;
+use crate::rollout::wait::WaitResult;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RolloutSummary {
+    pub app: String,
+    pub version: String,
+    pub release: u64,
+    pub result: WaitResult,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<u64>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    /// Hosts per state, for the target release.
+    pub counts: BTreeMap<HostState, usize>,
+    /// One entry per target host; `state` is the state for the target release.
+    pub hosts: Vec<HostView>,
+}
+
+impl RolloutSummary {
+    pub fn succeeded(&self) -> bool {
+        self.result == WaitResult::Succeeded
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn dash(s: Option<String>) -> String {
+    s.unwrap_or_else(|| "-".into())
+}
+
+/// The human final report: a headline and a host table.
+pub fn render_human(s: &RolloutSummary) -> String {
+    let headline = format!(
+        "{} release {} ({}): {} in {}: {}",
+        s.app,
+        s.release,
+        s.version,
+        s.result.as_str(),
+        short_duration(Duration::from_millis(s.duration_ms)),
+        s.message
+    );
+    let rows: Vec<Vec<String>> = s
+        .hosts
+        .iter()
+        .map(|h| {
+            vec![
+                h.host.clone(),
+                h.state.to_string(),
+                dash(h.version.clone()),
+                h.attempts.to_string(),
+                dash(
+                    h.duration_ms
+                        .map(|ms| short_duration(Duration::from_millis(ms))),
+                ),
+                h.message.clone(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return format!("{headline}\n");
+    }
+    format!(
+        "{headline}\n{}",
+        render_table(
+            &[
+                "HOST", "STATE", "VERSION", "ATTEMPTS", "DURATION", "MESSAGE"
+            ],
+            &rows
+        )
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// A fixed summary with every interesting host state, for snapshot tests.
+    pub fn summary() -> RolloutSummary {
+        let host = |name: &str,
+                    state: HostState,
+                    ms: Option<u64>,
+                    msg: &str,
+                    code: Option<i32>,
+                    tail: &str| HostView {
+            host: name.into(),
+            state,
+            registered: state != HostState::Lost,
+            release: Some(7),
+            version: Some("2.1.0".into()),
+            attempts: u32::from(state != HostState::Current),
+            exit_code: code,
+            started_at: ms.map(|_| "2026-11-21T10:00:00.000Z".into()),
+            finished_at: ms.map(|_| "2026-11-21T10:00:04.200Z".into()),
+            duration_ms: ms,
+            message: msg.into(),
+            output_tail: tail.into(),
+        };
+        let hosts = vec![
+            host(
+                "web-1",
+                HostState::Healthy,
+                Some(4200),
+                "running 2.1.0",
+                Some(0),
+                "migrated\n",
+            ),
+            host(
+                "web-2",
+                HostState::Current,
+                None,
+                "already running 2.1.0",
+                None,
+                "",
+            ),
+            host(
+                "web-3",
+                HostState::Failed,
+                Some(1500),
+                "deploy command failed with exit code 3",
+                Some(3),
+                "error: <disk> & \"full\"\n",
+            ),
+            host(
+                "web-4",
+                HostState::Lost,
+                Some(900),
+                "agent vanished while deploying",
+                None,
+                "",
+            ),
+        ];
+        let mut counts = BTreeMap::new();
+        for h in &hosts {
+            *counts.entry(h.state).or_insert(0) += 1;
+        }
+        RolloutSummary {
+            app: "web".into(),
+            version: "2.1.0".into(),
+            release: 7,
+            result: WaitResult::Failed,
+            message: "release 7 failed on web-3 failed, web-4 lost".into(),
+            superseded_by: None,
+            started_at: "2026-11-21T10:00:00.000Z".into(),
+            finished_at: "2026-11-21T10:00:05.000Z".into(),
+            duration_ms: 5000,
+            counts,
+            hosts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_snapshot() {
+        insta::assert_snapshot!(render_human(&fixtures::summary()));
+    }
+
+    #[test]
+    fn json_snapshot() {
+        let v: serde_json::Value = serde_json::from_str(&fixtures::summary().to_json()).unwrap();
+        insta::assert_json_snapshot!(v);
+    }
+}

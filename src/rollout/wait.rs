@@ -1,0 +1,360 @@
+//! Pure decision of `wait-for-rollout`: given what ZooKeeper says now, is the outcome known?
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use super::{HostView, host_views};
+use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitResult {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+    RolledBack,
+    Superseded,
+}
+
+impl WaitResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitResult::Succeeded => "succeeded",
+            WaitResult::Failed => "failed",
+            WaitResult::TimedOut => "timed_out",
+            WaitResult::Aborted => "aborted",
+            WaitResult::RolledBack => "rolled_back",
+            WaitResult::Superseded => "superseded",
+        }
+    }
+}
+
+/// What is known right now.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// The release being waited for (pinned when the wait started).
+    pub target: &'a ReleaseSpec,
+    /// The app's current spec: its release may have moved on, its state may have changed.
+    pub current: Option<&'a ReleaseSpec>,
+    pub registered: &'a [String],
+    pub statuses: &'a [HostStatus],
+    pub expect_hosts: Option<usize>,
+    pub now: SystemTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pending,
+    Done {
+        result: WaitResult,
+        message: String,
+        superseded_by: Option<u64>,
+    },
+}
+
+fn done(result: WaitResult, message: String) -> Verdict {
+    Verdict::Done {
+        result,
+        message,
+        superseded_by: None,
+    }
+}
+
+/// The hosts this rollout waits for: registered agents, plus hosts that reported on the
+/// target release (so an agent that vanished mid-deploy is still accounted for, as `lost`).
+pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
+    let release = f.target.release;
+    host_views(Some(f.target), f.registered, f.statuses, f.now)
+        .into_iter()
+        .filter(|v| v.registered || v.release == Some(release))
+        .collect()
+}
+
+/// The state a host is in *for the target release* (older status means it has not started).
+pub fn state_for_target(v: &HostView, release: u64) -> HostState {
+    if v.release == Some(release) {
+        v.state
+    } else {
+        HostState::Idle
+    }
+}
+
+pub fn evaluate(f: &Facts<'_>) -> Verdict {
+    let target = f.target;
+    if let Some(cur) = f.current {
+        if cur.release > target.release {
+            return Verdict::Done {
+                result: WaitResult::Superseded,
+                message: format!(
+                    "release {} ({}) was superseded by release {} ({})",
+                    target.release, target.version, cur.release, cur.version
+                ),
+                superseded_by: Some(cur.release),
+            };
+        }
+        if cur.release == target.release {
+            match cur.state {
+                ReleaseState::Aborted => {
+                    return done(
+                        WaitResult::Aborted,
+                        format!("release {} was aborted", cur.release),
+                    );
+                }
+                ReleaseState::Halted => {
+                    return done(
+                        WaitResult::Failed,
+                        format!("release {} was halted", cur.release),
+                    );
+                }
+                ReleaseState::Active | ReleaseState::Paused => {}
+            }
+        }
+    }
+    let views = targets(f);
+    let release = target.release;
+    let bad: Vec<String> = views
+        .iter()
+        .filter(|v| {
+            matches!(
+                state_for_target(v, release),
+                HostState::Failed | HostState::Lost
+            )
+        })
+        .map(|v| format!("{} {}", v.host, state_for_target(v, release)))
+        .collect();
+    if !bad.is_empty() {
+        return done(
+            WaitResult::Failed,
+            format!("release {release} failed on {}", bad.join(", ")),
+        );
+    }
+    if views.is_empty() {
+        return Verdict::Pending;
+    }
+    if let Some(n) = f.expect_hosts
+        && views.len() < n
+    {
+        return Verdict::Pending;
+    }
+    if views
+        .iter()
+        .all(|v| state_for_target(v, release).is_success())
+    {
+        return done(
+            WaitResult::Succeeded,
+            format!(
+                "release {release} ({}) is running on {} host(s)",
+                target.version,
+                views.len()
+            ),
+        );
+    }
+    Verdict::Pending
+}
+
+/// Counts per state for the target release (for progress and summaries).
+pub fn counts(views: &[HostView], release: u64) -> BTreeMap<HostState, usize> {
+    let mut c = BTreeMap::new();
+    for v in views {
+        *c.entry(state_for_target(v, release)).or_insert(0) += 1;
+    }
+    c
+}
+
+/// Why the wait is still pending, for the timeout message.
+pub fn pending_reason(f: &Facts<'_>) -> String {
+    let views = targets(f);
+    if views.is_empty() {
+        return format!("no hosts are registered for {}", f.target.app);
+    }
+    let release = f.target.release;
+    let mut parts: Vec<String> = views
+        .iter()
+        .filter(|v| !state_for_target(v, release).is_success())
+        .map(|v| {
+            let state = state_for_target(v, release);
+            match (state, v.duration_ms) {
+                (HostState::Deploying | HostState::Verifying, Some(ms)) => {
+                    format!(
+                        "{} {state} for {}",
+                        v.host,
+                        crate::output::short_duration(Duration::from_millis(ms))
+                    )
+                }
+                _ => format!("{} {state}", v.host),
+            }
+        })
+        .collect();
+    if let Some(n) = f.expect_hosts
+        && views.len() < n
+    {
+        parts.insert(
+            0,
+            format!("{} of {n} expected hosts registered", views.len()),
+        );
+    }
+    format!("still waiting on {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(release: u64) -> ReleaseSpec {
+        let mut s: ReleaseSpec = serde_json::from_str(r#"{"app":"web","version":"2.0"}"#).unwrap();
+        s.release = release;
+        s
+    }
+
+    fn st(host: &str, release: u64, state: HostState) -> HostStatus {
+        HostStatus {
+            host: host.into(),
+            release,
+            version: "2.0".into(),
+            state,
+            ..Default::default()
+        }
+    }
+
+    fn eval(
+        target: &ReleaseSpec,
+        current: &ReleaseSpec,
+        reg: &[&str],
+        sts: &[HostStatus],
+        expect: Option<usize>,
+    ) -> Verdict {
+        let reg: Vec<String> = reg.iter().map(|s| s.to_string()).collect();
+        evaluate(&Facts {
+            target,
+            current: Some(current),
+            registered: &reg,
+            statuses: sts,
+            expect_hosts: expect,
+            now: SystemTime::now(),
+        })
+    }
+
+    fn result(v: Verdict) -> Option<WaitResult> {
+        match v {
+            Verdict::Done { result, .. } => Some(result),
+            Verdict::Pending => None,
+        }
+    }
+
+    #[test]
+    fn all_healthy_or_current_succeeds() {
+        let s = spec(2);
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Current),
+        ];
+        assert_eq!(
+            result(eval(&s, &s, &["a", "b"], &sts, None)),
+            Some(WaitResult::Succeeded)
+        );
+    }
+
+    #[test]
+    fn a_registered_host_on_an_older_release_keeps_it_pending() {
+        let s = spec(2);
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 1, HostState::Healthy),
+        ];
+        assert_eq!(eval(&s, &s, &["a", "b"], &sts, None), Verdict::Pending);
+        // ... and one with no status at all.
+        assert_eq!(eval(&s, &s, &["a", "c"], &sts[..1], None), Verdict::Pending);
+    }
+
+    #[test]
+    fn no_hosts_is_pending_with_a_reason() {
+        let s = spec(2);
+        assert_eq!(eval(&s, &s, &[], &[], None), Verdict::Pending);
+        let f = Facts {
+            target: &s,
+            current: Some(&s),
+            registered: &[],
+            statuses: &[],
+            expect_hosts: None,
+            now: SystemTime::now(),
+        };
+        assert_eq!(pending_reason(&f), "no hosts are registered for web");
+    }
+
+    #[test]
+    fn failure_or_loss_fails_at_once() {
+        let s = spec(2);
+        let sts = [
+            st("a", 2, HostState::Failed),
+            st("b", 2, HostState::Waiting),
+        ];
+        assert_eq!(
+            result(eval(&s, &s, &["a", "b"], &sts, None)),
+            Some(WaitResult::Failed)
+        );
+        // b deploying but its agent is gone: lost.
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Deploying),
+        ];
+        let v = eval(&s, &s, &["a"], &sts, None);
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Failed, message, .. } if message.contains("b lost")),
+            "{v:?}"
+        );
+        // An old failure does not fail the new release.
+        let sts = [st("a", 1, HostState::Failed)];
+        assert_eq!(eval(&s, &s, &["a"], &sts, None), Verdict::Pending);
+    }
+
+    #[test]
+    fn newer_release_supersedes() {
+        let s = spec(2);
+        let newer = spec(3);
+        let v = eval(&s, &newer, &["a"], &[st("a", 2, HostState::Healthy)], None);
+        assert!(matches!(
+            v,
+            Verdict::Done {
+                result: WaitResult::Superseded,
+                superseded_by: Some(3),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn halted_and_aborted() {
+        let s = spec(2);
+        let mut cur = spec(2);
+        cur.state = ReleaseState::Halted;
+        assert_eq!(
+            result(eval(&s, &cur, &["a"], &[], None)),
+            Some(WaitResult::Failed)
+        );
+        cur.state = ReleaseState::Aborted;
+        assert_eq!(
+            result(eval(&s, &cur, &["a"], &[], None)),
+            Some(WaitResult::Aborted)
+        );
+        cur.state = ReleaseState::Paused;
+        assert_eq!(eval(&s, &cur, &["a"], &[], None), Verdict::Pending);
+    }
+
+    #[test]
+    fn expect_hosts_waits_for_enough_hosts() {
+        let s = spec(2);
+        let sts = [st("a", 2, HostState::Healthy)];
+        assert_eq!(eval(&s, &s, &["a"], &sts, Some(2)), Verdict::Pending);
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Healthy),
+        ];
+        assert_eq!(
+            result(eval(&s, &s, &["a", "b"], &sts, Some(2))),
+            Some(WaitResult::Succeeded)
+        );
+    }
+}

@@ -1,0 +1,402 @@
+//! The `wait-for-rollout` runner: keeps a picture of the app current through one persistent
+//! recursive ZooKeeper watch (no sleep-polling), asks `wait::evaluate` after every change, and
+//! emits events for reporters.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant, SystemTime};
+
+use zookeeper_client as zkc;
+
+use super::events::{Reporter, WaitEvent};
+use super::wait::{self, Facts, Verdict, WaitResult};
+use crate::error::{Error, Result, ZkContext};
+use crate::model::{HostState, HostStatus, ReleaseSpec, format_time, now_rfc3339};
+use crate::output::summary::RolloutSummary;
+use crate::validate;
+use crate::zk::{self, Zk, ZkOptions};
+
+/// Which release to wait for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Latest,
+    Version(String),
+    Release(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitOptions {
+    pub app: String,
+    pub target: Target,
+    pub timeout: Duration,
+    pub expect_hosts: Option<usize>,
+    /// Progress heartbeat (and a full re-read as a safety net against missed watch events).
+    pub heartbeat: Duration,
+}
+
+/// What we know about the app, kept current from watch events.
+#[derive(Debug, Default)]
+struct Snapshot {
+    current: Option<ReleaseSpec>,
+    registered: BTreeSet<String>,
+    statuses: BTreeMap<String, HostStatus>,
+}
+
+async fn read_current(zk: &Zk, app: &str) -> Result<Option<ReleaseSpec>> {
+    match zk.read_spec(app).await {
+        Ok(s) => Ok(s.map(|(s, _)| s)),
+        // Someone wrote garbage into the app node: it is not our release any more.
+        Err(e @ Error::Invalid { .. }) => {
+            tracing::warn!("{e}");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Snapshot {
+    async fn load(zk: &Zk, app: &str) -> Result<Self> {
+        let current = read_current(zk, app).await?;
+        let registered = zk.hosts(app).await?.into_iter().map(|(h, _)| h).collect();
+        let statuses = zk
+            .statuses(app)
+            .await?
+            .into_iter()
+            .filter_map(|(h, r)| r.ok().map(|s| (h, s)))
+            .collect();
+        Ok(Snapshot {
+            current,
+            registered,
+            statuses,
+        })
+    }
+
+    /// Update from one node event under the app.
+    async fn apply(&mut self, zk: &Zk, app: &str, ev: &zkc::WatchedEvent) -> Result<()> {
+        let app_path = zk.layout.app(app);
+        let hosts = format!("{}/", zk.layout.hosts(app));
+        let statuses = format!("{}/", zk.layout.statuses(app));
+        let deleted = ev.event_type == zkc::EventType::NodeDeleted;
+        if ev.path == app_path {
+            self.current = if deleted {
+                None
+            } else {
+                read_current(zk, app).await?
+            };
+        } else if let Some(host) = ev.path.strip_prefix(&hosts) {
+            if validate::host_name(host).is_ok() {
+                if deleted {
+                    self.registered.remove(host);
+                } else {
+                    self.registered.insert(host.to_string());
+                }
+            }
+        } else if let Some(host) = ev.path.strip_prefix(&statuses) {
+            let read = if deleted {
+                None
+            } else {
+                zk.status_of(app, host).await?
+            };
+            match read {
+                Some(st) if st.host == host => {
+                    self.statuses.insert(host.to_string(), st);
+                }
+                _ => {
+                    self.statuses.remove(host);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn facts<'a>(
+        &'a self,
+        target: &'a ReleaseSpec,
+        statuses: &'a [HostStatus],
+        registered: &'a [String],
+        opts: &WaitOptions,
+    ) -> Facts<'a> {
+        Facts {
+            target,
+            current: self.current.as_ref(),
+            registered,
+            statuses,
+            expect_hosts: opts.expect_hosts,
+            now: SystemTime::now(),
+        }
+    }
+}
+
+/// Pin the release to wait for.
+pub async fn resolve_target(zk: &Zk, app: &str, target: &Target) -> Result<ReleaseSpec> {
+    validate::app_name(app)?;
+    let current = zk.read_spec(app).await?.map(|(s, _)| s);
+    if let Target::Version(v) = target {
+        validate::version(v)?;
+    }
+    let matches = |s: &ReleaseSpec| match target {
+        Target::Latest => true,
+        Target::Release(id) => s.release == *id,
+        Target::Version(v) => s.version == *v,
+    };
+    let found = match current.filter(|c| matches(c)) {
+        Some(c) => Some(c),
+        None if *target == Target::Latest => None,
+        // Newest first: `--version` means the latest release of that version.
+        None => zk
+            .releases(app)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|s| matches(s)),
+    };
+    found.ok_or_else(|| match target {
+        Target::Latest => Error::invalid("app", app, "has no published release"),
+        Target::Release(id) => Error::invalid("release", id, format!("no such release of {app}")),
+        Target::Version(v) => Error::invalid(
+            "version",
+            v,
+            format!("no release of {app} has this version"),
+        ),
+    })
+}
+
+/// Build the summary from what is known now.
+fn summarize(
+    target: &ReleaseSpec,
+    snap: &Snapshot,
+    opts: &WaitOptions,
+    result: WaitResult,
+    message: String,
+    superseded_by: Option<u64>,
+    started: SystemTime,
+) -> RolloutSummary {
+    let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
+    let registered: Vec<String> = snap.registered.iter().cloned().collect();
+    let facts = snap.facts(target, &statuses, &registered, opts);
+    let hosts: Vec<_> = wait::targets(&facts)
+        .into_iter()
+        .map(|mut v| {
+            v.state = wait::state_for_target(&v, target.release);
+            v
+        })
+        .collect();
+    let counts = wait::counts(&hosts, target.release);
+    let now = SystemTime::now();
+    RolloutSummary {
+        app: target.app.clone(),
+        version: target.version.clone(),
+        release: target.release,
+        result,
+        message,
+        superseded_by,
+        started_at: format_time(started),
+        finished_at: format_time(now),
+        duration_ms: now.duration_since(started).unwrap_or_default().as_millis() as u64,
+        counts,
+        hosts,
+    }
+}
+
+/// Tracks per-host state to emit one event per change.
+#[derive(Default)]
+struct Changes {
+    seen: BTreeMap<String, HostState>,
+}
+
+impl Changes {
+    fn emit(&mut self, facts: &Facts<'_>, reporter: &mut dyn Reporter) {
+        let release = facts.target.release;
+        let views = wait::targets(facts);
+        let total = views.len();
+        let done = views
+            .iter()
+            .filter(|v| wait::state_for_target(v, release).is_success())
+            .count();
+        let active: Vec<String> = views
+            .iter()
+            .filter(|v| {
+                matches!(
+                    wait::state_for_target(v, release),
+                    HostState::Deploying | HostState::Verifying
+                )
+            })
+            .map(|v| v.host.clone())
+            .collect();
+        for v in &views {
+            let state = wait::state_for_target(v, release);
+            let previous = self.seen.insert(v.host.clone(), state);
+            if previous == Some(state) || (previous.is_none() && state == HostState::Idle) {
+                continue;
+            }
+            reporter.event(&WaitEvent::Host {
+                at: now_rfc3339(),
+                host: v.host.clone(),
+                state,
+                previous,
+                message: if v.release == Some(release) {
+                    v.message.clone()
+                } else {
+                    String::new()
+                },
+                done,
+                total,
+                active: active.clone(),
+            });
+        }
+    }
+}
+
+/// Wait for the rollout's outcome. `Ok` carries every outcome including failure and timeout;
+/// `Err` is bad input or ZooKeeper trouble that outlasted the timeout.
+pub async fn wait(
+    zk_opts: &ZkOptions,
+    opts: &WaitOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<RolloutSummary> {
+    let started = SystemTime::now();
+    let deadline = Instant::now() + opts.timeout;
+    let first = zk::connect(zk_opts).await?;
+    let target = resolve_target(&first, &opts.app, &opts.target).await?;
+    reporter.event(&WaitEvent::Started {
+        at: now_rfc3339(),
+        app: target.app.clone(),
+        release: target.release,
+        version: target.version.clone(),
+    });
+    let mut changes = Changes::default();
+    let mut snap = Snapshot::default();
+    let mut session = Some(first);
+    loop {
+        let zk = match session.take() {
+            Some(z) => z,
+            None => {
+                let mut o = zk_opts.clone();
+                o.connect_timeout = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(100));
+                match zk::connect(&o).await {
+                    Ok(z) => z,
+                    Err(e) if Instant::now() >= deadline => return Err(e),
+                    Err(e) => {
+                        tracing::warn!("{e}; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                }
+            }
+        };
+        let outcome = watch_session(
+            &zk,
+            &target,
+            opts,
+            deadline,
+            started,
+            &mut snap,
+            &mut changes,
+            reporter,
+        )
+        .await;
+        match outcome {
+            Ok(summary) => {
+                reporter.event(&WaitEvent::Finished {
+                    at: summary.finished_at.clone(),
+                    result: summary.result,
+                    message: summary.message.clone(),
+                });
+                return Ok(summary);
+            }
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(e) => {
+                tracing::warn!("{e}; reconnecting");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
+/// One ZooKeeper session's worth of waiting. `Err` means: reconnect (if time remains).
+#[allow(clippy::too_many_arguments)]
+async fn watch_session(
+    zk: &Zk,
+    target: &ReleaseSpec,
+    opts: &WaitOptions,
+    deadline: Instant,
+    started: SystemTime,
+    snap: &mut Snapshot,
+    changes: &mut Changes,
+    reporter: &mut dyn Reporter,
+) -> Result<RolloutSummary> {
+    let app = &opts.app;
+    let app_path = zk.layout.app(app);
+    // Watch first, then read: nothing that happens after the read is missed.
+    let mut watcher = zk
+        .client
+        .watch(&app_path, zkc::AddWatchMode::PersistentRecursive)
+        .await
+        .zk_context(|| format!("watching {app_path}"))?;
+    *snap = Snapshot::load(zk, app).await?;
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
+    loop {
+        let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
+        let registered: Vec<String> = snap.registered.iter().cloned().collect();
+        let facts = snap.facts(target, &statuses, &registered, opts);
+        changes.emit(&facts, reporter);
+        if let Verdict::Done {
+            result,
+            message,
+            superseded_by,
+        } = wait::evaluate(&facts)
+        {
+            return Ok(summarize(
+                target,
+                snap,
+                opts,
+                result,
+                message,
+                superseded_by,
+                started,
+            ));
+        }
+        tokio::select! {
+            ev = watcher.changed() => {
+                if ev.event_type == zkc::EventType::Session {
+                    if ev.session_state.is_terminated() {
+                        // The watcher must not be polled after a terminal state.
+                        return Err(Error::zk("waiting", zkc::Error::SessionExpired));
+                    }
+                    if ev.session_state == zkc::SessionState::SyncConnected {
+                        // Events during a disconnection can be lost: rebuild the picture.
+                        *snap = Snapshot::load(zk, app).await?;
+                    }
+                } else {
+                    snap.apply(zk, app, &ev).await?;
+                }
+            }
+            _ = heartbeat.tick() => {
+                *snap = Snapshot::load(zk, app).await?;
+                let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
+                let registered: Vec<String> = snap.registered.iter().cloned().collect();
+                let facts = snap.facts(target, &statuses, &registered, opts);
+                let views = wait::targets(&facts);
+                reporter.event(&WaitEvent::Heartbeat {
+                    at: now_rfc3339(),
+                    elapsed_ms: SystemTime::now().duration_since(started).unwrap_or_default().as_millis() as u64,
+                    counts: wait::counts(&views, target.release),
+                    pending: wait::pending_reason(&facts),
+                });
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
+                let registered: Vec<String> = snap.registered.iter().cloned().collect();
+                let facts = snap.facts(target, &statuses, &registered, opts);
+                let message = format!(
+                    "timed out after {}: {}",
+                    humantime::format_duration(opts.timeout),
+                    wait::pending_reason(&facts)
+                );
+                return Ok(summarize(target, snap, opts, WaitResult::TimedOut, message, None, started));
+            }
+        }
+    }
+}
