@@ -42,6 +42,8 @@ pub enum Command {
     Status(cmd::status::StatusArgs),
     /// List, show or delete apps
     Apps(cmd::apps::AppsArgs),
+    /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases
+    Sandbox(cmd::sandbox::SandboxArgs),
     /// Internal: supervise one agent command (kills its process group when the agent goes)
     #[command(hide = true)]
     ExecGuard(cmd::exec_guard::ExecGuardArgs),

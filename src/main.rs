@@ -14,8 +14,9 @@ fn main() -> std::process::ExitCode {
         (_, 1) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("DEPLOYCTL_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("warn,deployctl={level}")));
+    let filter = EnvFilter::try_from_env("DEPLOYCTL_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(format!("warn,zookeeper_client=error,deployctl={level}"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

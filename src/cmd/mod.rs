@@ -4,6 +4,7 @@ pub mod agent;
 pub mod apps;
 pub mod exec_guard;
 pub mod publish;
+pub mod sandbox;
 pub mod status;
 pub mod wait;
 
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(&ctx, args).await,
         Command::WaitForRollout(args) => wait::run(&ctx, args).await,
         Command::Apps(args) => apps::run(&ctx, args).await,
+        Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         // Handled in main before the runtime starts; kept here so the match is exhaustive.
         Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),
     }

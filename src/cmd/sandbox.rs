@@ -1,0 +1,227 @@
+//! `deployctl sandbox`: a real local rollout in one command. A throwaway ZooKeeper from the
+//! local install, N agent processes with their own state dirs, two staggered releases, then
+//! everything is stopped and removed (also on Ctrl-C).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use clap::Args;
+
+use super::Ctx;
+use super::wait::WaitFlags;
+use crate::error::{Error, Result};
+use crate::model::ReleaseSpec;
+use crate::rollout::watch::Target;
+use crate::zk::server::LocalZooKeeper;
+use crate::zk::{self, store::Published};
+
+const APP: &str = "demo";
+const ROOT: &str = "/deployctl-sandbox";
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Number of agents (hosts)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub hosts: u32,
+    /// Hosts deploying at once
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub slots: u32,
+    /// Make this host's deploy fail (e.g. host-2), to see a failed rollout
+    #[arg(long, value_name = "HOST")]
+    pub fail_host: Option<String>,
+    /// Where the JUnit and JSON reports are written
+    #[arg(long, value_name = "DIR", default_value = "deployctl-sandbox-results")]
+    pub results: PathBuf,
+}
+
+/// Agent processes that are stopped (SIGTERM, then SIGKILL) when dropped.
+struct Agents(Vec<Child>);
+
+impl Drop for Agents {
+    fn drop(&mut self) {
+        for c in &self.0 {
+            unsafe {
+                libc::kill(c.id() as libc::pid_t, libc::SIGTERM);
+            }
+        }
+        for c in &mut self.0 {
+            for _ in 0..50 {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn start_agent(exe: &Path, zk: &str, dir: &Path, host: &str) -> Result<Child> {
+    let state = dir.join(host);
+    std::fs::create_dir_all(&state)
+        .map_err(|e| Error::io(format!("creating {}", state.display()), e))?;
+    let log = std::fs::File::create(state.join("agent.log"))
+        .map_err(|e| Error::io("creating agent log", e))?;
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "agent",
+        "--host",
+        host,
+        "--app",
+        APP,
+        "--session-timeout",
+        "4s",
+        "--state-dir",
+    ])
+    .arg(&state)
+    .env("DEPLOYCTL_ZK", zk)
+    .env("DEPLOYCTL_ZK_ROOT", ROOT)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(log);
+    // SAFETY: prctl is async-signal-safe. Agents go when the sandbox goes, even on SIGKILL.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(|e| Error::io("starting an agent", e))
+}
+
+fn demo_release(version: &str, slots: u32, fail_host: Option<&str>) -> ReleaseSpec {
+    let fail = "if [ {{ host }} = {{ vars.fail_host }} ]; then echo \"simulated failure on {{ host }}\" >&2; exit 1; fi; ";
+    ReleaseSpec {
+        app: APP.into(),
+        version: version.into(),
+        release: 0,
+        slots,
+        deploy_cmd: Some(format!(
+            "{}echo deploying {{{{ app }}}} {{{{ version }}}} on {{{{ host }}}}; sleep 1; echo {{{{ version }}}} > version",
+            if fail_host.is_some() { fail } else { "" }
+        )),
+        get_version_cmd: Some("cat version 2>/dev/null || true".into()),
+        health_cmd: Some("test \"$(cat version)\" = {{ version }}".into()),
+        command_timeout_secs: 60,
+        vars: fail_host
+            .map(|h| [("fail_host".to_string(), h.to_string())].into())
+            .unwrap_or_default(),
+        state: Default::default(),
+        previous: None,
+        previous_version: None,
+        published_by: "sandbox".into(),
+        published_at: String::new(),
+        source: None,
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<()> {
+    if let Some(h) = &args.fail_host {
+        crate::validate::host_name(h)?;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("deployctl-sandbox-")
+        .tempdir()
+        .map_err(|e| Error::io("creating a temp dir", e))?;
+    ctx.printer.line(&format!(
+        "sandbox: starting ZooKeeper in {}",
+        dir.path().display()
+    ));
+    // Started on this (the main) thread: the server is tied to the thread that starts it.
+    let server = LocalZooKeeper::start(&dir.path().join("zookeeper"), 500)?;
+    let result = tokio::select! {
+        r = rollouts(ctx, &args, &server, dir.path()) => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::Failed("interrupted".into())),
+    };
+    drop(server);
+    let path = dir.path().to_path_buf();
+    dir.close()
+        .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+    ctx.printer
+        .line("sandbox: stopped every process and removed the temp dir");
+    result
+}
+
+async fn rollouts(
+    ctx: &Ctx,
+    args: &SandboxArgs,
+    server: &LocalZooKeeper,
+    dir: &Path,
+) -> Result<()> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("locating deployctl", e))?;
+    let address = server.address();
+    let hosts: Vec<String> = (1..=args.hosts).map(|i| format!("host-{i}")).collect();
+    if let Some(h) = &args.fail_host
+        && !hosts.contains(h)
+    {
+        return Err(Error::invalid(
+            "--fail-host",
+            h,
+            format!("not one of {}", hosts.join(", ")),
+        ));
+    }
+    let mut agents = Agents(vec![]);
+    for h in &hosts {
+        agents
+            .0
+            .push(start_agent(&exe, &address, &dir.join("hosts"), h)?);
+    }
+    ctx.printer.line(&format!(
+        "sandbox: ZooKeeper at {address}, {} agents ({}), {} slot(s)",
+        hosts.len(),
+        hosts.join(", "),
+        args.slots
+    ));
+    let mut global = ctx.global.clone();
+    global.zk = Some(address.clone());
+    global.zk_root = Some(ROOT.into());
+    let sctx = Ctx {
+        global,
+        printer: ctx.printer,
+    };
+    let zk = zk::connect(&sctx.global.zk_options(None, None)).await?;
+    std::fs::create_dir_all(&args.results)
+        .map_err(|e| Error::io(format!("creating {}", args.results.display()), e))?;
+    let mut outcome = Ok(());
+    for (version, fail) in [("1.0.0", None), ("1.1.0", args.fail_host.as_deref())] {
+        let spec = match zk
+            .publish(&demo_release(version, args.slots, fail), true)
+            .await?
+        {
+            Published::Created(s) | Published::Unchanged(s) => s,
+        };
+        ctx.printer.line(&format!(
+            "\nsandbox: published {APP} {version} as release {}",
+            spec.release
+        ));
+        let junit = args
+            .results
+            .join(format!("release-{}.junit.xml", spec.release));
+        let json = args.results.join(format!("release-{}.json", spec.release));
+        let flags = WaitFlags {
+            timeout: Some(Duration::from_secs(60 + 10 * u64::from(args.hosts))),
+            expect_hosts: Some(hosts.len()),
+            junit: Some(junit.clone()),
+            json_file: Some(json.clone()),
+            events: false,
+            heartbeat: Duration::from_secs(5),
+        };
+        let r =
+            super::wait::wait_and_report(&sctx, APP, Target::Release(spec.release), &flags).await;
+        ctx.printer.line(&format!(
+            "sandbox: reports in {} and {}",
+            junit.display(),
+            json.display()
+        ));
+        if r.is_err() {
+            outcome = r;
+            break;
+        }
+    }
+    drop(zk);
+    drop(agents);
+    outcome
+}
