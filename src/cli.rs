@@ -33,13 +33,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Register a new release of an app in ZooKeeper
-    Publish(cmd::publish::PublishArgs),
+    Publish(Box<cmd::publish::PublishArgs>),
     /// Run the host daemon that rolls releases out on this host
     Agent(cmd::agent::AgentArgs),
     /// Block until every host runs the release, it fails, or the timeout passes
     WaitForRollout(cmd::wait::WaitArgs),
     /// Show every host's state for an app
     Status(cmd::status::StatusArgs),
+    /// Hold the rollout: running deploys finish, no new slot is granted
+    Pause(cmd::control::ControlArgs),
+    /// Continue a paused rollout
+    Resume(cmd::control::ControlArgs),
+    /// Stop the current release for good
+    Abort(cmd::control::ControlArgs),
+    /// Publish an earlier release again, marked as a rollback
+    Rollback(cmd::rollback::RollbackArgs),
+    /// List the releases with their outcome
+    History(cmd::history::HistoryArgs),
     /// List, show or delete apps
     Apps(cmd::apps::AppsArgs),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases

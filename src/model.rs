@@ -67,9 +67,47 @@ pub struct ReleaseSpec {
     pub get_version_cmd: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_cmd: Option<String>,
+    /// Runs before the deploy command (in the app's working dir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_cmd: Option<String>,
+    /// Runs after the host became healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_cmd: Option<String>,
+    /// Runs on exactly one host per release, before any host deploys (e.g. a migration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_once_cmd: Option<String>,
     /// Timeout for each command run for this release, in seconds.
     #[serde(default = "default_timeout")]
     pub command_timeout_secs: u64,
+    /// Extra attempts per host after a failed deploy (pre, deploy, health).
+    #[serde(default)]
+    pub retries: u32,
+    /// First delay between attempts; doubles per attempt, capped at 60 s.
+    #[serde(default = "default_retry_delay")]
+    pub retry_delay_ms: u64,
+    /// Extra runs of the health command before a host is declared failed.
+    #[serde(default)]
+    pub health_retries: u32,
+    #[serde(default = "default_health_interval")]
+    pub health_interval_ms: u64,
+    /// Timeout of one health command run; defaults to `command_timeout_secs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_timeout_secs: Option<u64>,
+    /// The first `canary` hosts to take a slot must be healthy before any other host starts.
+    #[serde(default)]
+    pub canary: u32,
+    /// Failures tolerated before the release halts (0: the first failure halts).
+    #[serde(default)]
+    pub max_failures: FailureBudget,
+    /// When halted, publish the previous release again.
+    #[serde(default)]
+    pub auto_rollback: bool,
+    /// After each healthy host the slot count grows by this much.
+    #[serde(default)]
+    pub slot_increment: u32,
+    /// Only agents in one of these groups take part (empty: all agents).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -79,6 +117,9 @@ pub struct ReleaseSpec {
     pub previous: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
+    /// Set when this release re-publishes an earlier one to undo release `rollback_of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<u64>,
     #[serde(default)]
     pub published_by: String,
     #[serde(default)]
@@ -93,8 +134,182 @@ fn default_slots() -> u32 {
 fn default_timeout() -> u64 {
     DEFAULT_COMMAND_TIMEOUT_SECS
 }
+fn default_retry_delay() -> u64 {
+    1000
+}
+fn default_health_interval() -> u64 {
+    1000
+}
+
+/// How many failed hosts a release tolerates: a count, or a percentage of the target hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureBudget {
+    Count(u32),
+    Percent(u32),
+}
+
+impl Default for FailureBudget {
+    /// Conveyor's default: the first failure halts.
+    fn default() -> Self {
+        FailureBudget::Count(0)
+    }
+}
+
+impl FailureBudget {
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = |why: &str| Error::invalid("failure budget", s, why);
+        if let Some(p) = s.strip_suffix('%') {
+            let p: u32 = p.trim().parse().map_err(|_| bad("expected N or N%"))?;
+            if p > 100 {
+                return Err(bad("a percentage is at most 100%"));
+            }
+            Ok(FailureBudget::Percent(p))
+        } else {
+            Ok(FailureBudget::Count(
+                s.trim().parse().map_err(|_| bad("expected N or N%"))?,
+            ))
+        }
+    }
+
+    /// Failures allowed with `targets` hosts taking part.
+    pub fn allowed(self, targets: usize) -> usize {
+        match self {
+            FailureBudget::Count(n) => n as usize,
+            FailureBudget::Percent(p) => targets * p as usize / 100,
+        }
+    }
+}
+
+impl std::fmt::Display for FailureBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailureBudget::Count(n) => write!(f, "{n}"),
+            FailureBudget::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+impl Serialize for FailureBudget {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for FailureBudget {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u32),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(FailureBudget::Count(n)),
+            Raw::S(s) => FailureBudget::parse(&s).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Who did what for one release: `releases/r-<id>/ledger`, updated by agents with
+/// compare-and-set. The source of canary and run-once claims, the failure budget, slot growth
+/// and `history` outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Ledger {
+    pub release: u64,
+    /// The release's state as last set (mirrors the app node while it is current).
+    #[serde(default)]
+    pub state: ReleaseState,
+    #[serde(default)]
+    pub healthy: Vec<String>,
+    #[serde(default)]
+    pub current: Vec<String>,
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// Hosts that claimed a canary place.
+    #[serde(default)]
+    pub canaries: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_once: Option<RunOnce>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halt_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back_by: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOnce {
+    pub host: String,
+    pub state: RunOnceState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOnceState {
+    Running,
+    Done,
+    Failed,
+}
+
+impl Ledger {
+    pub fn new(release: u64) -> Self {
+        Ledger {
+            release,
+            ..Default::default()
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+impl Default for ReleaseSpec {
+    fn default() -> Self {
+        ReleaseSpec {
+            app: String::new(),
+            version: String::new(),
+            release: 0,
+            slots: default_slots(),
+            deploy_cmd: None,
+            get_version_cmd: None,
+            health_cmd: None,
+            pre_cmd: None,
+            post_cmd: None,
+            run_once_cmd: None,
+            command_timeout_secs: default_timeout(),
+            retries: 0,
+            retry_delay_ms: default_retry_delay(),
+            health_retries: 0,
+            health_interval_ms: default_health_interval(),
+            health_timeout_secs: None,
+            canary: 0,
+            max_failures: FailureBudget::Count(0),
+            auto_rollback: false,
+            slot_increment: 0,
+            groups: vec![],
+            vars: BTreeMap::new(),
+            state: ReleaseState::Active,
+            previous: None,
+            previous_version: None,
+            rollback_of: None,
+            published_by: String::new(),
+            published_at: String::new(),
+            source: None,
+        }
+    }
+}
 
 impl ReleaseSpec {
+    pub fn new(app: &str, version: &str) -> Self {
+        ReleaseSpec {
+            app: app.into(),
+            version: version.into(),
+            ..Default::default()
+        }
+    }
+
     /// Every check that must hold for a spec, whether it came from the CLI or from a znode.
     pub fn validate(&self) -> Result<()> {
         validate::app_name(&self.app)?;
@@ -104,6 +319,23 @@ impl ReleaseSpec {
         }
         if self.slots == 0 {
             return Err(Error::invalid("slots", self.slots, "must be at least 1"));
+        }
+        if self.canary > 0 && self.slots == 0 {
+            return Err(Error::invalid(
+                "canary",
+                self.canary,
+                "needs at least one slot",
+            ));
+        }
+        for g in &self.groups {
+            validate::group_name(g)?;
+        }
+        if self.health_timeout_secs == Some(0) {
+            return Err(Error::invalid(
+                "health timeout",
+                0,
+                "must be at least 1 second",
+            ));
         }
         if self.command_timeout_secs == 0 {
             return Err(Error::invalid(
@@ -145,6 +377,7 @@ impl ReleaseSpec {
             release: 0,
             previous: None,
             previous_version: None,
+            rollback_of: None,
             published_by: String::new(),
             published_at: String::new(),
             state: ReleaseState::Active,
@@ -315,6 +548,31 @@ mod tests {
         assert!(ReleaseSpec::from_znode("web", other).is_err());
         let zero = br#"{"app":"web","version":"1.0","slots":0}"#;
         assert!(ReleaseSpec::from_znode("web", zero).is_err());
+    }
+
+    #[test]
+    fn failure_budget() {
+        assert_eq!(FailureBudget::parse("2").unwrap(), FailureBudget::Count(2));
+        assert_eq!(
+            FailureBudget::parse("25%").unwrap(),
+            FailureBudget::Percent(25)
+        );
+        assert!(FailureBudget::parse("x").is_err());
+        assert!(FailureBudget::parse("101%").is_err());
+        assert_eq!(FailureBudget::Percent(25).allowed(10), 2);
+        assert_eq!(FailureBudget::Percent(10).allowed(5), 0);
+        assert_eq!(FailureBudget::Count(1).allowed(0), 1);
+        let s: ReleaseSpec =
+            serde_json::from_str(r#"{"app":"web","version":"1","max_failures":"10%"}"#).unwrap();
+        assert_eq!(s.max_failures, FailureBudget::Percent(10));
+        let s: ReleaseSpec =
+            serde_json::from_str(r#"{"app":"web","version":"1","max_failures":3}"#).unwrap();
+        assert_eq!(s.max_failures, FailureBudget::Count(3));
+        assert!(
+            serde_json::to_string(&s)
+                .unwrap()
+                .contains(r#""max_failures":"3""#)
+        );
     }
 
     #[test]

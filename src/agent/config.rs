@@ -15,6 +15,8 @@ pub struct LocalCommands {
     pub deploy_cmd: Option<String>,
     pub get_version_cmd: Option<String>,
     pub health_cmd: Option<String>,
+    pub pre_cmd: Option<String>,
+    pub post_cmd: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -26,6 +28,9 @@ pub struct AgentConfig {
     pub state_dir: Option<PathBuf>,
     /// e.g. "10s"
     pub session_timeout: Option<String>,
+    /// Groups this host belongs to.
+    #[serde(default)]
+    pub groups: Vec<String>,
     #[serde(default)]
     pub apps: BTreeMap<String, LocalCommands>,
 }
@@ -45,6 +50,9 @@ impl AgentConfig {
             .map_err(|e| Error::invalid("agent config", "<toml>", e.to_string()))?;
         if let Some(h) = &cfg.host {
             validate::host_name(h)?;
+        }
+        for g in &cfg.groups {
+            validate::group_name(g)?;
         }
         for app in cfg.apps.keys() {
             validate::app_name(app)?;

@@ -10,7 +10,10 @@ pub enum Action {
     Rollout,
 }
 
-pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>) -> Action {
+pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>, groups: &[String]) -> Action {
+    if !crate::rollout::policy::in_groups(&spec.groups, groups) {
+        return Action::Wait("this host is not in the release's groups");
+    }
     match spec.state {
         ReleaseState::Active => {}
         ReleaseState::Paused => return Action::Wait("release is paused"),
@@ -45,6 +48,12 @@ pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
     }
 }
 
+/// Delay before retry `attempt` (1-based): doubling from `first_ms`, capped at a minute.
+pub fn retry_delay(first_ms: u64, attempt: u32) -> std::time::Duration {
+    let factor = 1u64 << attempt.saturating_sub(1).min(16);
+    std::time::Duration::from_millis(first_ms.saturating_mul(factor).min(60_000))
+}
+
 /// Was this status left mid-deploy by an agent that went away?
 pub fn interrupted(status: &HostStatus) -> bool {
     matches!(status.state, HostState::Deploying | HostState::Verifying)
@@ -74,9 +83,9 @@ mod tests {
     #[test]
     fn new_release_rolls_out() {
         let s = spec(2, ReleaseState::Active);
-        assert_eq!(next_action(&s, None), Action::Rollout);
+        assert_eq!(next_action(&s, None, &[]), Action::Rollout);
         assert_eq!(
-            next_action(&s, Some(&status(1, HostState::Healthy))),
+            next_action(&s, Some(&status(1, HostState::Healthy)), &[]),
             Action::Rollout
         );
     }
@@ -86,7 +95,7 @@ mod tests {
         let s = spec(2, ReleaseState::Active);
         for st in [HostState::Healthy, HostState::Current, HostState::Failed] {
             assert!(matches!(
-                next_action(&s, Some(&status(2, st))),
+                next_action(&s, Some(&status(2, st)), &[]),
                 Action::Wait(_)
             ));
         }
@@ -102,7 +111,7 @@ mod tests {
             HostState::Lost,
         ] {
             assert_eq!(
-                next_action(&s, Some(&status(2, st))),
+                next_action(&s, Some(&status(2, st)), &[]),
                 Action::Rollout,
                 "{st}"
             );
@@ -117,10 +126,22 @@ mod tests {
             ReleaseState::Aborted,
         ] {
             assert!(matches!(
-                next_action(&spec(2, state), None),
+                next_action(&spec(2, state), None, &[]),
                 Action::Wait(_)
             ));
         }
+    }
+
+    #[test]
+    fn hosts_outside_the_groups_stay_out() {
+        let mut s = spec(2, ReleaseState::Active);
+        s.groups = vec!["web".into()];
+        assert!(matches!(
+            next_action(&s, None, &["db".to_string()]),
+            Action::Wait(_)
+        ));
+        assert!(matches!(next_action(&s, None, &[]), Action::Wait(_)));
+        assert_eq!(next_action(&s, None, &["web".to_string()]), Action::Rollout);
     }
 
     #[test]
@@ -130,6 +151,14 @@ mod tests {
         assert!(!version_matches("2.0.1", "2.0"));
         assert!(!version_matches("", "2.0"));
         assert!(!version_matches("2.0\nother", "2.0"));
+    }
+
+    #[test]
+    fn retry_backoff_doubles_and_caps() {
+        assert_eq!(retry_delay(1000, 1).as_millis(), 1000);
+        assert_eq!(retry_delay(1000, 3).as_millis(), 4000);
+        assert_eq!(retry_delay(1000, 40).as_millis(), 60_000);
+        assert_eq!(retry_delay(0, 5).as_millis(), 0);
     }
 
     #[test]

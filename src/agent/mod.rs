@@ -29,6 +29,8 @@ pub struct AgentSettings {
     pub host: String,
     pub apps: Vec<String>,
     pub local: BTreeMap<String, LocalCommands>,
+    /// Groups this host belongs to (releases can be limited to groups).
+    pub groups: Vec<String>,
     pub state_dir: PathBuf,
     pub zk: ZkOptions,
     /// One pass over every app, then exit.
@@ -155,7 +157,7 @@ async fn register(
         host: settings.host.clone(),
         agent_version: env!("CARGO_PKG_VERSION").to_string(),
         pid: std::process::id(),
-        groups: vec![],
+        groups: settings.groups.clone(),
         since: crate::model::now_rfc3339(),
     };
     let data = serde_json::to_vec(&presence).unwrap_or_default();
@@ -312,7 +314,7 @@ async fn serve_once(
         SpecRead::Spec(s) => *s,
     };
     let status = zk.status_of(app, &settings.host).await?;
-    match decide::next_action(&spec, status.as_ref()) {
+    match decide::next_action(&spec, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {
             tracing::debug!(app, release = spec.release, "{reason}");
             if settings.once {

@@ -1,4 +1,5 @@
-//! One release on this host: version check, slot, deploy, health, status after every step.
+//! One release on this host: version check, slot, gates (run-once, canary), attempts (pre,
+//! deploy, health with retries), post, outcome — status written after every step.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,9 +8,13 @@ use super::decide;
 use super::exec::{self, CommandOutcome};
 use super::{AgentSettings, Shutdown, SpecRead, read_spec_watched, shutdown_at};
 use crate::error::{Error, Result};
-use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState, now_rfc3339};
+use crate::model::{
+    HostState, HostStatus, ReleaseSpec, ReleaseState, RunOnce, RunOnceState, now_rfc3339,
+};
 use crate::render::{self, RenderContext};
+use crate::rollout::policy::{self, CanaryStep, RunOnceStep};
 use crate::zk::Zk;
+use crate::zk::ledger::Recorded;
 use crate::zk::semaphore::{Lease, Turn};
 
 /// The commands for this release on this host, rendered.
@@ -17,6 +22,9 @@ struct Commands {
     deploy: Option<String>,
     get_version: Option<String>,
     health: Option<String>,
+    pre: Option<String>,
+    post: Option<String>,
+    run_once: Option<String>,
 }
 
 fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Commands> {
@@ -41,10 +49,14 @@ fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Comma
         deploy: pick(&spec.deploy_cmd, local.deploy_cmd)?,
         get_version: pick(&spec.get_version_cmd, local.get_version_cmd)?,
         health: pick(&spec.health_cmd, local.health_cmd)?,
+        pre: pick(&spec.pre_cmd, local.pre_cmd)?,
+        post: pick(&spec.post_cmd, local.post_cmd)?,
+        run_once: pick(&spec.run_once_cmd, None)?,
     })
 }
 
 struct Runner<'a> {
+    settings: &'a AgentSettings,
     zk: &'a Zk,
     spec: &'a ReleaseSpec,
     cwd: PathBuf,
@@ -52,20 +64,65 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    async fn exec(&self, script: &str) -> Result<CommandOutcome> {
-        exec::run(
-            script,
-            &self.cwd,
-            &self.env,
-            Duration::from_secs(self.spec.command_timeout_secs),
-        )
-        .await
+    async fn exec(&self, script: &str, timeout: Duration) -> Result<CommandOutcome> {
+        exec::run(script, &self.cwd, &self.env, timeout).await
+    }
+
+    fn command_timeout(&self) -> Duration {
+        Duration::from_secs(self.spec.command_timeout_secs)
     }
 
     async fn write(&self, st: &mut HostStatus, fence: Option<&Lease>) -> Result<()> {
         st.updated_at = now_rfc3339();
         tracing::info!(app = %self.spec.app, release = st.release, state = %st.state, "{}", st.message);
         self.zk.write_status(&self.spec.app, st, fence).await
+    }
+
+    /// Hosts taking part in this release (for the failure budget and the run-once gate).
+    async fn targets(&self) -> Result<Vec<String>> {
+        Ok(self
+            .zk
+            .hosts(&self.spec.app)
+            .await?
+            .into_iter()
+            .filter(|(_, p)| {
+                policy::in_groups(&self.spec.groups, p.as_ref().map_or(&[][..], |p| &p.groups))
+            })
+            .map(|(h, _)| h)
+            .collect())
+    }
+
+    /// Put the final state in the ledger; it may halt the release (or roll it back).
+    async fn record(&self, state: HostState) -> Result<()> {
+        let targets = self.targets().await?.len();
+        let rec = self
+            .zk
+            .record_outcome(
+                &self.spec.app,
+                self.spec.release,
+                &self.settings.host,
+                state,
+                targets,
+            )
+            .await?;
+        log_recorded(&self.spec.app, self.spec.release, &rec);
+        Ok(())
+    }
+}
+
+fn log_recorded(app: &str, release: u64, rec: &Recorded) {
+    match rec {
+        Recorded::Noted => {}
+        Recorded::Halted { reason } => tracing::warn!(app, "halted release {release}: {reason}"),
+        Recorded::RolledBack {
+            reason,
+            release: rb,
+        } => {
+            tracing::warn!(
+                app,
+                "halted release {release}: {reason}; rolled back as release {rb}"
+            )
+        }
     }
 }
 
@@ -91,6 +148,7 @@ pub(super) async fn run(
     std::fs::create_dir_all(&cwd)
         .map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
     let runner = Runner {
+        settings,
         zk,
         spec,
         cwd,
@@ -117,13 +175,14 @@ pub(super) async fn run(
     };
 
     if let Some(gv) = &cmds.get_version {
-        let out = runner.exec(gv).await?;
+        let out = runner.exec(gv, runner.command_timeout()).await?;
         if out.success() && decide::version_matches(&out.stdout, &spec.version) {
             st.state = HostState::Current;
             st.message = format!("already running {}", spec.version);
             st.finished_at = Some(now_rfc3339());
             st.exit_code = None;
-            return runner.write(&mut st, None).await;
+            runner.write(&mut st, None).await?;
+            return runner.record(HostState::Current).await;
         }
     }
 
@@ -147,10 +206,22 @@ async fn fail_without_slot(
     st.state = HostState::Failed;
     st.message = message;
     st.finished_at = Some(now_rfc3339());
-    runner.write(st, None).await
+    runner.write(st, None).await?;
+    runner.record(HostState::Failed).await
 }
 
-/// Wait for our turn, re-read the spec, then deploy and verify while holding the slot.
+/// Is the release we are working on still the active current one?
+fn still_ours(read: &SpecRead, spec: &ReleaseSpec) -> bool {
+    matches!(read, SpecRead::Spec(s) if s.release == spec.release && s.state == ReleaseState::Active)
+}
+
+enum Gate {
+    Open,
+    /// The release moved on or halted: give the slot up.
+    Closed,
+}
+
+/// Wait for our turn, pass the gates, then run the attempts while holding the slot.
 async fn hold_and_deploy(
     runner: &Runner<'_>,
     cmds: &Commands,
@@ -162,14 +233,16 @@ async fn hold_and_deploy(
     let (zk, spec) = (runner.zk, runner.spec);
     loop {
         let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        let slots = match read {
-            SpecRead::Spec(s) if s.release == spec.release && s.state == ReleaseState::Active => {
-                s.slots
-            }
+        if !still_ours(&read, spec) {
             // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
             // let the main loop look again.
-            _ => return Ok(()),
-        };
+            return Ok(());
+        }
+        let ledger = zk
+            .read_ledger(&spec.app, spec.release)
+            .await?
+            .map(|(l, _)| l);
+        let slots = policy::effective_slots(spec, ledger.as_ref());
         match zk.try_acquire(lease, slots).await? {
             Turn::Holding => break,
             Turn::Wait(w) => tokio::select! {
@@ -179,62 +252,262 @@ async fn hold_and_deploy(
             },
         }
     }
-
-    st.attempts += 1;
-    st.state = HostState::Deploying;
-    st.started_at = Some(now_rfc3339());
-    st.finished_at = None;
-    st.exit_code = None;
-    st.output_tail.clear();
-    st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
-    runner.write(st, Some(lease)).await?;
-
-    let Some(out) = run_step(runner, deploy, shutdown).await? else {
-        return abandon(runner, st, lease).await;
-    };
-    st.exit_code = out.exit_code;
-    st.output_tail = out.tail.clone();
-    if !out.success() {
-        st.state = HostState::Failed;
-        st.message = out.describe("deploy command");
-        st.finished_at = Some(now_rfc3339());
-        return runner.write(st, Some(lease)).await;
+    if let Gate::Closed = pass_gates(runner, cmds, st, lease, shutdown).await? {
+        return Ok(());
     }
 
-    if let Some(health) = &cmds.health {
-        st.state = HostState::Verifying;
-        st.message = "running health check".into();
+    let max_attempts = spec.retries + 1;
+    let mut first = true;
+    // Attempts in this run (`st.attempts` also counts those of an earlier, crashed agent).
+    let mut tried = 0;
+    let outcome = loop {
+        tried += 1;
+        st.attempts += 1;
+        st.state = HostState::Deploying;
+        if first {
+            st.started_at = Some(now_rfc3339());
+            first = false;
+        }
+        st.finished_at = None;
+        st.exit_code = None;
+        st.output_tail.clear();
+        st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
         runner.write(st, Some(lease)).await?;
-        let Some(h) = run_step(runner, health, shutdown).await? else {
+        let Some(result) = attempt(runner, cmds, deploy, st, lease, shutdown).await? else {
             return abandon(runner, st, lease).await;
         };
-        st.output_tail = exec::tail_of(
-            format!("{}{}", out.tail, h.tail).as_bytes(),
-            exec::TAIL_BYTES,
-        );
-        if !h.success() {
+        match result {
+            Ok(()) => break Ok(()),
+            Err(msg) if tried >= max_attempts || *shutdown.borrow() > 0 => break Err(msg),
+            Err(msg) => {
+                let delay = decide::retry_delay(spec.retry_delay_ms, tried);
+                st.state = HostState::Deploying;
+                st.message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
+                runner.write(st, Some(lease)).await?;
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown_at(shutdown, 1) => break Err(msg),
+                }
+            }
+        }
+    };
+    let outcome = match (outcome, &cmds.post) {
+        (Ok(()), Some(post)) => {
+            let out = runner.exec(post, runner.command_timeout()).await?;
+            if out.success() {
+                Ok(())
+            } else {
+                Err(out.describe("post command"))
+            }
+        }
+        (o, _) => o,
+    };
+    st.finished_at = Some(now_rfc3339());
+    match outcome {
+        Ok(()) => {
+            st.state = HostState::Healthy;
+            st.message = format!("running {}", spec.version);
+            runner.write(st, Some(lease)).await?;
+            runner.record(HostState::Healthy).await
+        }
+        Err(msg) => {
             st.state = HostState::Failed;
-            st.exit_code = h.exit_code;
-            st.message = h.describe("health check");
-            st.finished_at = Some(now_rfc3339());
-            return runner.write(st, Some(lease)).await;
+            st.message = msg;
+            runner.write(st, Some(lease)).await?;
+            runner.record(HostState::Failed).await
         }
     }
+}
 
-    st.state = HostState::Healthy;
-    st.message = format!("running {}", spec.version);
-    st.finished_at = Some(now_rfc3339());
-    runner.write(st, Some(lease)).await
+/// The run-once and canary gates, passed while holding the slot.
+async fn pass_gates(
+    runner: &Runner<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Gate> {
+    let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
+    let mut last_message = String::new();
+    loop {
+        let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
+        if !still_ours(&read, spec) {
+            return Ok(Gate::Closed);
+        }
+        let (ledger, ledger_watch) = zk.read_ledger_watched(&spec.app, spec.release).await?;
+        let wait_msg = match policy::run_once_step(spec, &ledger, &runner.targets().await?, me) {
+            RunOnceStep::Proceed => match policy::canary_step(spec, &ledger, me) {
+                CanaryStep::Proceed => return Ok(Gate::Open),
+                CanaryStep::Claim => {
+                    zk.update_ledger(&spec.app, spec.release, |l| {
+                        let free = policy::canary_step(spec, l, me) == CanaryStep::Claim;
+                        if free {
+                            l.canaries.push(me.to_string());
+                        }
+                        free
+                    })
+                    .await?;
+                    continue;
+                }
+                CanaryStep::Wait(msg) => msg,
+            },
+            RunOnceStep::Claim => {
+                let (_, claimed) = zk
+                    .update_ledger(&spec.app, spec.release, |l| {
+                        let free = l.run_once.is_none();
+                        if free {
+                            l.run_once = Some(RunOnce {
+                                host: me.to_string(),
+                                state: RunOnceState::Running,
+                            });
+                        }
+                        free
+                    })
+                    .await?;
+                if claimed {
+                    run_once(runner, cmds, st, lease, shutdown).await?;
+                }
+                continue;
+            }
+            RunOnceStep::Wait(msg) => msg,
+            RunOnceStep::Halt(reason) => {
+                let rec = zk.halt(&spec.app, spec.release, &reason).await?;
+                log_recorded(&spec.app, spec.release, &rec);
+                return Ok(Gate::Closed);
+            }
+        };
+        if wait_msg != last_message {
+            st.state = HostState::Waiting;
+            st.message = wait_msg.clone();
+            runner.write(st, Some(lease)).await?;
+            last_message = wait_msg;
+        }
+        tokio::select! {
+            _ = async { match ledger_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
+            _ = spec_watch.changed() => {}
+            _ = shutdown_at(shutdown, 1) => return Ok(Gate::Closed),
+        }
+    }
+}
+
+/// Run the release's run-once command (we hold the claim) and settle the claim.
+async fn run_once(
+    runner: &Runner<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
+    let (zk, spec) = (runner.zk, runner.spec);
+    let Some(script) = &cmds.run_once else {
+        return Ok(());
+    };
+    st.state = HostState::Deploying;
+    st.message = "running the run-once command".into();
+    runner.write(st, Some(lease)).await?;
+    let out = tokio::select! {
+        out = runner.exec(script, runner.command_timeout()) => Some(out?),
+        _ = shutdown_at(shutdown, 2) => None,
+    };
+    let ok = out.as_ref().is_some_and(|o| o.success());
+    let state = if ok {
+        RunOnceState::Done
+    } else {
+        RunOnceState::Failed
+    };
+    zk.update_ledger(&spec.app, spec.release, |l| {
+        l.run_once = l.run_once.take().map(|r| RunOnce { state, ..r });
+        true
+    })
+    .await?;
+    if !ok {
+        let msg = out.map_or("run-once command abandoned".to_string(), |o| {
+            st.output_tail = o.tail.clone();
+            st.exit_code = o.exit_code;
+            o.describe("run-once command")
+        });
+        let rec = zk
+            .halt(
+                &spec.app,
+                spec.release,
+                &format!("{msg} on {}", runner.settings.host),
+            )
+            .await?;
+        log_recorded(&spec.app, spec.release, &rec);
+    }
+    Ok(())
+}
+
+/// pre, deploy, health (with its retries). `None`: abandoned by a second signal;
+/// `Some(Err(message))`: this attempt failed.
+async fn attempt(
+    runner: &Runner<'_>,
+    cmds: &Commands,
+    deploy: &str,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Option<std::result::Result<(), String>>> {
+    let spec = runner.spec;
+    let timeout = runner.command_timeout();
+    let mut steps: Vec<(&str, &str)> = vec![];
+    if let Some(pre) = &cmds.pre {
+        steps.push(("pre command", pre));
+    }
+    steps.push(("deploy command", deploy));
+    for (what, script) in steps {
+        let Some(out) = run_step(runner, script, timeout, shutdown).await? else {
+            return Ok(None);
+        };
+        st.exit_code = out.exit_code;
+        st.output_tail = exec::tail_of(
+            format!("{}{}", st.output_tail, out.tail).as_bytes(),
+            exec::TAIL_BYTES,
+        );
+        if !out.success() {
+            return Ok(Some(Err(out.describe(what))));
+        }
+    }
+    let Some(health) = &cmds.health else {
+        return Ok(Some(Ok(())));
+    };
+    st.state = HostState::Verifying;
+    st.message = "running health check".into();
+    runner.write(st, Some(lease)).await?;
+    let health_timeout = Duration::from_secs(
+        spec.health_timeout_secs
+            .unwrap_or(spec.command_timeout_secs),
+    );
+    let mut last = String::new();
+    for check in 0..=spec.health_retries {
+        if check > 0 {
+            tokio::time::sleep(Duration::from_millis(spec.health_interval_ms)).await;
+        }
+        let Some(out) = run_step(runner, health, health_timeout, shutdown).await? else {
+            return Ok(None);
+        };
+        if out.success() {
+            return Ok(Some(Ok(())));
+        }
+        st.exit_code = out.exit_code;
+        st.output_tail = exec::tail_of(
+            format!("{}{}", st.output_tail, out.tail).as_bytes(),
+            exec::TAIL_BYTES,
+        );
+        last = out.describe("health check");
+    }
+    Ok(Some(Err(last)))
 }
 
 /// Run a command unless the agent is told to abandon (second signal): `None` then.
 async fn run_step(
     runner: &Runner<'_>,
     script: &str,
+    timeout: Duration,
     shutdown: &mut Shutdown,
 ) -> Result<Option<CommandOutcome>> {
     tokio::select! {
-        out = runner.exec(script) => out.map(Some),
+        out = runner.exec(script, timeout) => out.map(Some),
         _ = shutdown_at(shutdown, 2) => Ok(None),
     }
 }

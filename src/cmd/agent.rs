@@ -26,6 +26,9 @@ pub struct AgentArgs {
     /// App to serve (repeatable; added to the config's apps)
     #[arg(long = "app", value_name = "APP")]
     pub apps: Vec<String>,
+    /// Group this host belongs to (repeatable; added to the config's groups)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
     /// Working directory root for commands (each app gets apps/<app> below it)
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -72,7 +75,15 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
         .clone()
         .or(config.state_dir.clone())
         .unwrap_or_else(|| PathBuf::from("/var/lib/deployctl"));
+    let mut groups = config.groups.clone();
+    for g in &args.groups {
+        validate::group_name(g)?;
+        if !groups.contains(g) {
+            groups.push(g.clone());
+        }
+    }
     Ok(AgentSettings {
+        groups,
         host,
         apps,
         local: config.apps,

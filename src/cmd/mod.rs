@@ -2,8 +2,11 @@
 
 pub mod agent;
 pub mod apps;
+pub mod control;
 pub mod exec_guard;
+pub mod history;
 pub mod publish;
+pub mod rollback;
 pub mod sandbox;
 pub mod status;
 pub mod wait;
@@ -27,11 +30,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         global: cli.global,
     };
     match cli.command {
-        Command::Publish(args) => publish::run(&ctx, args).await,
+        Command::Publish(args) => publish::run(&ctx, *args).await,
         Command::Agent(args) => agent::run(&ctx, args).await,
         Command::Status(args) => status::run(&ctx, args).await,
         Command::WaitForRollout(args) => wait::run(&ctx, args).await,
         Command::Apps(args) => apps::run(&ctx, args).await,
+        Command::Pause(args) => control::run(&ctx, control::Control::Pause, args).await,
+        Command::Resume(args) => control::run(&ctx, control::Control::Resume, args).await,
+        Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
+        Command::Rollback(args) => rollback::run(&ctx, args).await,
+        Command::History(args) => history::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         // Handled in main before the runtime starts; kept here so the match is exhaustive.
         Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),

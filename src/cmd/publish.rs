@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::model::{ReleaseSpec, ReleaseState};
+use crate::model::{FailureBudget, ReleaseSpec};
 use crate::render;
 use crate::zk::{self, store::Published};
 
@@ -31,6 +31,45 @@ pub struct PublishArgs {
     /// Must succeed after the deploy for the host to count as healthy
     #[arg(long, value_name = "TEMPLATE")]
     pub health_cmd: Option<String>,
+    /// Runs before the deploy command on each host
+    #[arg(long, value_name = "TEMPLATE")]
+    pub pre_cmd: Option<String>,
+    /// Runs on each host after it became healthy
+    #[arg(long, value_name = "TEMPLATE")]
+    pub post_cmd: Option<String>,
+    /// Runs on exactly one host before any host deploys (e.g. a database migration)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub run_once_cmd: Option<String>,
+    /// The first N hosts to take a slot must be healthy before any other host starts
+    #[arg(long, value_name = "N")]
+    pub canary: Option<u32>,
+    /// Failed hosts tolerated before the release halts, as a count or N% [default: 0]
+    #[arg(long, value_name = "N|N%", value_parser = parse_budget)]
+    pub max_failures: Option<FailureBudget>,
+    /// When the release halts, publish the previous release again
+    #[arg(long)]
+    pub auto_rollback: bool,
+    /// Extra attempts per host after a failed deploy, with doubling backoff [default: 0]
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// First delay between attempts [default: 1s]
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub retry_delay: Option<Duration>,
+    /// Extra runs of the health command before the host counts as failed [default: 0]
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Pause between health command runs [default: 1s]
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub health_interval: Option<Duration>,
+    /// Timeout of one health command run [default: the command timeout]
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub health_timeout: Option<Duration>,
+    /// Only agents in one of these groups take part
+    #[arg(long, value_delimiter = ',', value_name = "GROUP,...")]
+    pub groups: Vec<String>,
+    /// After each healthy host, grow the slot count by K (accelerating rollout)
+    #[arg(long, value_name = "K")]
+    pub slot_increment: Option<u32>,
     /// Timeout for each command on a host [default: 10m]
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub command_timeout: Option<Duration>,
@@ -48,6 +87,10 @@ pub struct PublishArgs {
     pub wait: bool,
     #[command(flatten)]
     pub wait_flags: super::wait::WaitFlags,
+}
+
+fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String> {
+    FailureBudget::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
@@ -69,6 +112,20 @@ struct SpecFile {
     get_version_cmd: Option<String>,
     health_cmd: Option<String>,
     command_timeout_secs: Option<u64>,
+    pre_cmd: Option<String>,
+    post_cmd: Option<String>,
+    run_once_cmd: Option<String>,
+    canary: Option<u32>,
+    max_failures: Option<FailureBudget>,
+    auto_rollback: Option<bool>,
+    retries: Option<u32>,
+    retry_delay_ms: Option<u64>,
+    health_retries: Option<u32>,
+    health_interval_ms: Option<u64>,
+    health_timeout_secs: Option<u64>,
+    #[serde(default)]
+    groups: Vec<String>,
+    slot_increment: Option<u32>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
 }
@@ -96,12 +153,10 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     let version = args.version.clone().or(file.version).ok_or_else(|| {
         Error::Usage("publish needs a VERSION (argument or `version` in --spec)".into())
     })?;
+    let defaults = ReleaseSpec::new(&app, &version);
     let mut vars = file.vars;
     vars.extend(args.vars.iter().cloned());
     let spec = ReleaseSpec {
-        app,
-        version,
-        release: 0,
         slots: args.slots.or(file.slots).unwrap_or(1),
         deploy_cmd: args.deploy_cmd.clone().or(file.deploy_cmd),
         get_version_cmd: args.get_version_cmd.clone().or(file.get_version_cmd),
@@ -111,25 +166,54 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
             .map(|d| d.as_secs().max(1))
             .or(file.command_timeout_secs)
             .unwrap_or(crate::model::DEFAULT_COMMAND_TIMEOUT_SECS),
+        pre_cmd: args.pre_cmd.clone().or(file.pre_cmd),
+        post_cmd: args.post_cmd.clone().or(file.post_cmd),
+        run_once_cmd: args.run_once_cmd.clone().or(file.run_once_cmd),
+        canary: args.canary.or(file.canary).unwrap_or(0),
+        max_failures: args.max_failures.or(file.max_failures).unwrap_or_default(),
+        auto_rollback: args.auto_rollback || file.auto_rollback.unwrap_or(false),
+        retries: args.retries.or(file.retries).unwrap_or(0),
+        retry_delay_ms: args
+            .retry_delay
+            .map(|d| d.as_millis() as u64)
+            .or(file.retry_delay_ms)
+            .unwrap_or(defaults.retry_delay_ms),
+        health_retries: args.health_retries.or(file.health_retries).unwrap_or(0),
+        health_interval_ms: args
+            .health_interval
+            .map(|d| d.as_millis() as u64)
+            .or(file.health_interval_ms)
+            .unwrap_or(defaults.health_interval_ms),
+        health_timeout_secs: args
+            .health_timeout
+            .map(|d| d.as_secs().max(1))
+            .or(file.health_timeout_secs),
+        groups: if args.groups.is_empty() {
+            file.groups
+        } else {
+            args.groups.clone()
+        },
+        slot_increment: args.slot_increment.or(file.slot_increment).unwrap_or(0),
         vars,
-        state: ReleaseState::Active,
-        previous: None,
-        previous_version: None,
         published_by: publisher(),
-        published_at: String::new(),
-        source: None,
+        ..defaults
     };
     spec.validate()?;
-    for t in [&spec.deploy_cmd, &spec.get_version_cmd, &spec.health_cmd]
-        .into_iter()
-        .flatten()
-    {
+    let templates = [
+        &spec.deploy_cmd,
+        &spec.get_version_cmd,
+        &spec.health_cmd,
+        &spec.pre_cmd,
+        &spec.post_cmd,
+        &spec.run_once_cmd,
+    ];
+    for t in templates.into_iter().flatten() {
         render::check_syntax(t)?;
     }
     Ok(spec)
 }
 
-fn publisher() -> String {
+pub(crate) fn publisher() -> String {
     let user = std::env::var("GITHUB_ACTOR")
         .or_else(|_| std::env::var("BUILD_USER_ID"))
         .or_else(|_| std::env::var("USER"))
@@ -209,6 +293,19 @@ mod tests {
             get_version_cmd: None,
             health_cmd: None,
             command_timeout: None,
+            pre_cmd: None,
+            post_cmd: None,
+            run_once_cmd: None,
+            canary: None,
+            max_failures: None,
+            auto_rollback: false,
+            retries: None,
+            retry_delay: None,
+            health_retries: None,
+            health_interval: None,
+            health_timeout: None,
+            groups: vec![],
+            slot_increment: None,
             vars: vec![],
             spec: None,
             force: false,

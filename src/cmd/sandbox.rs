@@ -95,9 +95,6 @@ fn start_agent(exe: &Path, zk: &str, dir: &Path, host: &str) -> Result<Child> {
 fn demo_release(version: &str, slots: u32, fail_host: Option<&str>) -> ReleaseSpec {
     let fail = "if [ {{ host }} = {{ vars.fail_host }} ]; then echo \"simulated failure on {{ host }}\" >&2; exit 1; fi; ";
     ReleaseSpec {
-        app: APP.into(),
-        version: version.into(),
-        release: 0,
         slots,
         deploy_cmd: Some(format!(
             "{}echo deploying {{{{ app }}}} {{{{ version }}}} on {{{{ host }}}}; sleep 1; echo {{{{ version }}}} > version",
@@ -109,12 +106,8 @@ fn demo_release(version: &str, slots: u32, fail_host: Option<&str>) -> ReleaseSp
         vars: fail_host
             .map(|h| [("fail_host".to_string(), h.to_string())].into())
             .unwrap_or_default(),
-        state: Default::default(),
-        previous: None,
-        previous_version: None,
         published_by: "sandbox".into(),
-        published_at: String::new(),
-        source: None,
+        ..ReleaseSpec::new(APP, version)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Pure views of a rollout: merging presence and status into what each host is doing.
 
 pub mod events;
+pub mod policy;
 pub mod wait;
 pub mod watch;
 

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::{HostView, host_views};
+use super::{HostView, host_views, policy};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,6 +85,15 @@ pub fn state_for_target(v: &HostView, release: u64) -> HostState {
 pub fn evaluate(f: &Facts<'_>) -> Verdict {
     let target = f.target;
     if let Some(cur) = f.current {
+        if cur.release > target.release && cur.rollback_of == Some(target.release) {
+            return done(
+                WaitResult::RolledBack,
+                format!(
+                    "release {} ({}) was rolled back: release {} runs {} again",
+                    target.release, target.version, cur.release, cur.version
+                ),
+            );
+        }
         if cur.release > target.release {
             return Verdict::Done {
                 result: WaitResult::Superseded,
@@ -125,11 +134,23 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         })
         .map(|v| format!("{} {}", v.host, state_for_target(v, release)))
         .collect();
-    if !bad.is_empty() {
-        return done(
-            WaitResult::Failed,
-            format!("release {release} failed on {}", bad.join(", ")),
-        );
+    let failed = views
+        .iter()
+        .filter(|v| state_for_target(v, release) == HostState::Failed)
+        .count();
+    if policy::budget_exceeded(target, bad.len(), views.len()) {
+        // The agent that recorded the failure over budget rolls back in the same write; don't
+        // report `failed` in the instant before that becomes visible.
+        let rollback_coming = target.auto_rollback
+            && target.previous.is_some()
+            && policy::budget_exceeded(target, failed, views.len());
+        if !rollback_coming {
+            return done(
+                WaitResult::Failed,
+                format!("release {release} failed on {}", bad.join(", ")),
+            );
+        }
+        return Verdict::Pending;
     }
     if views.is_empty() {
         return Verdict::Pending;
@@ -139,18 +160,24 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
     {
         return Verdict::Pending;
     }
-    if views
-        .iter()
-        .all(|v| state_for_target(v, release).is_success())
-    {
-        return done(
-            WaitResult::Succeeded,
-            format!(
-                "release {release} ({}) is running on {} host(s)",
-                target.version,
-                views.len()
-            ),
+    let settled = |v: &HostView| {
+        let s = state_for_target(v, release);
+        s.is_success() || matches!(s, HostState::Failed | HostState::Lost)
+    };
+    if views.iter().all(settled) {
+        let ok = views.len() - bad.len();
+        let mut message = format!(
+            "release {release} ({}) is running on {ok} host(s)",
+            target.version
         );
+        if !bad.is_empty() {
+            message.push_str(&format!(
+                "; {} within max_failures {}",
+                bad.join(", "),
+                target.max_failures
+            ));
+        }
+        return done(WaitResult::Succeeded, message);
     }
     Verdict::Pending
 }
@@ -311,6 +338,45 @@ mod tests {
     }
 
     #[test]
+    fn failures_within_the_budget_do_not_fail_the_wait() {
+        let mut s = spec(2);
+        s.max_failures = crate::model::FailureBudget::Count(1);
+        let reg = ["a", "b", "c"];
+        let mut sts = vec![
+            st("a", 2, HostState::Failed),
+            st("b", 2, HostState::Deploying),
+        ];
+        assert_eq!(eval(&s, &s, &reg, &sts, None), Verdict::Pending);
+        sts[1].state = HostState::Healthy;
+        sts.push(st("c", 2, HostState::Current));
+        let v = eval(&s, &s, &reg, &sts, None);
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Succeeded, message, .. } if message.contains("a failed within max_failures 1")),
+            "{v:?}"
+        );
+        sts[2].state = HostState::Failed;
+        assert_eq!(
+            result(eval(&s, &s, &reg, &sts, None)),
+            Some(WaitResult::Failed)
+        );
+    }
+
+    #[test]
+    fn over_budget_with_auto_rollback_waits_for_the_rollback() {
+        let mut s = spec(2);
+        s.auto_rollback = true;
+        s.previous = Some(1);
+        let sts = [st("a", 2, HostState::Failed)];
+        assert_eq!(eval(&s, &s, &["a", "b"], &sts, None), Verdict::Pending);
+        // A lost host is no failure any agent records: nothing will roll back, fail now.
+        let sts = [st("a", 2, HostState::Deploying)];
+        assert_eq!(
+            result(eval(&s, &s, &["b"], &sts, None)),
+            Some(WaitResult::Failed)
+        );
+    }
+
+    #[test]
     fn newer_release_supersedes() {
         let s = spec(2);
         let newer = spec(3);
@@ -323,6 +389,22 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn rollback_of_the_target_is_rolled_back() {
+        let s = spec(2);
+        let mut rb = spec(3);
+        rb.rollback_of = Some(2);
+        assert_eq!(
+            result(eval(&s, &rb, &["a"], &[], None)),
+            Some(WaitResult::RolledBack)
+        );
+        rb.rollback_of = Some(1);
+        assert_eq!(
+            result(eval(&s, &rb, &["a"], &[], None)),
+            Some(WaitResult::Superseded)
+        );
     }
 
     #[test]

@@ -2,15 +2,16 @@
 //! recursive ZooKeeper watch (no sleep-polling), asks `wait::evaluate` after every change, and
 //! emits events for reporters.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use zookeeper_client as zkc;
 
 use super::events::{Reporter, WaitEvent};
+use super::policy;
 use super::wait::{self, Facts, Verdict, WaitResult};
 use crate::error::{Error, Result, ZkContext};
-use crate::model::{HostState, HostStatus, ReleaseSpec, format_time, now_rfc3339};
+use crate::model::{HostState, HostStatus, Presence, ReleaseSpec, format_time, now_rfc3339};
 use crate::output::summary::RolloutSummary;
 use crate::validate;
 use crate::zk::{self, Zk, ZkOptions};
@@ -37,7 +38,8 @@ pub struct WaitOptions {
 #[derive(Debug, Default)]
 struct Snapshot {
     current: Option<ReleaseSpec>,
-    registered: BTreeSet<String>,
+    /// Registered agents and their groups.
+    registered: BTreeMap<String, Vec<String>>,
     statuses: BTreeMap<String, HostStatus>,
 }
 
@@ -56,7 +58,12 @@ async fn read_current(zk: &Zk, app: &str) -> Result<Option<ReleaseSpec>> {
 impl Snapshot {
     async fn load(zk: &Zk, app: &str) -> Result<Self> {
         let current = read_current(zk, app).await?;
-        let registered = zk.hosts(app).await?.into_iter().map(|(h, _)| h).collect();
+        let registered = zk
+            .hosts(app)
+            .await?
+            .into_iter()
+            .map(|(h, p)| (h, p.map(|p| p.groups).unwrap_or_default()))
+            .collect();
         let statuses = zk
             .statuses(app)
             .await?
@@ -87,7 +94,15 @@ impl Snapshot {
                 if deleted {
                     self.registered.remove(host);
                 } else {
-                    self.registered.insert(host.to_string());
+                    let groups = match zk.client.get_data(&ev.path).await {
+                        Ok((data, _)) => serde_json::from_slice::<Presence>(&data)
+                            .map(|p| p.groups)
+                            .unwrap_or_default(),
+                        // Gone again already: the deletion event follows.
+                        Err(zkc::Error::NoNode) => return Ok(()),
+                        Err(e) => return Err(Error::zk(format!("reading {}", ev.path), e)),
+                    };
+                    self.registered.insert(host.to_string(), groups);
                 }
             }
         } else if let Some(host) = ev.path.strip_prefix(&statuses) {
@@ -106,6 +121,23 @@ impl Snapshot {
             }
         }
         Ok(())
+    }
+
+    /// Registered agents that take part in `target` (its groups).
+    fn registered_for(&self, target: &ReleaseSpec) -> Vec<String> {
+        self.registered
+            .iter()
+            .filter(|(_, groups)| policy::in_groups(&target.groups, groups))
+            .map(|(h, _)| h.clone())
+            .collect()
+    }
+
+    /// The owned inputs `facts` borrows from.
+    fn parts(&self, target: &ReleaseSpec) -> (Vec<HostStatus>, Vec<String>) {
+        (
+            self.statuses.values().cloned().collect(),
+            self.registered_for(target),
+        )
     }
 
     fn facts<'a>(
@@ -170,8 +202,7 @@ fn summarize(
     superseded_by: Option<u64>,
     started: SystemTime,
 ) -> RolloutSummary {
-    let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
-    let registered: Vec<String> = snap.registered.iter().cloned().collect();
+    let (statuses, registered) = snap.parts(target);
     let facts = snap.facts(target, &statuses, &registered, opts);
     let hosts: Vec<_> = wait::targets(&facts)
         .into_iter()
@@ -338,8 +369,7 @@ async fn watch_session(
     let mut heartbeat =
         tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
     loop {
-        let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
-        let registered: Vec<String> = snap.registered.iter().cloned().collect();
+        let (statuses, registered) = snap.parts(target);
         let facts = snap.facts(target, &statuses, &registered, opts);
         changes.emit(&facts, reporter);
         if let Verdict::Done {
@@ -375,8 +405,7 @@ async fn watch_session(
             }
             _ = heartbeat.tick() => {
                 *snap = Snapshot::load(zk, app).await?;
-                let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
-                let registered: Vec<String> = snap.registered.iter().cloned().collect();
+                let (statuses, registered) = snap.parts(target);
                 let facts = snap.facts(target, &statuses, &registered, opts);
                 let views = wait::targets(&facts);
                 reporter.event(&WaitEvent::Heartbeat {
@@ -387,8 +416,7 @@ async fn watch_session(
                 });
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
-                let statuses: Vec<HostStatus> = snap.statuses.values().cloned().collect();
-                let registered: Vec<String> = snap.registered.iter().cloned().collect();
+                let (statuses, registered) = snap.parts(target);
                 let facts = snap.facts(target, &statuses, &registered, opts);
                 let message = format!(
                     "timed out after {}: {}",

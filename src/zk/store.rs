@@ -105,9 +105,7 @@ impl Zk {
             multi
                 .add_set_data(&path, &json, Some(stat.version))
                 .zk_context(|| "building publish request")?;
-            multi
-                .add_create(&self.layout.release(app, spec.release), &json, &open())
-                .zk_context(|| "building publish request")?;
+            self.add_release_creation(&mut multi, &spec)?;
             match multi.commit().await {
                 Ok(_) => return Ok(Published::Created(spec)),
                 Err(zkc::MultiWriteError::OperationFailed {

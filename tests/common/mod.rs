@@ -204,6 +204,23 @@ impl TestEnv {
     }
 }
 
+impl Drop for TestEnv {
+    /// `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps a copy of the test's dir (agent logs, deploy logs).
+    fn drop(&mut self) {
+        if std::env::var_os("DEPLOYCTL_KEEP_TEST_DIRS").is_some() {
+            let keep =
+                std::env::temp_dir().join(format!("deployctl-kept{}", self.root.replace('/', "-")));
+            let _ = std::fs::remove_dir_all(&keep);
+            let _ = Command::new("cp")
+                .arg("-r")
+                .arg(self.dir.path())
+                .arg(&keep)
+                .status();
+            eprintln!("kept {}", keep.display());
+        }
+    }
+}
+
 pub fn host<'a>(status: &'a Value, name: &str) -> Option<&'a Value> {
     status["hosts"]
         .as_array()?

@@ -1,0 +1,60 @@
+//! `deployctl rollback APP [--to VERSION]`: publish an earlier release again, marked as a rollback.
+
+use clap::Args;
+
+use super::Ctx;
+use super::wait::WaitFlags;
+use crate::error::{Error, Result};
+use crate::rollout::watch::Target;
+use crate::validate;
+use crate::zk;
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// App to roll back
+    pub app: String,
+    /// Version to go back to [default: the newest earlier good release with another version]
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Then wait for the rollback's rollout (same flags and exit codes as wait-for-rollout)
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub wait_flags: WaitFlags,
+}
+
+pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<()> {
+    validate::app_name(&args.app)?;
+    if let Some(v) = &args.to {
+        validate::version(v)?;
+    }
+    if let (false, Some(flag)) = (args.wait, args.wait_flags.any_set()) {
+        return Err(Error::Usage(format!("{flag} only applies with --wait")));
+    }
+    let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
+    let by = format!("rollback by {}", super::publish::publisher());
+    let rb = zk.rollback(&args.app, args.to.as_deref(), &by).await?;
+    if ctx.printer.is_json() {
+        if !args.wait {
+            ctx.printer.json(&rb);
+        }
+    } else {
+        ctx.printer.line(&format!(
+            "rolled {} back to {} as release {} (rollback of release {})",
+            rb.app,
+            rb.version,
+            rb.release,
+            rb.rollback_of.unwrap_or_default()
+        ));
+    }
+    if args.wait {
+        return super::wait::wait_and_report(
+            ctx,
+            &rb.app,
+            Target::Release(rb.release),
+            &args.wait_flags,
+        )
+        .await;
+    }
+    Ok(())
+}

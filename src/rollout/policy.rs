@@ -1,0 +1,387 @@
+//! Pure rollout-safety decisions: slots in force, run-once and canary gates, the failure
+//! budget, groups, rollback targets and history outcomes. The ZooKeeper side gathers the facts
+//! (spec, ledger, registered hosts) and applies what these functions decide.
+
+use crate::error::{Error, Result};
+use crate::model::{Ledger, ReleaseSpec, ReleaseState, RunOnceState};
+
+/// Slots in force: the published count, grown by `slot_increment` per healthy host.
+pub fn effective_slots(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> u32 {
+    let healthy = ledger
+        .filter(|l| l.release == spec.release)
+        .map_or(0, |l| l.healthy.len()) as u32;
+    spec.slots
+        .saturating_add(spec.slot_increment.saturating_mul(healthy))
+        .max(1)
+}
+
+/// Does an agent with `agent_groups` take part in a release for `spec_groups`?
+pub fn in_groups(spec_groups: &[String], agent_groups: &[String]) -> bool {
+    spec_groups.is_empty() || spec_groups.iter().any(|g| agent_groups.contains(g))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOnceStep {
+    /// No run-once command, or it already ran: go on.
+    Proceed,
+    /// Nobody ran it yet: claim it (compare-and-set), then run it.
+    Claim,
+    /// Another host is running it.
+    Wait(String),
+    /// It failed, or its host vanished mid-run: the release must not go on.
+    Halt(String),
+}
+
+pub fn run_once_step(
+    spec: &ReleaseSpec,
+    ledger: &Ledger,
+    registered: &[String],
+    me: &str,
+) -> RunOnceStep {
+    if spec.run_once_cmd.is_none() {
+        return RunOnceStep::Proceed;
+    }
+    match &ledger.run_once {
+        None => RunOnceStep::Claim,
+        Some(r) => match r.state {
+            RunOnceState::Done => RunOnceStep::Proceed,
+            RunOnceState::Failed => {
+                RunOnceStep::Halt(format!("run-once command failed on {}", r.host))
+            }
+            // Ours, but we are here again: we crashed while running it. Running a migration
+            // twice is not ours to decide.
+            RunOnceState::Running if r.host == me => {
+                RunOnceStep::Halt(format!("run-once command was interrupted on {me}"))
+            }
+            RunOnceState::Running if registered.contains(&r.host) => {
+                RunOnceStep::Wait(format!("waiting for the run-once command on {}", r.host))
+            }
+            RunOnceState::Running => RunOnceStep::Halt(format!(
+                "{} vanished while running the run-once command",
+                r.host
+            )),
+        },
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CanaryStep {
+    Proceed,
+    /// A canary place is free: claim it (compare-and-set), then deploy.
+    Claim,
+    /// The canaries are not all healthy yet.
+    Wait(String),
+}
+
+pub fn canary_step(spec: &ReleaseSpec, ledger: &Ledger, me: &str) -> CanaryStep {
+    let n = spec.canary as usize;
+    if n == 0 || ledger.canaries.iter().any(|c| c == me) {
+        return CanaryStep::Proceed;
+    }
+    let healthy = ledger
+        .canaries
+        .iter()
+        .filter(|c| ledger.healthy.contains(c))
+        .count();
+    if healthy >= n {
+        return CanaryStep::Proceed;
+    }
+    // A failed canary frees its place (its failure counts against the budget).
+    let live = ledger
+        .canaries
+        .iter()
+        .filter(|c| !ledger.failed.contains(c))
+        .count();
+    if live < n {
+        CanaryStep::Claim
+    } else {
+        CanaryStep::Wait(format!("waiting for canaries ({healthy}/{n} healthy)"))
+    }
+}
+
+/// After a failure: have the failures exceeded the budget?
+pub fn budget_exceeded(spec: &ReleaseSpec, failures: usize, targets: usize) -> bool {
+    failures > spec.max_failures.allowed(targets)
+}
+
+/// The spec that re-publishes `target` to undo `current`.
+pub fn rollback_spec(
+    current: &ReleaseSpec,
+    target: &ReleaseSpec,
+    release: u64,
+    by: &str,
+    at: &str,
+) -> ReleaseSpec {
+    ReleaseSpec {
+        release,
+        state: ReleaseState::Active,
+        previous: Some(current.release),
+        previous_version: Some(current.version.clone()),
+        rollback_of: Some(current.release),
+        published_by: by.to_string(),
+        published_at: at.to_string(),
+        ..target.clone()
+    }
+}
+
+/// Which release does `rollback` (no `--to`) go back to? The newest older release with another
+/// version that did not itself halt, abort or get rolled back. With `--to V`: the newest older
+/// release of version V.
+pub fn rollback_target<'a>(
+    history: &'a [(ReleaseSpec, Option<Ledger>)],
+    current: &ReleaseSpec,
+    to_version: Option<&str>,
+) -> Result<&'a ReleaseSpec> {
+    let older = history
+        .iter()
+        .rev()
+        .filter(|(s, _)| s.release < current.release);
+    let found = match to_version {
+        Some(v) => older.map(|(s, _)| s).find(|s| s.version == v),
+        None => older
+            .filter(|(s, l)| {
+                s.version != current.version
+                    && !l.as_ref().is_some_and(|l| {
+                        matches!(l.state, ReleaseState::Halted | ReleaseState::Aborted)
+                            || l.rolled_back_by.is_some()
+                    })
+            })
+            .map(|(s, _)| s)
+            .next(),
+    };
+    found.ok_or_else(|| match to_version {
+        Some(v) => Error::invalid(
+            "version",
+            v,
+            format!("no earlier release of {} has it", current.app),
+        ),
+        None => Error::invalid(
+            "app",
+            &current.app,
+            "has no earlier good release with another version to roll back to",
+        ),
+    })
+}
+
+/// One line on what became of a release, for `history`.
+pub fn outcome(spec: &ReleaseSpec, ledger: Option<&Ledger>, newest: u64) -> String {
+    let mut parts = vec![];
+    if let Some(l) = ledger {
+        let counts = [
+            ("healthy", l.healthy.len()),
+            ("current", l.current.len()),
+            ("failed", l.failed.len()),
+        ];
+        let c: Vec<String> = counts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        if !c.is_empty() {
+            parts.push(c.join(", "));
+        }
+        if let Some(r) = &l.halt_reason {
+            parts.push(format!("halted: {r}"));
+        }
+        if let Some(by) = l.rolled_back_by {
+            parts.push(format!("rolled back by {by}"));
+        }
+    }
+    if let Some(of) = spec.rollback_of {
+        parts.push(format!("rollback of {of}"));
+    }
+    if spec.release < newest && ledger.is_none_or(|l| l.rolled_back_by.is_none()) {
+        parts.push("superseded".into());
+    }
+    if parts.is_empty() {
+        "no host reported yet".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FailureBudget, RunOnce};
+
+    fn spec() -> ReleaseSpec {
+        let mut s = ReleaseSpec::new("web", "2.0");
+        s.release = 5;
+        s
+    }
+
+    fn ledger() -> Ledger {
+        Ledger::new(5)
+    }
+
+    fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn slots_grow_with_successes_of_this_release_only() {
+        let mut s = spec();
+        s.slots = 1;
+        s.slot_increment = 2;
+        let mut l = ledger();
+        assert_eq!(effective_slots(&s, Some(&l)), 1);
+        l.healthy = v(&["a", "b"]);
+        assert_eq!(effective_slots(&s, Some(&l)), 5);
+        l.release = 4;
+        assert_eq!(effective_slots(&s, Some(&l)), 1);
+        assert_eq!(effective_slots(&s, None), 1);
+        s.slot_increment = 0;
+        l.release = 5;
+        assert_eq!(effective_slots(&s, Some(&l)), 1);
+        s.slots = u32::MAX;
+        s.slot_increment = u32::MAX;
+        assert_eq!(effective_slots(&s, Some(&l)), u32::MAX);
+    }
+
+    #[test]
+    fn groups() {
+        assert!(in_groups(&[], &[]));
+        assert!(in_groups(&[], &v(&["x"])));
+        assert!(!in_groups(&v(&["web"]), &[]));
+        assert!(in_groups(&v(&["web", "api"]), &v(&["db", "api"])));
+        assert!(!in_groups(&v(&["web"]), &v(&["db"])));
+    }
+
+    #[test]
+    fn run_once_gate() {
+        let mut s = spec();
+        let mut l = ledger();
+        let reg = v(&["a", "b"]);
+        assert_eq!(
+            run_once_step(&s, &l, &reg, "a"),
+            RunOnceStep::Proceed,
+            "no command"
+        );
+        s.run_once_cmd = Some("migrate".into());
+        assert_eq!(run_once_step(&s, &l, &reg, "a"), RunOnceStep::Claim);
+        l.run_once = Some(RunOnce {
+            host: "a".into(),
+            state: RunOnceState::Running,
+        });
+        assert!(matches!(
+            run_once_step(&s, &l, &reg, "b"),
+            RunOnceStep::Wait(_)
+        ));
+        assert!(
+            matches!(run_once_step(&s, &l, &reg, "a"), RunOnceStep::Halt(m) if m.contains("interrupted"))
+        );
+        assert!(
+            matches!(run_once_step(&s, &l, &v(&["b"]), "b"), RunOnceStep::Halt(m) if m.contains("vanished"))
+        );
+        l.run_once = Some(RunOnce {
+            host: "a".into(),
+            state: RunOnceState::Done,
+        });
+        assert_eq!(run_once_step(&s, &l, &reg, "b"), RunOnceStep::Proceed);
+        l.run_once = Some(RunOnce {
+            host: "a".into(),
+            state: RunOnceState::Failed,
+        });
+        assert!(matches!(
+            run_once_step(&s, &l, &reg, "b"),
+            RunOnceStep::Halt(_)
+        ));
+    }
+
+    #[test]
+    fn canary_gate() {
+        let mut s = spec();
+        let mut l = ledger();
+        assert_eq!(canary_step(&s, &l, "a"), CanaryStep::Proceed, "no canary");
+        s.canary = 2;
+        assert_eq!(canary_step(&s, &l, "a"), CanaryStep::Claim);
+        l.canaries = v(&["a"]);
+        assert_eq!(
+            canary_step(&s, &l, "a"),
+            CanaryStep::Proceed,
+            "a claimed already"
+        );
+        assert_eq!(canary_step(&s, &l, "b"), CanaryStep::Claim);
+        l.canaries = v(&["a", "b"]);
+        assert!(matches!(canary_step(&s, &l, "c"), CanaryStep::Wait(_)));
+        l.healthy = v(&["a"]);
+        assert!(matches!(canary_step(&s, &l, "c"), CanaryStep::Wait(m) if m.contains("1/2")));
+        // A failed canary frees its place for another host.
+        l.failed = v(&["b"]);
+        assert_eq!(canary_step(&s, &l, "c"), CanaryStep::Claim);
+        l.canaries = v(&["a", "b", "c"]);
+        l.healthy = v(&["a", "c"]);
+        assert_eq!(canary_step(&s, &l, "d"), CanaryStep::Proceed);
+    }
+
+    #[test]
+    fn failure_budget() {
+        let mut s = spec();
+        assert!(
+            budget_exceeded(&s, 1, 10),
+            "default: the first failure halts"
+        );
+        assert!(!budget_exceeded(&s, 0, 10));
+        s.max_failures = FailureBudget::Count(1);
+        assert!(!budget_exceeded(&s, 1, 6));
+        assert!(budget_exceeded(&s, 2, 6));
+        s.max_failures = FailureBudget::Percent(20);
+        assert!(!budget_exceeded(&s, 2, 10));
+        assert!(budget_exceeded(&s, 3, 10));
+        assert!(budget_exceeded(&s, 1, 4), "20% of 4 hosts rounds down to 0");
+    }
+
+    fn rel(id: u64, version: &str) -> ReleaseSpec {
+        let mut s = ReleaseSpec::new("web", version);
+        s.release = id;
+        s
+    }
+
+    #[test]
+    fn rollback_targets() {
+        let mut halted = Ledger::new(3);
+        halted.state = ReleaseState::Halted;
+        let history = vec![
+            (rel(1, "1.0"), None),
+            (rel(2, "1.1"), None),
+            (rel(3, "1.2"), Some(halted)),
+            (rel(4, "1.3"), None),
+            (rel(5, "1.3"), None),
+        ];
+        let current = &history[4].0;
+        // Skips the same version (4) and the halted release (3).
+        assert_eq!(rollback_target(&history, current, None).unwrap().release, 2);
+        assert_eq!(
+            rollback_target(&history, current, Some("1.0"))
+                .unwrap()
+                .release,
+            1
+        );
+        assert!(rollback_target(&history, current, Some("9.9")).is_err());
+        assert!(rollback_target(&history[..1], &history[0].0, None).is_err());
+        let rb = rollback_spec(current, &history[1].0, 6, "me", "now");
+        assert_eq!(
+            (rb.release, rb.version.as_str(), rb.rollback_of, rb.previous),
+            (6, "1.1", Some(5), Some(5))
+        );
+        assert_eq!(rb.previous_version.as_deref(), Some("1.3"));
+    }
+
+    #[test]
+    fn outcomes() {
+        let s = rel(3, "1.2");
+        assert_eq!(outcome(&s, None, 3), "no host reported yet");
+        let mut l = Ledger::new(3);
+        l.healthy = v(&["a", "b"]);
+        l.failed = v(&["c"]);
+        l.halt_reason = Some("2 failures".into());
+        l.rolled_back_by = Some(4);
+        assert_eq!(
+            outcome(&s, Some(&l), 4),
+            "2 healthy, 1 failed; halted: 2 failures; rolled back by 4"
+        );
+        let l2 = Ledger::new(3);
+        assert_eq!(outcome(&s, Some(&l2), 5), "superseded");
+    }
+}

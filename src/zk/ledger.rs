@@ -1,0 +1,370 @@
+//! The per-release ledger (`releases/r-<id>/ledger`) and the release-state changes built on it:
+//! recording outcomes, halting on an exceeded failure budget, automatic and manual rollback,
+//! pause / resume / abort. Every change is one compare-and-set multi-op, retried on conflict.
+
+use zookeeper_client as zkc;
+
+use super::Zk;
+use crate::error::{Error, Result, ZkContext};
+use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
+use crate::rollout::policy;
+
+const CAS_ATTEMPTS: usize = 200;
+
+fn open() -> zkc::CreateOptions<'static> {
+    zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all())
+}
+
+fn is_conflict(e: &zkc::MultiWriteError) -> bool {
+    matches!(
+        e,
+        zkc::MultiWriteError::OperationFailed {
+            source: zkc::Error::BadVersion | zkc::Error::NodeExists,
+            ..
+        }
+    )
+}
+
+/// What recording an outcome did to the release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    Noted,
+    Halted { reason: String },
+    RolledBack { reason: String, release: u64 },
+}
+
+impl Zk {
+    pub fn ledger_path(&self, app: &str, release: u64) -> String {
+        format!("{}/ledger", self.layout.release(app, release))
+    }
+
+    /// The ledger and its znode version; `None` when the release has none.
+    pub async fn read_ledger(&self, app: &str, release: u64) -> Result<Option<(Ledger, i32)>> {
+        let path = self.ledger_path(app, release);
+        match self.client.get_data(&path).await {
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+            Ok((data, stat)) => {
+                let l: Ledger = serde_json::from_slice(&data)
+                    .map_err(|e| Error::invalid("ledger", &path, format!("not valid JSON: {e}")))?;
+                Ok(Some((l, stat.version)))
+            }
+        }
+    }
+
+    /// The ledger plus a watcher for its next change.
+    pub async fn read_ledger_watched(
+        &self,
+        app: &str,
+        release: u64,
+    ) -> Result<(Ledger, Option<zkc::OneshotWatcher>)> {
+        let path = self.ledger_path(app, release);
+        match self.client.get_and_watch_data(&path).await {
+            Err(zkc::Error::NoNode) => Ok((Ledger::new(release), None)),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+            Ok((data, _, w)) => {
+                let l: Ledger = serde_json::from_slice(&data)
+                    .map_err(|e| Error::invalid("ledger", &path, format!("not valid JSON: {e}")))?;
+                Ok((l, Some(w)))
+            }
+        }
+    }
+
+    /// Compare-and-set `f` into the ledger. `f` returns false when there is nothing to change
+    /// (then nothing is written) — e.g. a claim somebody else already took.
+    pub async fn update_ledger(
+        &self,
+        app: &str,
+        release: u64,
+        mut f: impl FnMut(&mut Ledger) -> bool,
+    ) -> Result<(Ledger, bool)> {
+        let path = self.ledger_path(app, release);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((mut ledger, version)) = self.read_ledger(app, release).await? else {
+                return Err(Error::zk(format!("reading {path}"), zkc::Error::NoNode));
+            };
+            if !f(&mut ledger) {
+                return Ok((ledger, false));
+            }
+            match self
+                .client
+                .set_data(&path, &ledger.to_json(), Some(version))
+                .await
+            {
+                Ok(_) => return Ok((ledger, true)),
+                Err(zkc::Error::BadVersion) => continue,
+                Err(e) => return Err(Error::zk(format!("writing {path}"), e)),
+            }
+        }
+        Err(Error::Failed(format!(
+            "updating {path}: too much contention"
+        )))
+    }
+
+    /// Record a host's final state for `release`. A failure that exceeds the budget halts the
+    /// release in the same multi-op — and with `auto_rollback`, publishes the previous release
+    /// again in that same op — so exactly one agent halts and exactly one rollback happens.
+    pub async fn record_outcome(
+        &self,
+        app: &str,
+        release: u64,
+        host: &str,
+        state: HostState,
+        targets: usize,
+    ) -> Result<Recorded> {
+        self.settle(app, release, Some((host, state)), targets, None)
+            .await
+    }
+
+    /// Halt `release` now, whatever the budget (e.g. its run-once command failed).
+    pub async fn halt(&self, app: &str, release: u64, reason: &str) -> Result<Recorded> {
+        self.settle(app, release, None, 0, Some(reason)).await
+    }
+
+    async fn settle(
+        &self,
+        app: &str,
+        release: u64,
+        outcome: Option<(&str, HostState)>,
+        targets: usize,
+        force_halt: Option<&str>,
+    ) -> Result<Recorded> {
+        let ledger_path = self.ledger_path(app, release);
+        let app_path = self.layout.app(app);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
+                return Ok(Recorded::Noted);
+            };
+            if let Some((host, state)) = outcome {
+                for list in [&mut ledger.healthy, &mut ledger.current, &mut ledger.failed] {
+                    list.retain(|h| h != host);
+                }
+                match state {
+                    HostState::Healthy => ledger.healthy.push(host.to_string()),
+                    HostState::Current => ledger.current.push(host.to_string()),
+                    HostState::Failed => ledger.failed.push(host.to_string()),
+                    _ => return Ok(Recorded::Noted),
+                }
+            }
+            let mut result = Recorded::Noted;
+            let mut new_app: Option<(ReleaseSpec, i32)> = None;
+            let mut create_release: Option<ReleaseSpec> = None;
+            let failed = outcome.is_some_and(|(_, s)| s == HostState::Failed);
+            if failed || force_halt.is_some() {
+                let (data, stat) = self
+                    .client
+                    .get_data(&app_path)
+                    .await
+                    .zk_context(|| format!("reading {app_path}"))?;
+                let cur = ReleaseSpec::from_znode(app, &data)?;
+                let over_budget =
+                    failed && policy::budget_exceeded(&cur, ledger.failed.len(), targets);
+                if cur.release == release
+                    && matches!(cur.state, ReleaseState::Active | ReleaseState::Paused)
+                    && (over_budget || force_halt.is_some())
+                {
+                    let reason = match force_halt {
+                        Some(r) => r.to_string(),
+                        None => format!(
+                            "{} failed host(s) ({}) exceed max_failures {}",
+                            ledger.failed.len(),
+                            ledger.failed.join(", "),
+                            cur.max_failures
+                        ),
+                    };
+                    ledger.state = ReleaseState::Halted;
+                    ledger.halt_reason = Some(reason.clone());
+                    let prev = match (cur.auto_rollback, cur.previous) {
+                        (true, Some(p)) => self.release_spec(app, p).await?,
+                        _ => None,
+                    };
+                    if let Some(prev) = prev {
+                        let rb = policy::rollback_spec(
+                            &cur,
+                            &prev,
+                            cur.release + 1,
+                            "auto-rollback",
+                            &now_rfc3339(),
+                        );
+                        ledger.rolled_back_by = Some(rb.release);
+                        result = Recorded::RolledBack {
+                            reason,
+                            release: rb.release,
+                        };
+                        new_app = Some((rb.clone(), stat.version));
+                        create_release = Some(rb);
+                    } else {
+                        let mut halted = cur.clone();
+                        halted.state = ReleaseState::Halted;
+                        result = Recorded::Halted { reason };
+                        new_app = Some((halted, stat.version));
+                    }
+                }
+            }
+            let mut multi = self.client.new_multi_writer();
+            multi
+                .add_set_data(&ledger_path, &ledger.to_json(), Some(lv))
+                .zk_context(|| "building ledger write")?;
+            if let Some((spec, v)) = &new_app {
+                multi
+                    .add_set_data(&app_path, &spec.to_json(), Some(*v))
+                    .zk_context(|| "building halt")?;
+            }
+            if let Some(rb) = &create_release {
+                self.add_release_creation(&mut multi, rb)?;
+            }
+            match multi.commit().await {
+                Ok(_) => return Ok(result),
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => {
+                    return Err(Error::zk(
+                        format!("settling release {release} of {app}"),
+                        e.into(),
+                    ));
+                }
+            }
+        }
+        Err(Error::Failed(format!(
+            "settling release {release} of {app}: too much contention"
+        )))
+    }
+
+    /// Add the creation of a release's history node and its empty ledger to a multi-op.
+    pub(crate) fn add_release_creation(
+        &self,
+        multi: &mut zkc::MultiWriter<'_>,
+        spec: &ReleaseSpec,
+    ) -> Result<()> {
+        let app = &spec.app;
+        multi
+            .add_create(
+                &self.layout.release(app, spec.release),
+                &spec.to_json(),
+                &open(),
+            )
+            .zk_context(|| "building release creation")?;
+        multi
+            .add_create(
+                &self.ledger_path(app, spec.release),
+                &Ledger::new(spec.release).to_json(),
+                &open(),
+            )
+            .zk_context(|| "building release creation")?;
+        Ok(())
+    }
+
+    /// One release from the history.
+    pub async fn release_spec(&self, app: &str, release: u64) -> Result<Option<ReleaseSpec>> {
+        let path = self.layout.release(app, release);
+        match self.client.get_data(&path).await {
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+            Ok((data, _)) => Ok(Some(ReleaseSpec::from_znode(app, &data)?)),
+        }
+    }
+
+    /// The history with each release's ledger, oldest first.
+    pub async fn history(&self, app: &str) -> Result<Vec<(ReleaseSpec, Option<Ledger>)>> {
+        let mut out = vec![];
+        for spec in self.releases(app).await? {
+            let ledger = match self.read_ledger(app, spec.release).await {
+                Ok(l) => l.map(|(l, _)| l),
+                Err(e @ Error::Invalid { .. }) => {
+                    tracing::warn!("{e}");
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            out.push((spec, ledger));
+        }
+        Ok(out)
+    }
+
+    /// Move the current release to `to` if it is in one of `from`; mirrors it into the ledger.
+    pub async fn set_release_state(
+        &self,
+        app: &str,
+        from: &[ReleaseState],
+        to: ReleaseState,
+    ) -> Result<ReleaseSpec> {
+        let app_path = self.layout.app(app);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((mut spec, sv)) = self.read_spec(app).await? else {
+                return Err(Error::invalid("app", app, "has no published release"));
+            };
+            if spec.state == to {
+                return Ok(spec);
+            }
+            if !from.contains(&spec.state) {
+                return Err(Error::Usage(format!(
+                    "{app} release {} is {}; cannot make it {to}",
+                    spec.release, spec.state
+                )));
+            }
+            spec.state = to;
+            let mut multi = self.client.new_multi_writer();
+            multi
+                .add_set_data(&app_path, &spec.to_json(), Some(sv))
+                .zk_context(|| "building state change")?;
+            if let Some((mut ledger, lv)) = self.read_ledger(app, spec.release).await? {
+                ledger.state = to;
+                multi
+                    .add_set_data(
+                        &self.ledger_path(app, spec.release),
+                        &ledger.to_json(),
+                        Some(lv),
+                    )
+                    .zk_context(|| "building state change")?;
+            }
+            match multi.commit().await {
+                Ok(_) => return Ok(spec),
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => return Err(Error::zk(format!("changing the state of {app}"), e.into())),
+            }
+        }
+        Err(Error::Failed(format!(
+            "changing the state of {app}: too much contention"
+        )))
+    }
+
+    /// Publish an earlier release again, marked as a rollback of the current one.
+    pub async fn rollback(
+        &self,
+        app: &str,
+        to_version: Option<&str>,
+        by: &str,
+    ) -> Result<ReleaseSpec> {
+        let app_path = self.layout.app(app);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((cur, sv)) = self.read_spec(app).await? else {
+                return Err(Error::invalid("app", app, "has no published release"));
+            };
+            let history = self.history(app).await?;
+            let target = policy::rollback_target(&history, &cur, to_version)?;
+            let rb = policy::rollback_spec(&cur, target, cur.release + 1, by, &now_rfc3339());
+            let mut multi = self.client.new_multi_writer();
+            multi
+                .add_set_data(&app_path, &rb.to_json(), Some(sv))
+                .zk_context(|| "building rollback")?;
+            self.add_release_creation(&mut multi, &rb)?;
+            if let Some((mut ledger, lv)) = self.read_ledger(app, cur.release).await? {
+                ledger.rolled_back_by = Some(rb.release);
+                multi
+                    .add_set_data(
+                        &self.ledger_path(app, cur.release),
+                        &ledger.to_json(),
+                        Some(lv),
+                    )
+                    .zk_context(|| "building rollback")?;
+            }
+            match multi.commit().await {
+                Ok(_) => return Ok(rb),
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => return Err(Error::zk(format!("rolling back {app}"), e.into())),
+            }
+        }
+        Err(Error::Failed(format!(
+            "rolling back {app}: too much contention"
+        )))
+    }
+}
