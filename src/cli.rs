@@ -52,6 +52,8 @@ pub enum Command {
     History(cmd::history::HistoryArgs),
     /// List, show or delete apps
     Apps(cmd::apps::AppsArgs),
+    /// Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool
+    SshPush(Box<cmd::ssh_push::SshPushArgs>),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases
     Sandbox(cmd::sandbox::SandboxArgs),
     /// Internal: supervise one agent command (kills its process group when the agent goes)

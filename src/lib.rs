@@ -12,5 +12,6 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod rollout;
+pub mod ssh;
 pub mod validate;
 pub mod zk;

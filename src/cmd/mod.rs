@@ -8,6 +8,7 @@ pub mod history;
 pub mod publish;
 pub mod rollback;
 pub mod sandbox;
+pub mod ssh_push;
 pub mod status;
 pub mod wait;
 
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Rollback(args) => rollback::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
+        Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
         // Handled in main before the runtime starts; kept here so the match is exhaustive.
         Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),
     }

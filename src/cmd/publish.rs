@@ -93,7 +93,7 @@ fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String> {
     FailureBudget::parse(s).map_err(|e| e.to_string())
 }
 
-fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
+pub(crate) fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
     let (k, v) = s
         .split_once('=')
         .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))?;

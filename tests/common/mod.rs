@@ -1,6 +1,8 @@
 //! Test harness: one real ZooKeeper per test binary, a root path per test, real agent processes.
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;

@@ -1,0 +1,236 @@
+//! `deployctl ssh-push`: run a command or a staged plan on hosts over SSH.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::ssh::inventory::{self, Target};
+use crate::ssh::plan::{self, Stage};
+use crate::ssh::report::{HumanPush, NdjsonPush, PushFanout, render_human, render_junit};
+use crate::ssh::runner::{self, PushOptions, PushReporter};
+use crate::ssh::transport::{Connector, SshOptions};
+use crate::ssh::zk_link::{ZkLink, status_name};
+use crate::validate;
+
+#[derive(Debug, Args)]
+pub struct SshPushArgs {
+    /// Hosts, [user@]host[:port], comma-separated
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "HOST,...",
+        conflicts_with = "inventory",
+        required_unless_present = "inventory"
+    )]
+    pub hosts: Vec<String>,
+    /// Inventory file: one [user@]host[:port] per line, `#` comments, `[group]` sections
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Only the hosts of this inventory section
+    #[arg(long, value_name = "NAME", requires = "inventory")]
+    pub group: Option<String>,
+    /// The command to run on each host (a template; values are shell-quoted)
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        conflicts_with = "plan",
+        required_unless_present = "plan"
+    )]
+    pub cmd: Option<String>,
+    /// A TOML plan of stages (see docs/ssh-push.md)
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// The version being deployed ({{ version }} in commands)
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Take this app's ZooKeeper slots and report status like its agents (needs a published
+    /// release; its version is used when --version is not given)
+    #[arg(long, value_name = "APP")]
+    pub app: Option<String>,
+    /// Template variable, {{ vars.NAME }} (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::publish::parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Hosts running at once after the canaries
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallel: u32,
+    /// The first N hosts run first; a failure there stops everything
+    #[arg(long, default_value_t = 1)]
+    pub canary: u32,
+    /// Extra attempts per command, with doubling backoff
+    #[arg(long, default_value_t = 0)]
+    pub retries: u32,
+    /// First delay between attempts
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "1s", value_name = "DURATION")]
+    pub retry_delay: Duration,
+    /// Timeout of each command
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10m", value_name = "DURATION")]
+    pub timeout: Duration,
+    /// Keep going on the other hosts after a (non-canary) failure
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Extra ssh_config option, e.g. --ssh-option ProxyJump=bastion (repeatable)
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE", value_parser = parse_ssh_option)]
+    pub ssh_options: Vec<(String, String)>,
+    /// Private key to use (only this key is offered)
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Remote user when a host does not name one
+    #[arg(long)]
+    pub user: Option<String>,
+    /// SSH connect timeout
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub ssh_timeout: Duration,
+    /// Do not check host keys (host key checking is on by default)
+    #[arg(long)]
+    pub insecure_ignore_host_keys: bool,
+    /// Run on this machine without SSH (hosts must be `localhost`)
+    #[arg(long)]
+    pub local: bool,
+    /// Write a JUnit XML report here (one testsuite per stage, one testcase per host)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON summary here
+    #[arg(long, value_name = "FILE")]
+    pub json_file: Option<PathBuf>,
+    /// Stream NDJSON events on stdout
+    #[arg(long)]
+    pub events: bool,
+}
+
+fn parse_ssh_option(s: &str) -> std::result::Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE"))?;
+    if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!("{k:?} is not an ssh_config keyword"));
+    }
+    if v.contains('\n') {
+        return Err("option values cannot contain newlines".into());
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// Pure: which hosts, which stages.
+fn targets(args: &SshPushArgs) -> Result<Vec<Target>> {
+    let targets = match &args.inventory {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+            inventory::select(&inventory::parse_inventory(&text)?, args.group.as_deref())?
+        }
+        None => args
+            .hosts
+            .iter()
+            .map(|h| Target::parse(h))
+            .collect::<Result<_>>()?,
+    };
+    if targets.is_empty() {
+        return Err(Error::Usage("no hosts to push to".into()));
+    }
+    if args.local
+        && let Some(t) = targets.iter().find(|t| !t.is_local())
+    {
+        return Err(Error::invalid(
+            "host",
+            t.name(),
+            "--local runs only on `localhost`",
+        ));
+    }
+    Ok(targets)
+}
+
+fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
+    match (&args.cmd, &args.plan) {
+        (Some(c), _) => plan::single(c),
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+            plan::parse_plan(&text, &p.display().to_string())
+        }
+        (None, None) => Err(Error::Usage("ssh-push needs --cmd or --plan".into())),
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
+    let targets = targets(&args)?;
+    let stages = stages(&args)?;
+    let mut version = args.version.clone().unwrap_or_default();
+    if !version.is_empty() {
+        validate::version(&version)?;
+    }
+    let link = match &args.app {
+        Some(app) => {
+            validate::app_name(app)?;
+            let link = ZkLink::connect(
+                &ctx.global.zk_options(None, None),
+                app,
+                args.version.as_deref(),
+            )
+            .await?;
+            version = link.spec.version.clone();
+            for t in &targets {
+                link.register(&status_name(&t.name())).await?;
+            }
+            Some(std::sync::Arc::new(link))
+        }
+        None => None,
+    };
+    if let Some(u) = &args.user {
+        Target::parse(&format!("{u}@x"))?;
+    }
+    let connector = Connector::new(SshOptions {
+        user: args.user.clone(),
+        identity: args.identity.clone(),
+        options: args.ssh_options.clone(),
+        insecure: args.insecure_ignore_host_keys,
+        connect_timeout: args.ssh_timeout,
+    })?;
+    let opts = PushOptions {
+        app: args.app.clone().unwrap_or_default(),
+        version,
+        vars: args.vars.iter().cloned().collect::<BTreeMap<_, _>>(),
+        parallel: args.parallel,
+        canary: args.canary,
+        retries: args.retries,
+        retry_delay: args.retry_delay,
+        timeout: args.timeout,
+        continue_on_error: args.continue_on_error,
+        local: args.local,
+        zk: link,
+    };
+    let mut reporters = PushFanout::default();
+    if !ctx.printer.quiet {
+        reporters
+            .0
+            .push(Box::new(HumanPush::new(std::io::stderr().is_terminal())));
+    }
+    if args.events {
+        reporters.0.push(Box::new(NdjsonPush));
+    }
+    let summary = runner::run(&stages, &targets, opts, connector, &mut reporters).await;
+    reporters.finish();
+    if let Some(p) = &args.junit {
+        std::fs::write(p, render_junit(&summary))
+            .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+    }
+    let json = serde_json::to_string(&summary).unwrap_or_default();
+    if let Some(p) = &args.json_file {
+        std::fs::write(p, format!("{json}\n"))
+            .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+    }
+    if ctx.printer.is_json() {
+        ctx.printer.json(&summary);
+    } else {
+        ctx.printer.line(render_human(&summary).trim_end());
+    }
+    if summary.succeeded() {
+        Ok(())
+    } else {
+        Err(Error::Failed(format!("ssh-push {}", summary.message)))
+    }
+}

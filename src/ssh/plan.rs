@@ -1,0 +1,176 @@
+//! Plans: ordered stages of commands (`--plan FILE`, TOML), or one stage from `--cmd`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub name: String,
+    /// Command templates, run in order on each host.
+    pub run: Vec<String>,
+    pub canary: Option<u32>,
+    pub parallel: Option<u32>,
+    pub retries: Option<u32>,
+    /// Failures are reported but never stop the push or fail it.
+    pub can_fail: bool,
+    pub timeout: Option<Duration>,
+    /// Run on the first host only.
+    pub run_once: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    #[serde(rename = "stage", default)]
+    stages: Vec<StageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Run {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageFile {
+    name: String,
+    run: Run,
+    canary: Option<u32>,
+    parallel: Option<u32>,
+    retries: Option<u32>,
+    #[serde(default)]
+    can_fail: bool,
+    timeout: Option<String>,
+    #[serde(default)]
+    run_once: bool,
+}
+
+pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
+    let file: PlanFile =
+        toml::from_str(text).map_err(|e| Error::invalid("plan", source, e.to_string()))?;
+    if file.stages.is_empty() {
+        return Err(Error::invalid("plan", source, "has no [[stage]]"));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    let mut out = vec![];
+    for s in file.stages {
+        if s.name.trim().is_empty() || !names.insert(s.name.clone()) {
+            return Err(Error::invalid(
+                "plan stage name",
+                &s.name,
+                "must be non-empty and unique",
+            ));
+        }
+        let run = match s.run {
+            Run::One(c) => vec![c],
+            Run::Many(v) => v,
+        };
+        if run.is_empty() || run.iter().any(|c| c.trim().is_empty()) {
+            return Err(Error::invalid(
+                "plan stage",
+                &s.name,
+                "`run` needs at least one command",
+            ));
+        }
+        for c in &run {
+            crate::render::check_syntax(c)?;
+        }
+        if s.parallel == Some(0) {
+            return Err(Error::invalid(
+                "plan stage",
+                &s.name,
+                "parallel must be at least 1",
+            ));
+        }
+        let timeout = s
+            .timeout
+            .as_deref()
+            .map(|t| {
+                humantime::parse_duration(t).map_err(|e| Error::invalid("stage timeout", t, e))
+            })
+            .transpose()?;
+        out.push(Stage {
+            name: s.name,
+            run,
+            canary: s.canary,
+            parallel: s.parallel,
+            retries: s.retries,
+            can_fail: s.can_fail,
+            timeout,
+            run_once: s.run_once,
+        });
+    }
+    Ok(out)
+}
+
+/// The one-stage plan of `--cmd`.
+pub fn single(cmd: &str) -> Result<Vec<Stage>> {
+    crate::render::check_syntax(cmd)?;
+    Ok(vec![Stage {
+        name: "deploy".into(),
+        run: vec![cmd.to_string()],
+        canary: None,
+        parallel: None,
+        retries: None,
+        can_fail: false,
+        timeout: None,
+        run_once: false,
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stages() {
+        let plan = parse_plan(
+            r#"
+[[stage]]
+name = "migrate"
+run = "migrate --to {{ version }}"
+run_once = true
+
+[[stage]]
+name = "deploy"
+run = ["fetch {{ version }}", "switch {{ version }}"]
+canary = 2
+parallel = 5
+retries = 1
+timeout = "30s"
+
+[[stage]]
+name = "warm caches"
+run = "warm"
+can_fail = true
+"#,
+            "plan.toml",
+        )
+        .unwrap();
+        assert_eq!(plan.len(), 3);
+        assert!(plan[0].run_once);
+        assert_eq!(plan[1].run.len(), 2);
+        assert_eq!(plan[1].timeout, Some(Duration::from_secs(30)));
+        assert!(plan[2].can_fail);
+    }
+
+    #[test]
+    fn rejects_bad_plans() {
+        for bad in [
+            "",
+            "[[stage]]\nname = \"a\"\n",
+            "[[stage]]\nname = \"a\"\nrun = []\n",
+            "[[stage]]\nname = \"a\"\nrun = \"x\"\n[[stage]]\nname = \"a\"\nrun = \"y\"\n",
+            "[[stage]]\nname = \"a\"\nrun = \"x {{ version\"\n",
+            "[[stage]]\nname = \"a\"\nrun = \"x\"\nparalel = 2\n",
+            "[[stage]]\nname = \"a\"\nrun = \"x\"\ntimeout = \"soon\"\n",
+        ] {
+            assert!(parse_plan(bad, "p").is_err(), "{bad:?} accepted");
+        }
+    }
+}

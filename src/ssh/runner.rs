@@ -1,0 +1,529 @@
+//! Runs a plan over hosts: stages in order; within a stage, canaries first and then a bounded
+//! pool (see `planner`). Emits events for reporters and returns a `PushSummary`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use tokio::task::JoinSet;
+
+use super::inventory::Target;
+use super::plan::Stage;
+use super::planner::StagePlanner;
+use super::transport::{Conn, Connector};
+use super::zk_link::{ZkLink, status_name};
+use crate::model::HostState;
+use crate::model::{format_time, now_rfc3339};
+use crate::render::{self, RenderContext};
+
+#[derive(Debug, Clone)]
+pub struct PushOptions {
+    pub app: String,
+    pub version: String,
+    pub vars: BTreeMap<String, String>,
+    pub parallel: u32,
+    pub canary: u32,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub timeout: Duration,
+    pub continue_on_error: bool,
+    pub local: bool,
+    /// `--app`: take ZooKeeper slots and report status like agents.
+    pub zk: Option<Arc<ZkLink>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    Ok,
+    /// The command failed (or timed out).
+    Failed,
+    /// The host could not be reached.
+    Error,
+    /// Not run: the push stopped first, or the host dropped out in an earlier stage.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostStep {
+    pub host: String,
+    pub state: StepState,
+    pub attempts: u32,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub message: String,
+    pub output_tail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageState {
+    Succeeded,
+    Failed,
+    /// A `can_fail` stage with failures.
+    FailedAllowed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageReport {
+    pub name: String,
+    pub state: StageState,
+    pub can_fail: bool,
+    pub run_once: bool,
+    pub duration_ms: u64,
+    pub hosts: Vec<HostStep>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostSummary {
+    pub host: String,
+    /// Stages this host completed successfully.
+    pub completed: Vec<String>,
+    /// The stage where it failed (not counting `can_fail` stages), if any.
+    pub failed_stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PushSummary {
+    pub result: &'static str,
+    pub message: String,
+    pub version: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub stages: Vec<StageReport>,
+    pub hosts: Vec<HostSummary>,
+}
+
+impl PushSummary {
+    pub fn succeeded(&self) -> bool {
+        self.result == "succeeded"
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PushEvent {
+    StageStarted {
+        at: String,
+        stage: String,
+        hosts: usize,
+    },
+    HostStarted {
+        at: String,
+        stage: String,
+        host: String,
+    },
+    HostRetry {
+        at: String,
+        stage: String,
+        host: String,
+        attempt: u32,
+        message: String,
+    },
+    HostFinished {
+        at: String,
+        stage: String,
+        result: HostStep,
+    },
+    StageFinished {
+        at: String,
+        stage: String,
+        state: StageState,
+    },
+    Finished {
+        at: String,
+        result: &'static str,
+        message: String,
+    },
+}
+
+pub trait PushReporter: Send {
+    fn event(&mut self, e: &PushEvent);
+    fn finish(&mut self) {}
+}
+
+type SharedConn = Arc<OnceCell<std::result::Result<Conn, String>>>;
+
+struct HostJob {
+    target: Target,
+    conn: SharedConn,
+    stage: Stage,
+    opts: Arc<PushOptions>,
+    connector: Arc<Connector>,
+    events: tokio::sync::mpsc::UnboundedSender<PushEvent>,
+}
+
+async fn run_host(job: HostJob) -> HostStep {
+    let Some(link) = job.opts.zk.clone() else {
+        return run_host_stage(job).await;
+    };
+    let host = status_name(&job.target.name());
+    let lease = match link.acquire(&host).await {
+        Ok(l) => l,
+        Err(e) => {
+            return HostStep {
+                host: job.target.name(),
+                state: StepState::Error,
+                attempts: 0,
+                exit_code: None,
+                duration_ms: 0,
+                message: format!("cannot take a slot: {e}"),
+                output_tail: String::new(),
+            };
+        }
+    };
+    let stage = job.stage.name.clone();
+    if let Err(e) = link
+        .report(
+            &host,
+            HostState::Deploying,
+            1,
+            &format!("ssh-push stage {stage}"),
+            "",
+            None,
+        )
+        .await
+    {
+        tracing::warn!("{e}");
+    }
+    let step = run_host_stage(job).await;
+    link.release(&lease).await;
+    step
+}
+
+async fn run_host_stage(job: HostJob) -> HostStep {
+    let started = std::time::Instant::now();
+    let name = job.target.name();
+    let mut step = HostStep {
+        host: name.clone(),
+        state: StepState::Ok,
+        attempts: 0,
+        exit_code: None,
+        duration_ms: 0,
+        message: String::new(),
+        output_tail: String::new(),
+    };
+    let conn = job
+        .conn
+        .get_or_init(|| async { job.connector.connect(&job.target, job.opts.local).await })
+        .await;
+    let conn = match conn {
+        Ok(c) => c,
+        Err(e) => {
+            step.state = StepState::Error;
+            step.message = e.clone();
+            step.duration_ms = started.elapsed().as_millis() as u64;
+            return step;
+        }
+    };
+    let ctx = RenderContext {
+        app: job.opts.app.clone(),
+        version: job.opts.version.clone(),
+        previous_version: String::new(),
+        host: name.clone(),
+        release: 0,
+        vars: job.opts.vars.clone(),
+    };
+    let retries = job.stage.retries.unwrap_or(job.opts.retries);
+    let timeout = job.stage.timeout.unwrap_or(job.opts.timeout);
+    for template in &job.stage.run {
+        let script = match render::render(template, &ctx) {
+            Ok(s) => s,
+            Err(e) => {
+                step.state = StepState::Failed;
+                step.message = e.to_string();
+                break;
+            }
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            step.attempts = step.attempts.max(attempt);
+            let (ok, message) = match conn.run(&script, timeout).await {
+                Ok(out) => {
+                    step.exit_code = out.exit_code;
+                    step.output_tail = out.tail.clone();
+                    (out.success(), out.describe("command"))
+                }
+                Err(e) => (false, e),
+            };
+            if ok {
+                step.message = "ok".into();
+                break;
+            }
+            if attempt > retries {
+                step.state = StepState::Failed;
+                step.message = message;
+                break;
+            }
+            let _ = job.events.send(PushEvent::HostRetry {
+                at: now_rfc3339(),
+                stage: job.stage.name.clone(),
+                host: name.clone(),
+                attempt,
+                message,
+            });
+            tokio::time::sleep(crate::agent::decide::retry_delay(
+                job.opts.retry_delay.as_millis() as u64,
+                attempt,
+            ))
+            .await;
+        }
+        if step.state != StepState::Ok {
+            break;
+        }
+    }
+    step.duration_ms = started.elapsed().as_millis() as u64;
+    step
+}
+
+fn skipped(host: &Target, why: &str) -> HostStep {
+    HostStep {
+        host: host.name(),
+        state: StepState::Skipped,
+        attempts: 0,
+        exit_code: None,
+        duration_ms: 0,
+        message: why.into(),
+        output_tail: String::new(),
+    }
+}
+
+/// Run `stages` over `targets`.
+pub async fn run(
+    stages: &[Stage],
+    targets: &[Target],
+    opts: PushOptions,
+    connector: Connector,
+    reporter: &mut dyn PushReporter,
+) -> PushSummary {
+    let started = SystemTime::now();
+    let opts = Arc::new(opts);
+    let connector = Arc::new(connector);
+    let conns: Vec<SharedConn> = targets.iter().map(|_| Arc::new(OnceCell::new())).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PushEvent>();
+    // Hosts still taking part (a non-`can_fail` failure drops a host from later stages).
+    let mut alive = vec![true; targets.len()];
+    let mut stopped: Option<String> = None;
+    let mut reports = vec![];
+    for stage in stages {
+        let stage_started = std::time::Instant::now();
+        if let Some(why) = &stopped {
+            reports.push(StageReport {
+                name: stage.name.clone(),
+                state: StageState::Skipped,
+                can_fail: stage.can_fail,
+                run_once: stage.run_once,
+                duration_ms: 0,
+                hosts: targets.iter().map(|t| skipped(t, why)).collect(),
+            });
+            continue;
+        }
+        let mut eligible: Vec<usize> = (0..targets.len()).filter(|i| alive[*i]).collect();
+        if stage.run_once {
+            eligible.truncate(1);
+        }
+        reporter.event(&PushEvent::StageStarted {
+            at: now_rfc3339(),
+            stage: stage.name.clone(),
+            hosts: eligible.len(),
+        });
+        let canary = stage.canary.unwrap_or(opts.canary) as usize;
+        let parallel = stage.parallel.unwrap_or(opts.parallel) as usize;
+        let mut planner = StagePlanner::new(
+            eligible.len(),
+            canary,
+            parallel,
+            !opts.continue_on_error,
+            stage.can_fail,
+        );
+        let mut results: Vec<Option<HostStep>> = vec![None; targets.len()];
+        let mut tasks = JoinSet::new();
+        let mut canary_failed = false;
+        loop {
+            while let Some(k) = planner.launch() {
+                let i = eligible[k];
+                reporter.event(&PushEvent::HostStarted {
+                    at: now_rfc3339(),
+                    stage: stage.name.clone(),
+                    host: targets[i].name(),
+                });
+                let job = HostJob {
+                    target: targets[i].clone(),
+                    conn: conns[i].clone(),
+                    stage: stage.clone(),
+                    opts: opts.clone(),
+                    connector: connector.clone(),
+                    events: tx.clone(),
+                };
+                tasks.spawn(async move { (k, run_host(job).await) });
+            }
+            if planner.finished() {
+                break;
+            }
+            tokio::select! {
+                Some(e) = rx.recv() => reporter.event(&e),
+                Some(joined) = tasks.join_next() => {
+                    let Ok((k, step)) = joined else { continue };
+                    let ok = step.state == StepState::Ok;
+                    if !ok && k < canary.min(eligible.len()) && !stage.can_fail {
+                        canary_failed = true;
+                    }
+                    planner.complete(k, ok);
+                    reporter.event(&PushEvent::HostFinished { at: now_rfc3339(), stage: stage.name.clone(), result: step.clone() });
+                    results[eligible[k]] = Some(step);
+                }
+            }
+        }
+        while let Ok(e) = rx.try_recv() {
+            reporter.event(&e);
+        }
+        let failures = planner.failures();
+        let mut hosts = vec![];
+        for (i, t) in targets.iter().enumerate() {
+            let step = match results[i].take() {
+                Some(s) => s,
+                None if !alive[i] => skipped(t, "dropped out in an earlier stage"),
+                None if stage.run_once && eligible.first() != Some(&i) => {
+                    skipped(t, "run_once: ran on another host")
+                }
+                None => skipped(t, "not started: the stage stopped after a failure"),
+            };
+            if step.state != StepState::Ok && step.state != StepState::Skipped && !stage.can_fail {
+                alive[i] = false;
+            }
+            hosts.push(step);
+        }
+        let state = match (failures, stage.can_fail) {
+            (0, _) => StageState::Succeeded,
+            (_, true) => StageState::FailedAllowed,
+            (_, false) => StageState::Failed,
+        };
+        if state == StageState::Failed && (canary_failed || !opts.continue_on_error) {
+            stopped = Some(format!("not run: stage {:?} failed", stage.name));
+        }
+        reporter.event(&PushEvent::StageFinished {
+            at: now_rfc3339(),
+            stage: stage.name.clone(),
+            state,
+        });
+        reports.push(StageReport {
+            name: stage.name.clone(),
+            state,
+            can_fail: stage.can_fail,
+            run_once: stage.run_once,
+            duration_ms: stage_started.elapsed().as_millis() as u64,
+            hosts,
+        });
+    }
+    if let Some(link) = &opts.zk {
+        report_to_zk(link, &reports, targets).await;
+    }
+    for c in conns {
+        if let Some(cell) = Arc::into_inner(c)
+            && let Some(Ok(conn)) = cell.into_inner()
+        {
+            conn.close().await;
+        }
+    }
+    summarize(reports, targets, &opts, started, reporter)
+}
+
+/// Final per-host status for `--app`: healthy when every stage that ran for it succeeded.
+async fn report_to_zk(link: &ZkLink, stages: &[StageReport], targets: &[Target]) {
+    for (i, t) in targets.iter().enumerate() {
+        let host = status_name(&t.name());
+        let steps: Vec<(&StageReport, &HostStep)> =
+            stages.iter().map(|s| (s, &s.hosts[i])).collect();
+        if steps.iter().all(|(_, h)| h.state == StepState::Skipped) {
+            link.unregister(&host).await;
+            continue;
+        }
+        let failed = steps
+            .iter()
+            .find(|(s, h)| !s.can_fail && matches!(h.state, StepState::Failed | StepState::Error));
+        let attempts = steps.iter().map(|(_, h)| h.attempts).max().unwrap_or(0);
+        let r = match failed {
+            Some((s, h)) => {
+                let msg = format!("ssh-push stage {}: {}", s.name, h.message);
+                link.report(
+                    &host,
+                    HostState::Failed,
+                    attempts,
+                    &msg,
+                    &h.output_tail,
+                    h.exit_code,
+                )
+                .await
+            }
+            None => {
+                let msg = format!("running {} (ssh-push)", link.spec.version);
+                link.report(&host, HostState::Healthy, attempts, &msg, "", Some(0))
+                    .await
+            }
+        };
+        if let Err(e) = r {
+            tracing::warn!("reporting {host} to ZooKeeper: {e}");
+        }
+        link.unregister(&host).await;
+    }
+}
+
+fn summarize(
+    stages: Vec<StageReport>,
+    targets: &[Target],
+    opts: &PushOptions,
+    started: SystemTime,
+    reporter: &mut dyn PushReporter,
+) -> PushSummary {
+    let hosts: Vec<HostSummary> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| HostSummary {
+            host: t.name(),
+            completed: stages
+                .iter()
+                .filter(|s| s.hosts[i].state == StepState::Ok)
+                .map(|s| s.name.clone())
+                .collect(),
+            failed_stage: stages
+                .iter()
+                .find(|s| {
+                    !s.can_fail && matches!(s.hosts[i].state, StepState::Failed | StepState::Error)
+                })
+                .map(|s| s.name.clone()),
+        })
+        .collect();
+    let failed: Vec<String> = hosts
+        .iter()
+        .filter_map(|h| h.failed_stage.as_ref().map(|s| format!("{} ({s})", h.host)))
+        .collect();
+    let skipped = stages.iter().any(|s| s.state == StageState::Skipped);
+    let (result, message) = if failed.is_empty() && !skipped {
+        ("succeeded", format!("{} host(s) done", targets.len()))
+    } else if failed.is_empty() {
+        ("failed", "stopped before every stage ran".to_string())
+    } else {
+        ("failed", format!("failed on {}", failed.join(", ")))
+    };
+    let now = SystemTime::now();
+    reporter.event(&PushEvent::Finished {
+        at: format_time(now),
+        result,
+        message: message.clone(),
+    });
+    PushSummary {
+        result,
+        message,
+        version: opts.version.clone(),
+        started_at: format_time(started),
+        finished_at: format_time(now),
+        duration_ms: now.duration_since(started).unwrap_or_default().as_millis() as u64,
+        stages,
+        hosts,
+    }
+}

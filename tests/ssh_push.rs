@@ -1,0 +1,442 @@
+//! ssh-push against a real sshd on loopback.
+
+mod common;
+
+use common::sshd::sshd;
+use common::*;
+use serde_json::Value;
+
+fn push(env: &TestEnv, hosts: &[String], extra: &[&str]) -> std::process::Output {
+    let mut c = env.cmd();
+    c.arg("ssh-push")
+        .arg("--hosts")
+        .arg(hosts.join(","))
+        .args(sshd().flags())
+        .args(extra);
+    c.current_dir(env.dir.path());
+    c.output().expect("run ssh-push")
+}
+
+fn err(o: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn junit(path: &std::path::Path) -> Vec<(String, String)> {
+    let xml = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|n| {
+            let kind = n
+                .children()
+                .find(|c| c.is_element())
+                .map(|c| c.tag_name().name().to_string());
+            (
+                n.attribute("name").unwrap().to_string(),
+                kind.unwrap_or_else(|| "pass".into()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn five_hosts_canary_then_two_at_a_time() {
+    let env = TestEnv::new("ssh-five");
+    let log = env.path("d.log");
+    let junit_file = env.path("junit.xml");
+    let out = push(
+        &env,
+        &sshd().hosts,
+        &[
+            "--parallel",
+            "2",
+            "--canary",
+            "1",
+            "--version",
+            "1.0",
+            "--var",
+            &format!("log={}", log.display()),
+            "--cmd",
+            &logging_deploy("0.4"),
+            "--junit",
+            junit_file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let mut iv = intervals(&log);
+    iv.sort_by_key(|i| i.start);
+    assert_eq!(iv.len(), 5, "once on every host: {iv:?}");
+    let mut names: Vec<&str> = iv.iter().map(|i| i.host.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 5);
+    // The canary ran alone; after it never more than 2 at once, and 2 were reached.
+    assert!(iv[0].end.unwrap() <= iv[1].start, "{iv:?}");
+    assert_eq!(max_overlap(&iv[1..], now_ns()), 2, "{iv:?}");
+    let cases = junit(&junit_file);
+    assert_eq!(cases.len(), 5);
+    assert!(cases.iter().all(|(_, k)| k == "pass"), "{cases:?}");
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.starts_with("ssh-push 1.0: succeeded"), "{human}");
+}
+
+#[test]
+fn failed_canary_stops_everything() {
+    let env = TestEnv::new("ssh-canary");
+    let hosts = &sshd().hosts;
+    let first = hosts[0].clone();
+    let cmd = format!(
+        "if [ {{{{ host }}}} = {first} ]; then echo canary broke; exit 4; fi; touch ran-$(echo {{{{ host }}}} | tr : _)"
+    );
+    let out = push(
+        &env,
+        hosts,
+        &["--cmd", &cmd, "--continue-on-error", "--output", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    let ran: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ran-"))
+        .collect();
+    assert!(ran.is_empty(), "other hosts ran: {ran:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = v["stages"][0]["hosts"].as_array().unwrap();
+    assert_eq!(steps[0]["state"], "failed");
+    assert_eq!(steps[0]["exit_code"], 4);
+    assert!(
+        steps[0]["output_tail"]
+            .as_str()
+            .unwrap()
+            .contains("canary broke")
+    );
+    assert!(steps[1..].iter().all(|s| s["state"] == "skipped"));
+}
+
+#[test]
+fn down_host_is_an_error_and_the_others_proceed() {
+    let env = TestEnv::new("ssh-down");
+    let s = sshd();
+    let closed = format!("127.0.0.9:{}", s.port);
+    let hosts = vec![
+        s.hosts[0].clone(),
+        closed.clone(),
+        s.hosts[1].clone(),
+        s.hosts[2].clone(),
+    ];
+    let junit_file = env.path("junit.xml");
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--cmd",
+            "true",
+            "--continue-on-error",
+            "--ssh-timeout",
+            "3s",
+            "--junit",
+            junit_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    let text = err(&out);
+    assert!(
+        text.contains(&format!("cannot connect to {closed}")),
+        "{text}"
+    );
+    let cases = junit(&junit_file);
+    let kinds: Vec<&str> = cases.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(kinds, vec!["pass", "error", "pass", "pass"], "{cases:?}");
+}
+
+#[test]
+fn retries_recover_a_flaky_first_attempt() {
+    let env = TestEnv::new("ssh-retry");
+    let hosts = vec![sshd().hosts[3].clone()];
+    let cmd = "f=flaky-$(echo {{ host }} | tr : _); if [ ! -f $f ]; then touch $f; echo first; exit 1; fi; echo second";
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--cmd",
+            &format!("cd {} && {cmd}", env.dir.path().display()),
+            "--retries",
+            "1",
+            "--retry-delay",
+            "100ms",
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stages"][0]["hosts"][0]["attempts"], 2);
+    assert!(
+        v["stages"][0]["hosts"][0]["output_tail"]
+            .as_str()
+            .unwrap()
+            .contains("second")
+    );
+}
+
+#[test]
+fn hostile_values_are_refused_or_quoted() {
+    let env = TestEnv::new("ssh-hostile");
+    let hosts = vec![sshd().hosts[4].clone()];
+    let pwned = env.path("pwned");
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--cmd",
+            "echo {{ version }}",
+            "--version",
+            &format!("1.0; touch {}", pwned.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+    let evil = format!(
+        "$(touch {p}); `touch {p}`; ' \" ; touch {p}",
+        p = pwned.display()
+    );
+    let outfile = env.path("out.txt");
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--cmd",
+            &format!("echo {{{{ vars.x }}}} > {}", outfile.display()),
+            "--var",
+            &format!("x={evil}"),
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(std::fs::read_to_string(&outfile).unwrap().trim_end(), evil);
+    assert!(!pwned.exists(), "a metacharacter ran");
+    for bad in ["-oProxyCommand=touch x", "a b"] {
+        let out = push(&env, &[bad.to_string()], &["--cmd", "true"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", err(&out));
+    }
+}
+
+#[test]
+fn plan_with_run_once_and_can_fail_stages() {
+    let env = TestEnv::new("ssh-plan");
+    let hosts: Vec<String> = sshd().hosts[..3].to_vec();
+    let d = env.dir.path().display().to_string();
+    let plan = format!(
+        r#"
+[[stage]]
+name = "migrate"
+run = "echo {{{{ host }}}} >> {d}/once.log"
+run_once = true
+
+[[stage]]
+name = "deploy"
+run = ["echo {{{{ host }}}} >> {d}/deploy.log", "echo {{{{ version }}}} > /dev/null"]
+parallel = 3
+
+[[stage]]
+name = "warm"
+run = "if [ {{{{ host }}}} = {h1} ]; then echo cold; exit 1; fi"
+can_fail = true
+
+[[stage]]
+name = "finish"
+run = "echo {{{{ host }}}} >> {d}/finish.log"
+"#,
+        h1 = hosts[1]
+    );
+    std::fs::write(env.path("plan.toml"), plan).unwrap();
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--plan",
+            env.path("plan.toml").to_str().unwrap(),
+            "--version",
+            "2.0",
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let lines = |f: &str| {
+        std::fs::read_to_string(env.path(f))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(lines("once.log"), 1, "run_once ran on one host");
+    assert_eq!(lines("deploy.log"), 3);
+    assert_eq!(
+        lines("finish.log"),
+        3,
+        "a can_fail failure does not stop anyone"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        vec!["succeeded", "succeeded", "failed_allowed", "succeeded"]
+    );
+    assert_eq!(v["stages"][0]["hosts"][1]["state"], "skipped");
+    assert_eq!(
+        v["hosts"][1]["completed"],
+        serde_json::json!(["deploy", "finish"])
+    );
+
+    // Without can_fail, a failing stage stops the push: later stages are skipped.
+    let strict = std::fs::read_to_string(env.path("plan.toml"))
+        .unwrap()
+        .replace("can_fail = true", "");
+    std::fs::write(env.path("strict.toml"), strict).unwrap();
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--plan",
+            env.path("strict.toml").to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stages"][3]["state"], "skipped");
+    assert_eq!(v["hosts"][1]["failed_stage"], "warm");
+}
+
+#[test]
+fn host_keys_are_checked_unless_told_otherwise() {
+    let env = TestEnv::new("ssh-hostkey");
+    let s = sshd();
+    let empty = env.path("empty_known_hosts");
+    std::fs::write(&empty, "").unwrap();
+    let base = ["--cmd", "true", "--identity", s.identity.to_str().unwrap()];
+    let run = |extra: &[&str]| {
+        env.cmd()
+            .args(["ssh-push", "--hosts", &s.hosts[0]])
+            .args(base)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "--ssh-option",
+        &format!("UserKnownHostsFile={}", empty.display()),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unknown host key must be refused: {}",
+        err(&out)
+    );
+    assert!(
+        err(&out).to_lowercase().contains("host key"),
+        "{}",
+        err(&out)
+    );
+    let out = run(&[
+        "--ssh-option",
+        &format!("UserKnownHostsFile={}", empty.display()),
+        "--insecure-ignore-host-keys",
+    ]);
+    assert!(out.status.success(), "{}", err(&out));
+}
+
+#[test]
+fn local_preview_runs_without_ssh() {
+    let env = TestEnv::new("ssh-local");
+    let out = env
+        .cmd()
+        .current_dir(env.dir.path())
+        .args([
+            "ssh-push",
+            "--local",
+            "--hosts",
+            "localhost",
+            "--version",
+            "0.1",
+            "--cmd",
+            "echo {{ version }} > local.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(
+        std::fs::read_to_string(env.path("local.txt")).unwrap(),
+        "0.1\n"
+    );
+    let out = env.run(&[
+        "ssh-push",
+        "--local",
+        "--hosts",
+        "example.com",
+        "--cmd",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn app_mode_takes_zookeeper_slots_and_reports_status() {
+    let env = TestEnv::new("ssh-app");
+    env.ok(&["publish", "pushed", "3.0", "--slots", "1"]);
+    let hosts: Vec<String> = sshd().hosts[..3].to_vec();
+    let log = env.path("d.log");
+    let out = push(
+        &env,
+        &hosts,
+        &[
+            "--app",
+            "pushed",
+            "--parallel",
+            "3",
+            "--cmd",
+            &logging_deploy("0.3"),
+            "--var",
+            &format!("log={}", log.display()),
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    // --parallel 3, but the app's single slot bounds it.
+    assert_eq!(max_overlap(&intervals(&log), now_ns()), 1);
+    let st = env.status("pushed");
+    let states: Vec<(&str, &str, &str)> = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["host"].as_str().unwrap(),
+                h["state"].as_str().unwrap(),
+                h["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(states.len(), 3, "{st:#}");
+    assert!(
+        states
+            .iter()
+            .all(|(h, s, v)| h.starts_with("127.0.0.") && *s == "healthy" && *v == "3.0"),
+        "{states:?}"
+    );
+    env.ok(&["wait-for-rollout", "pushed", "--timeout", "10s"]);
+    // A version that is not the app's current release is refused.
+    let out = push(
+        &env,
+        &hosts,
+        &["--app", "pushed", "--version", "9.9", "--cmd", "true"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+}
