@@ -48,10 +48,22 @@ fn keygen(path: &Path) {
         .arg(path));
 }
 
+/// This test binary's server (five hosts).
 pub fn sshd() -> &'static Sshd {
-    SSHD.get_or_init(|| {
-        assert!(Path::new("/usr/sbin/sshd").exists(), "/usr/sbin/sshd is missing: {INSTALL}");
-        let dir = std::env::temp_dir().join(format!("deployctl-test-sshd-{}", std::process::id()));
+    SSHD.get_or_init(|| start(5))
+}
+
+/// Start a server listening on 127.0.0.2 .. 127.0.0.(1+addresses), tied to the calling process.
+pub fn start(addresses: u8) -> Sshd {
+    {
+        assert!(
+            Path::new("/usr/sbin/sshd").exists(),
+            "/usr/sbin/sshd is missing: {INSTALL}"
+        );
+        let dir = std::env::temp_dir().join(format!(
+            "deployctl-test-sshd-{}-{addresses}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let _ = std::fs::create_dir_all("/run/sshd");
@@ -59,7 +71,7 @@ pub fn sshd() -> &'static Sshd {
         keygen(&dir.join("client_key"));
         std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
         let port = deployctl::zk::server::free_port().unwrap();
-        let addrs: Vec<String> = (2..=6).map(|n| format!("127.0.0.{n}")).collect();
+        let addrs: Vec<String> = (2..2 + addresses).map(|n| format!("127.0.0.{n}")).collect();
         let mut cfg = format!(
             "Port {port}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\n\
              StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
@@ -72,8 +84,15 @@ pub fn sshd() -> &'static Sshd {
         }
         std::fs::write(dir.join("sshd_config"), cfg).unwrap();
         let host_pub = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
-        let host_pub = host_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-        let known: String = addrs.iter().map(|a| format!("[{a}]:{port} {host_pub}\n")).collect();
+        let host_pub = host_pub
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let known: String = addrs
+            .iter()
+            .map(|a| format!("[{a}]:{port} {host_pub}\n"))
+            .collect();
         std::fs::write(dir.join("known_hosts"), known).unwrap();
 
         let (tx, rx) = std::sync::mpsc::channel();
@@ -81,7 +100,10 @@ pub fn sshd() -> &'static Sshd {
         // Started from a thread that lives as long as the test process (parent-death signal).
         std::thread::spawn(move || {
             let mut cmd = Command::new("/usr/sbin/sshd");
-            cmd.args(["-D", "-e", "-f"]).arg(&config).stdin(Stdio::null()).stdout(Stdio::null());
+            cmd.args(["-D", "-e", "-f"])
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null());
             unsafe {
                 std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
                     libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
@@ -106,7 +128,10 @@ pub fn sshd() -> &'static Sshd {
         let deadline = Instant::now() + Duration::from_secs(20);
         for a in &addrs {
             while std::net::TcpStream::connect((a.as_str(), port)).is_err() {
-                assert!(Instant::now() < deadline, "sshd did not listen on {a}:{port}");
+                assert!(
+                    Instant::now() < deadline,
+                    "sshd did not listen on {a}:{port}"
+                );
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -116,5 +141,5 @@ pub fn sshd() -> &'static Sshd {
             identity: dir.join("client_key"),
             known_hosts: dir.join("known_hosts"),
         }
-    })
+    }
 }
