@@ -8,6 +8,7 @@ pub mod agent;
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod git;
 pub mod model;
 pub mod output;
 pub mod render;

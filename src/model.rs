@@ -47,8 +47,53 @@ pub struct Source {
     pub commit: Option<String>,
     #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
     pub git_ref: Option<String>,
+    /// The commit's subject line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
+impl Source {
+    /// `abc1234 (main): subject`, for tables.
+    pub fn short(&self) -> String {
+        let sha = self
+            .commit
+            .as_deref()
+            .map(|c| &c[..c.len().min(7)])
+            .unwrap_or("?");
+        let mut s = sha.to_string();
+        if let Some(r) = &self.git_ref {
+            s.push_str(&format!(" ({r})"));
+        }
+        if let Some(m) = &self.message {
+            s.push_str(&format!(": {m}"));
+        }
+        s
+    }
+}
+
+/// A git repository the agent deploys from (spec or agent config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitSourceSpec {
+    /// URL or path of the repository.
+    pub repo: String,
+    /// The ref to check out, a template (default `{{ version }}`).
+    #[serde(default = "default_git_ref", rename = "ref")]
+    pub git_ref: String,
+    #[serde(default = "default_keep_releases")]
+    pub keep_releases: usize,
+    /// Where releases/ and current live (agent config only; default STATE_DIR/apps/APP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_to: Option<std::path::PathBuf>,
+}
+
+fn default_git_ref() -> String {
+    "{{ version }}".into()
+}
+fn default_keep_releases() -> usize {
+    5
 }
 
 /// A release of an app, as stored in `apps/<app>` and `apps/<app>/releases/r-<release>`.
@@ -108,6 +153,9 @@ pub struct ReleaseSpec {
     /// Only agents in one of these groups take part (empty: all agents).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// Deploy from this git repository (checkout per version, `current` symlink switch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitSourceSpec>,
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -289,6 +337,7 @@ impl Default for ReleaseSpec {
             auto_rollback: false,
             slot_increment: 0,
             groups: vec![],
+            git: None,
             vars: BTreeMap::new(),
             state: ReleaseState::Active,
             previous: None,

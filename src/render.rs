@@ -53,6 +53,29 @@ pub fn render(template: &str, ctx: &RenderContext) -> Result<String> {
         .map_err(|e| Error::invalid("command template", template, describe(&e)))
 }
 
+/// Render a template whose result is not a shell command (a git ref): values are inserted as
+/// they are, and the result must be a plain ref name.
+pub fn render_raw(template: &str, ctx: &RenderContext) -> Result<String> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let out = env
+        .render_str(
+            &translate_conveyor(template),
+            Value::from(minijinja::value::Serde(ctx)),
+        )
+        .map_err(|e| Error::invalid("template", template, describe(&e)))?;
+    let ok = !out.is_empty()
+        && !out.starts_with('-')
+        && !out.contains("..")
+        && out
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/+~".contains(c));
+    if !ok {
+        return Err(Error::invalid("git ref", &out, "not a plain ref name"));
+    }
+    Ok(out)
+}
+
 /// Check that a template parses (at publish time, before any host sees it).
 pub fn check_syntax(template: &str) -> Result<()> {
     let source = translate_conveyor(template);
@@ -125,6 +148,19 @@ mod tests {
         assert!(e.to_string().contains("{{ vresion }}"), "{e}");
         assert_eq!(e.exit_code().code(), 2);
         assert!(render("deploy {{ vars.nope }}", &ctx()).is_err());
+    }
+
+    #[test]
+    fn raw_refs() {
+        assert_eq!(render_raw("v{{ version }}", &ctx()).unwrap(), "v1.2");
+        assert_eq!(
+            render_raw("release/{{ version }}", &ctx()).unwrap(),
+            "release/1.2"
+        );
+        let mut c = ctx();
+        c.version = "1.0;rm".into();
+        assert!(render_raw("{{ version }}", &c).is_err());
+        assert!(render_raw("../{{ version }}", &ctx()).is_err());
     }
 
     #[test]

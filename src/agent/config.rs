@@ -17,6 +17,8 @@ pub struct LocalCommands {
     pub health_cmd: Option<String>,
     pub pre_cmd: Option<String>,
     pub post_cmd: Option<String>,
+    /// Deploy from git (overrides a git source in the release spec).
+    pub git: Option<crate::model::GitSourceSpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -8,6 +8,7 @@ use super::decide;
 use super::exec::{self, CommandOutcome};
 use super::{AgentSettings, Shutdown, SpecRead, read_spec_watched, shutdown_at};
 use crate::error::{Error, Result};
+use crate::git::{self, deploy::GitDeploy};
 use crate::model::{
     HostState, HostStatus, ReleaseSpec, ReleaseState, RunOnce, RunOnceState, now_rfc3339,
 };
@@ -25,6 +26,8 @@ struct Commands {
     pre: Option<String>,
     post: Option<String>,
     run_once: Option<String>,
+    /// Deploy from git: checkout per version + `current` switch.
+    git: Option<GitDeploy>,
 }
 
 fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Commands> {
@@ -45,7 +48,20 @@ fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Comma
             .map(|t| render::render(&t, &ctx))
             .transpose()
     };
+    // The agent's own git source wins over the spec's (its paths are the host's business).
+    let git = match local.git.clone().or(spec.git.clone()) {
+        Some(g) => Some(GitDeploy {
+            git_ref: render::render_raw(&g.git_ref, &ctx)?,
+            repo: g.repo,
+            deploy_to: g
+                .deploy_to
+                .unwrap_or_else(|| settings.state_dir.join("apps").join(&spec.app)),
+            keep_releases: g.keep_releases,
+        }),
+        None => None,
+    };
     Ok(Commands {
+        git,
         deploy: pick(&spec.deploy_cmd, local.deploy_cmd)?,
         get_version: pick(&spec.get_version_cmd, local.get_version_cmd)?,
         health: pick(&spec.health_cmd, local.health_cmd)?,
@@ -66,6 +82,18 @@ struct Runner<'a> {
 impl Runner<'_> {
     async fn exec(&self, script: &str, timeout: Duration) -> Result<CommandOutcome> {
         exec::run(script, &self.cwd, &self.env, timeout).await
+    }
+
+    /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
+    async fn exec_in(
+        &self,
+        script: &str,
+        dir: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<CommandOutcome> {
+        let mut env = self.env.clone();
+        env.push(("DEPLOYCTL_RELEASE_DIR".into(), dir.display().to_string()));
+        exec::run(script, dir, &env, timeout).await
     }
 
     fn command_timeout(&self) -> Duration {
@@ -168,29 +196,46 @@ pub(super) async fn run(
         Ok(c) => c,
         Err(e) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
     };
-    let Some(deploy) = cmds.deploy.clone() else {
+    if cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
-    };
+    }
+    let deploy = cmds.deploy.clone();
 
-    if let Some(gv) = &cmds.get_version {
-        let out = runner.exec(gv, runner.command_timeout()).await?;
-        if out.success() && decide::version_matches(&out.stdout, &spec.version) {
-            st.state = HostState::Current;
-            st.message = format!("already running {}", spec.version);
-            st.finished_at = Some(now_rfc3339());
-            st.exit_code = None;
-            runner.write(&mut st, None).await?;
-            return runner.record(HostState::Current).await;
+    let already = match (&cmds.get_version, &cmds.git) {
+        (Some(gv), _) => {
+            let out = runner.exec(gv, runner.command_timeout()).await?;
+            out.success() && decide::version_matches(&out.stdout, &spec.version)
         }
+        // With a git source the version is what `current` points at.
+        (None, Some(g)) => {
+            git::deploy::current_version(g).as_deref() == Some(spec.version.as_str())
+        }
+        (None, None) => false,
+    };
+    if already {
+        st.state = HostState::Current;
+        st.message = format!("already running {}", spec.version);
+        st.finished_at = Some(now_rfc3339());
+        st.exit_code = None;
+        runner.write(&mut st, None).await?;
+        return runner.record(HostState::Current).await;
     }
 
     st.state = HostState::Waiting;
     st.message = "waiting for a slot".into();
     runner.write(&mut st, None).await?;
     let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
-    let result = hold_and_deploy(&runner, &cmds, &deploy, &mut st, &mut lease, shutdown).await;
+    let result = hold_and_deploy(
+        &runner,
+        &cmds,
+        deploy.as_deref(),
+        &mut st,
+        &mut lease,
+        shutdown,
+    )
+    .await;
     // Always give the slot back, whatever happened (a dead session takes it anyway).
     if let Err(e) = zk.release(&lease).await {
         tracing::warn!(app = %spec.app, "{e}");
@@ -225,7 +270,7 @@ enum Gate {
 async fn hold_and_deploy(
     runner: &Runner<'_>,
     cmds: &Commands,
-    deploy: &str,
+    deploy: Option<&str>,
     st: &mut HostStatus,
     lease: &mut Lease,
     shutdown: &mut Shutdown,
@@ -291,9 +336,13 @@ async fn hold_and_deploy(
             }
         }
     };
+    let release_dir = cmds.git.as_ref().map(|g| g.release_dir(&spec.version));
     let outcome = match (outcome, &cmds.post) {
         (Ok(()), Some(post)) => {
-            let out = runner.exec(post, runner.command_timeout()).await?;
+            let out = match &release_dir {
+                Some(d) => runner.exec_in(post, d, runner.command_timeout()).await?,
+                None => runner.exec(post, runner.command_timeout()).await?,
+            };
             if out.success() {
                 Ok(())
             } else {
@@ -302,6 +351,17 @@ async fn hold_and_deploy(
         }
         (o, _) => o,
     };
+    if let (Ok(()), Some(g)) = (&outcome, &cmds.git) {
+        let (g, previous) = (g.clone(), spec.previous_version.clone());
+        match tokio::task::spawn_blocking(move || git::deploy::prune(&g, previous.as_deref())).await
+        {
+            Ok(Ok(pruned)) if !pruned.is_empty() => {
+                tracing::info!(app = %spec.app, "pruned old releases: {}", pruned.join(", "))
+            }
+            Ok(Err(e)) => tracing::warn!(app = %spec.app, "pruning old releases: {e}"),
+            _ => {}
+        }
+    }
     st.finished_at = Some(now_rfc3339());
     match outcome {
         Ok(()) => {
@@ -443,20 +503,40 @@ async fn run_once(
 async fn attempt(
     runner: &Runner<'_>,
     cmds: &Commands,
-    deploy: &str,
+    deploy: Option<&str>,
     st: &mut HostStatus,
     lease: &Lease,
     shutdown: &mut Shutdown,
 ) -> Result<Option<std::result::Result<(), String>>> {
     let spec = runner.spec;
     let timeout = runner.command_timeout();
+    // With a git source: the checkout first (reused when the version is still on disk).
+    let release_dir = match &cmds.git {
+        Some(g) => {
+            let (g2, version) = (g.clone(), spec.version.clone());
+            match tokio::task::spawn_blocking(move || git::deploy::ensure_release(&g2, &version))
+                .await
+            {
+                Ok(Ok((dir, fetched))) => {
+                    tracing::info!(app = %spec.app, "release dir {} ({})", dir.display(), if fetched { "fetched" } else { "already on disk" });
+                    Some(dir)
+                }
+                Ok(Err(e)) => return Ok(Some(Err(format!("git checkout failed: {e}")))),
+                Err(e) => return Ok(Some(Err(format!("git checkout failed: {e}")))),
+            }
+        }
+        None => None,
+    };
     let mut steps: Vec<(&str, &str)> = vec![];
     if let Some(pre) = &cmds.pre {
         steps.push(("pre command", pre));
     }
-    steps.push(("deploy command", deploy));
+    if let Some(deploy) = deploy {
+        steps.push(("deploy command", deploy));
+    }
     for (what, script) in steps {
-        let Some(out) = run_step(runner, script, timeout, shutdown).await? else {
+        let Some(out) = run_step(runner, script, release_dir.as_deref(), timeout, shutdown).await?
+        else {
             return Ok(None);
         };
         st.exit_code = out.exit_code;
@@ -467,6 +547,11 @@ async fn attempt(
         if !out.success() {
             return Ok(Some(Err(out.describe(what))));
         }
+    }
+    if let Some(g) = &cmds.git
+        && let Err(e) = git::deploy::switch_current(g, &spec.version)
+    {
+        return Ok(Some(Err(e.to_string())));
     }
     let Some(health) = &cmds.health else {
         return Ok(Some(Ok(())));
@@ -483,7 +568,15 @@ async fn attempt(
         if check > 0 {
             tokio::time::sleep(Duration::from_millis(spec.health_interval_ms)).await;
         }
-        let Some(out) = run_step(runner, health, health_timeout, shutdown).await? else {
+        let Some(out) = run_step(
+            runner,
+            health,
+            release_dir.as_deref(),
+            health_timeout,
+            shutdown,
+        )
+        .await?
+        else {
             return Ok(None);
         };
         if out.success() {
@@ -503,11 +596,18 @@ async fn attempt(
 async fn run_step(
     runner: &Runner<'_>,
     script: &str,
+    dir: Option<&std::path::Path>,
     timeout: Duration,
     shutdown: &mut Shutdown,
 ) -> Result<Option<CommandOutcome>> {
+    let run = async {
+        match dir {
+            Some(d) => runner.exec_in(script, d, timeout).await,
+            None => runner.exec(script, timeout).await,
+        }
+    };
     tokio::select! {
-        out = runner.exec(script, timeout) => out.map(Some),
+        out = run => out.map(Some),
         _ = shutdown_at(shutdown, 2) => Ok(None),
     }
 }

@@ -56,12 +56,26 @@ pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
                     .unwrap_or(&e.spec.published_at)
                     .replace('T', " "),
                 e.spec.published_by.clone(),
+                e.spec
+                    .source
+                    .as_ref()
+                    .and_then(|s| s.commit.as_deref())
+                    .map(|c| c[..c.len().min(7)].to_string())
+                    .unwrap_or_else(|| "-".into()),
                 e.outcome.clone(),
             ]
         })
         .collect();
     ctx.printer.table(
-        &["RELEASE", "VERSION", "STATE", "PUBLISHED", "BY", "OUTCOME"],
+        &[
+            "RELEASE",
+            "VERSION",
+            "STATE",
+            "PUBLISHED",
+            "BY",
+            "COMMIT",
+            "OUTCOME",
+        ],
         &rows,
     );
     Ok(())

@@ -18,7 +18,24 @@ pub struct PublishArgs {
     /// App name (letters, digits, '-', '_', '.')
     pub app: Option<String>,
     /// Version to roll out
+    #[arg(conflicts_with = "version_from_git")]
     pub version: Option<String>,
+    /// Derive the version from the git repository at PATH (tag, describe, or short sha) and
+    /// record its commit, ref, author and subject in the release
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".")]
+    pub version_from_git: Option<PathBuf>,
+    /// With --version-from-git: accept uncommitted changes (the version gets `-dirty`)
+    #[arg(long, requires = "version_from_git")]
+    pub allow_dirty: bool,
+    /// Agents deploy from this git repository: a checkout per version and a `current` symlink
+    #[arg(long, value_name = "URL|PATH")]
+    pub git_repo: Option<String>,
+    /// With --git-repo: the ref to deploy, a template [default: {{ version }}]
+    #[arg(long, value_name = "TEMPLATE", requires = "git_repo")]
+    pub git_ref: Option<String>,
+    /// With --git-repo: checkouts kept on each host [default: 5]
+    #[arg(long, value_name = "N", requires = "git_repo")]
+    pub keep_releases: Option<usize>,
     /// Max hosts deploying at once [default: 1]
     #[arg(long)]
     pub slots: Option<u32>,
@@ -126,6 +143,7 @@ struct SpecFile {
     #[serde(default)]
     groups: Vec<String>,
     slot_increment: Option<u32>,
+    git: Option<crate::model::GitSourceSpec>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
 }
@@ -150,9 +168,21 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         args.app.clone().or(file.app).ok_or_else(|| {
             Error::Usage("publish needs an APP (argument or `app` in --spec)".into())
         })?;
-    let version = args.version.clone().or(file.version).ok_or_else(|| {
-        Error::Usage("publish needs a VERSION (argument or `version` in --spec)".into())
-    })?;
+    let from_git = match &args.version_from_git {
+        Some(p) => Some(crate::git::version_from_git(p, args.allow_dirty)?),
+        None => None,
+    };
+    let version = args
+        .version
+        .clone()
+        .or(from_git.as_ref().map(|g| g.version.clone()))
+        .or(file.version)
+        .ok_or_else(|| {
+            Error::Usage(
+                "publish needs a VERSION (argument, --version-from-git or `version` in --spec)"
+                    .into(),
+            )
+        })?;
     let defaults = ReleaseSpec::new(&app, &version);
     let mut vars = file.vars;
     vars.extend(args.vars.iter().cloned());
@@ -194,6 +224,19 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
             args.groups.clone()
         },
         slot_increment: args.slot_increment.or(file.slot_increment).unwrap_or(0),
+        git: match &args.git_repo {
+            Some(repo) => Some(crate::model::GitSourceSpec {
+                repo: repo.clone(),
+                git_ref: args
+                    .git_ref
+                    .clone()
+                    .unwrap_or_else(|| "{{ version }}".into()),
+                keep_releases: args.keep_releases.unwrap_or(5),
+                deploy_to: None,
+            }),
+            None => file.git,
+        },
+        source: from_git.map(|g| g.source),
         vars,
         published_by: publisher(),
         ..defaults
@@ -207,7 +250,15 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         &spec.post_cmd,
         &spec.run_once_cmd,
     ];
-    for t in templates.into_iter().flatten() {
+    let git_ref = spec.git.as_ref().map(|g| g.git_ref.clone());
+    if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
+        return Err(Error::invalid(
+            "git source",
+            "deploy_to",
+            "is the agent's to choose (agent config only)",
+        ));
+    }
+    for t in templates.into_iter().flatten().chain(git_ref.as_ref()) {
         render::check_syntax(t)?;
     }
     Ok(spec)
@@ -307,6 +358,11 @@ mod tests {
             groups: vec![],
             slot_increment: None,
             vars: vec![],
+            version_from_git: None,
+            allow_dirty: false,
+            git_repo: None,
+            git_ref: None,
+            keep_releases: None,
             spec: None,
             force: false,
             wait: false,

@@ -12,7 +12,7 @@ use clap::Args;
 use super::Ctx;
 use super::wait::WaitFlags;
 use crate::error::{Error, Result};
-use crate::model::ReleaseSpec;
+use crate::model::{GitSourceSpec, ReleaseSpec};
 use crate::rollout::watch::Target;
 use crate::zk::server::LocalZooKeeper;
 use crate::zk::{self, store::Published};
@@ -92,23 +92,70 @@ fn start_agent(exe: &Path, zk: &str, dir: &Path, host: &str) -> Result<Child> {
     cmd.spawn().map_err(|e| Error::io("starting an agent", e))
 }
 
-fn demo_release(version: &str, slots: u32, fail_host: Option<&str>) -> ReleaseSpec {
-    let fail = "if [ {{ host }} = {{ vars.fail_host }} ]; then echo \"simulated failure on {{ host }}\" >&2; exit 1; fi; ";
-    ReleaseSpec {
+/// The demo app: a git repository with a VERSION file, tagged per release.
+fn demo_commit(repo: &git2::Repository, version: &str) -> Result<()> {
+    let fail =
+        |e: git2::Error| Error::Failed(format!("creating the demo repository: {}", e.message()));
+    let dir = repo
+        .workdir()
+        .ok_or_else(|| Error::Failed("demo repository has no work tree".into()))?;
+    std::fs::write(dir.join("VERSION"), format!("{version}\n"))
+        .map_err(|e| Error::io("writing the demo app", e))?;
+    std::fs::write(
+        dir.join("app.sh"),
+        format!("#!/bin/sh\necho demo app {version}\n"),
+    )
+    .map_err(|e| Error::io("writing the demo app", e))?;
+    let mut index = repo.index().map_err(fail)?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(fail)?;
+    index.write().map_err(fail)?;
+    let tree = repo
+        .find_tree(index.write_tree().map_err(fail)?)
+        .map_err(fail)?;
+    let sig = git2::Signature::now("deployctl sandbox", "sandbox@localhost").map_err(fail)?;
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let id = repo
+        .commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            &format!("demo app {version}"),
+            &tree,
+            &parents,
+        )
+        .map_err(fail)?;
+    let obj = repo.find_object(id, None).map_err(fail)?;
+    repo.tag_lightweight(version, &obj, false).map_err(fail)?;
+    Ok(())
+}
+
+fn demo_release(repo: &Path, slots: u32, fail_host: Option<&str>) -> Result<ReleaseSpec> {
+    let from_git = crate::git::version_from_git(repo, false)?;
+    let fail = "if [ {{ host }} = {{ vars.fail_host }} ]; then echo \"simulated failure on {{ host }}\" >&2; exit 1; fi";
+    Ok(ReleaseSpec {
         slots,
-        deploy_cmd: Some(format!(
-            "{}echo deploying {{{{ app }}}} {{{{ version }}}} on {{{{ host }}}}; sleep 1; echo {{{{ version }}}} > version",
-            if fail_host.is_some() { fail } else { "" }
-        )),
-        get_version_cmd: Some("cat version 2>/dev/null || true".into()),
-        health_cmd: Some("test \"$(cat version)\" = {{ version }}".into()),
+        // The git source is the deploy: checkout into releases/<version>, switch `current`.
+        git: Some(GitSourceSpec {
+            repo: repo.display().to_string(),
+            git_ref: "{{ version }}".into(),
+            keep_releases: 5,
+            deploy_to: None,
+        }),
+        deploy_cmd: fail_host
+            .map(|_| format!("{fail}; sleep 1"))
+            .or_else(|| Some("sleep 1".into())),
+        health_cmd: Some("test \"$(cat VERSION)\" = {{ version }}".into()),
         command_timeout_secs: 60,
         vars: fail_host
             .map(|h| [("fail_host".to_string(), h.to_string())].into())
             .unwrap_or_default(),
         published_by: "sandbox".into(),
-        ..ReleaseSpec::new(APP, version)
-    }
+        source: Some(from_git.source),
+        ..ReleaseSpec::new(APP, &from_git.version)
+    })
 }
 
 pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<()> {
@@ -178,16 +225,21 @@ async fn rollouts(
     let zk = zk::connect(&sctx.global.zk_options(None, None)).await?;
     std::fs::create_dir_all(&args.results)
         .map_err(|e| Error::io(format!("creating {}", args.results.display()), e))?;
+    let repo_dir = dir.join("demo-app");
+    let repo = git2::Repository::init(&repo_dir)
+        .map_err(|e| Error::Failed(format!("creating the demo repository: {}", e.message())))?;
     let mut outcome = Ok(());
     for (version, fail) in [("1.0.0", None), ("1.1.0", args.fail_host.as_deref())] {
+        demo_commit(&repo, version)?;
         let spec = match zk
-            .publish(&demo_release(version, args.slots, fail), true)
+            .publish(&demo_release(&repo_dir, args.slots, fail)?, true)
             .await?
         {
             Published::Created(s) | Published::Unchanged(s) => s,
         };
         ctx.printer.line(&format!(
-            "\nsandbox: published {APP} {version} as release {}",
+            "\nsandbox: published {APP} {version} (commit {}) as release {}",
+            spec.source.as_ref().map(|s| s.short()).unwrap_or_default(),
             spec.release
         ));
         let junit = args

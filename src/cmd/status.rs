@@ -88,6 +88,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         return Ok(());
     }
     ctx.printer.line(&human_header(&args.app, spec.as_ref()));
+    if let Some(src) = spec.as_ref().and_then(|s| s.source.as_ref()) {
+        ctx.printer.line(&format!("source: {}", src.short()));
+    }
     ctx.printer.table(
         &[
             "HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE",

@@ -13,6 +13,18 @@ pub fn render(s: &RolloutSummary) -> String {
     suite.set_time(Duration::from_millis(s.duration_ms));
     suite.add_property(("result", s.result.as_str()));
     suite.add_property(("message", s.message.as_str()));
+    if let Some(src) = &s.source {
+        for (k, v) in [
+            ("commit", &src.commit),
+            ("ref", &src.git_ref),
+            ("subject", &src.message),
+            ("author", &src.author),
+        ] {
+            if let Some(v) = v {
+                suite.add_property((k, v.as_str()));
+            }
+        }
+    }
     for h in &s.hosts {
         let status = match h.state {
             HostState::Healthy => TestCaseStatus::success(),

@@ -22,6 +22,9 @@ pub struct RolloutSummary {
     pub started_at: String,
     pub finished_at: String,
     pub duration_ms: u64,
+    /// The code this release is, when it was published with --version-from-git.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::model::Source>,
     /// Hosts per state, for the target release.
     pub counts: BTreeMap<HostState, usize>,
     /// One entry per target host; `state` is the state for the target release.
@@ -70,6 +73,10 @@ pub fn render_human(s: &RolloutSummary) -> String {
             ]
         })
         .collect();
+    let headline = match &s.source {
+        Some(src) => format!("{headline}\nsource: {}", src.short()),
+        None => headline,
+    };
     if rows.is_empty() {
         return format!("{headline}\n");
     }
@@ -157,6 +164,7 @@ pub(crate) mod fixtures {
             started_at: "2026-11-21T10:00:00.000Z".into(),
             finished_at: "2026-11-21T10:00:05.000Z".into(),
             duration_ms: 5000,
+            source: None,
             counts,
             hosts,
         }

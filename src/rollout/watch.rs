@@ -223,6 +223,7 @@ fn summarize(
         started_at: format_time(started),
         finished_at: format_time(now),
         duration_ms: now.duration_since(started).unwrap_or_default().as_millis() as u64,
+        source: target.source.clone(),
         counts,
         hosts,
     }

@@ -1,6 +1,7 @@
 //! Test harness: one real ZooKeeper per test binary, a root path per test, real agent processes.
 #![allow(dead_code)]
 
+pub mod git;
 pub mod sshd;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,87 @@
+//! Git, through `git2` (libgit2; no `git` binary needed): versions from a repository for
+//! `publish --version-from-git`, and the agent's git source (`deploy`).
+//!
+//! Built without libgit2's https/ssh transports (no OpenSSL, so the binary can be static):
+//! repositories are reached by local path, `file://` or `git://`.
+
+pub mod deploy;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::Source;
+
+/// What `--version-from-git` derived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitVersion {
+    pub version: String,
+    pub source: Source,
+}
+
+fn git_err<'a>(what: &'a str, path: &'a Path) -> impl Fn(git2::Error) -> Error + 'a {
+    move |e| {
+        Error::invalid(
+            "git repository",
+            path.display(),
+            format!("{what}: {}", e.message()),
+        )
+    }
+}
+
+/// `v1.2` on a tagged HEAD, `v1.2-3-gabc1234` after it, the short sha without tags; `-dirty` when
+/// tracked files changed (refused unless `allow_dirty`).
+pub fn version_from_git(path: &Path, allow_dirty: bool) -> Result<GitVersion> {
+    let repo = git2::Repository::discover(path).map_err(git_err("not a repository", path))?;
+    let head = repo
+        .head()
+        .map_err(git_err("no HEAD (no commits yet?)", path))?;
+    let commit = head
+        .peel_to_commit()
+        .map_err(git_err("HEAD is not a commit", path))?;
+    let mut status = git2::StatusOptions::new();
+    status.include_untracked(false).include_ignored(false);
+    let dirty = !repo
+        .statuses(Some(&mut status))
+        .map_err(git_err("reading status", path))?
+        .is_empty();
+    if dirty && !allow_dirty {
+        return Err(Error::invalid(
+            "git repository",
+            path.display(),
+            "has uncommitted changes; commit them or pass --allow-dirty",
+        ));
+    }
+    let short = commit
+        .as_object()
+        .short_id()
+        .map_err(git_err("abbreviating", path))?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut opts = git2::DescribeOptions::new();
+    opts.describe_tags();
+    let described = repo.describe(&opts).and_then(|d| {
+        let mut f = git2::DescribeFormatOptions::new();
+        f.abbreviated_size(7);
+        d.format(Some(&f))
+    });
+    let mut version = described.unwrap_or(short);
+    if dirty {
+        version.push_str("-dirty");
+    }
+    crate::validate::version(&version)?;
+    let author = commit.author();
+    Ok(GitVersion {
+        version,
+        source: Source {
+            commit: Some(commit.id().to_string()),
+            git_ref: head.shorthand().ok().map(str::to_string),
+            message: commit.summary().ok().flatten().map(str::to_string),
+            author: Some(format!(
+                "{} <{}>",
+                author.name().unwrap_or("?"),
+                author.email().unwrap_or("?")
+            )),
+        },
+    })
+}
