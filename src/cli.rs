@@ -56,6 +56,13 @@ pub enum Command {
     SshPush(Box<cmd::ssh_push::SshPushArgs>),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases
     Sandbox(cmd::sandbox::SandboxArgs),
+    /// Print shell completions
+    Completions(cmd::assets::CompletionsArgs),
+    /// Print the man page (or write all pages with --out-dir)
+    Man(cmd::assets::ManArgs),
+    /// Write completions/ and man/ from the CLI definition (--check: fail on drift)
+    #[command(hide = true)]
+    GenerateAssets(cmd::assets::GenerateAssetsArgs),
     /// Internal: supervise one agent command (kills its process group when the agent goes)
     #[command(hide = true)]
     ExecGuard(cmd::exec_guard::ExecGuardArgs),
@@ -65,6 +72,13 @@ pub enum Command {
 pub enum OutputFormat {
     #[default]
     Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
     Json,
 }
 
@@ -97,6 +111,15 @@ pub struct GlobalArgs {
         default_value_t
     )]
     pub output: OutputFormat,
+    /// Log format on stderr (json for log shippers)
+    #[arg(
+        long,
+        env = "DEPLOYCTL_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: LogFormat,
     /// More log output (repeat for more)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,

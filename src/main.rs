@@ -1,5 +1,5 @@
 use clap::Parser;
-use deployctl::cli::{Cli, Command};
+use deployctl::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
@@ -17,10 +17,13 @@ fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_env("DEPLOYCTL_LOG").unwrap_or_else(|_| {
         EnvFilter::new(format!("warn,zookeeper_client=error,deployctl={level}"))
     });
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.global.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -288,3 +288,59 @@ fn once_mode_deploys_and_reports() {
     assert!(h["output_tail"].as_str().unwrap().contains("boom"));
     assert!(h["message"].as_str().unwrap().contains("exit code 7"));
 }
+
+#[test]
+fn sighup_reloads_the_config_and_json_logs_parse() {
+    let env = TestEnv::new("reload");
+    let cfg = env.path("agent.toml");
+    std::fs::write(&cfg, "host = \"r1\"\n[apps.first]\n").unwrap();
+    let agent = env.agent_with(
+        "r1",
+        &[],
+        &["--config", cfg.to_str().unwrap(), "--log-format", "json"],
+    );
+    env.wait_status("first", T, "registered", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    env.ok(&["publish", "second", "1.0", "--deploy-cmd", "echo hi"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        env.status("second")["hosts"].as_array().map(Vec::len),
+        Some(0),
+        "not served before the reload"
+    );
+
+    // A broken config is refused and the agent keeps running.
+    std::fs::write(&cfg, "host = \"r1\"\n[apps.first]\nbogus = 1\n").unwrap();
+    unsafe { libc::kill(agent.pid().unwrap() as i32, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&cfg, "host = \"r1\"\n[apps.first]\n[apps.second]\n").unwrap();
+    unsafe { libc::kill(agent.pid().unwrap() as i32, libc::SIGHUP) };
+    env.wait_hosts("second", &["r1".to_string()], 1, &["healthy"], T);
+
+    // Removing an app stops serving it (its presence goes).
+    std::fs::write(&cfg, "host = \"r1\"\n[apps.second]\n").unwrap();
+    unsafe { libc::kill(agent.pid().unwrap() as i32, libc::SIGHUP) };
+    env.wait_status("first", T, "first unregistered", |st| {
+        st["hosts"]
+            .as_array()
+            .is_some_and(|h| h.iter().all(|h| h["registered"] == false))
+    });
+    drop(agent);
+    let log = std::fs::read_to_string(env.path("state-r1/agent.log")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "config reloaded"),
+        "{log}"
+    );
+    assert!(lines.iter().any(|l| {
+        l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("keeping the running config"))
+    }));
+}

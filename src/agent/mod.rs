@@ -74,13 +74,46 @@ async fn session_lost(mut states: zkc::StateWatcher, session_timeout: Duration) 
 }
 
 /// Run the agent until shutdown (or, with `once`, until every app had one pass).
-pub async fn run(settings: AgentSettings, mut shutdown: Shutdown) -> Result<Vec<AppResult>> {
-    let settings = Arc::new(settings);
+pub async fn run(settings: AgentSettings, shutdown: Shutdown) -> Result<Vec<AppResult>> {
+    // No reloads: the sender lives as long as this call.
+    let (_keep, reload) = watch::channel(Arc::new(settings));
+    run_reloadable(reload, shutdown).await
+}
+
+/// Settings as they are now; a SIGHUP sends new ones.
+pub type Reload = watch::Receiver<Arc<AgentSettings>>;
+
+/// Apps being served in this session, each with its own stop channel.
+struct Serving {
+    tasks: JoinSet<AppResult>,
+    stops: std::collections::HashMap<String, watch::Sender<u8>>,
+}
+
+impl Serving {
+    fn spawn(&mut self, reload: &Reload, zk: &Zk, app: &str, level: u8) {
+        let (tx, rx) = watch::channel(level);
+        self.stops.insert(app.to_string(), tx);
+        self.tasks
+            .spawn(serve_app(reload.clone(), zk.clone(), app.to_string(), rx));
+    }
+
+    fn stop_all(&self, level: u8) {
+        for tx in self.stops.values() {
+            let _ = tx.send(level);
+        }
+    }
+}
+
+/// Run the agent until shutdown (or, with `once`, until every app had one pass), applying new
+/// settings from `reload`: apps added start being served, apps removed stop after their running
+/// step, local commands and groups apply from the next pass.
+pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Result<Vec<AppResult>> {
     let mut backoff = Duration::from_millis(250);
     loop {
         if *shutdown.borrow() > 0 {
             return Ok(vec![]);
         }
+        let settings = reload.borrow_and_update().clone();
         let zk = match zk::connect(&settings.zk).await {
             Ok(z) => z,
             Err(e) if settings.once => return Err(e),
@@ -97,38 +130,114 @@ pub async fn run(settings: AgentSettings, mut shutdown: Shutdown) -> Result<Vec<
         };
         backoff = Duration::from_millis(250);
         tracing::info!(host = %settings.host, session = %zk.client.session_id(), "connected to ZooKeeper");
-        let mut tasks = JoinSet::new();
+        let mut serving = Serving {
+            tasks: JoinSet::new(),
+            stops: Default::default(),
+        };
         for app in &settings.apps {
-            tasks.spawn(serve_app(
-                settings.clone(),
-                zk.clone(),
-                app.clone(),
-                shutdown.clone(),
-            ));
+            serving.spawn(&reload, &zk, app, 0);
         }
         let lost = session_lost(zk.client.state_watcher(), settings.zk.session_timeout);
         tokio::pin!(lost);
         let mut results = vec![];
+        let (mut reloads_open, mut shutdown_open) = (true, true);
         let finished = loop {
             tokio::select! {
                 reason = &mut lost => {
                     tracing::warn!("{reason}; abandoning running steps and starting a new session");
                     // Dropping the tasks kills their running commands (see exec::GuardChild).
-                    tasks.abort_all();
-                    while tasks.join_next().await.is_some() {}
+                    serving.tasks.abort_all();
+                    while serving.tasks.join_next().await.is_some() {}
                     break false;
                 }
-                next = tasks.join_next() => match next {
+                next = serving.tasks.join_next() => match next {
                     None => break true,
                     Some(Ok(r)) => results.push(r),
                     Some(Err(e)) => return Err(Error::Failed(format!("agent task failed: {e}"))),
                 },
+                changed = shutdown.changed(), if shutdown_open => match changed {
+                    Ok(()) => serving.stop_all(*shutdown.borrow()),
+                    Err(_) => shutdown_open = false,
+                },
+                changed = reload.changed(), if reloads_open => {
+                    if changed.is_err() {
+                        reloads_open = false;
+                        continue;
+                    }
+                    let new = reload.borrow_and_update().clone();
+                    apply_reload(&settings, &new, &mut serving, &reload, &zk).await;
+                }
             }
         };
         if finished {
-            unregister(&zk, &settings).await;
+            unregister(&zk, &reload.borrow()).await;
             return Ok(results);
         }
+    }
+}
+
+/// What a reload changes in a running session.
+async fn apply_reload(
+    old: &AgentSettings,
+    new: &AgentSettings,
+    serving: &mut Serving,
+    reload: &Reload,
+    zk: &Zk,
+) {
+    if old.zk.servers != new.zk.servers
+        || old.zk.root != new.zk.root
+        || old.host != new.host
+        || old.state_dir != new.state_dir
+    {
+        tracing::warn!(
+            "reloaded config changes zk, zk_root, host or state_dir: restart the agent to apply those"
+        );
+    }
+    for app in serving.stops.keys().cloned().collect::<Vec<_>>() {
+        if !new.apps.contains(&app) {
+            tracing::info!(
+                app,
+                "no longer in the config: stopping after the running step"
+            );
+            if let Some(tx) = serving.stops.remove(&app) {
+                let _ = tx.send(1);
+            }
+            let _ = zk
+                .client
+                .delete(&zk.layout.host(&app, &new.host), None)
+                .await;
+        }
+    }
+    for app in &new.apps {
+        if !serving.stops.contains_key(app) {
+            tracing::info!(app, "added by the reloaded config");
+            serving.spawn(reload, zk, app, 0);
+        } else if old.groups != new.groups {
+            update_presence(zk, new, app).await;
+        }
+    }
+    tracing::info!("config reloaded");
+}
+
+async fn update_presence(zk: &Zk, settings: &AgentSettings, app: &str) {
+    let presence = presence_of(settings);
+    let data = serde_json::to_vec(&presence).unwrap_or_default();
+    if let Err(e) = zk
+        .client
+        .set_data(&zk.layout.host(app, &settings.host), &data, None)
+        .await
+    {
+        tracing::warn!(app, "updating presence: {e}");
+    }
+}
+
+fn presence_of(settings: &AgentSettings) -> Presence {
+    Presence {
+        host: settings.host.clone(),
+        agent_version: env!("CARGO_PKG_VERSION").to_string(),
+        pid: std::process::id(),
+        groups: settings.groups.clone(),
+        since: crate::model::now_rfc3339(),
     }
 }
 
@@ -153,13 +262,7 @@ async fn register(
 ) -> Result<bool> {
     zk.ensure_app(app).await?;
     let path = zk.layout.host(app, &settings.host);
-    let presence = Presence {
-        host: settings.host.clone(),
-        agent_version: env!("CARGO_PKG_VERSION").to_string(),
-        pid: std::process::id(),
-        groups: settings.groups.clone(),
-        since: crate::model::now_rfc3339(),
-    };
+    let presence = presence_of(settings);
     let data = serde_json::to_vec(&presence).unwrap_or_default();
     let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::anyone_all());
     let me = zk.client.session_id().0;
@@ -234,13 +337,8 @@ pub(crate) async fn read_spec_watched(
     }
 }
 
-async fn serve_app(
-    settings: Arc<AgentSettings>,
-    zk: Zk,
-    app: String,
-    mut shutdown: Shutdown,
-) -> AppResult {
-    let result = serve_app_inner(&settings, &zk, &app, &mut shutdown).await;
+async fn serve_app(reload: Reload, zk: Zk, app: String, mut shutdown: Shutdown) -> AppResult {
+    let result = serve_app_inner(&reload, &zk, &app, &mut shutdown).await;
     if let Err(e) = &result {
         tracing::error!(app, "{e}");
     }
@@ -248,12 +346,13 @@ async fn serve_app(
 }
 
 async fn serve_app_inner(
-    settings: &AgentSettings,
+    reload: &Reload,
     zk: &Zk,
     app: &str,
     shutdown: &mut Shutdown,
 ) -> Result<Option<HostStatus>> {
-    if !register(zk, settings, app, shutdown).await? {
+    let settings = reload.borrow().clone();
+    if !register(zk, &settings, app, shutdown).await? {
         return Ok(None);
     }
     zk.ensure_status_node(app, &settings.host).await?;
@@ -261,7 +360,9 @@ async fn serve_app_inner(
         if *shutdown.borrow() > 0 {
             return zk.status_of(app, &settings.host).await;
         }
-        let step = serve_once(settings, zk, app, shutdown).await;
+        // The newest settings for each pass (SIGHUP).
+        let settings = reload.borrow().clone();
+        let step = serve_once(&settings, zk, app, shutdown).await;
         let watcher = match step {
             Ok(Step::Done(st)) => return Ok(st),
             Ok(Step::Again) => continue,

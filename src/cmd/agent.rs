@@ -106,15 +106,25 @@ struct OnceApp<'a> {
     error: Option<String>,
 }
 
-pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
-    let config = match &args.config {
-        Some(p) => AgentConfig::load(p)?,
-        None if std::path::Path::new(DEFAULT_CONFIG).exists() => {
-            AgentConfig::load(DEFAULT_CONFIG.as_ref())?
-        }
+/// The config file in use: `--config`, or the default one when it exists.
+fn config_path(args: &AgentArgs) -> Option<PathBuf> {
+    args.config.clone().or_else(|| {
+        std::path::Path::new(DEFAULT_CONFIG)
+            .exists()
+            .then(|| PathBuf::from(DEFAULT_CONFIG))
+    })
+}
+
+fn load(ctx: &Ctx, args: &AgentArgs) -> Result<AgentSettings> {
+    let config = match config_path(args) {
+        Some(p) => AgentConfig::load(&p)?,
         None => AgentConfig::default(),
     };
-    let settings = settings(ctx, &args, config)?;
+    settings(ctx, args, config)
+}
+
+pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
+    let settings = load(ctx, &args)?;
     let (tx, rx) = tokio::sync::watch::channel(0u8);
     // First SIGTERM/SIGINT: finish the running step, then exit. Second: abandon it now.
     let mut term =
@@ -143,7 +153,27 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
     });
     let host = settings.host.clone();
     let once = settings.once;
-    let results = agent::run(settings, rx).await?;
+    // SIGHUP: read the config again; a bad one is logged and the old settings stay.
+    let (reload_tx, reload_rx) = tokio::sync::watch::channel(std::sync::Arc::new(settings));
+    let mut hup =
+        signal(SignalKind::hangup()).map_err(|e| Error::io("installing SIGHUP handler", e))?;
+    let reload_ctx = Ctx {
+        global: ctx.global.clone(),
+        printer: ctx.printer,
+    };
+    let reload_args = AgentArgs { ..args };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            match load(&reload_ctx, &reload_args) {
+                Ok(s) => {
+                    tracing::info!("SIGHUP: reloading the agent config");
+                    let _ = reload_tx.send(std::sync::Arc::new(s));
+                }
+                Err(e) => tracing::error!("SIGHUP: keeping the running config: {e}"),
+            }
+        }
+    });
+    let results = agent::run_reloadable(reload_rx, rx).await?;
     if !once {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod apps;
+pub mod assets;
 pub mod control;
 pub mod exec_guard;
 pub mod history;
@@ -43,6 +44,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::History(args) => history::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
+        Command::Completions(args) => assets::completions(args),
+        Command::Man(args) => assets::man(&ctx, args),
+        Command::GenerateAssets(args) => assets::generate(&ctx, args),
         // Handled in main before the runtime starts; kept here so the match is exhaustive.
         Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),
     }

@@ -1,0 +1,379 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_deployctl_global_optspecs
+    string join \n zk= zk-root= zk-auth= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
+end
+
+function __fish_deployctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_deployctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_deployctl_using_subcommand
+    set -l cmd (__fish_deployctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_needs_command" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_needs_command" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_needs_command" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_needs_command" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_needs_command" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_needs_command" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_needs_command" -s V -l version -d 'Print version'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "status" -d 'Show every host\'s state for an app'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "resume" -d 'Continue a paused rollout'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "history" -d 'List the releases with their outcome'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "apps" -d 'List, show or delete apps'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "generate-assets" -d 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "exec-guard" -d 'Internal: supervise one agent command (kills its process group when the agent goes)'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l version-from-git -d 'Derive the version from the git repository at PATH (tag, describe, or short sha) and record its commit, ref, author and subject in the release' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l git-repo -d 'Agents deploy from this git repository: a checkout per version and a `current` symlink' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l git-ref -d 'With --git-repo: the ref to deploy, a template [default: {{ version }}]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l keep-releases -d 'With --git-repo: checkouts kept on each host [default: 5]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l slots -d 'Max hosts deploying at once [default: 1]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l deploy-cmd -d 'Deploy command (minijinja template; every value is shell-quoted)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l get-version-cmd -d 'Prints the version a host runs; a host already at VERSION does not take a slot' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-cmd -d 'Must succeed after the deploy for the host to count as healthy' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l pre-cmd -d 'Runs before the deploy command on each host' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l post-cmd -d 'Runs on each host after it became healthy' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l run-once-cmd -d 'Runs on exactly one host before any host deploys (e.g. a database migration)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l max-failures -d 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retries -d 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retry-delay -d 'First delay between attempts [default: 1s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-retries -d 'Extra runs of the health command before the host counts as failed [default: 0]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-interval -d 'Pause between health command runs [default: 1s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-timeout -d 'Timeout of one health command run [default: the command timeout]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l groups -d 'Only agents in one of these groups take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l slot-increment -d 'After each healthy host, grow the slot count by K (accelerating rollout)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l command-timeout -d 'Timeout for each command on a host [default: 10m]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l var -d 'Template variable, available as {{ vars.NAME }} (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 'Read the release from a TOML or JSON file; flags override its values' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-dirty -d 'With --version-from-git: accept uncommitted changes (the version gets `-dirty`)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rollback -d 'When the release halts, publish the previous release again'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l config -d 'Agent config (TOML) [default: /etc/deployctl/agent.toml, if it exists]' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l host -d 'Host name to register as [default: the hostname]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l app -d 'App to serve (repeatable; added to the config\'s apps)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l group -d 'Group this host belongs to (repeatable; added to the config\'s groups)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l state-dir -d 'Working directory root for commands (each app gets apps/<app> below it)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l session-timeout -d 'ZooKeeper session timeout; a dead agent\'s slot is freed after this [default: 10s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l once -d 'One pass over every app (roll out the current release if needed), then exit'
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l version -d 'Wait for the latest release of this version [default: the latest release]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l release -d 'Wait for this release id' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l wait -d 'Then wait for the rollback\'s rollout (same flags and exit codes as wait-for-rollout)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -f -a "list" -d 'List apps with their current release (the default)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -f -a "show" -d 'Show an app\'s current release spec'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -f -a "delete" -d 'Delete an app and its history, status and slots'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l force -d 'Delete even while agents are registered for it'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from help" -f -a "list" -d 'List apps with their current release (the default)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an app\'s current release spec'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an app and its history, status and slots'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l hosts -d 'Hosts, [user@]host[:port], comma-separated' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l inventory -d 'Inventory file: one [user@]host[:port] per line, `#` comments, `[group]` sections' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l group -d 'Only the hosts of this inventory section' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l cmd -d 'The command to run on each host (a template; values are shell-quoted)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l plan -d 'A TOML plan of stages (see docs/ssh-push.md)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l version -d 'The version being deployed ({{ version }} in commands)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l app -d 'Take this app\'s ZooKeeper slots and report status like its agents (needs a published release; its version is used when --version is not given)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l var -d 'Template variable, {{ vars.NAME }} (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l parallel -d 'Hosts running at once after the canaries' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l canary -d 'The first N hosts run first; a failure there stops everything' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l retries -d 'Extra attempts per command, with doubling backoff' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l retry-delay -d 'First delay between attempts' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l timeout -d 'Timeout of each command' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l ssh-option -d 'Extra ssh_config option, e.g. --ssh-option ProxyJump=bastion (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l identity -d 'Private key to use (only this key is offered)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l user -d 'Remote user when a host does not name one' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l ssh-timeout -d 'SSH connect timeout' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l junit -d 'Write a JUnit XML report here (one testsuite per stage, one testcase per host)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l continue-on-error -d 'Keep going on the other hosts after a (non-canary) failure'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l insecure-ignore-host-keys -d 'Do not check host keys (host key checking is on by default)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l local -d 'Run on this machine without SSH (hosts must be `localhost`)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l events -d 'Stream NDJSON events on stdout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l hosts -d 'Number of agents (hosts)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l slots -d 'Hosts deploying at once' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l fail-host -d 'Make this host\'s deploy fail (e.g. host-2), to see a failed rollout' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l results -d 'Where the JUnit and JSON reports are written' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l out-dir -d 'Write every page (deployctl.1, deployctl-publish.1, ...) into this directory instead of printing the main page' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l dir -d 'The repository root holding completions/ and man/' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l check -d 'Do not write: fail (exit 1) when a committed file differs from what the CLI generates'
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "status" -d 'Show every host\'s state for an app'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "resume" -d 'Continue a paused rollout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "history" -d 'List the releases with their outcome'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "apps" -d 'List, show or delete apps'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "completions" -d 'Print shell completions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "generate-assets" -d 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "exec-guard" -d 'Internal: supervise one agent command (kills its process group when the agent goes)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "list" -d 'List apps with their current release (the default)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "show" -d 'Show an app\'s current release spec'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "delete" -d 'Delete an app and its history, status and slots'
