@@ -324,6 +324,21 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             spec.app, spec.version, spec.release
         ));
     }
+    if !args.wait {
+        let json = serde_json::to_string(&PublishOutput {
+            app: &spec.app,
+            version: &spec.version,
+            release: spec.release,
+            previous: spec.previous,
+            unchanged,
+            spec,
+        })
+        .unwrap_or_default();
+        crate::output::github::write_outputs(&[
+            ("release", spec.release.to_string()),
+            ("json", json),
+        ])?;
+    }
     if args.wait {
         let target = crate::rollout::watch::Target::Release(spec.release);
         return super::wait::wait_and_report(ctx, &spec.app, target, &args.wait_flags).await;

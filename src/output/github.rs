@@ -95,6 +95,21 @@ fn append(path: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
+/// When `GITHUB_ACTIONS=true`: append `key=value` lines to `$GITHUB_OUTPUT` (values one line).
+pub fn write_outputs(pairs: &[(&str, String)]) -> Result<()> {
+    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+        return Ok(());
+    }
+    let Ok(p) = std::env::var("GITHUB_OUTPUT") else {
+        return Ok(());
+    };
+    let text: String = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}\n", v.replace('\n', " ")))
+        .collect();
+    append(Path::new(&p), &text)
+}
+
 /// When `GITHUB_ACTIONS=true`: write the step summary and outputs; return the annotation lines
 /// (the caller prints them to stdout, where the runner reads workflow commands).
 pub fn publish(s: &RolloutSummary) -> Result<Vec<String>> {
