@@ -158,7 +158,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +173,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -196,7 +200,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__abort)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,6 +215,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -234,7 +242,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__agent)
-            opts="-v -q -h --config --host --app --group --state-dir --session-timeout --once --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --config --host --app --group --state-dir --session-timeout --once --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +284,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -296,7 +308,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help list show delete help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help list show delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,6 +323,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -334,7 +350,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__delete)
-            opts="-v -q -h --force --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --force --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +365,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -442,7 +462,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__list)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +477,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -480,7 +504,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__show)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +519,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -518,7 +546,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__completions)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +561,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -556,7 +588,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__exec__subcmd__guard)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +603,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -594,7 +630,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__generate__subcmd__assets)
-            opts="-v -q -h --dir --check --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --dir --check --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,6 +649,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -930,7 +970,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__history)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -945,6 +985,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -968,7 +1012,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__man)
-            opts="-v -q -h --out-dir --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --out-dir --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1031,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1010,7 +1058,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__pause)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1025,6 +1073,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1048,7 +1100,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --spec --force --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --secret-var --spec --force --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,6 +1194,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --secret-var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --spec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1178,6 +1234,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1198,7 +1258,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__resume)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1213,6 +1273,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1236,7 +1300,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__rollback)
-            opts="-v -q -h --to --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --to --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1278,6 +1342,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1298,7 +1366,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__sandbox)
-            opts="-v -q -h --hosts --slots --fail-host --results --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --hosts --slots --fail-host --results --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,6 +1400,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1352,7 +1424,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__ssh__subcmd__push)
-            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --parallel --canary --retries --retry-delay --timeout --continue-on-error --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --secret-var --parallel --canary --retries --retry-delay --timeout --continue-on-error --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1387,6 +1459,10 @@ _deployctl() {
                     return 0
                     ;;
                 --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1446,6 +1522,10 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1466,7 +1546,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__status)
-            opts="-v -q -h --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1481,6 +1561,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1504,7 +1588,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__wait__subcmd__for__subcmd__rollout)
-            opts="-v -q -h --version --release --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version --release --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1547,6 +1631,10 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_deployctl_global_optspecs
-    string join \n zk= zk-root= zk-auth= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
+    string join \n zk= zk-root= zk-auth= zk-auth-file= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
 end
 
 function __fish_deployctl_needs_command
@@ -27,6 +27,7 @@ end
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_needs_command" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -75,6 +76,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l groups -
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l slot-increment -d 'After each healthy host, grow the slot count by K (accelerating rollout)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l command-timeout -d 'Timeout for each command on a host [default: 10m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l var -d 'Template variable, available as {{ vars.NAME }} (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l secret-var -d 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 'Read the release from a TOML or JSON file; flags override its values' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
@@ -84,6 +86,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l heartbea
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -106,6 +109,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l session-ti
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -125,6 +129,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -137,6 +142,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -148,6 +154,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s h -l help
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -159,6 +166,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s h -l help 
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -170,6 +178,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s h -l help
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -187,6 +196,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l heartbe
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -200,6 +210,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s h -l he
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -211,6 +222,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s h -l hel
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -226,6 +238,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -237,6 +250,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -248,6 +262,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -269,6 +284,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l plan -d
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l version -d 'The version being deployed ({{ version }} in commands)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l app -d 'Take this app\'s ZooKeeper slots and report status like its agents (needs a published release; its version is used when --version is not given)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l var -d 'Template variable, {{ vars.NAME }} (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l secret-var -d 'Secret template variable: masked in every output (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l parallel -d 'Hosts running at once after the canaries' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l canary -d 'The first N hosts run first; a failure there stops everything' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l retries -d 'Extra attempts per command, with doubling backoff' -r
@@ -283,6 +299,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l json-fi
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -302,6 +319,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l results 
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -313,6 +331,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s h -l hel
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -325,6 +344,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l out-dir -d '
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -337,6 +357,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l 
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -349,6 +370,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s 
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"

@@ -99,6 +99,15 @@ pub struct GlobalArgs {
         value_name = "USER:PASSWORD"
     )]
     pub zk_auth: Option<String>,
+    /// File holding USER:PASSWORD (keeps the secret out of argv and `ps`)
+    #[arg(
+        long,
+        env = "DEPLOYCTL_ZK_AUTH_FILE",
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "zk_auth"
+    )]
+    pub zk_auth_file: Option<std::path::PathBuf>,
     /// How long to try reaching ZooKeeper before giving up with exit code 4
     #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,

@@ -13,6 +13,10 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod rollout;
+pub mod secrets;
 pub mod ssh;
 pub mod validate;
 pub mod zk;
+
+#[cfg(test)]
+mod proptests;

@@ -96,8 +96,14 @@ fn default_keep_releases() -> usize {
     5
 }
 
+/// Largest spec accepted, serialized (ZooKeeper's own limit is about 1 MiB per znode).
+pub const MAX_SPEC_BYTES: usize = 256 * 1024;
+
 /// A release of an app, as stored in `apps/<app>` and `apps/<app>/releases/r-<release>`.
+/// Unknown fields are refused: a field this agent does not understand (a typo, or a newer
+/// publisher's safety setting) must not be silently ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReleaseSpec {
     pub app: String,
     pub version: String,
@@ -158,6 +164,9 @@ pub struct ReleaseSpec {
     pub git: Option<GitSourceSpec>,
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// Names of `vars` whose values are secret (masked in every output).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_vars: Vec<String>,
     #[serde(default)]
     pub state: ReleaseState,
     /// The release this one replaced.
@@ -339,6 +348,7 @@ impl Default for ReleaseSpec {
             groups: vec![],
             git: None,
             vars: BTreeMap::new(),
+            secret_vars: vec![],
             state: ReleaseState::Active,
             previous: None,
             previous_version: None,
@@ -396,11 +406,33 @@ impl ReleaseSpec {
         for name in self.vars.keys() {
             validate::var_name(name)?;
         }
+        if let Some(s) = self
+            .secret_vars
+            .iter()
+            .find(|s| !self.vars.contains_key(*s))
+        {
+            return Err(Error::invalid("secret var", s, "is not one of the vars"));
+        }
+        let size = self.to_json().len();
+        if size > MAX_SPEC_BYTES {
+            return Err(Error::invalid(
+                "release spec",
+                format!("{} {}", self.app, self.version),
+                format!("is {size} bytes; the limit is {MAX_SPEC_BYTES}"),
+            ));
+        }
         Ok(())
     }
 
     /// Parse and validate a spec read from ZooKeeper; `app` is the node it was read from.
     pub fn from_znode(app: &str, data: &[u8]) -> Result<Self> {
+        if data.len() > MAX_SPEC_BYTES {
+            return Err(Error::invalid(
+                "release spec",
+                format!("apps/{app}"),
+                format!("is {} bytes; the limit is {MAX_SPEC_BYTES}", data.len()),
+            ));
+        }
         let spec: ReleaseSpec = serde_json::from_slice(data).map_err(|e| {
             Error::invalid(
                 "release spec",
@@ -438,6 +470,14 @@ impl ReleaseSpec {
     pub fn to_json(&self) -> Vec<u8> {
         // Serialising plain structs with string keys cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// This spec with secret var values masked, for printing.
+    pub fn redacted(&self) -> ReleaseSpec {
+        ReleaseSpec {
+            vars: crate::secrets::mask_vars(&self.vars, &self.secret_vars),
+            ..self.clone()
+        }
     }
 }
 
@@ -597,6 +637,27 @@ mod tests {
         assert!(ReleaseSpec::from_znode("web", other).is_err());
         let zero = br#"{"app":"web","version":"1.0","slots":0}"#;
         assert!(ReleaseSpec::from_znode("web", zero).is_err());
+        let unknown = br#"{"app":"web","version":"1.0","canary_typo":1}"#;
+        let e = ReleaseSpec::from_znode("web", unknown).unwrap_err();
+        assert!(e.to_string().contains("canary_typo"), "{e}");
+        let wrong_type = br#"{"app":"web","version":"1.0","slots":"two"}"#;
+        assert!(ReleaseSpec::from_znode("web", wrong_type).is_err());
+        let nested = format!(
+            r#"{{"app":"web","version":"1.0","vars":{}1{}}}"#,
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        assert!(ReleaseSpec::from_znode("web", nested.as_bytes()).is_err());
+        let huge = format!(
+            r#"{{"app":"web","version":"1.0","vars":{{"x":"{}"}}}}"#,
+            "a".repeat(MAX_SPEC_BYTES)
+        );
+        assert!(
+            ReleaseSpec::from_znode("web", huge.as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("limit")
+        );
     }
 
     #[test]

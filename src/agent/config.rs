@@ -19,6 +19,10 @@ pub struct LocalCommands {
     pub post_cmd: Option<String>,
     /// Deploy from git (overrides a git source in the release spec).
     pub git: Option<crate::model::GitSourceSpec>,
+    /// Overrides the top-level `allow_remote_commands` for this app.
+    pub allow_remote_commands: Option<bool>,
+    /// When set, a release may only carry these var names.
+    pub allowed_vars: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -33,6 +37,12 @@ pub struct AgentConfig {
     /// Groups this host belongs to.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Run commands that arrive in release specs (default true). False: only this file's
+    /// commands run; a release may supply only its version and vars.
+    pub allow_remote_commands: Option<bool>,
+    /// Var name patterns (`*` wildcard) whose values are masked in status, logs and outputs.
+    #[serde(default)]
+    pub secret_names: Vec<String>,
     #[serde(default)]
     pub apps: BTreeMap<String, LocalCommands>,
 }

@@ -31,6 +31,10 @@ pub struct AgentSettings {
     pub local: BTreeMap<String, LocalCommands>,
     /// Groups this host belongs to (releases can be limited to groups).
     pub groups: Vec<String>,
+    /// Run commands from release specs (the config's `allow_remote_commands`, default true).
+    pub allow_remote_commands: bool,
+    /// Var name patterns whose values are secret.
+    pub secret_names: Vec<String>,
     pub state_dir: PathBuf,
     pub zk: ZkOptions,
     /// One pass over every app, then exit.

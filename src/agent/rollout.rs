@@ -30,7 +30,51 @@ struct Commands {
     git: Option<GitDeploy>,
 }
 
+/// The command policy: may this release's own commands run here, and are its vars allowed?
+pub(crate) fn check_policy(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<()> {
+    let local = settings.local.get(&spec.app).cloned().unwrap_or_default();
+    let allow = local
+        .allow_remote_commands
+        .unwrap_or(settings.allow_remote_commands);
+    if !allow {
+        let carried: Vec<&str> = [
+            ("deploy_cmd", spec.deploy_cmd.is_some()),
+            ("get_version_cmd", spec.get_version_cmd.is_some()),
+            ("health_cmd", spec.health_cmd.is_some()),
+            ("pre_cmd", spec.pre_cmd.is_some()),
+            ("post_cmd", spec.post_cmd.is_some()),
+            ("run_once_cmd", spec.run_once_cmd.is_some()),
+            ("git", spec.git.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| name)
+        .collect();
+        if !carried.is_empty() {
+            return Err(Error::invalid(
+                "release",
+                spec.release,
+                format!(
+                    "carries {}, but this agent runs only its own commands (allow_remote_commands = false)",
+                    carried.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(allowed) = &local.allowed_vars
+        && let Some(bad) = spec.vars.keys().find(|k| !allowed.contains(k))
+    {
+        return Err(Error::invalid(
+            "var",
+            bad,
+            format!("not in this agent's allowed_vars for {}", spec.app),
+        ));
+    }
+    Ok(())
+}
+
 fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Commands> {
+    check_policy(settings, spec)?;
     let local = settings.local.get(&spec.app).cloned().unwrap_or_default();
     let ctx = RenderContext {
         app: spec.app.clone(),
@@ -73,6 +117,8 @@ fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Comma
 
 struct Runner<'a> {
     settings: &'a AgentSettings,
+    /// Values masked in everything written (status, logs).
+    secrets: Vec<String>,
     zk: &'a Zk,
     spec: &'a ReleaseSpec,
     cwd: PathBuf,
@@ -102,6 +148,8 @@ impl Runner<'_> {
 
     async fn write(&self, st: &mut HostStatus, fence: Option<&Lease>) -> Result<()> {
         st.updated_at = now_rfc3339();
+        st.output_tail = crate::secrets::redact(&st.output_tail, &self.secrets);
+        st.message = crate::secrets::redact(&st.message, &self.secrets);
         tracing::info!(app = %self.spec.app, release = st.release, state = %st.state, "{}", st.message);
         self.zk.write_status(&self.spec.app, st, fence).await
     }
@@ -176,6 +224,7 @@ pub(super) async fn run(
     std::fs::create_dir_all(&cwd)
         .map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
     let runner = Runner {
+        secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
         settings,
         zk,
         spec,

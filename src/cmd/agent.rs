@@ -83,6 +83,8 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
         }
     }
     Ok(AgentSettings {
+        allow_remote_commands: config.allow_remote_commands.unwrap_or(true),
+        secret_names: config.secret_names.clone(),
         groups,
         host,
         apps,

@@ -86,7 +86,7 @@ pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
         }
         AppsAction::Show { app } => {
             validate::app_name(&app)?;
-            let spec: Option<ReleaseSpec> = zk.read_spec(&app).await?.map(|(s, _)| s);
+            let spec: Option<ReleaseSpec> = zk.read_spec(&app).await?.map(|(s, _)| s.redacted());
             let Some(spec) = spec else {
                 return Err(Error::invalid("app", &app, "has no published release"));
             };

@@ -26,7 +26,12 @@ struct Entry<'a> {
 pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let history = zk.history(&args.app).await?;
+    let history: Vec<_> = zk
+        .history(&args.app)
+        .await?
+        .into_iter()
+        .map(|(s, l)| (s.redacted(), l))
+        .collect();
     let newest = history.last().map_or(0, |(s, _)| s.release);
     let entries: Vec<Entry> = history
         .iter()

@@ -23,7 +23,20 @@ pub struct Ctx {
     pub printer: Printer,
 }
 
-pub async fn run(cli: Cli) -> Result<()> {
+pub async fn run(mut cli: Cli) -> Result<()> {
+    if let Some(path) = cli.global.zk_auth_file.take() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| crate::error::Error::io(format!("reading {}", path.display()), e))?;
+        let auth = text.trim();
+        if !auth.contains(':') || auth.lines().count() != 1 {
+            return Err(crate::error::Error::invalid(
+                "ZooKeeper auth file",
+                path.display(),
+                "must hold one line USER:PASSWORD",
+            ));
+        }
+        cli.global.zk_auth = Some(auth.to_string());
+    }
     let ctx = Ctx {
         printer: Printer {
             format: cli.global.output,

@@ -93,6 +93,10 @@ pub struct PublishArgs {
     /// Template variable, available as {{ vars.NAME }} (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Secret template variable: like --var, but its value is masked in every output, status and
+    /// log (repeatable)
+    #[arg(long = "secret-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub secret_vars: Vec<(String, String)>,
     /// Read the release from a TOML or JSON file; flags override its values
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
@@ -146,6 +150,8 @@ struct SpecFile {
     git: Option<crate::model::GitSourceSpec>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
+    #[serde(default)]
+    secret_vars: Vec<String>,
 }
 
 fn load_spec_file(path: &Path) -> Result<SpecFile> {
@@ -186,6 +192,11 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     let defaults = ReleaseSpec::new(&app, &version);
     let mut vars = file.vars;
     vars.extend(args.vars.iter().cloned());
+    vars.extend(args.secret_vars.iter().cloned());
+    let mut secret_vars = file.secret_vars;
+    secret_vars.extend(args.secret_vars.iter().map(|(k, _)| k.clone()));
+    secret_vars.sort();
+    secret_vars.dedup();
     let spec = ReleaseSpec {
         slots: args.slots.or(file.slots).unwrap_or(1),
         deploy_cmd: args.deploy_cmd.clone().or(file.deploy_cmd),
@@ -238,6 +249,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         },
         source: from_git.map(|g| g.source),
         vars,
+        secret_vars,
         published_by: publisher(),
         ..defaults
     };
@@ -295,7 +307,9 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     let request = build_request(&args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let published = zk.publish(&request, args.force).await?;
-    let spec = published.spec();
+    // Only the masked spec is ever printed.
+    let shown = published.spec().redacted();
+    let spec = &shown;
     let unchanged = matches!(published, Published::Unchanged(_));
     if ctx.printer.is_json() {
         // With --wait the rollout summary (which names the release) is the one JSON object.
@@ -373,6 +387,7 @@ mod tests {
             groups: vec![],
             slot_increment: None,
             vars: vec![],
+            secret_vars: vec![],
             version_from_git: None,
             allow_dirty: false,
             git_repo: None,

@@ -55,6 +55,9 @@ pub struct SshPushArgs {
     /// Template variable, {{ vars.NAME }} (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::publish::parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Secret template variable: masked in every output (repeatable)
+    #[arg(long = "secret-var", value_name = "NAME=VALUE", value_parser = super::publish::parse_var)]
+    pub secret_vars: Vec<(String, String)>,
     /// Hosts running at once after the canaries
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallel: u32,
@@ -193,7 +196,21 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
     let opts = PushOptions {
         app: args.app.clone().unwrap_or_default(),
         version,
-        vars: args.vars.iter().cloned().collect::<BTreeMap<_, _>>(),
+        vars: args
+            .vars
+            .iter()
+            .chain(&args.secret_vars)
+            .cloned()
+            .collect::<BTreeMap<_, _>>(),
+        secrets: crate::secrets::values(
+            &args.secret_vars.iter().cloned().collect(),
+            &args
+                .secret_vars
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect::<Vec<_>>(),
+            &[],
+        ),
         parallel: args.parallel,
         canary: args.canary,
         retries: args.retries,

@@ -47,7 +47,7 @@ pub struct Unreadable {
 pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let spec = zk.read_spec(&args.app).await?.map(|(s, _)| s);
+    let spec = zk.read_spec(&args.app).await?.map(|(s, _)| s.redacted());
     let registered: Vec<String> = zk
         .hosts(&args.app)
         .await?

@@ -23,6 +23,8 @@ pub struct PushOptions {
     pub app: String,
     pub version: String,
     pub vars: BTreeMap<String, String>,
+    /// Values masked in results (tails, messages).
+    pub secrets: Vec<String>,
     pub parallel: u32,
     pub canary: u32,
     pub retries: u32,
@@ -278,6 +280,8 @@ async fn run_host_stage(job: HostJob) -> HostStep {
         }
     }
     step.duration_ms = started.elapsed().as_millis() as u64;
+    step.output_tail = crate::secrets::redact(&step.output_tail, &job.opts.secrets);
+    step.message = crate::secrets::redact(&step.message, &job.opts.secrets);
     step
 }
 

@@ -1,0 +1,411 @@
+//! Command policy, secrets hygiene, credentials handling, and a hostile-input corpus.
+//! Side effects are detected with a canary file that must never appear.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const T: Duration = Duration::from_secs(30);
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn agent_refuses_remote_commands_when_told_to() {
+    let env = TestEnv::new("policy");
+    let pwned = env.path("pwned");
+    let cfg = env.path("agent.toml");
+    std::fs::write(
+        &cfg,
+        "host = \"s1\"\nallow_remote_commands = false\n[apps.web]\ndeploy_cmd = \"echo local {{ version }} > local.txt\"\nallowed_vars = [\"region\"]\n",
+    )
+    .unwrap();
+    let _agent = env.agent_with("s1", &[], &["--config", cfg.to_str().unwrap()]);
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        &format!("touch {}", pwned.display()),
+    ]);
+    let st = env.wait_hosts("web", &["s1".into()], 1, &["failed"], T);
+    let msg = host(&st, "s1").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("allow_remote_commands = false") && msg.contains("deploy_cmd"),
+        "{msg}"
+    );
+    assert!(!pwned.exists());
+
+    // Version and allowed vars only: the agent's own command runs.
+    env.ok(&["publish", "web", "1.1", "--var", "region=eu"]);
+    env.wait_hosts("web", &["s1".into()], 2, &["healthy"], T);
+    assert_eq!(
+        std::fs::read_to_string(env.path("state-s1/apps/web/local.txt")).unwrap(),
+        "local 1.1\n"
+    );
+
+    // A var outside allowed_vars is refused.
+    env.ok(&["publish", "web", "1.2", "--var", "other=x"]);
+    let st = env.wait_hosts("web", &["s1".into()], 3, &["failed"], T);
+    assert!(
+        host(&st, "s1").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowed_vars")
+    );
+}
+
+#[test]
+fn secrets_never_reach_status_outputs_or_logs() {
+    let env = TestEnv::new("secrets");
+    let cfg = env.path("agent.toml");
+    std::fs::write(
+        &cfg,
+        "host = \"k1\"\nsecret_names = [\"*_cred\"]\n[apps.api]\n",
+    )
+    .unwrap();
+    let agent = env.agent_with("k1", &[], &["--config", cfg.to_str().unwrap()]);
+    env.wait_status("api", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let secret = "Sup3rS3cretPassw0rd";
+    let pattern_secret = "tok-9f8e7d6c5b"; // api_token: secret by the default name patterns
+    let agent_secret = "agent-side-cred-77"; // svc_cred: secret by the agent's secret_names
+    let published = env.ok(&[
+        "--output",
+        "json",
+        "publish",
+        "api",
+        "1.0",
+        "--secret-var",
+        &format!("db_password={secret}"),
+        "--var",
+        &format!("api_token={pattern_secret}"),
+        "--var",
+        &format!("svc_cred={agent_secret}"),
+        "--deploy-cmd",
+        "echo connecting with {{ vars.db_password }} and {{ vars.api_token }} as {{ vars.svc_cred }}; exit 1",
+    ]);
+    assert!(
+        !published.contains(secret),
+        "publish output leaks: {published}"
+    );
+    let junit = env.path("junit.xml");
+    let json = env.path("summary.json");
+    let gh_summary = env.path("gh_summary.md");
+    let out = env
+        .cmd()
+        .args([
+            "wait-for-rollout",
+            "api",
+            "--timeout",
+            "30s",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json-file",
+            json.to_str().unwrap(),
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &gh_summary)
+        .env("GITHUB_OUTPUT", env.path("gh_output"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mut texts = vec![
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+        std::fs::read_to_string(&junit).unwrap(),
+        std::fs::read_to_string(&json).unwrap(),
+        std::fs::read_to_string(&gh_summary).unwrap(),
+        std::fs::read_to_string(env.path("gh_output")).unwrap(),
+        env.ok(&["--output", "json", "status", "api"]),
+        env.ok(&["--output", "json", "apps", "show", "api"]),
+        env.ok(&["--output", "json", "history", "api"]),
+    ];
+    drop(agent);
+    texts.push(std::fs::read_to_string(env.path("state-k1/agent.log")).unwrap());
+    let status = env.status("api");
+    let tail = host(&status, "k1").unwrap()["output_tail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        tail.trim(),
+        "connecting with **** and **** as ****",
+        "the tail is masked, not dropped"
+    );
+    for t in &texts {
+        assert!(!t.contains(secret), "secret leaked into: {t}");
+        assert!(!t.contains(pattern_secret), "secret leaked into: {t}");
+    }
+    // The agent's own secret names: masked in everything the agent writes (status, its logs).
+    let host_status = serde_json::to_string(host(&status, "k1").unwrap()).unwrap();
+    assert!(!host_status.contains(agent_secret), "{host_status}");
+    assert!(!texts.last().unwrap().contains(agent_secret));
+}
+
+#[test]
+fn auth_file_keeps_credentials_out_of_argv_and_messages() {
+    let env = TestEnv::new("authfile");
+    let auth = env.path("zk-auth");
+    std::fs::write(&auth, "deployer:Very-Secret-Pw\n").unwrap();
+    env.ok(&[
+        "--zk-auth-file",
+        auth.to_str().unwrap(),
+        "publish",
+        "app",
+        "1.0",
+    ]);
+    std::fs::write(&auth, "no-colon-here\n").unwrap();
+    let out = env.run(&["--zk-auth-file", auth.to_str().unwrap(), "status", "app"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("no-colon-here"), "{}", stderr(&out));
+    let out = env.run(&[
+        "--zk-auth",
+        "user:pw",
+        "--zk-auth-file",
+        auth.to_str().unwrap(),
+        "status",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "both at once is a usage error");
+}
+
+#[test]
+fn hostile_cli_input_is_exit_2_and_runs_nothing() {
+    let env = TestEnv::new("hostile-cli");
+    let canary = env.path("canary");
+    let c = canary.display().to_string();
+    let long = "a".repeat(10_000);
+    let bad_versions = [
+        format!("$(touch {c})"),
+        format!("`touch {c}`"),
+        format!("1.0; touch {c}"),
+        format!("1.0\ntouch {c}"),
+        "1.0-é".to_string(),
+        "1.0 beta".to_string(),
+    ];
+    let mut cases: Vec<Vec<String>> = vec![
+        vec!["publish".into(), "a/b".into(), "1.0".into()],
+        vec!["publish".into(), "..".into(), "1.0".into()],
+        vec!["publish".into(), long.clone(), "1.0".into()],
+        vec!["status".into(), "../../etc".into()],
+        vec![
+            "publish".into(),
+            "web".into(),
+            "1.0".into(),
+            "--deploy-cmd".into(),
+            "{% for %}".into(),
+        ],
+        vec![
+            "publish".into(),
+            "web".into(),
+            "1.0".into(),
+            "--health-cmd".into(),
+            "{{ version".into(),
+        ],
+        vec![
+            "wait-for-rollout".into(),
+            "web".into(),
+            "--version".into(),
+            format!("$(touch {c})"),
+        ],
+        vec![
+            "ssh-push".into(),
+            "--hosts".into(),
+            "h".into(),
+            "--cmd".into(),
+            "true".into(),
+            "--version".into(),
+            format!("`touch {c}`"),
+        ],
+    ];
+    for v in &bad_versions {
+        cases.push(vec![
+            "publish".into(),
+            "web".into(),
+            v.clone(),
+            "--deploy-cmd".into(),
+            format!("touch {c}"),
+        ]);
+    }
+    // Spec files: truncated, deeply nested, 10 MB, wrong types, unknown fields.
+    let specs = [
+        (
+            "truncated.json",
+            r#"{"app":"web","version":"1.0","slo"#.to_string(),
+        ),
+        (
+            "nested.json",
+            format!(
+                r#"{{"app":"web","version":"1.0","vars":{}{}}}"#,
+                "{\"a\":".repeat(3000),
+                "}".repeat(3000)
+            ),
+        ),
+        (
+            "huge.json",
+            format!(
+                r#"{{"app":"web","version":"1.0","vars":{{"x":"{}"}}}}"#,
+                "a".repeat(10 << 20)
+            ),
+        ),
+        (
+            "types.json",
+            r#"{"app":"web","version":"1.0","slots":"two"}"#.to_string(),
+        ),
+        (
+            "unknown.toml",
+            "app = \"web\"\nversion = \"1.0\"\ncanary_typo = 1\n".to_string(),
+        ),
+    ];
+    for (name, text) in &specs {
+        let p = env.path(name);
+        std::fs::write(&p, text).unwrap();
+        cases.push(vec![
+            "publish".into(),
+            "--spec".into(),
+            p.display().to_string(),
+        ]);
+    }
+    for args in &cases {
+        let out = env.cmd().args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{:?}: {err}",
+            &args
+                .iter()
+                .map(|a| a.chars().take(60).collect::<String>())
+                .collect::<Vec<_>>()
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.lines().count() <= 10, "a clear, short error: {err}");
+    }
+    assert!(!canary.exists(), "a hostile value ran a command");
+}
+
+#[test]
+fn planted_znodes_fail_cleanly() {
+    let env = TestEnv::new("hostile-zk");
+    let canary = env.path("canary");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opts = deployctl::zk::ZkOptions {
+        servers: zk_addr().to_string(),
+        root: env.root.clone(),
+        ..Default::default()
+    };
+    let nested = format!(
+        r#"{{"app":"x","version":"1.0","vars":{}{}}}"#,
+        "{\"a\":".repeat(3000),
+        "}".repeat(3000)
+    );
+    let planted: Vec<(&str, String)> = vec![
+        (
+            "truncated",
+            r#"{"app":"truncated","version":"1.0","deploy_cmd":"tou"#.into(),
+        ),
+        ("nested", nested.replace("\"x\"", "\"nested\"")),
+        ("types", r#"{"app":"types","version":1.0}"#.into()),
+        (
+            "unknown",
+            format!(
+                r#"{{"app":"unknown","version":"1.0","deploy_cmd":"touch {}","extra":true}}"#,
+                canary.display()
+            ),
+        ),
+        (
+            "badtemplate",
+            r#"{"app":"badtemplate","version":"1.0","release":1,"deploy_cmd":"{{ nope.nope }}"}"#
+                .into(),
+        ),
+    ];
+    rt.block_on(async {
+        let zk = deployctl::zk::connect(&opts).await.unwrap();
+        for (app, data) in &planted {
+            zk.ensure_app(app).await.unwrap();
+            zk.client
+                .set_data(&zk.layout.app(app), data.as_bytes(), None)
+                .await
+                .unwrap();
+        }
+    });
+    for (app, _) in &planted {
+        let state = env.path(&format!("s-{app}"));
+        let out = env.run(&[
+            "agent",
+            "--once",
+            "--host",
+            "z1",
+            "--app",
+            app,
+            "--state-dir",
+            state.to_str().unwrap(),
+        ]);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{app}: {err}");
+        if *app == "badtemplate" {
+            // Parses, but the template cannot render: the host fails with the reason.
+            assert_eq!(out.status.code(), Some(1), "{app}: {err}");
+            let st = env.status(app);
+            assert!(
+                host(&st, "z1").unwrap()["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nope"),
+                "{st:#}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{app}: {err}");
+        }
+    }
+    assert!(!canary.exists());
+
+    // A slot node with garbage data, held by a live session: the rollout waits for it, `status`
+    // shows it without choking, and it proceeds once that session ends.
+    env.ok(&["publish", "slotted", "1.0", "--deploy-cmd", "true"]);
+    let _agent = env.agent("g1", &["slotted"]);
+    let squatter = rt.block_on(async {
+        let zk = deployctl::zk::connect(&opts).await.unwrap();
+        zk.ensure_app("slotted").await.unwrap();
+        let mode = zookeeper_client::CreateMode::EphemeralSequential
+            .with_acls(zookeeper_client::Acls::anyone_all());
+        zk.client
+            .create(
+                &zk.layout.lease_prefix("slotted"),
+                b"\xff\xfe garbage",
+                &mode,
+            )
+            .await
+            .unwrap();
+        zk
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let st = env.status("slotted");
+    assert_ne!(
+        host(&st, "g1").map(|h| h["state"].clone()),
+        Some(serde_json::json!("healthy")),
+        "{st:#}"
+    );
+    assert!(
+        st["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["host"].is_null()),
+        "{st:#}"
+    );
+    drop(squatter);
+    env.wait_hosts("slotted", &["g1".into()], 1, &["healthy"], T);
+}
