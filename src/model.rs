@@ -291,6 +291,10 @@ pub struct Ledger {
     pub halt_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolled_back_by: Option<u64>,
+    /// Halted with `auto_rollback`, but whoever halted it could not publish (ACLs): a process with
+    /// publisher rights (wait-for-rollout, `rollback`) publishes the rollback.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rollback_pending: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<u64>,
 }

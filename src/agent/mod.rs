@@ -418,6 +418,17 @@ async fn serve_once(
         }
         SpecRead::Spec(s) => *s,
     };
+    // A halt recorded only in the ledger (ACLs) counts like one in the app node.
+    let mut spec = spec;
+    let ledger = match zk.read_ledger(app, spec.release).await {
+        Ok(l) => l.map(|(l, _)| l),
+        Err(e @ Error::Invalid { .. }) => {
+            tracing::warn!(app, "{e}");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    spec.state = crate::rollout::policy::effective_state(&spec, ledger.as_ref());
     let status = zk.status_of(app, &settings.host).await?;
     match decide::next_action(&spec, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {

@@ -305,8 +305,9 @@ async fn fail_without_slot(
 }
 
 /// Is the release we are working on still the active current one?
-fn still_ours(read: &SpecRead, spec: &ReleaseSpec) -> bool {
-    matches!(read, SpecRead::Spec(s) if s.release == spec.release && s.state == ReleaseState::Active)
+fn still_ours(read: &SpecRead, spec: &ReleaseSpec, ledger: Option<&crate::model::Ledger>) -> bool {
+    matches!(read, SpecRead::Spec(s) if s.release == spec.release
+        && policy::effective_state(s, ledger) == ReleaseState::Active)
 }
 
 enum Gate {
@@ -327,15 +328,15 @@ async fn hold_and_deploy(
     let (zk, spec) = (runner.zk, runner.spec);
     loop {
         let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        if !still_ours(&read, spec) {
-            // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
-            // let the main loop look again.
-            return Ok(());
-        }
         let ledger = zk
             .read_ledger(&spec.app, spec.release)
             .await?
             .map(|(l, _)| l);
+        if !still_ours(&read, spec, ledger.as_ref()) {
+            // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
+            // let the main loop look again.
+            return Ok(());
+        }
         let slots = policy::effective_slots(spec, ledger.as_ref());
         match zk.try_acquire(lease, slots).await? {
             Turn::Holding => break,
@@ -440,10 +441,10 @@ async fn pass_gates(
     let mut last_message = String::new();
     loop {
         let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        if !still_ours(&read, spec) {
+        let (ledger, ledger_watch) = zk.read_ledger_watched(&spec.app, spec.release).await?;
+        if !still_ours(&read, spec, Some(&ledger)) {
             return Ok(Gate::Closed);
         }
-        let (ledger, ledger_watch) = zk.read_ledger_watched(&spec.app, spec.release).await?;
         let wait_msg = match policy::run_once_step(spec, &ledger, &runner.targets().await?, me) {
             RunOnceStep::Proceed => match policy::canary_step(spec, &ledger, me) {
                 CanaryStep::Proceed => return Ok(Gate::Open),

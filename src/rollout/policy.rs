@@ -5,6 +5,18 @@
 use crate::error::{Error, Result};
 use crate::model::{Ledger, ReleaseSpec, ReleaseState, RunOnceState};
 
+/// The release's state: the app node's, unless the release ledger says it halted or was aborted
+/// (agents without write access to the app node record a halt there).
+pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseState {
+    match ledger
+        .filter(|l| l.release == spec.release)
+        .map(|l| l.state)
+    {
+        Some(s @ (ReleaseState::Halted | ReleaseState::Aborted)) => s,
+        _ => spec.state,
+    }
+}
+
 /// Slots in force: the published count, grown by `slot_increment` per healthy host.
 pub fn effective_slots(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> u32 {
     let healthy = ledger
@@ -237,6 +249,24 @@ mod tests {
         s.slots = u32::MAX;
         s.slot_increment = u32::MAX;
         assert_eq!(effective_slots(&s, Some(&l)), u32::MAX);
+    }
+
+    #[test]
+    fn ledger_halts_override_the_spec() {
+        let s = spec();
+        let mut l = ledger();
+        assert_eq!(effective_state(&s, Some(&l)), ReleaseState::Active);
+        l.state = ReleaseState::Halted;
+        assert_eq!(effective_state(&s, Some(&l)), ReleaseState::Halted);
+        l.release = 4;
+        assert_eq!(
+            effective_state(&s, Some(&l)),
+            ReleaseState::Active,
+            "another release's ledger"
+        );
+        let mut paused = spec();
+        paused.state = ReleaseState::Paused;
+        assert_eq!(effective_state(&paused, None), ReleaseState::Paused);
     }
 
     #[test]

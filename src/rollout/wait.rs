@@ -41,6 +41,8 @@ pub struct Facts<'a> {
     pub current: Option<&'a ReleaseSpec>,
     pub registered: &'a [String],
     pub statuses: &'a [HostStatus],
+    /// The target release's ledger (halts recorded by agents without app-node rights).
+    pub ledger: Option<&'a crate::model::Ledger>,
     pub expect_hosts: Option<usize>,
     pub now: SystemTime,
 }
@@ -104,8 +106,28 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
                 superseded_by: Some(cur.release),
             };
         }
+        // The ledger is written in the same multi-op as the rollback, but watch events arrive one
+        // node at a time: trust whichever shows the rollback first.
+        if let Some(by) = f
+            .ledger
+            .filter(|l| l.release == target.release)
+            .and_then(|l| l.rolled_back_by)
+        {
+            return done(
+                WaitResult::RolledBack,
+                format!(
+                    "release {} ({}) was halted and rolled back by release {by}",
+                    target.release, target.version
+                ),
+            );
+        }
         if cur.release == target.release {
-            match cur.state {
+            let pending_rollback = f
+                .ledger
+                .is_some_and(|l| l.release == cur.release && l.rollback_pending);
+            match policy::effective_state(cur, f.ledger) {
+                // An agent halted it but could not publish the rollback: the waiter does.
+                ReleaseState::Halted if pending_rollback => return Verdict::Pending,
                 ReleaseState::Aborted => {
                     return done(
                         WaitResult::Aborted,
@@ -259,6 +281,7 @@ mod tests {
             current: Some(current),
             registered: &reg,
             statuses: sts,
+            ledger: None,
             expect_hosts: expect,
             now: SystemTime::now(),
         })
@@ -305,6 +328,7 @@ mod tests {
             current: Some(&s),
             registered: &[],
             statuses: &[],
+            ledger: None,
             expect_hosts: None,
             now: SystemTime::now(),
         };
@@ -405,6 +429,38 @@ mod tests {
             result(eval(&s, &rb, &["a"], &[], None)),
             Some(WaitResult::Superseded)
         );
+    }
+
+    #[test]
+    fn ledger_halts_and_rollbacks_count() {
+        let s = spec(2);
+        let reg: Vec<String> = vec!["a".into()];
+        let mut ledger = crate::model::Ledger::new(2);
+        let facts = |l: &crate::model::Ledger| {
+            evaluate(&Facts {
+                target: &s,
+                current: Some(&s),
+                registered: &reg,
+                statuses: &[],
+                ledger: Some(l),
+                expect_hosts: None,
+                now: SystemTime::now(),
+            })
+        };
+        ledger.state = ReleaseState::Halted;
+        assert_eq!(
+            result(facts(&ledger)),
+            Some(WaitResult::Failed),
+            "a ledger-only halt fails the wait"
+        );
+        ledger.rollback_pending = true;
+        assert_eq!(
+            facts(&ledger),
+            Verdict::Pending,
+            "the waiter publishes the pending rollback"
+        );
+        ledger.rolled_back_by = Some(3);
+        assert_eq!(result(facts(&ledger)), Some(WaitResult::RolledBack));
     }
 
     #[test]

@@ -40,6 +40,8 @@ struct Snapshot {
     current: Option<ReleaseSpec>,
     /// Registered agents and their groups.
     registered: BTreeMap<String, Vec<String>>,
+    /// The target release's ledger.
+    ledger: Option<crate::model::Ledger>,
     statuses: BTreeMap<String, HostStatus>,
 }
 
@@ -56,7 +58,7 @@ async fn read_current(zk: &Zk, app: &str) -> Result<Option<ReleaseSpec>> {
 }
 
 impl Snapshot {
-    async fn load(zk: &Zk, app: &str) -> Result<Self> {
+    async fn load(zk: &Zk, app: &str, release: u64) -> Result<Self> {
         let current = read_current(zk, app).await?;
         let registered = zk
             .hosts(app)
@@ -70,16 +72,38 @@ impl Snapshot {
             .into_iter()
             .filter_map(|(h, r)| r.ok().map(|s| (h, s)))
             .collect();
+        let ledger = zk
+            .read_ledger(app, release)
+            .await
+            .ok()
+            .flatten()
+            .map(|(l, _)| l);
         Ok(Snapshot {
             current,
             registered,
             statuses,
+            ledger,
         })
     }
 
     /// Update from one node event under the app.
-    async fn apply(&mut self, zk: &Zk, app: &str, ev: &zkc::WatchedEvent) -> Result<()> {
+    async fn apply(
+        &mut self,
+        zk: &Zk,
+        app: &str,
+        release: u64,
+        ev: &zkc::WatchedEvent,
+    ) -> Result<()> {
         let app_path = zk.layout.app(app);
+        if ev.path == zk.ledger_path(app, release) {
+            self.ledger = zk
+                .read_ledger(app, release)
+                .await
+                .ok()
+                .flatten()
+                .map(|(l, _)| l);
+            return Ok(());
+        }
         let hosts = format!("{}/", zk.layout.hosts(app));
         let statuses = format!("{}/", zk.layout.statuses(app));
         let deleted = ev.event_type == zkc::EventType::NodeDeleted;
@@ -152,6 +176,7 @@ impl Snapshot {
             current: self.current.as_ref(),
             registered,
             statuses,
+            ledger: self.ledger.as_ref(),
             expect_hosts: opts.expect_hosts,
             now: SystemTime::now(),
         }
@@ -366,10 +391,50 @@ async fn watch_session(
         .watch(&app_path, zkc::AddWatchMode::PersistentRecursive)
         .await
         .zk_context(|| format!("watching {app_path}"))?;
-    *snap = Snapshot::load(zk, app).await?;
+    *snap = Snapshot::load(zk, app, target.release).await?;
     let mut heartbeat =
         tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
+    let mut rollback_tried = false;
     loop {
+        // An agent halted the release but could not publish its auto-rollback (ACLs): do it here,
+        // once; whoever's write lands first wins, the others find it done.
+        let pending = snap.ledger.as_ref().is_some_and(|l| l.rollback_pending)
+            && snap
+                .current
+                .as_ref()
+                .is_some_and(|c| c.release == target.release);
+        if pending && !rollback_tried {
+            rollback_tried = true;
+            match zk
+                .rollback_halted(app, target.release, "auto-rollback (wait-for-rollout)")
+                .await
+            {
+                Ok(Some(rb)) => tracing::warn!(
+                    app,
+                    "published release {} to roll back halted release {}",
+                    rb.release,
+                    target.release
+                ),
+                Ok(None) => {}
+                Err(e) => {
+                    let message = format!(
+                        "release {} halted; its auto-rollback is pending and could not be published here: {e}",
+                        target.release
+                    );
+                    return Ok(summarize(
+                        target,
+                        snap,
+                        opts,
+                        WaitResult::Failed,
+                        message,
+                        None,
+                        started,
+                    ));
+                }
+            }
+            *snap = Snapshot::load(zk, app, target.release).await?;
+            continue;
+        }
         let (statuses, registered) = snap.parts(target);
         let facts = snap.facts(target, &statuses, &registered, opts);
         changes.emit(&facts, reporter);
@@ -398,14 +463,14 @@ async fn watch_session(
                     }
                     if ev.session_state == zkc::SessionState::SyncConnected {
                         // Events during a disconnection can be lost: rebuild the picture.
-                        *snap = Snapshot::load(zk, app).await?;
+                        *snap = Snapshot::load(zk, app, target.release).await?;
                     }
                 } else {
-                    snap.apply(zk, app, &ev).await?;
+                    snap.apply(zk, app, target.release, &ev).await?;
                 }
             }
             _ = heartbeat.tick() => {
-                *snap = Snapshot::load(zk, app).await?;
+                *snap = Snapshot::load(zk, app, target.release).await?;
                 let (statuses, registered) = snap.parts(target);
                 let facts = snap.facts(target, &statuses, &registered, opts);
                 let views = wait::targets(&facts);

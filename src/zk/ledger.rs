@@ -131,6 +131,8 @@ impl Zk {
     ) -> Result<Recorded> {
         let ledger_path = self.ledger_path(app, release);
         let app_path = self.layout.app(app);
+        // Set when ZooKeeper refused the app-node write (ACLs): record the halt in the ledger only.
+        let mut ledger_only = false;
         for _ in 0..CAS_ATTEMPTS {
             let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
                 return Ok(Recorded::Noted);
@@ -161,6 +163,7 @@ impl Zk {
                     failed && policy::budget_exceeded(&cur, ledger.failed.len(), targets);
                 if cur.release == release
                     && matches!(cur.state, ReleaseState::Active | ReleaseState::Paused)
+                    && ledger.state != ReleaseState::Halted
                     && (over_budget || force_halt.is_some())
                 {
                     let reason = match force_halt {
@@ -178,7 +181,18 @@ impl Zk {
                         (true, Some(p)) => self.release_spec(app, p).await?,
                         _ => None,
                     };
-                    if let Some(prev) = prev {
+                    if ledger_only {
+                        ledger.rollback_pending = prev.is_some();
+                        result = Recorded::Halted {
+                            reason: if prev.is_some() {
+                                format!(
+                                    "{reason} (auto-rollback pending: publishing it needs publisher credentials)"
+                                )
+                            } else {
+                                reason
+                            },
+                        };
+                    } else if let Some(prev) = prev {
                         let rb = policy::rollback_spec(
                             &cur,
                             &prev,
@@ -216,6 +230,18 @@ impl Zk {
             match multi.commit().await {
                 Ok(_) => return Ok(result),
                 Err(e) if is_conflict(&e) => continue,
+                Err(
+                    zkc::MultiWriteError::OperationFailed {
+                        source: zkc::Error::NoAuth,
+                        ..
+                    }
+                    | zkc::MultiWriteError::RequestFailed {
+                        source: zkc::Error::NoAuth,
+                    },
+                ) if !ledger_only && new_app.is_some() => {
+                    ledger_only = true;
+                    continue;
+                }
                 Err(e) => {
                     return Err(Error::zk(
                         format!("settling release {release} of {app}"),
@@ -324,6 +350,58 @@ impl Zk {
         }
         Err(Error::Failed(format!(
             "changing the state of {app}: too much contention"
+        )))
+    }
+
+    /// Publish the pending automatic rollback of halted release `release` (see
+    /// `Ledger::rollback_pending`). `None` when it is not current any more — somebody did it.
+    pub async fn rollback_halted(
+        &self,
+        app: &str,
+        release: u64,
+        by: &str,
+    ) -> Result<Option<ReleaseSpec>> {
+        let app_path = self.layout.app(app);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some((cur, sv)) = self.read_spec(app).await? else {
+                return Ok(None);
+            };
+            let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
+                return Ok(None);
+            };
+            if cur.release != release || !ledger.rollback_pending {
+                return Ok(None);
+            }
+            let Some(prev) = (match cur.previous {
+                Some(p) => self.release_spec(app, p).await?,
+                None => None,
+            }) else {
+                return Ok(None);
+            };
+            let rb = policy::rollback_spec(&cur, &prev, cur.release + 1, by, &now_rfc3339());
+            ledger.rollback_pending = false;
+            ledger.rolled_back_by = Some(rb.release);
+            let mut multi = self.client.new_multi_writer();
+            multi
+                .add_set_data(&app_path, &rb.to_json(), Some(sv))
+                .zk_context(|| "building rollback")?;
+            self.add_release_creation(&mut multi, &rb)?;
+            multi
+                .add_set_data(&self.ledger_path(app, release), &ledger.to_json(), Some(lv))
+                .zk_context(|| "building rollback")?;
+            match multi.commit().await {
+                Ok(_) => return Ok(Some(rb)),
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => {
+                    return Err(Error::zk(
+                        format!("publishing the rollback of {app} release {release}"),
+                        e.into(),
+                    ));
+                }
+            }
+        }
+        Err(Error::Failed(format!(
+            "rolling back {app}: too much contention"
         )))
     }
 
