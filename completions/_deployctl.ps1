@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
@@ -248,6 +249,25 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'deployctl;init' {
+            [CompletionResult]::new('--publisher', '--publisher', [CompletionResultType]::ParameterName, 'Credentials CI publishes with (they own the tree)')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Credentials agents connect with (presence, status, slots, ledgers only)')
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--world-read', '--world-read', [CompletionResultType]::ParameterName, 'Let anyone read (never write) the tree')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
@@ -481,6 +501,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
@@ -516,6 +537,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;help;history' {
+            break
+        }
+        'deployctl;help;init' {
             break
         }
         'deployctl;help;apps' {

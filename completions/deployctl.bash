@@ -40,6 +40,9 @@ _deployctl() {
             deployctl,history)
                 cmd="deployctl__subcmd__history"
                 ;;
+            deployctl,init)
+                cmd="deployctl__subcmd__init"
+                ;;
             deployctl,man)
                 cmd="deployctl__subcmd__man"
                 ;;
@@ -115,6 +118,9 @@ _deployctl() {
             deployctl__subcmd__help,history)
                 cmd="deployctl__subcmd__help__subcmd__history"
                 ;;
+            deployctl__subcmd__help,init)
+                cmd="deployctl__subcmd__help__subcmd__init"
+                ;;
             deployctl__subcmd__help,man)
                 cmd="deployctl__subcmd__help__subcmd__man"
                 ;;
@@ -158,7 +164,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,7 +682,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help)
-            opts="publish agent wait-for-rollout status pause resume abort rollback history apps ssh-push sandbox completions man generate-assets exec-guard help"
+            opts="publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -843,6 +849,20 @@ _deployctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        deployctl__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         deployctl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -976,6 +996,56 @@ _deployctl() {
                 return 0
             fi
             case "${prev}" in
+                --zk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__init)
+            opts="-v -q -h --publisher --agent --world-read --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --publisher)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --zk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand abort 'Stop the current release for good'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand history 'List the releases with their outcome'
+            cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
@@ -236,6 +237,24 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;init'= {
+            cand --publisher 'Credentials CI publishes with (they own the tree)'
+            cand --agent 'Credentials agents connect with (presence, status, slots, ledgers only)'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --world-read 'Let anyone read (never write) the tree'
             cand -v 'More log output (repeat for more)'
             cand --verbose 'More log output (repeat for more)'
             cand -q 'Less output'
@@ -453,6 +472,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand abort 'Stop the current release for good'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand history 'List the releases with their outcome'
+            cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
@@ -479,6 +499,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;rollback'= {
         }
         &'deployctl;help;history'= {
+        }
+        &'deployctl;help;init'= {
         }
         &'deployctl;help;apps'= {
             cand list 'List apps with their current release (the default)'

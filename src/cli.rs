@@ -50,6 +50,8 @@ pub enum Command {
     Rollback(cmd::rollback::RollbackArgs),
     /// List the releases with their outcome
     History(cmd::history::HistoryArgs),
+    /// Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions
+    Init(cmd::init::InitArgs),
     /// List, show or delete apps
     Apps(cmd::apps::AppsArgs),
     /// Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool

@@ -33,7 +33,7 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
-    #[error("{context}: {source}")]
+    #[error("{context}: {source}{hint}", hint = zk_hint(source))]
     Zk {
         context: String,
         #[source]
@@ -58,6 +58,17 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to do about the ZooKeeper errors people actually meet.
+fn zk_hint(e: &zookeeper_client::Error) -> &'static str {
+    match e {
+        zookeeper_client::Error::NoAuth => {
+            " (ZooKeeper ACL: these credentials may not do this; check --zk-auth / --zk-auth-file)"
+        }
+        zookeeper_client::Error::AuthFailed => " (check --zk-auth / --zk-auth-file)",
+        _ => "",
+    }
+}
 
 impl Error {
     pub fn invalid(

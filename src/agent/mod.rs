@@ -268,7 +268,8 @@ async fn register(
     let path = zk.layout.host(app, &settings.host);
     let presence = presence_of(settings);
     let data = serde_json::to_vec(&presence).unwrap_or_default();
-    let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::anyone_all());
+    let acls = zk.acls(&path);
+    let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::new(&acls));
     let me = zk.client.session_id().0;
     let mut warned = false;
     loop {

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod control;
 pub mod exec_guard;
 pub mod history;
+pub mod init;
 pub mod publish;
 pub mod rollback;
 pub mod sandbox;
@@ -55,6 +56,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
         Command::Rollback(args) => rollback::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,
+        Command::Init(args) => init::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
         Command::Completions(args) => assets::completions(args),

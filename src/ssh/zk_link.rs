@@ -58,13 +58,10 @@ impl ZkLink {
             since: now_rfc3339(),
         };
         let data = serde_json::to_vec(&presence).unwrap_or_default();
-        let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::anyone_all());
-        match self
-            .zk
-            .client
-            .create(&self.zk.layout.host(&self.spec.app, host), &data, &opts)
-            .await
-        {
+        let path = self.zk.layout.host(&self.spec.app, host);
+        let acls = self.zk.acls(&path);
+        let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::new(&acls));
+        match self.zk.client.create(&path, &data, &opts).await {
             Ok(_) | Err(zkc::Error::NodeExists) => Ok(()),
             Err(e) => Err(Error::zk(format!("registering {host}"), e)),
         }

@@ -11,10 +11,6 @@ use crate::rollout::policy;
 
 const CAS_ATTEMPTS: usize = 200;
 
-fn open() -> zkc::CreateOptions<'static> {
-    zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all())
-}
-
 fn is_conflict(e: &zkc::MultiWriteError) -> bool {
     matches!(
         e,
@@ -262,18 +258,23 @@ impl Zk {
         spec: &ReleaseSpec,
     ) -> Result<()> {
         let app = &spec.app;
+        let (release, ledger) = (
+            self.layout.release(app, spec.release),
+            self.ledger_path(app, spec.release),
+        );
+        let (release_acls, ledger_acls) = (self.acls(&release), self.acls(&ledger));
         multi
             .add_create(
-                &self.layout.release(app, spec.release),
+                &release,
                 &spec.to_json(),
-                &open(),
+                &zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&release_acls)),
             )
             .zk_context(|| "building release creation")?;
         multi
             .add_create(
-                &self.ledger_path(app, spec.release),
+                &ledger,
                 &Ledger::new(spec.release).to_json(),
-                &open(),
+                &zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&ledger_acls)),
             )
             .zk_context(|| "building release creation")?;
         Ok(())

@@ -1,5 +1,6 @@
 //! ZooKeeper access: connecting, the path layout, typed reads and writes, the slot semaphore.
 
+pub mod acl;
 pub mod layout;
 pub mod ledger;
 pub mod semaphore;
@@ -12,7 +13,7 @@ use zookeeper_client as zkc;
 
 pub use layout::Layout;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ZkContext};
 
 /// How to reach ZooKeeper; merged from flags, environment and config in `settings`.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ impl Default for ZkOptions {
 pub struct Zk {
     pub client: zkc::Client,
     pub layout: Layout,
+    /// The ACL policy from `<root>/acl` (`deployctl init`); `None`: an open tree.
+    pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
 }
 
 /// Connect, bounded by `connect_timeout` so an unreachable ensemble is an exit-4 error, not a hang.
@@ -81,18 +84,55 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
             Ok(Ok(c)) => c,
         };
     Ok(Zk {
+        acl: read_policy(&client, &opts.root)
+            .await?
+            .map(std::sync::Arc::new),
         client,
         layout: Layout::new(&opts.root),
     })
 }
 
+async fn read_policy(client: &zkc::Client, root: &str) -> Result<Option<acl::AclPolicy>> {
+    let path = format!("{root}/acl");
+    match client.get_data(&path).await {
+        Ok((data, _)) => serde_json::from_slice(&data)
+            .map(Some)
+            .map_err(|e| Error::invalid("ACL policy", &path, format!("not valid JSON: {e}"))),
+        Err(zkc::Error::NoNode) => Ok(None),
+        Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+    }
+}
+
 impl Zk {
-    /// Create `path` and its parents if missing (persistent, open ACL until issue #8's ACLs).
+    /// The ACL a new node at `path` gets.
+    pub fn acls(&self, path: &str) -> Vec<zkc::Acl> {
+        let rel = path.strip_prefix(self.layout.root()).unwrap_or(path);
+        acl::for_kind(self.acl.as_deref(), acl::kind_of(rel))
+    }
+
+    /// Create `path` and its missing parents, each with the ACL of its kind. Existing levels are
+    /// only looked at: under ACLs a create there would be refused even though nothing is missing.
     pub async fn ensure_path(&self, path: &str) -> Result<()> {
-        let opts = zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all());
-        self.client
-            .mkdir(path, &opts)
-            .await
-            .map_err(|e| Error::zk(format!("creating {path}"), e))
+        let mut prefix = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            prefix.push('/');
+            prefix.push_str(part);
+            if self
+                .client
+                .check_stat(&prefix)
+                .await
+                .zk_context(|| format!("reading {prefix}"))?
+                .is_some()
+            {
+                continue;
+            }
+            let acls = self.acls(&prefix);
+            let opts = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&acls));
+            match self.client.create(&prefix, b"", &opts).await {
+                Ok(_) | Err(zkc::Error::NodeExists) => {}
+                Err(e) => return Err(Error::zk(format!("creating {prefix}"), e)),
+            }
+        }
+        Ok(())
     }
 }

@@ -89,7 +89,8 @@ impl Zk {
         })
         .unwrap_or_default();
         let prefix = self.layout.lease_prefix(app);
-        let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::anyone_all());
+        let acls = self.acls(&prefix);
+        let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::new(&acls));
         let (_stat, seq) = self
             .client
             .create(&prefix, &data, &opts)

@@ -32,10 +32,6 @@ pub type StatusRead = std::result::Result<HostStatus, Error>;
 
 const PUBLISH_ATTEMPTS: usize = 64;
 
-fn open() -> zkc::CreateOptions<'static> {
-    zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all())
-}
-
 impl Zk {
     /// Create `apps/<app>` and its sub-directories if missing.
     pub async fn ensure_app(&self, app: &str) -> Result<()> {
@@ -271,7 +267,15 @@ impl Zk {
         let Some(lease) = fence else {
             return match self.client.set_data(&path, &json, None).await {
                 Ok(_) => Ok(()),
-                Err(zkc::Error::NoNode) => match self.client.create(&path, &json, &open()).await {
+                Err(zkc::Error::NoNode) => match self
+                    .client
+                    .create(
+                        &path,
+                        &json,
+                        &zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&self.acls(&path))),
+                    )
+                    .await
+                {
                     Ok(_) => Ok(()),
                     Err(zkc::Error::NodeExists) => self
                         .client
@@ -307,7 +311,16 @@ impl Zk {
     /// Make sure a status node exists so fenced writes can be plain `set_data`s.
     pub async fn ensure_status_node(&self, app: &str, host: &str) -> Result<()> {
         let path = self.layout.status(app, host);
-        match self.client.create(&path, b"", &open()).await {
+        let acls = self.acls(&path);
+        match self
+            .client
+            .create(
+                &path,
+                b"",
+                &zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&acls)),
+            )
+            .await
+        {
             Ok(_) | Err(zkc::Error::NodeExists) => Ok(()),
             Err(e) => Err(Error::zk(format!("creating {path}"), e)),
         }

@@ -1,0 +1,146 @@
+//! ZooKeeper ACLs with real credentials: publisher, agents, strangers.
+
+mod common;
+
+use common::*;
+
+const PUBLISHER: &str = "ci:ci-secret-pw";
+const AGENT: &str = "fleet:fleet-secret-pw";
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn publishers_agents_and_strangers_are_kept_apart() {
+    let env = TestEnv::new("acl");
+    let out = env.ok(&["init", "--publisher", PUBLISHER, "--agent", AGENT]);
+    assert!(
+        out.contains("publisher ci, agent fleet, world nothing"),
+        "{out}"
+    );
+    let deploy = "echo {{ version }} > version";
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        deploy,
+        "--get-version-cmd",
+        GET_VERSION,
+    ]);
+
+    // An agent's credentials cannot publish or change a spec.
+    let out = env.run(&[
+        "--zk-auth",
+        AGENT,
+        "publish",
+        "web",
+        "2.0",
+        "--deploy-cmd",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ZooKeeper ACL"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("fleet-secret-pw"),
+        "credentials never printed"
+    );
+    let out = env.run(&["--zk-auth", AGENT, "pause", "web"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+
+    // A stranger can read or write nothing.
+    for args in [
+        vec!["status", "web"],
+        vec!["publish", "web", "9.0"],
+        vec!["apps"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+    }
+    let out = env.run(&["--zk-auth", "stranger:guess", "history", "web"]);
+    assert_eq!(out.status.code(), Some(4));
+
+    // The fleet rolls it out with agent credentials; CI waits with its own.
+    let names = hosts("f", 3);
+    let _agents: Vec<Agent> = names
+        .iter()
+        .map(|h| env.agent_with(h, &["web"], &["--zk-auth", AGENT]))
+        .collect();
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "wait-for-rollout",
+        "web",
+        "--timeout",
+        "30s",
+        "--expect-hosts",
+        "3",
+    ]);
+
+    // The publisher cannot impersonate an agent's status.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let refused = rt.block_on(async {
+        let opts = deployctl::zk::ZkOptions {
+            servers: zk_addr().to_string(),
+            root: env.root.clone(),
+            auth: Some(PUBLISHER.into()),
+            ..Default::default()
+        };
+        let zk = deployctl::zk::connect(&opts).await.unwrap();
+        let path = zk.layout.status("web", "f1");
+        zk.client.set_data(&path, b"{\"forged\":true}", None).await
+    });
+    assert_eq!(refused.unwrap_err(), zookeeper_client::Error::NoAuth);
+
+    // A bad release: agents may only halt it in the ledger; CI's wait publishes the rollback.
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "publish",
+        "web",
+        "2.0",
+        "--slots",
+        "1",
+        "--auto-rollback",
+        "--deploy-cmd",
+        "echo broken; exit 1",
+        "--get-version-cmd",
+        GET_VERSION,
+    ]);
+    let out = env.run(&[
+        "--zk-auth",
+        PUBLISHER,
+        "--output",
+        "json",
+        "wait-for-rollout",
+        "web",
+        "--timeout",
+        "30s",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["result"], "rolled_back", "{summary:#}");
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "wait-for-rollout",
+        "web",
+        "--release",
+        "3",
+        "--timeout",
+        "30s",
+    ]);
+    let st = env.json(&["--zk-auth", PUBLISHER, "status", "web"]);
+    for h in &names {
+        assert_eq!(host(&st, h).unwrap()["version"], "1.0", "{st:#}");
+    }
+    let history = env.json(&["--zk-auth", PUBLISHER, "history", "web"]);
+    let halted = &history["releases"][1]["ledger"];
+    assert_eq!(halted["state"], "halted");
+    assert_eq!(halted["rolled_back_by"], 3);
+}
