@@ -164,7 +164,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +183,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -206,7 +218,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__abort)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +237,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -248,7 +272,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__agent)
-            opts="-v -q -h --config --host --app --group --state-dir --session-timeout --once --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --config --host --app --group --state-dir --session-timeout --once --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +318,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -314,7 +350,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help list show delete help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help list show delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +369,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -356,7 +404,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__delete)
-            opts="-v -q -h --force --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --force --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +423,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -468,7 +528,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__list)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +547,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -510,7 +582,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__apps__subcmd__show)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +601,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -552,7 +636,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__completions)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +655,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -594,7 +690,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__exec__subcmd__guard)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,6 +709,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -636,7 +744,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__generate__subcmd__assets)
-            opts="-v -q -h --dir --check --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --dir --check --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,6 +767,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -990,7 +1110,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__history)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,6 +1129,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1032,7 +1164,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__init)
-            opts="-v -q -h --publisher --agent --world-read --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --publisher --agent --world-read --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1062,6 +1194,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1082,7 +1226,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__man)
-            opts="-v -q -h --out-dir --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --out-dir --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1108,6 +1252,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1128,7 +1284,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__pause)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1303,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1170,7 +1338,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --secret-var --spec --force --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --secret-var --spec --force --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1308,6 +1476,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1328,7 +1508,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__resume)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1347,6 +1527,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1370,7 +1562,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__rollback)
-            opts="-v -q -h --to --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --to --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1416,6 +1608,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1436,7 +1640,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__sandbox)
-            opts="-v -q -h --hosts --slots --fail-host --results --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --hosts --slots --fail-host --results --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1474,6 +1678,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1494,7 +1710,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__ssh__subcmd__push)
-            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --secret-var --parallel --canary --retries --retry-delay --timeout --continue-on-error --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --secret-var --parallel --canary --retries --retry-delay --timeout --continue-on-error --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1596,6 +1812,18 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1616,7 +1844,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__status)
-            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1635,6 +1863,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1658,7 +1898,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__wait__subcmd__for__subcmd__rollout)
-            opts="-v -q -h --version --release --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version --release --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1705,6 +1945,18 @@ _deployctl() {
                     return 0
                     ;;
                 --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_deployctl_global_optspecs
-    string join \n zk= zk-root= zk-auth= zk-auth-file= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
+    string join \n zk= zk-root= zk-auth= zk-auth-file= zk-tls zk-tls-ca= zk-tls-cert= zk-tls-key= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
 end
 
 function __fish_deployctl_needs_command
@@ -28,11 +28,15 @@ complete -c deployctl -n "__fish_deployctl_needs_command" -l zk -d 'ZooKeeper se
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_needs_command" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_needs_command" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_needs_command" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_needs_command" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_needs_command" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_needs_command" -s h -l help -d 'Print help'
@@ -88,6 +92,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'Z
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -98,6 +105,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rol
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s h -l help -d 'Print help'
@@ -111,12 +119,16 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk -d 'Zoo
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l once -d 'One pass over every app (roll out the current release if needed), then exit'
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s h -l help -d 'Print help'
@@ -131,12 +143,16 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s h -l help -d 'Print help'
@@ -144,11 +160,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk -d 'Zo
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s h -l help -d 'Print help'
@@ -156,11 +176,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk -d 'Zoo
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s h -l help -d 'Print help'
@@ -168,11 +192,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk -d 'Zo
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s h -l help -d 'Print help'
@@ -180,11 +208,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk -d 'Zoo
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help -d 'Print help'
@@ -198,6 +230,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d '
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -205,6 +240,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l log-for
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l wait -d 'Then wait for the rollback\'s rollout (same flags and exit codes as wait-for-rollout)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s h -l help -d 'Print help'
@@ -212,11 +248,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk -d 'Z
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s h -l help -d 'Print help'
@@ -226,12 +266,16 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk -d 'ZooK
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l world-read -d 'Let anyone read (never write) the tree'
+complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -s h -l help -d 'Print help'
@@ -239,11 +283,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s h -l help -d 'Print help'
@@ -255,11 +303,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -267,11 +319,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
@@ -279,12 +335,16 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l force -d 'Delete even while agents are registered for it'
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
@@ -316,6 +376,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk -d '
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
@@ -325,6 +388,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l continu
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l insecure-ignore-host-keys -d 'Do not check host keys (host key checking is on by default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l local -d 'Run on this machine without SSH (hosts must be `localhost`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l events -d 'Stream NDJSON events on stdout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s h -l help -d 'Print help'
@@ -336,11 +400,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'Z
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s h -l help -d 'Print help'
@@ -348,11 +416,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk -
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s h -l help -d 'Print help'
@@ -361,11 +433,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk -d 'ZooKe
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s h -l help -d 'Print help'
@@ -374,12 +450,16 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l 
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l check -d 'Do not write: fail (exit 1) when a committed file differs from what the CLI generates'
+complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s h -l help -d 'Print help'
@@ -387,11 +467,15 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk -d
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l output -d 'Output format' -r -f -a "human\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s h -l help -d 'Print help'

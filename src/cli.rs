@@ -110,6 +110,36 @@ pub struct GlobalArgs {
         conflicts_with = "zk_auth"
     )]
     pub zk_auth_file: Option<std::path::PathBuf>,
+    /// Connect to ZooKeeper over TLS (its secure client port)
+    #[arg(long, env = "DEPLOYCTL_ZK_TLS", global = true)]
+    pub zk_tls: bool,
+    /// PEM file of the CA that signed the ZooKeeper servers' certificates
+    #[arg(
+        long,
+        env = "DEPLOYCTL_ZK_TLS_CA",
+        global = true,
+        value_name = "FILE",
+        requires = "zk_tls"
+    )]
+    pub zk_tls_ca: Option<std::path::PathBuf>,
+    /// PEM client certificate, for servers that authenticate clients
+    #[arg(
+        long,
+        env = "DEPLOYCTL_ZK_TLS_CERT",
+        global = true,
+        value_name = "FILE",
+        requires = "zk_tls_key"
+    )]
+    pub zk_tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of the client certificate
+    #[arg(
+        long,
+        env = "DEPLOYCTL_ZK_TLS_KEY",
+        global = true,
+        value_name = "FILE",
+        requires = "zk_tls_cert"
+    )]
+    pub zk_tls_key: Option<std::path::PathBuf>,
     /// How long to try reaching ZooKeeper before giving up with exit code 4
     #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,
@@ -157,6 +187,11 @@ impl GlobalArgs {
             auth: self.zk_auth.clone(),
             connect_timeout: self.connect_timeout,
             session_timeout: d.session_timeout,
+            tls: self.zk_tls.then(|| crate::zk::TlsFiles {
+                ca: self.zk_tls_ca.clone().unwrap_or_default(),
+                cert: self.zk_tls_cert.clone(),
+                key: self.zk_tls_key.clone(),
+            }),
         }
     }
 }

@@ -24,6 +24,48 @@ pub struct ZkOptions {
     pub auth: Option<String>,
     pub session_timeout: Duration,
     pub connect_timeout: Duration,
+    /// Connect over TLS (ZooKeeper's secure client port).
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM files for TLS: the CA that signed the servers' certificates, and optionally a client
+/// certificate and key (for servers that want client authentication).
+#[derive(Debug, Clone, Default)]
+pub struct TlsFiles {
+    pub ca: std::path::PathBuf,
+    pub cert: Option<std::path::PathBuf>,
+    pub key: Option<std::path::PathBuf>,
+}
+
+fn tls_options(files: &TlsFiles) -> Result<zkc::TlsOptions> {
+    if files.ca.as_os_str().is_empty() {
+        return Err(Error::Usage(
+            "--zk-tls needs --zk-tls-ca FILE (the CA of the servers' certificates)".into(),
+        ));
+    }
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))
+    };
+    let bad = |what: &'static str, p: &std::path::Path, e: zkc::Error| {
+        Error::invalid(what, p.display(), e.to_string())
+    };
+    let mut opts = zkc::TlsOptions::new()
+        .with_pem_ca(&read(&files.ca)?)
+        .map_err(|e| bad("TLS CA file", &files.ca, e))?;
+    match (&files.cert, &files.key) {
+        (Some(c), Some(k)) => {
+            opts = opts
+                .with_pem_identity(&read(c)?, &read(k)?)
+                .map_err(|e| bad("TLS client certificate", c, e))?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(Error::Usage(
+                "--zk-tls-cert and --zk-tls-key go together".into(),
+            ));
+        }
+    }
+    Ok(opts)
 }
 
 impl Default for ZkOptions {
@@ -34,6 +76,7 @@ impl Default for ZkOptions {
             auth: None,
             session_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -68,21 +111,27 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
         timeout_s: opts.connect_timeout.as_secs(),
         reason,
     };
-    let client =
-        match tokio::time::timeout(opts.connect_timeout, connector.connect(&opts.servers)).await {
-            Err(_) => return Err(unreachable("no answer".into())),
-            Ok(Err(zkc::Error::AuthFailed)) => {
-                return Err(Error::zk(
-                    format!("authenticating to {}", opts.servers),
-                    zkc::Error::AuthFailed,
-                ));
-            }
-            Ok(Err(zkc::Error::BadArguments(msg))) => {
-                return Err(Error::invalid("ZooKeeper address", &opts.servers, msg));
-            }
-            Ok(Err(e)) => return Err(unreachable(e.to_string())),
-            Ok(Ok(c)) => c,
-        };
+    let tls = opts.tls.as_ref().map(tls_options).transpose()?;
+    let connecting = async {
+        match tls {
+            Some(tls) => connector.with_tls(tls).secure_connect(&opts.servers).await,
+            None => connector.connect(&opts.servers).await,
+        }
+    };
+    let client = match tokio::time::timeout(opts.connect_timeout, connecting).await {
+        Err(_) => return Err(unreachable("no answer".into())),
+        Ok(Err(zkc::Error::AuthFailed)) => {
+            return Err(Error::zk(
+                format!("authenticating to {}", opts.servers),
+                zkc::Error::AuthFailed,
+            ));
+        }
+        Ok(Err(zkc::Error::BadArguments(msg))) => {
+            return Err(Error::invalid("ZooKeeper address", &opts.servers, msg));
+        }
+        Ok(Err(e)) => return Err(unreachable(e.to_string())),
+        Ok(Ok(c)) => c,
+    };
     Ok(Zk {
         acl: read_policy(&client, &opts.root)
             .await?

@@ -17,7 +17,16 @@ pub const INSTALL_HINT: &str = "install ZooKeeper and Java: `apt-get install -y 
 pub struct LocalZooKeeper {
     child: Child,
     pub port: u16,
+    /// The TLS client port, when started with `ServerTls`.
+    pub secure_port: Option<u16>,
     pub dir: PathBuf,
+}
+
+/// PEM files for a secure client port: the server's key and certificate in one file, and the CA.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub key_and_cert: PathBuf,
+    pub ca: PathBuf,
 }
 
 /// The classpath: Debian's `/usr/share/java/zookeeper.jar` (its manifest pulls in the rest),
@@ -75,7 +84,22 @@ impl LocalZooKeeper {
     /// Start a server with its data under `dir` and wait until it answers `ruok`.
     /// `tick_ms` sets the session timeout bounds (2 to 20 ticks).
     pub fn start(dir: &Path, tick_ms: u32) -> Result<Self> {
-        let cp = classpath()?;
+        Self::start_with(dir, tick_ms, None)
+    }
+
+    /// Like `start`, plus a TLS client port (Netty) when `tls` is given.
+    pub fn start_with(dir: &Path, tick_ms: u32, tls: Option<&ServerTls>) -> Result<Self> {
+        let mut cp = classpath()?;
+        if tls.is_some() {
+            // Debian's zookeeper.jar manifest leaves out the Netty codec the secure port needs.
+            for jar in ["netty-codec", "netty-handler", "netty-transport", "netty-buffer", "netty-common", "netty-resolver", "netty-transport-native-unix-common"] {
+                let p = format!("/usr/share/java/{jar}.jar");
+                if Path::new(&p).exists() {
+                    cp.push(':');
+                    cp.push_str(&p);
+                }
+            }
+        }
         if Command::new("java")
             .arg("-version")
             .stderr(Stdio::null())
@@ -89,12 +113,27 @@ impl LocalZooKeeper {
             .map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
         let port = free_port()?;
         let cfg = dir.join("zoo.cfg");
-        let text = format!(
+        let mut text = format!(
             "tickTime={tick_ms}\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={port}\n\
              clientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=*\n\
              maxClientCnxns=0\n",
             data.display()
         );
+        let secure_port = match tls {
+            Some(t) => {
+                let sp = free_port()?;
+                text.push_str(&format!(
+                    "secureClientPort={sp}\nsecureClientPortAddress=127.0.0.1\nserverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n\
+                     ssl.keyStore.location={}\nssl.keyStore.type=PEM\n\
+                     ssl.trustStore.location={}\nssl.trustStore.type=PEM\n\
+                     ssl.clientAuth=none\nssl.hostnameVerification=false\n",
+                    t.key_and_cert.display(),
+                    t.ca.display()
+                ));
+                Some(sp)
+            }
+            None => None,
+        };
         std::fs::write(&cfg, text)
             .map_err(|e| Error::io(format!("writing {}", cfg.display()), e))?;
         let log = std::fs::File::create(dir.join("zookeeper.log"))
@@ -126,6 +165,7 @@ impl LocalZooKeeper {
         let mut zk = LocalZooKeeper {
             child,
             port,
+            secure_port,
             dir: dir.to_path_buf(),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
