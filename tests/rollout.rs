@@ -344,3 +344,56 @@ fn sighup_reloads_the_config_and_json_logs_parse() {
             .is_some_and(|m| m.contains("keeping the running config"))
     }));
 }
+
+#[test]
+fn stopped_agent_loses_its_deploy_before_its_slot() {
+    let env = TestEnv::new("sigstop");
+    let names = hosts("z", 2);
+    let agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &["frozen"])).collect();
+    env.wait_status("frozen", T, "agents", |st| {
+        st["hosts"].as_array().is_some_and(|h| h.len() == 2)
+    });
+    let log = env.path("d.log");
+    let r = publish(&env, "frozen", "1.0", 1, &log, "4.2718");
+    let st = env.wait_status("frozen", T, "a deploy", |st| {
+        st["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["state"] == "deploying")
+    });
+    let victim = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["state"] == "deploying")
+        .unwrap()["host"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pid = agents[names.iter().position(|h| *h == victim).unwrap()]
+        .pid()
+        .unwrap() as i32;
+    assert!(process_with("4.2718"));
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped_at = now_ns();
+    // The session (2 s) cannot have expired yet, but the deploy must already be gone: the guard
+    // lost the agent's heartbeats.
+    std::thread::sleep(Duration::from_millis(1300));
+    assert!(
+        !process_with("4.2718"),
+        "a stopped agent's deploy kept running"
+    );
+    // The slot passes on once the session expires; then the victim resumes and converges.
+    let other: Vec<String> = names.iter().filter(|h| **h != victim).cloned().collect();
+    env.wait_hosts("frozen", &other, r, &["healthy"], T);
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    env.wait_hosts("frozen", &names, r, &["healthy"], T);
+    let iv = intervals(&log);
+    let other_start = iv.iter().find(|i| i.host == other[0]).unwrap().start;
+    assert!(
+        other_start > stopped_at + 1_300_000_000,
+        "the slot was handed on while the stopped deploy could still run"
+    );
+    drop(agents);
+}

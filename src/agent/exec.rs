@@ -9,6 +9,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
 
+/// Environment variable that turns on the agent → guard heartbeat (milliseconds).
+pub const HEARTBEAT_ENV: &str = "DEPLOYCTL_GUARD_HEARTBEAT_MS";
+
 /// Bytes of combined stdout/stderr kept for status, JSON and JUnit.
 pub const TAIL_BYTES: usize = 4096;
 /// Bytes of stdout kept for comparisons (get-version output).
@@ -123,9 +126,20 @@ pub async fn run(
         .arg(script)
         .current_dir(cwd)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs).
+    let heartbeat = env
+        .iter()
+        .find(|(k, _)| k == HEARTBEAT_ENV)
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis);
+    cmd.stdin(if heartbeat.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: only async-signal-safe libc calls between fork and exec.
     unsafe {
@@ -157,6 +171,19 @@ pub async fn run(
         .stderr
         .take()
         .map(|e| tokio::spawn(pump(e, sink.clone(), false)));
+    let beats = match (heartbeat, guard.child.stdin.take()) {
+        (Some(interval), Some(mut stdin)) => Some(tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let mut tick = tokio::time::interval(interval / 4);
+            loop {
+                tick.tick().await;
+                if stdin.write_all(b".").await.is_err() {
+                    return;
+                }
+            }
+        })),
+        _ => None,
+    };
 
     let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
         Ok(Ok(status)) => (status.code(), false),
@@ -168,6 +195,9 @@ pub async fn run(
         }
     };
     guard.reaped = true;
+    if let Some(b) = beats {
+        b.abort();
+    }
     for pump in [out, err].into_iter().flatten() {
         // Background children may hold the pipes open; don't wait on them for ever.
         if tokio::time::timeout(DRAIN_GRACE, async { pump.await.ok() })

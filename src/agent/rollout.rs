@@ -238,6 +238,13 @@ pub(super) async fn run(
                 "DEPLOYCTL_PREVIOUS_VERSION".into(),
                 spec.previous_version.clone().unwrap_or_default(),
             ),
+            // A stopped agent's command dies before its session can expire (guard.rs).
+            (
+                exec::HEARTBEAT_ENV.into(),
+                (settings.zk.session_timeout.as_millis() / 3)
+                    .max(300)
+                    .to_string(),
+            ),
         ],
     };
 

@@ -92,7 +92,15 @@ impl LocalZooKeeper {
         let mut cp = classpath()?;
         if tls.is_some() {
             // Debian's zookeeper.jar manifest leaves out the Netty codec the secure port needs.
-            for jar in ["netty-codec", "netty-handler", "netty-transport", "netty-buffer", "netty-common", "netty-resolver", "netty-transport-native-unix-common"] {
+            for jar in [
+                "netty-codec",
+                "netty-handler",
+                "netty-transport",
+                "netty-buffer",
+                "netty-common",
+                "netty-resolver",
+                "netty-transport-native-unix-common",
+            ] {
                 let p = format!("/usr/share/java/{jar}.jar");
                 if Path::new(&p).exists() {
                     cp.push(':');
