@@ -31,7 +31,7 @@ pub struct ServerTls {
 
 /// The classpath: Debian's `/usr/share/java/zookeeper.jar` (its manifest pulls in the rest),
 /// or every jar under `$ZOOKEEPER_HOME` and `$ZOOKEEPER_HOME/lib`.
-fn classpath() -> Result<String> {
+pub fn classpath() -> Result<String> {
     if let Ok(home) = std::env::var("ZOOKEEPER_HOME") {
         let mut jars = vec![];
         for dir in [PathBuf::from(&home), Path::new(&home).join("lib")] {

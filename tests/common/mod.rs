@@ -1,6 +1,7 @@
 //! Test harness: one real ZooKeeper per test binary, a root path per test, real agent processes.
 #![allow(dead_code)]
 
+pub mod ensemble;
 pub mod git;
 pub mod sshd;
 
@@ -68,13 +69,20 @@ pub fn bin() -> &'static str {
 /// One test's world: its own ZooKeeper root and temp dir.
 pub struct TestEnv {
     pub root: String,
+    /// ZooKeeper servers for everything this env runs (the shared one, or an ensemble).
+    pub servers: String,
     pub dir: tempfile::TempDir,
 }
 
 impl TestEnv {
     pub fn new(name: &str) -> Self {
-        zk_addr();
+        Self::with_servers(name, zk_addr())
+    }
+
+    /// A test world on other ZooKeeper servers (an ensemble).
+    pub fn with_servers(name: &str, servers: &str) -> Self {
         TestEnv {
+            servers: servers.to_string(),
             root: format!("/{name}"),
             dir: tempfile::Builder::new()
                 .prefix(&format!("deployctl-{name}-"))
@@ -89,7 +97,7 @@ impl TestEnv {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(bin());
-        c.env("DEPLOYCTL_ZK", zk_addr())
+        c.env("DEPLOYCTL_ZK", &self.servers)
             .env("DEPLOYCTL_ZK_ROOT", &self.root)
             .env_remove("DEPLOYCTL_OUTPUT")
             .env_remove("GITHUB_ACTIONS")
