@@ -96,21 +96,7 @@ fn killed_agent_frees_its_slot_and_capacity_survives() {
     // A distinctive sleep so the test can tell whether the killed deploy's children live on.
     let log = env.path("deploys.log");
     let r1 = publish(&env, "api", "1.0", 2, &log, "3.1415");
-    let st = env.wait_status("api", T, "a host deploying", |st| {
-        st["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["state"] == "deploying")
-    });
-    let victim = st["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["state"] == "deploying")
-        .and_then(|h| h["host"].as_str())
-        .unwrap()
-        .to_string();
+    let victim = env.wait_for_deploying("api", T);
     let idx = names.iter().position(|h| *h == victim).unwrap();
     assert!(process_with("3.1415"), "the deploy should be running");
     agents[idx].kill9();
@@ -355,22 +341,7 @@ fn stopped_agent_loses_its_deploy_before_its_slot() {
     });
     let log = env.path("d.log");
     let r = publish(&env, "frozen", "1.0", 1, &log, "4.2718");
-    let st = env.wait_status("frozen", T, "a deploy", |st| {
-        st["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["state"] == "deploying")
-    });
-    let victim = st["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["state"] == "deploying")
-        .unwrap()["host"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let victim = env.wait_for_deploying("frozen", T);
     let pid = agents[names.iter().position(|h| *h == victim).unwrap()]
         .pid()
         .unwrap() as i32;
@@ -396,4 +367,48 @@ fn stopped_agent_loses_its_deploy_before_its_slot() {
         "the slot was handed on while the stopped deploy could still run"
     );
     drop(agents);
+}
+
+#[test]
+fn self_checks_catch_a_vanished_lease_and_presence() {
+    let env = TestEnv::new("selfcheck");
+    let _agent = env.agent("s1", &["watched"]);
+    env.wait_status("watched", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let log = env.path("d.log");
+    publish(&env, "watched", "1.0", 1, &log, "5.1357");
+    env.wait_status("watched", T, "deploying", |st| {
+        st["hosts"][0]["state"] == "deploying"
+    });
+    assert!(process_with("5.1357"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opts = deployctl::zk::ZkOptions {
+        servers: zk_addr().to_string(),
+        root: env.root.clone(),
+        ..Default::default()
+    };
+    let zk = rt.block_on(deployctl::zk::connect(&opts)).unwrap();
+    // Somebody deletes the running agent's lease: its command must stop (the slot may be
+    // granted to another host now).
+    rt.block_on(async {
+        for (lease, _) in zk.leases("watched").await.unwrap() {
+            zk.client
+                .delete(&format!("{}/{lease}", zk.layout.slots("watched")), None)
+                .await
+                .unwrap();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !process_with("5.1357"),
+        "the command outlived its slot lease"
+    );
+    // Somebody deletes its presence: it registers again within a session timeout.
+    rt.block_on(zk.client.delete(&zk.layout.host("watched", "s1"), None))
+        .unwrap();
+    env.wait_status("watched", T, "re-registered", |st| {
+        st["hosts"][0]["registered"] == true
+    });
+    drop(zk);
 }

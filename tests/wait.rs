@@ -212,22 +212,7 @@ fn killed_agent_is_reported_lost() {
         "sleep 30",
     ]);
     let child = spawn_wait(&env, &["svc", "--timeout", "60s", "--output", "json"]);
-    let st = env.wait_status("svc", T, "a host deploying", |st| {
-        st["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["state"] == "deploying")
-    });
-    let victim = st["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["state"] == "deploying")
-        .unwrap()["host"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let victim = env.wait_for_deploying("svc", T);
     agents[names.iter().position(|h| *h == victim).unwrap()].kill9();
     let (out, _) = finish(child);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

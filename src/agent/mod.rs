@@ -174,7 +174,9 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
             }
         };
         if finished {
-            unregister(&zk, &reload.borrow()).await;
+            // Clone first: a watch guard must not be held across an await.
+            let settings = reload.borrow().clone();
+            unregister(&zk, &settings).await;
             return Ok(results);
         }
     }
@@ -367,6 +369,11 @@ async fn serve_app_inner(
         }
         // The newest settings for each pass (SIGHUP).
         let settings = reload.borrow().clone();
+        // Self-check: our presence must still exist (a hand-deleted node, a server restored from
+        // an old snapshot); registering again is a no-op when it does.
+        if !register(zk, &settings, app, shutdown).await? {
+            continue;
+        }
         let step = serve_once(&settings, zk, app, shutdown).await;
         let watcher = match step {
             Ok(Step::Done(st)) => return Ok(st),
@@ -388,6 +395,8 @@ async fn serve_app_inner(
         tokio::select! {
             _ = watcher.changed() => {}
             _ = shutdown_at(shutdown, 1) => {}
+            // Look again at least once per session timeout (the presence self-check above).
+            _ = tokio::time::sleep(settings.zk.session_timeout) => {}
         }
     }
 }

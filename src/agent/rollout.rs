@@ -348,7 +348,9 @@ async fn hold_and_deploy(
         match zk.try_acquire(lease, slots).await? {
             Turn::Holding => break,
             Turn::Wait(w) => tokio::select! {
-                _ = w.changed() => {}
+                _ = w.changed() => {
+                    crate::zk::semaphore::SLOT_WAKEUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 _ = spec_watch.changed() => {}
                 _ = shutdown_at(shutdown, 1) => return Ok(()),
             },
@@ -592,7 +594,15 @@ async fn attempt(
         steps.push(("deploy command", deploy));
     }
     for (what, script) in steps {
-        let Some(out) = run_step(runner, script, release_dir.as_deref(), timeout, shutdown).await?
+        let Some(out) = run_step(
+            runner,
+            script,
+            release_dir.as_deref(),
+            timeout,
+            lease,
+            shutdown,
+        )
+        .await?
         else {
             return Ok(None);
         };
@@ -630,6 +640,7 @@ async fn attempt(
             health,
             release_dir.as_deref(),
             health_timeout,
+            lease,
             shutdown,
         )
         .await?
@@ -655,8 +666,21 @@ async fn run_step(
     script: &str,
     dir: Option<&std::path::Path>,
     timeout: Duration,
+    lease: &Lease,
     shutdown: &mut Shutdown,
 ) -> Result<Option<CommandOutcome>> {
+    // Self-check while the command runs: if our lease vanished (deleted by hand, or the session
+    // is gone), someone else may be granted the slot — stop the command rather than overlap.
+    let lease_gone = async {
+        loop {
+            tokio::time::sleep(runner.settings.zk.session_timeout / 3).await;
+            // Errors are connection trouble: the session loop decides about those.
+            if let Ok(None) = runner.zk.client.check_stat(&lease.path).await {
+                tracing::warn!(app = %runner.spec.app, "slot lease {} vanished: abandoning the running step", lease.path);
+                return;
+            }
+        }
+    };
     let run = async {
         match dir {
             Some(d) => runner.exec_in(script, d, timeout).await,
@@ -666,12 +690,13 @@ async fn run_step(
     tokio::select! {
         out = run => out.map(Some),
         _ = shutdown_at(shutdown, 2) => Ok(None),
+        _ = lease_gone => Ok(None),
     }
 }
 
 async fn abandon(runner: &Runner<'_>, st: &mut HostStatus, lease: &Lease) -> Result<()> {
     st.state = HostState::Failed;
-    st.message = "abandoned: the agent was stopped during this step".into();
+    st.message = "abandoned: the agent was stopped, or lost its slot, during this step".into();
     st.finished_at = Some(now_rfc3339());
     runner.write(st, Some(lease)).await
 }

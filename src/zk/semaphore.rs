@@ -38,6 +38,10 @@ pub struct Lease {
     pub host: String,
 }
 
+/// Wake-ups of waiting agents by their slot watch (predecessor or children), process-wide. The
+/// scale benchmark divides it by the slot releases to show O(1) wake-ups per release.
+pub static SLOT_WAKEUPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Where a lease stands in the queue (pure decision, see `position`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Position {

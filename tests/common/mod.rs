@@ -180,6 +180,21 @@ impl TestEnv {
         )
     }
 
+    /// Wait until some host of `app` is deploying, and name it.
+    pub fn wait_for_deploying(&self, app: &str, timeout: Duration) -> String {
+        let st = self.wait_status(app, timeout, "a host deploying", |st| {
+            st["hosts"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|h| h["state"] == "deploying"))
+        });
+        let hosts = st["hosts"].as_array().cloned().unwrap_or_default();
+        let h = hosts
+            .iter()
+            .find(|h| h["state"] == "deploying")
+            .expect("a deploying host");
+        h["host"].as_str().expect("host name").to_string()
+    }
+
     pub fn agent(&self, host: &str, apps: &[&str]) -> Agent {
         self.agent_with(host, apps, &[])
     }
