@@ -266,7 +266,6 @@ async fn register(
     app: &str,
     shutdown: &mut Shutdown,
 ) -> Result<bool> {
-    zk.ensure_app(app).await?;
     let path = zk.layout.host(app, &settings.host);
     let presence = presence_of(settings);
     let data = serde_json::to_vec(&presence).unwrap_or_default();
@@ -359,6 +358,8 @@ async fn serve_app_inner(
     shutdown: &mut Shutdown,
 ) -> Result<Option<HostStatus>> {
     let settings = reload.borrow().clone();
+    // Once per session: the app's directories (later passes only re-check the presence node).
+    zk.ensure_app(app).await?;
     if !register(zk, &settings, app, shutdown).await? {
         return Ok(None);
     }

@@ -163,7 +163,7 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
         global: ctx.global.clone(),
         printer: ctx.printer,
     };
-    let reload_args = AgentArgs { ..args };
+    let reload_args = args;
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
             match load(&reload_ctx, &reload_args) {
