@@ -7,10 +7,6 @@ use common::*;
 const PUBLISHER: &str = "ci:ci-secret-pw";
 const AGENT: &str = "fleet:fleet-secret-pw";
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn publishers_agents_and_strangers_are_kept_apart() {
     let env = TestEnv::new("acl");

@@ -6,10 +6,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn publish_is_idempotent_and_force_makes_a_new_release() {
     let env = TestEnv::new("idempotent");

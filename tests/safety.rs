@@ -10,19 +10,6 @@ use serde_json::Value;
 
 const T: Duration = Duration::from_secs(45);
 
-fn register(env: &TestEnv, app: &str, names: &[String], extra: &[&str]) -> Vec<Agent> {
-    let agents: Vec<Agent> = names
-        .iter()
-        .map(|h| env.agent_with(h, &[app], extra))
-        .collect();
-    env.wait_status(app, T, "agents registered", |st| {
-        st["hosts"]
-            .as_array()
-            .is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() >= names.len())
-    });
-    agents
-}
-
 fn log_var(log: &std::path::Path) -> String {
     format!("log={}", log.display())
 }
@@ -54,7 +41,7 @@ fn wait_json(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
 fn canary_failure_halts_before_anyone_else_deploys() {
     let env = TestEnv::new("canary");
     let names = hosts("c", 4);
-    let _agents = register(&env, "web", &names, &[]);
+    let _agents = env.start_agents("web", &names, &[]);
     let log = env.path("d.log");
     let bad = names.join(" ");
     env.ok(&[
@@ -87,7 +74,7 @@ fn canary_failure_halts_before_anyone_else_deploys() {
 fn failure_budget_halts_then_auto_rollback_restores_the_previous_version() {
     let env = TestEnv::new("budget");
     let names = hosts("b", 6);
-    let _agents = register(&env, "api", &names, &[]);
+    let _agents = env.start_agents("api", &names, &[]);
     let log1 = env.path("v1.log");
     env.ok(&[
         "publish",
@@ -195,7 +182,7 @@ fn failure_budget_halts_then_auto_rollback_restores_the_previous_version() {
 fn pause_holds_new_deploys_and_resume_completes() {
     let env = TestEnv::new("pause");
     let names = hosts("p", 4);
-    let _agents = register(&env, "svc", &names, &[]);
+    let _agents = env.start_agents("svc", &names, &[]);
     let log = env.path("d.log");
     env.ok(&[
         "publish",
@@ -245,7 +232,7 @@ fn pause_holds_new_deploys_and_resume_completes() {
 #[test]
 fn retries_health_gate_pre_and_post() {
     let env = TestEnv::new("retries");
-    let _agents = register(&env, "r", &hosts("r", 1), &[]);
+    let _agents = env.start_agents("r", &hosts("r", 1), &[]);
     // Fails once, then succeeds.
     let flaky = "echo pre-$DEPLOYCTL_VERSION >> steps; if [ ! -f tried ]; then touch tried; echo first try fails; exit 1; fi";
     env.ok(&[
@@ -303,7 +290,7 @@ fn retries_health_gate_pre_and_post() {
 fn run_once_runs_on_exactly_one_host_before_any_deploy() {
     let env = TestEnv::new("run-once");
     let names = hosts("o", 5);
-    let _agents = register(&env, "db", &names, &[]);
+    let _agents = env.start_agents("db", &names, &[]);
     let once = env.path("once.log");
     let log = env.path("d.log");
     env.ok(&[
@@ -343,8 +330,8 @@ fn only_agents_in_the_groups_take_part() {
     let env = TestEnv::new("groups");
     let web = hosts("web", 2);
     let db = hosts("db", 2);
-    let _a = register(&env, "site", &web, &["--group", "web"]);
-    let _b = register(&env, "site", &db, &["--group", "db"]);
+    let _a = env.start_agents("site", &web, &["--group", "web"]);
+    let _b = env.start_agents("site", &db, &["--group", "db"]);
     let log = env.path("d.log");
     env.ok(&[
         "publish",
@@ -383,7 +370,7 @@ fn only_agents_in_the_groups_take_part() {
 fn slot_increment_accelerates_one_two_three() {
     let env = TestEnv::new("increment");
     let names = hosts("i", 7);
-    let _agents = register(&env, "fast", &names, &[]);
+    let _agents = env.start_agents("fast", &names, &[]);
     let log = env.path("d.log");
     env.ok(&[
         "publish",
@@ -420,7 +407,7 @@ fn slot_increment_accelerates_one_two_three() {
 #[test]
 fn rollback_command_and_history() {
     let env = TestEnv::new("rollback");
-    let _agents = register(&env, "app", &hosts("a", 2), &[]);
+    let _agents = env.start_agents("app", &hosts("a", 2), &[]);
     let deploy = "echo {{ version }} > version";
     env.ok(&[
         "publish",

@@ -9,10 +9,6 @@ use common::*;
 
 const T: Duration = Duration::from_secs(30);
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn agent_refuses_remote_commands_when_told_to() {
     let env = TestEnv::new("policy");

@@ -25,20 +25,6 @@ fn finish(child: Child) -> (Output, Instant) {
     (out, Instant::now())
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn register(env: &TestEnv, app: &str, names: &[String]) -> Vec<Agent> {
-    let agents: Vec<Agent> = names.iter().map(|h| env.agent(h, &[app])).collect();
-    env.wait_status(app, T, "agents registered", |st| {
-        st["hosts"]
-            .as_array()
-            .is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() == names.len())
-    });
-    agents
-}
-
 fn junit_cases(path: &std::path::Path) -> (usize, usize, Vec<String>) {
     let xml = std::fs::read_to_string(path).expect("junit file");
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");
@@ -68,7 +54,7 @@ fn junit_cases(path: &std::path::Path) -> (usize, usize, Vec<String>) {
 fn succeeds_promptly_with_junit_and_json() {
     let env = TestEnv::new("wait-ok");
     let names = hosts("w", 4);
-    let _agents = register(&env, "web", &names);
+    let _agents = env.start_agents("web", &names, &[]);
     let log = env.path("d.log");
     let log_var = format!("log={}", log.display());
     env.ok(&[
@@ -133,7 +119,7 @@ fn succeeds_promptly_with_junit_and_json() {
 fn failed_host_fails_the_wait_promptly_with_its_output() {
     let env = TestEnv::new("wait-fail");
     let names = hosts("f", 3);
-    let _agents = register(&env, "api", &names);
+    let _agents = env.start_agents("api", &names, &[]);
     let deploy = "if [ {{ host }} = f2 ]; then echo 'disk full on f2' >&2; exit 9; fi; sleep 0.2";
     env.ok(&[
         "publish",
@@ -201,7 +187,7 @@ fn no_agents_times_out_with_exit_3() {
 fn killed_agent_is_reported_lost() {
     let env = TestEnv::new("wait-lost");
     let names = hosts("l", 2);
-    let mut agents = register(&env, "svc", &names);
+    let mut agents = env.start_agents("svc", &names, &[]);
     env.ok(&[
         "publish",
         "svc",
@@ -230,7 +216,7 @@ fn killed_agent_is_reported_lost() {
 #[test]
 fn newer_release_supersedes_the_wait() {
     let env = TestEnv::new("wait-superseded");
-    let _agents = register(&env, "app", &hosts("s", 1));
+    let _agents = env.start_agents("app", &hosts("s", 1), &[]);
     env.ok(&["publish", "app", "1.0", "--deploy-cmd", "sleep 30"]);
     let child = spawn_wait(
         &env,
@@ -276,7 +262,7 @@ fn newer_release_supersedes_the_wait() {
 #[test]
 fn publish_wait_events_and_github_files() {
     let env = TestEnv::new("wait-gh");
-    let _agents = register(&env, "site", &hosts("g", 2));
+    let _agents = env.start_agents("site", &hosts("g", 2), &[]);
     let step_summary = env.path("step_summary.md");
     let gh_output = env.path("github_output");
     let out = env
@@ -342,7 +328,7 @@ fn publish_wait_events_and_github_files() {
 #[test]
 fn plain_progress_has_heartbeats() {
     let env = TestEnv::new("wait-heartbeat");
-    let _agents = register(&env, "slow", &hosts("b", 1));
+    let _agents = env.start_agents("slow", &hosts("b", 1), &[]);
     env.ok(&["publish", "slow", "1.0", "--deploy-cmd", "sleep 1.5"]);
     let out = env.run(&[
         "wait-for-rollout",

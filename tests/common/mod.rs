@@ -180,6 +180,21 @@ impl TestEnv {
         )
     }
 
+    /// Start one agent per name for `app` (with `extra` agent flags) and wait until each of
+    /// them is registered.
+    pub fn start_agents(&self, app: &str, names: &[String], extra: &[&str]) -> Vec<Agent> {
+        let agents: Vec<Agent> = names
+            .iter()
+            .map(|h| self.agent_with(h, &[app], extra))
+            .collect();
+        self.wait_status(app, Duration::from_secs(60), "agents registered", |st| {
+            names
+                .iter()
+                .all(|n| host(st, n).is_some_and(|h| h["registered"] == true))
+        });
+        agents
+    }
+
     /// Wait until some host of `app` is deploying, and name it.
     pub fn wait_for_deploying(&self, app: &str, timeout: Duration) -> String {
         let st = self.wait_status(app, timeout, "a host deploying", |st| {
@@ -245,6 +260,11 @@ impl Drop for TestEnv {
             eprintln!("kept {}", keep.display());
         }
     }
+}
+
+/// A finished command's stderr, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 pub fn host<'a>(status: &'a Value, name: &str) -> Option<&'a Value> {
