@@ -90,6 +90,11 @@ impl Error {
         }
     }
 
+    /// A file the user named cannot be read: bad input (exit 2), not a failure of deployctl.
+    pub fn input_file(what: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::invalid(what, path.display(), format!("cannot be read: {source}"))
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

@@ -589,6 +589,9 @@ pub struct Presence {
     #[serde(default)]
     pub groups: Vec<String>,
     pub since: String,
+    /// The agent's ZooKeeper session timeout: how long it may be gone before it is `lost`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_timeout_ms: Option<u64>,
 }
 
 pub fn now_rfc3339() -> String {

@@ -160,6 +160,23 @@ fn bad_input_is_exit_2_naming_the_value_and_runs_nothing() {
     let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("spec.toml"));
+    // Files the user names that do not exist are bad input too, named in the message.
+    let missing = env.path("no-such-spec.toml");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        vec!["publish", "--spec", missing],
+        vec!["--zk-auth-file", missing, "status", "web"],
+        vec!["ssh-push", "--inventory", missing, "--cmd", "true"],
+        vec!["ssh-push", "--hosts", "h1", "--plan", missing],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no-such-spec.toml"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
     assert!(!pwned.exists());
 }
 

@@ -244,6 +244,7 @@ fn presence_of(settings: &AgentSettings) -> Presence {
         pid: std::process::id(),
         groups: settings.groups.clone(),
         since: crate::model::now_rfc3339(),
+        session_timeout_ms: Some(settings.zk.session_timeout.as_millis() as u64),
     }
 }
 
@@ -444,6 +445,18 @@ async fn serve_once(
     match decide::next_action(&spec, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {
             tracing::debug!(app, release = spec.release, "{reason}");
+            // A host left mid-way (waiting for a slot, or interrupted) shows why it stopped, so
+            // `status` and the waiter tell what the agent log knows.
+            if let Some(st) = status.as_ref().filter(|st| {
+                st.release == spec.release
+                    && !st.state.is_terminal()
+                    && !st.message.ends_with(reason)
+            }) {
+                let mut st = st.clone();
+                st.message = format!("not going on: {reason}");
+                st.updated_at = crate::model::now_rfc3339();
+                zk.write_status(app, &st, None).await?;
+            }
             if settings.once {
                 Ok(Step::Done(status))
             } else {

@@ -168,6 +168,17 @@ impl Runner<'_> {
             .collect())
     }
 
+    /// Names of the hosts whose agents are present now (the gates' view of who can come).
+    async fn registered(&self) -> Result<Vec<String>> {
+        Ok(self
+            .zk
+            .hosts(&self.spec.app)
+            .await?
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect())
+    }
+
     /// Put the final state in the ledger; it may halt the release (or roll it back).
     async fn record(&self, state: HostState) -> Result<()> {
         let targets = self.targets().await?.len();
@@ -279,25 +290,40 @@ pub(super) async fn run(
         return runner.record(HostState::Current).await;
     }
 
-    st.state = HostState::Waiting;
-    st.message = "waiting for a slot".into();
-    runner.write(&mut st, None).await?;
-    let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
-    let result = hold_and_deploy(
-        &runner,
-        &cmds,
-        deploy.as_deref(),
-        &mut st,
-        &mut lease,
-        shutdown,
-    )
-    .await;
-    // Always give the slot back, whatever happened (a dead session takes it anyway).
-    if let Err(e) = zk.release(&lease).await {
-        tracing::warn!(app = %spec.app, "{e}");
+    loop {
+        // Gates are waited for without a slot: a host held at the canary or run-once gate must
+        // not hold a slot the canary (or the run-once host) needs.
+        if let Gate::Closed = wait_at_gates(&runner, &mut st, shutdown).await? {
+            return Ok(());
+        }
+        if st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT {
+            st.state = HostState::Waiting;
+            st.message = WAITING_FOR_SLOT.into();
+            runner.write(&mut st, None).await?;
+        }
+        let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
+        let result = hold_and_deploy(
+            &runner,
+            &cmds,
+            deploy.as_deref(),
+            &mut st,
+            &mut lease,
+            shutdown,
+        )
+        .await;
+        // Always give the slot back, whatever happened (a dead session takes it anyway).
+        if let Err(e) = zk.release(&lease).await {
+            tracing::warn!(app = %spec.app, "{e}");
+        }
+        match result? {
+            Held::Finished => return Ok(()),
+            // A gate closed again while we held the slot: wait for it without the slot.
+            Held::Gated => continue,
+        }
     }
-    result
 }
+
+const WAITING_FOR_SLOT: &str = "waiting for a slot";
 
 async fn fail_without_slot(
     runner: &Runner<'_>,
@@ -321,6 +347,16 @@ enum Gate {
     Open,
     /// The release moved on or halted: give the slot up.
     Closed,
+    /// A gate makes this host wait (canaries not healthy yet, run-once running elsewhere).
+    Wait(String),
+}
+
+/// How a turn with the slot ended.
+enum Held {
+    /// The release is done on this host (or moved on, or the agent stops).
+    Finished,
+    /// A gate closed while we held the slot: give it back and wait at the gate.
+    Gated,
 }
 
 /// Wait for our turn, pass the gates, then run the attempts while holding the slot.
@@ -331,18 +367,20 @@ async fn hold_and_deploy(
     st: &mut HostStatus,
     lease: &mut Lease,
     shutdown: &mut Shutdown,
-) -> Result<()> {
+) -> Result<Held> {
     let (zk, spec) = (runner.zk, runner.spec);
     loop {
         let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        let ledger = zk
-            .read_ledger(&spec.app, spec.release)
-            .await?
-            .map(|(l, _)| l);
+        let ledger = match zk.read_ledger(&spec.app, spec.release).await {
+            Ok(l) => l.map(|(l, _)| l),
+            // Garbage in the ledger: wait for a repair without the slot (wait_at_gates says why).
+            Err(Error::Invalid { .. }) => return Ok(Held::Gated),
+            Err(e) => return Err(e),
+        };
         if !still_ours(&read, spec, ledger.as_ref()) {
             // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
             // let the main loop look again.
-            return Ok(());
+            return Ok(Held::Finished);
         }
         let slots = policy::effective_slots(spec, ledger.as_ref());
         match zk.try_acquire(lease, slots).await? {
@@ -352,12 +390,14 @@ async fn hold_and_deploy(
                     crate::zk::semaphore::SLOT_WAKEUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 _ = spec_watch.changed() => {}
-                _ = shutdown_at(shutdown, 1) => return Ok(()),
+                _ = shutdown_at(shutdown, 1) => return Ok(Held::Finished),
             },
         }
     }
-    if let Gate::Closed = pass_gates(runner, cmds, st, lease, shutdown).await? {
-        return Ok(());
+    match pass_gates(runner, cmds, st, lease, shutdown).await? {
+        Gate::Open => {}
+        Gate::Closed => return Ok(Held::Finished),
+        Gate::Wait(_) => return Ok(Held::Gated),
     }
 
     let max_attempts = spec.retries + 1;
@@ -378,7 +418,8 @@ async fn hold_and_deploy(
         st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
         runner.write(st, Some(lease)).await?;
         let Some(result) = attempt(runner, cmds, deploy, st, lease, shutdown).await? else {
-            return abandon(runner, st, lease).await;
+            abandon(runner, st, lease).await?;
+            return Ok(Held::Finished);
         };
         match result {
             Ok(()) => break Ok(()),
@@ -422,23 +463,101 @@ async fn hold_and_deploy(
         }
     }
     st.finished_at = Some(now_rfc3339());
-    match outcome {
+    let state = match outcome {
         Ok(()) => {
-            st.state = HostState::Healthy;
             st.message = format!("running {}", spec.version);
-            runner.write(st, Some(lease)).await?;
-            runner.record(HostState::Healthy).await
+            HostState::Healthy
         }
         Err(msg) => {
-            st.state = HostState::Failed;
             st.message = msg;
-            runner.write(st, Some(lease)).await?;
-            runner.record(HostState::Failed).await
+            HostState::Failed
+        }
+    };
+    st.state = state;
+    runner.write(st, Some(lease)).await?;
+    runner.record(state).await?;
+    Ok(Held::Finished)
+}
+
+/// Where the gates stand for this host. `Open` also when a claim (run-once, canary place) is
+/// to be made: claims are made while holding the slot, in `pass_gates`.
+async fn gate_now(
+    runner: &Runner<'_>,
+    ledger: &crate::model::Ledger,
+    registered: &[String],
+) -> Result<Gate> {
+    let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
+    Ok(match policy::run_once_step(spec, ledger, registered, me) {
+        RunOnceStep::Proceed => match policy::canary_step(spec, ledger, me, registered) {
+            CanaryStep::Proceed | CanaryStep::Claim => Gate::Open,
+            CanaryStep::Wait(msg) => Gate::Wait(msg),
+        },
+        RunOnceStep::Claim => Gate::Open,
+        RunOnceStep::Wait(msg) => Gate::Wait(msg),
+        RunOnceStep::Halt(reason) => {
+            let rec = zk.halt(&spec.app, spec.release, &reason).await?;
+            log_recorded(&spec.app, spec.release, &rec);
+            Gate::Closed
+        }
+    })
+}
+
+/// Wait, without a slot, until the gates would let this host in (or the release moves on).
+async fn wait_at_gates(
+    runner: &Runner<'_>,
+    st: &mut HostStatus,
+    shutdown: &mut Shutdown,
+) -> Result<Gate> {
+    let (zk, spec) = (runner.zk, runner.spec);
+    let gated = spec.canary > 0 || spec.run_once_cmd.is_some();
+    loop {
+        let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
+        let (registered, hosts_watch) = if gated {
+            let (r, w) = zk.registered_watched(&spec.app).await?;
+            (r, Some(w))
+        } else {
+            (vec![], None)
+        };
+        let (wait_msg, ledger_watch) = match zk.read_ledger_watched(&spec.app, spec.release).await {
+            Ok((ledger, ledger_watch)) => {
+                if !still_ours(&read, spec, Some(&ledger)) {
+                    return Ok(Gate::Closed);
+                }
+                if !gated {
+                    return Ok(Gate::Open);
+                }
+                match gate_now(runner, &ledger, &registered).await? {
+                    Gate::Wait(msg) => (msg, ledger_watch),
+                    gate => return Ok(gate),
+                }
+            }
+            // A ledger nobody can parse: say so where operators look, and wait for a repair.
+            Err(e @ Error::Invalid { .. }) => (
+                format!("cannot go on: {e}"),
+                zk.client
+                    .check_and_watch_stat(&zk.ledger_path(&spec.app, spec.release))
+                    .await
+                    .ok()
+                    .map(|(_, w)| w),
+            ),
+            Err(e) => return Err(e),
+        };
+        if st.state != HostState::Waiting || st.message != wait_msg {
+            st.state = HostState::Waiting;
+            st.message = wait_msg;
+            runner.write(st, None).await?;
+        }
+        tokio::select! {
+            _ = async { match ledger_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
+            _ = spec_watch.changed() => {}
+            _ = async { match hosts_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
+            _ = shutdown_at(shutdown, 1) => return Ok(Gate::Closed),
         }
     }
 }
 
-/// The run-once and canary gates, passed while holding the slot.
+/// The run-once and canary gates, passed (and claimed) while holding the slot. A gate that
+/// makes us wait is not waited for here: the caller gives the slot back first.
 async fn pass_gates(
     runner: &Runner<'_>,
     cmds: &Commands,
@@ -447,29 +566,15 @@ async fn pass_gates(
     shutdown: &mut Shutdown,
 ) -> Result<Gate> {
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
-    let mut last_message = String::new();
     loop {
-        let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        let (ledger, ledger_watch) = zk.read_ledger_watched(&spec.app, spec.release).await?;
+        let (read, _) = read_spec_watched(zk, &spec.app).await?;
+        let (ledger, _) = zk.read_ledger_watched(&spec.app, spec.release).await?;
         if !still_ours(&read, spec, Some(&ledger)) {
             return Ok(Gate::Closed);
         }
-        let wait_msg = match policy::run_once_step(spec, &ledger, &runner.targets().await?, me) {
-            RunOnceStep::Proceed => match policy::canary_step(spec, &ledger, me) {
-                CanaryStep::Proceed => return Ok(Gate::Open),
-                CanaryStep::Claim => {
-                    zk.update_ledger(&spec.app, spec.release, |l| {
-                        let free = policy::canary_step(spec, l, me) == CanaryStep::Claim;
-                        if free {
-                            l.canaries.push(me.to_string());
-                        }
-                        free
-                    })
-                    .await?;
-                    continue;
-                }
-                CanaryStep::Wait(msg) => msg,
-            },
+        let registered = runner.registered().await?;
+        match policy::run_once_step(spec, &ledger, &registered, me) {
+            RunOnceStep::Proceed => {}
             RunOnceStep::Claim => {
                 let (_, claimed) = zk
                     .update_ledger(&spec.app, spec.release, |l| {
@@ -488,23 +593,17 @@ async fn pass_gates(
                 }
                 continue;
             }
-            RunOnceStep::Wait(msg) => msg,
-            RunOnceStep::Halt(reason) => {
-                let rec = zk.halt(&spec.app, spec.release, &reason).await?;
-                log_recorded(&spec.app, spec.release, &rec);
-                return Ok(Gate::Closed);
-            }
-        };
-        if wait_msg != last_message {
-            st.state = HostState::Waiting;
-            st.message = wait_msg.clone();
-            runner.write(st, Some(lease)).await?;
-            last_message = wait_msg;
+            _ => return gate_now(runner, &ledger, &registered).await,
         }
-        tokio::select! {
-            _ = async { match ledger_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
-            _ = spec_watch.changed() => {}
-            _ = shutdown_at(shutdown, 1) => return Ok(Gate::Closed),
+        match policy::canary_step(spec, &ledger, me, &registered) {
+            CanaryStep::Proceed => return Ok(Gate::Open),
+            CanaryStep::Claim => {
+                zk.update_ledger(&spec.app, spec.release, |l| {
+                    policy::claim_canary(spec, l, me, &registered)
+                })
+                .await?;
+            }
+            CanaryStep::Wait(msg) => return Ok(Gate::Wait(msg)),
         }
     }
 }

@@ -27,7 +27,7 @@ pub struct Ctx {
 pub async fn run(mut cli: Cli) -> Result<()> {
     if let Some(path) = cli.global.zk_auth_file.take() {
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| crate::error::Error::io(format!("reading {}", path.display()), e))?;
+            .map_err(|e| crate::error::Error::input_file("--zk-auth-file", &path, e))?;
         let auth = text.trim();
         if !auth.contains(':') || auth.lines().count() != 1 {
             return Err(crate::error::Error::invalid(

@@ -155,8 +155,8 @@ struct SpecFile {
 }
 
 fn load_spec_file(path: &Path) -> Result<SpecFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::input_file("spec file", path, e))?;
     let is_json =
         path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
     if is_json {

@@ -122,8 +122,8 @@ fn parse_ssh_option(s: &str) -> std::result::Result<(String, String), String> {
 fn targets(args: &SshPushArgs) -> Result<Vec<Target>> {
     let targets = match &args.inventory {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+            let text =
+                std::fs::read_to_string(p).map_err(|e| Error::input_file("inventory", p, e))?;
             inventory::select(&inventory::parse_inventory(&text)?, args.group.as_deref())?
         }
         None => args
@@ -151,8 +151,7 @@ fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
     match (&args.cmd, &args.plan) {
         (Some(c), _) => plan::single(c),
         (None, Some(p)) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+            let text = std::fs::read_to_string(p).map_err(|e| Error::input_file("plan", p, e))?;
             plan::parse_plan(&text, &p.display().to_string())
         }
         (None, None) => Err(Error::Usage("ssh-push needs --cmd or --plan".into())),

@@ -65,7 +65,13 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
             }),
         }
     }
-    let views = host_views(spec.as_ref(), &registered, &statuses, SystemTime::now());
+    let views = host_views(
+        spec.as_ref(),
+        &registered,
+        &statuses,
+        &Default::default(),
+        SystemTime::now(),
+    );
     let slots = zk
         .leases(&args.app)
         .await?

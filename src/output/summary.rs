@@ -112,6 +112,7 @@ pub(crate) mod fixtures {
             exit_code: code,
             started_at: ms.map(|_| "2026-11-21T10:00:00.000Z".into()),
             finished_at: ms.map(|_| "2026-11-21T10:00:04.200Z".into()),
+            updated_at: ms.map(|_| "2026-11-21T10:00:04.200Z".into()),
             duration_ms: ms,
             message: msg.into(),
             output_tail: tail.into(),
@@ -145,7 +146,7 @@ pub(crate) mod fixtures {
                 "web-4",
                 HostState::Lost,
                 Some(900),
-                "agent vanished while deploying",
+                "agent gone for 40s while deploying",
                 None,
                 "",
             ),
@@ -159,7 +160,9 @@ pub(crate) mod fixtures {
             version: "2.1.0".into(),
             release: 7,
             result: WaitResult::Failed,
-            message: "release 7 failed on web-3 failed, web-4 lost".into(),
+            message:
+                "release 7 failed: web-3 failed, web-4 lost (agent gone for 40s while deploying)"
+                    .into(),
             superseded_by: None,
             started_at: "2026-11-21T10:00:00.000Z".into(),
             finished_at: "2026-11-21T10:00:05.000Z".into(),

@@ -6,7 +6,7 @@ pub mod wait;
 pub mod watch;
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -25,19 +25,48 @@ pub struct HostView {
     pub exit_code: Option<i32>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// When the host last wrote its status.
+    pub updated_at: Option<String>,
     pub duration_ms: Option<u64>,
     pub message: String,
     pub output_tail: String,
 }
 
+/// How long a host's agent has been seen gone, and how long it may stay away before it is `lost`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Absence {
+    pub gone_for: Duration,
+    pub grace: Duration,
+}
+
+/// What a returning agent needs beyond its session timeout: noticing the loss, reconnecting
+/// (its backoff reaches 10 s while ZooKeeper is unreachable) and registering again.
+pub const RECONNECT_ALLOWANCE: Duration = Duration::from_secs(15);
+/// The session timeout assumed for an agent that did not say (older agents).
+pub const DEFAULT_AGENT_SESSION: Duration = Duration::from_secs(10);
+
+impl Absence {
+    pub fn grace_for(session_timeout: Option<Duration>) -> Duration {
+        session_timeout.unwrap_or(DEFAULT_AGENT_SESSION) + RECONNECT_ALLOWANCE
+    }
+
+    fn expired(&self) -> bool {
+        self.gone_for >= self.grace
+    }
+}
+
 /// Merge registered hosts and reported statuses (pure; `now` for running durations).
 ///
-/// A host whose status says it is mid-rollout but whose agent is gone is `lost`; a registered
-/// host with no status for the current release is `idle` for it.
+/// A host whose status says it is deploying or verifying the current release but whose agent
+/// is gone is `lost` once it can no longer come back in time: `absent` says how long each such
+/// agent has been seen gone and its grace period; a host missing from `absent` (a one-off
+/// `status` has no memory) is lost at once. A registered host with no status for the current
+/// release is `idle` for it.
 pub fn host_views(
     spec: Option<&ReleaseSpec>,
     registered: &[String],
     statuses: &[HostStatus],
+    absent: &BTreeMap<String, Absence>,
     now: SystemTime,
 ) -> Vec<HostView> {
     let mut by_host: BTreeMap<&str, (bool, Option<&HostStatus>)> = BTreeMap::new();
@@ -51,16 +80,19 @@ pub fn host_views(
         .into_iter()
         .map(|(host, (registered, st))| {
             let current_release = spec.map(|s| s.release);
+            let absence = absent.get(host).copied();
+            // Only a host that had started (deploying, verifying) can be lost: one that left while
+            // waiting for a slot simply is no target any more.
+            let gone_mid_deploy = st.is_some_and(|st| {
+                matches!(st.state, HostState::Deploying | HostState::Verifying)
+                    && !registered
+                    && Some(st.release) == current_release
+            });
+            let lost = gone_mid_deploy && absence.is_none_or(|a| a.expired());
             let state = match st {
                 None => HostState::Idle,
-                Some(st) => {
-                    let mid_rollout = !st.state.is_terminal() && st.state != HostState::Idle;
-                    if mid_rollout && !registered && Some(st.release) == current_release {
-                        HostState::Lost
-                    } else {
-                        st.state
-                    }
-                }
+                Some(_) if lost => HostState::Lost,
+                Some(st) => st.state,
             };
             HostView {
                 host: host.to_string(),
@@ -72,18 +104,34 @@ pub fn host_views(
                 exit_code: st.and_then(|s| s.exit_code),
                 started_at: st.and_then(|s| s.started_at.clone()),
                 finished_at: st.and_then(|s| s.finished_at.clone()),
+                updated_at: st.map(|s| s.updated_at.clone()).filter(|t| !t.is_empty()),
                 duration_ms: st
                     .and_then(|s| s.duration(now))
                     .map(|d| d.as_millis() as u64),
-                message: match (state, st) {
-                    (HostState::Lost, Some(st)) => format!("agent vanished while {}", st.state),
-                    (_, Some(st)) => st.message.clone(),
-                    (_, None) => String::new(),
+                message: match (st, absence) {
+                    (Some(st), Some(a)) if lost => format!(
+                        "agent gone for {} while {}",
+                        humantime::format_duration(whole_seconds(a.gone_for)),
+                        st.state
+                    ),
+                    (Some(st), _) if lost => format!("agent vanished while {}", st.state),
+                    (Some(st), Some(a)) if gone_mid_deploy => format!(
+                        "{}; agent gone for {}, lost if not back within {}",
+                        st.message,
+                        humantime::format_duration(whole_seconds(a.gone_for)),
+                        humantime::format_duration(whole_seconds(a.grace))
+                    ),
+                    (Some(st), _) => st.message.clone(),
+                    (None, _) => String::new(),
                 },
                 output_tail: st.map(|s| s.output_tail.clone()).unwrap_or_default(),
             }
         })
         .collect()
+}
+
+fn whole_seconds(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs())
 }
 
 #[cfg(test)]
@@ -117,6 +165,7 @@ mod tests {
                 st("c", 2, HostState::Deploying),
                 st("d", 1, HostState::Deploying),
             ],
+            &BTreeMap::new(),
             now,
         );
         let states: Vec<(&str, HostState, bool)> = views
@@ -134,5 +183,46 @@ mod tests {
             ]
         );
         assert!(views[2].message.contains("vanished"));
+    }
+
+    #[test]
+    fn an_agent_gone_mid_deploy_is_lost_only_after_its_grace() {
+        let now = SystemTime::now();
+        let statuses = [
+            st("a", 2, HostState::Deploying),
+            st("w", 2, HostState::Waiting),
+        ];
+        let grace = Absence::grace_for(Some(Duration::from_secs(2)));
+        let gone = |secs| {
+            BTreeMap::from([
+                (
+                    "a".to_string(),
+                    Absence {
+                        gone_for: Duration::from_secs(secs),
+                        grace,
+                    },
+                ),
+                (
+                    "w".to_string(),
+                    Absence {
+                        gone_for: Duration::from_secs(secs),
+                        grace,
+                    },
+                ),
+            ])
+        };
+        let early = host_views(Some(&spec()), &[], &statuses, &gone(3), now);
+        assert_eq!(early[0].state, HostState::Deploying, "{early:?}");
+        assert!(
+            early[0].message.contains("agent gone for 3s"),
+            "{}",
+            early[0].message
+        );
+        // One that left while waiting is never lost.
+        assert_eq!(early[1].state, HostState::Waiting);
+        let late = host_views(Some(&spec()), &[], &statuses, &gone(17), now);
+        assert_eq!(late[0].state, HostState::Lost);
+        assert_eq!(late[0].message, "agent gone for 17s while deploying");
+        assert_eq!(late[1].state, HostState::Waiting);
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::{HostView, host_views, policy};
+use super::{Absence, HostView, host_views, policy};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,6 +43,10 @@ pub struct Facts<'a> {
     pub statuses: &'a [HostStatus],
     /// The target release's ledger (halts recorded by agents without app-node rights).
     pub ledger: Option<&'a crate::model::Ledger>,
+    /// Why the ledger could not be read: agents cannot go on until it is repaired.
+    pub ledger_error: Option<&'a str>,
+    /// Hosts with a status but no agent, how long gone and their grace (see `host_views`).
+    pub absent: &'a BTreeMap<String, Absence>,
     pub expect_hosts: Option<usize>,
     pub now: SystemTime,
 }
@@ -65,13 +69,18 @@ fn done(result: WaitResult, message: String) -> Verdict {
     }
 }
 
-/// The hosts this rollout waits for: registered agents, plus hosts that reported on the
-/// target release (so an agent that vanished mid-deploy is still accounted for, as `lost`).
+/// The hosts this rollout waits for: registered agents, plus hosts that started on the target
+/// release (so an agent that vanished mid-deploy is still accounted for, as `lost` once its
+/// grace is over). A host that left before it started deploying is no target any more.
 pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
     let release = f.target.release;
-    host_views(Some(f.target), f.registered, f.statuses, f.now)
+    host_views(Some(f.target), f.registered, f.statuses, f.absent, f.now)
         .into_iter()
-        .filter(|v| v.registered || v.release == Some(release))
+        .filter(|v| {
+            v.registered
+                || (v.release == Some(release)
+                    && !matches!(v.state, HostState::Waiting | HostState::Idle))
+        })
         .collect()
 }
 
@@ -148,13 +157,11 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
     let release = target.release;
     let bad: Vec<String> = views
         .iter()
-        .filter(|v| {
-            matches!(
-                state_for_target(v, release),
-                HostState::Failed | HostState::Lost
-            )
+        .filter_map(|v| match state_for_target(v, release) {
+            HostState::Failed => Some(format!("{} failed", v.host)),
+            HostState::Lost => Some(format!("{} lost ({})", v.host, v.message)),
+            _ => None,
         })
-        .map(|v| format!("{} {}", v.host, state_for_target(v, release)))
         .collect();
     let failed = views
         .iter()
@@ -169,7 +176,7 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         if !rollback_coming {
             return done(
                 WaitResult::Failed,
-                format!("release {release} failed on {}", bad.join(", ")),
+                format!("release {release} failed: {}", bad.join(", ")),
             );
         }
         return Verdict::Pending;
@@ -245,12 +252,18 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
             format!("{} of {n} expected hosts registered", views.len()),
         );
     }
-    format!("still waiting on {}", parts.join(", "))
+    let mut reason = format!("still waiting on {}", parts.join(", "));
+    if let Some(e) = f.ledger_error {
+        reason.push_str(&format!("; agents cannot go on: {e}"));
+    }
+    reason
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static NO_ABSENCE: BTreeMap<String, Absence> = BTreeMap::new();
 
     fn spec(release: u64) -> ReleaseSpec {
         let mut s: ReleaseSpec = serde_json::from_str(r#"{"app":"web","version":"2.0"}"#).unwrap();
@@ -282,6 +295,8 @@ mod tests {
             registered: &reg,
             statuses: sts,
             ledger: None,
+            ledger_error: None,
+            absent: &NO_ABSENCE,
             expect_hosts: expect,
             now: SystemTime::now(),
         })
@@ -329,6 +344,8 @@ mod tests {
             registered: &[],
             statuses: &[],
             ledger: None,
+            ledger_error: None,
+            absent: &NO_ABSENCE,
             expect_hosts: None,
             now: SystemTime::now(),
         };
@@ -359,6 +376,60 @@ mod tests {
         // An old failure does not fail the new release.
         let sts = [st("a", 1, HostState::Failed)];
         assert_eq!(eval(&s, &s, &["a"], &sts, None), Verdict::Pending);
+    }
+
+    #[test]
+    fn agents_that_leave_are_not_failures_until_they_cannot_come_back() {
+        let s = spec(2);
+        // b left while waiting for a slot: no target any more, a alone decides.
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Waiting),
+        ];
+        assert!(matches!(
+            eval(&s, &s, &["a"], &sts, None),
+            Verdict::Done {
+                result: WaitResult::Succeeded,
+                ..
+            }
+        ));
+        // b left mid-deploy (a restart, a ZooKeeper freeze): pending within its grace.
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Deploying),
+        ];
+        let grace = Absence::grace_for(Some(Duration::from_secs(2)));
+        let absent = |secs| {
+            BTreeMap::from([(
+                "b".to_string(),
+                Absence {
+                    gone_for: Duration::from_secs(secs),
+                    grace,
+                },
+            )])
+        };
+        let reg = ["a".to_string()];
+        let facts = |absent| Facts {
+            target: &s,
+            current: Some(&s),
+            registered: &reg,
+            statuses: &sts,
+            ledger: None,
+            ledger_error: None,
+            absent,
+            expect_hosts: None,
+            now: SystemTime::now(),
+        };
+        let within = absent(5);
+        assert_eq!(evaluate(&facts(&within)), Verdict::Pending);
+        assert!(pending_reason(&facts(&within)).contains("b deploying"));
+        let after = absent(20);
+        let v = evaluate(&facts(&after));
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Failed, message, .. }
+                if message.contains("b lost (agent gone for 20s while deploying)")),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -443,6 +514,8 @@ mod tests {
                 registered: &reg,
                 statuses: &[],
                 ledger: Some(l),
+                ledger_error: None,
+                absent: &NO_ABSENCE,
                 expect_hosts: None,
                 now: SystemTime::now(),
             })

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use zookeeper_client as zkc;
 
+use super::Absence;
 use super::events::{Reporter, WaitEvent};
 use super::policy;
 use super::wait::{self, Facts, Verdict, WaitResult};
@@ -40,8 +41,12 @@ struct Snapshot {
     current: Option<ReleaseSpec>,
     /// Registered agents and their groups.
     registered: BTreeMap<String, Vec<String>>,
+    /// Session timeouts the registered agents announced (for their grace when they go).
+    sessions: BTreeMap<String, Option<Duration>>,
     /// The target release's ledger.
     ledger: Option<crate::model::Ledger>,
+    /// Why the ledger could not be read (garbage in it): the hosts cannot go on.
+    ledger_error: Option<String>,
     statuses: BTreeMap<String, HostStatus>,
 }
 
@@ -60,9 +65,12 @@ async fn read_current(zk: &Zk, app: &str) -> Result<Option<ReleaseSpec>> {
 impl Snapshot {
     async fn load(zk: &Zk, app: &str, release: u64) -> Result<Self> {
         let current = read_current(zk, app).await?;
-        let registered = zk
-            .hosts(app)
-            .await?
+        let hosts = zk.hosts(app).await?;
+        let sessions = hosts
+            .iter()
+            .map(|(h, p)| (h.clone(), p.as_ref().and_then(session_timeout)))
+            .collect();
+        let registered = hosts
             .into_iter()
             .map(|(h, p)| (h, p.map(|p| p.groups).unwrap_or_default()))
             .collect();
@@ -72,17 +80,14 @@ impl Snapshot {
             .into_iter()
             .filter_map(|(h, r)| r.ok().map(|s| (h, s)))
             .collect();
-        let ledger = zk
-            .read_ledger(app, release)
-            .await
-            .ok()
-            .flatten()
-            .map(|(l, _)| l);
+        let (ledger, ledger_error) = read_ledger(zk, app, release).await?;
         Ok(Snapshot {
             current,
             registered,
+            sessions,
             statuses,
             ledger,
+            ledger_error,
         })
     }
 
@@ -96,12 +101,7 @@ impl Snapshot {
     ) -> Result<()> {
         let app_path = zk.layout.app(app);
         if ev.path == zk.ledger_path(app, release) {
-            self.ledger = zk
-                .read_ledger(app, release)
-                .await
-                .ok()
-                .flatten()
-                .map(|(l, _)| l);
+            (self.ledger, self.ledger_error) = read_ledger(zk, app, release).await?;
             return Ok(());
         }
         let hosts = format!("{}/", zk.layout.hosts(app));
@@ -118,15 +118,20 @@ impl Snapshot {
                 if deleted {
                     self.registered.remove(host);
                 } else {
-                    let groups = match zk.client.get_data(&ev.path).await {
-                        Ok((data, _)) => serde_json::from_slice::<Presence>(&data)
-                            .map(|p| p.groups)
-                            .unwrap_or_default(),
+                    let presence = match zk.client.get_data(&ev.path).await {
+                        Ok((data, _)) => serde_json::from_slice::<Presence>(&data).ok(),
                         // Gone again already: the deletion event follows.
                         Err(zkc::Error::NoNode) => return Ok(()),
                         Err(e) => return Err(Error::zk(format!("reading {}", ev.path), e)),
                     };
-                    self.registered.insert(host.to_string(), groups);
+                    self.sessions.insert(
+                        host.to_string(),
+                        presence.as_ref().and_then(session_timeout),
+                    );
+                    self.registered.insert(
+                        host.to_string(),
+                        presence.map(|p| p.groups).unwrap_or_default(),
+                    );
                 }
             }
         } else if let Some(host) = ev.path.strip_prefix(&statuses) {
@@ -157,29 +162,126 @@ impl Snapshot {
     }
 
     /// The owned inputs `facts` borrows from.
-    fn parts(&self, target: &ReleaseSpec) -> (Vec<HostStatus>, Vec<String>) {
-        (
-            self.statuses.values().cloned().collect(),
-            self.registered_for(target),
-        )
+    fn parts(&self, target: &ReleaseSpec, absences: &Absences) -> Parts {
+        let now = SystemTime::now();
+        Parts {
+            statuses: self.statuses.values().cloned().collect(),
+            registered: self.registered_for(target),
+            absent: absences.now(now),
+            now,
+        }
     }
 
     fn facts<'a>(
         &'a self,
         target: &'a ReleaseSpec,
-        statuses: &'a [HostStatus],
-        registered: &'a [String],
+        parts: &'a Parts,
         opts: &WaitOptions,
     ) -> Facts<'a> {
         Facts {
             target,
             current: self.current.as_ref(),
-            registered,
-            statuses,
+            registered: &parts.registered,
+            statuses: &parts.statuses,
             ledger: self.ledger.as_ref(),
+            ledger_error: self.ledger_error.as_deref(),
+            absent: &parts.absent,
             expect_hosts: opts.expect_hosts,
-            now: SystemTime::now(),
+            now: parts.now,
         }
+    }
+}
+
+struct Parts {
+    statuses: Vec<HostStatus>,
+    registered: Vec<String>,
+    absent: BTreeMap<String, Absence>,
+    now: SystemTime,
+}
+
+/// The ledger, or why it cannot be used (connection trouble is still an error).
+async fn read_ledger(
+    zk: &Zk,
+    app: &str,
+    release: u64,
+) -> Result<(Option<crate::model::Ledger>, Option<String>)> {
+    match zk.read_ledger(app, release).await {
+        Ok(l) => Ok((l.map(|(l, _)| l), None)),
+        Err(e @ Error::Invalid { .. }) => Ok((None, Some(e.to_string()))),
+        Err(e) => Err(e),
+    }
+}
+
+fn session_timeout(p: &Presence) -> Option<Duration> {
+    p.session_timeout_ms.map(Duration::from_millis)
+}
+
+/// Agents seen gone while their host was deploying the target release: since when, and the
+/// session timeout each announced while present. Kept across snapshot reloads (a reconnection
+/// must not restart anyone's clock).
+#[derive(Debug, Default)]
+struct Absences {
+    since: BTreeMap<String, SystemTime>,
+    sessions: BTreeMap<String, Option<Duration>>,
+}
+
+impl Absences {
+    fn observe(&mut self, snap: &Snapshot, release: u64) {
+        let now = SystemTime::now();
+        for (host, timeout) in &snap.sessions {
+            if snap.registered.contains_key(host) {
+                self.sessions.insert(host.clone(), *timeout);
+            }
+        }
+        let gone: Vec<&String> = snap
+            .statuses
+            .values()
+            .filter(|st| {
+                st.release == release
+                    && matches!(st.state, HostState::Deploying | HostState::Verifying)
+                    && !snap.registered.contains_key(&st.host)
+            })
+            .map(|st| &st.host)
+            .collect();
+        self.since.retain(|h, _| gone.contains(&h));
+        for host in gone {
+            self.since.entry(host.clone()).or_insert(now);
+        }
+    }
+
+    fn grace(&self, host: &str) -> Duration {
+        Absence::grace_for(self.sessions.get(host).copied().flatten())
+    }
+
+    fn now(&self, now: SystemTime) -> BTreeMap<String, Absence> {
+        self.since
+            .iter()
+            .map(|(h, since)| {
+                let gone_for = now.duration_since(*since).unwrap_or_default();
+                (
+                    h.clone(),
+                    Absence {
+                        gone_for,
+                        grace: self.grace(h),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// When the next absent host's grace runs out (the verdict may change then without any
+    /// ZooKeeper event).
+    fn next_expiry(&self) -> Option<Instant> {
+        let now = SystemTime::now();
+        self.since
+            .iter()
+            .map(|(h, since)| {
+                let left = (*since + self.grace(h))
+                    .duration_since(now)
+                    .unwrap_or_default();
+                Instant::now() + left
+            })
+            .min()
     }
 }
 
@@ -218,6 +320,7 @@ pub async fn resolve_target(zk: &Zk, app: &str, target: &Target) -> Result<Relea
 }
 
 /// Build the summary from what is known now.
+#[allow(clippy::too_many_arguments)]
 fn summarize(
     target: &ReleaseSpec,
     snap: &Snapshot,
@@ -226,9 +329,10 @@ fn summarize(
     message: String,
     superseded_by: Option<u64>,
     started: SystemTime,
+    absences: &Absences,
 ) -> RolloutSummary {
-    let (statuses, registered) = snap.parts(target);
-    let facts = snap.facts(target, &statuses, &registered, opts);
+    let parts = snap.parts(target, absences);
+    let facts = snap.facts(target, &parts, opts);
     let hosts: Vec<_> = wait::targets(&facts)
         .into_iter()
         .map(|mut v| {
@@ -322,6 +426,7 @@ pub async fn wait(
     });
     let mut changes = Changes::default();
     let mut snap = Snapshot::default();
+    let mut absences = Absences::default();
     let mut session = Some(first);
     loop {
         let zk = match session.take() {
@@ -349,6 +454,7 @@ pub async fn wait(
             deadline,
             started,
             &mut snap,
+            &mut absences,
             &mut changes,
             reporter,
         )
@@ -380,6 +486,7 @@ async fn watch_session(
     deadline: Instant,
     started: SystemTime,
     snap: &mut Snapshot,
+    absences: &mut Absences,
     changes: &mut Changes,
     reporter: &mut dyn Reporter,
 ) -> Result<RolloutSummary> {
@@ -396,6 +503,7 @@ async fn watch_session(
         tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
     let mut rollback_tried = false;
     loop {
+        absences.observe(snap, target.release);
         // An agent halted the release but could not publish its auto-rollback (ACLs): do it here,
         // once; whoever's write lands first wins, the others find it done.
         let pending = snap.ledger.as_ref().is_some_and(|l| l.rollback_pending)
@@ -429,14 +537,15 @@ async fn watch_session(
                         message,
                         None,
                         started,
+                        absences,
                     ));
                 }
             }
             *snap = Snapshot::load(zk, app, target.release).await?;
             continue;
         }
-        let (statuses, registered) = snap.parts(target);
-        let facts = snap.facts(target, &statuses, &registered, opts);
+        let parts = snap.parts(target, absences);
+        let facts = snap.facts(target, &parts, opts);
         changes.emit(&facts, reporter);
         if let Verdict::Done {
             result,
@@ -452,8 +561,10 @@ async fn watch_session(
                 message,
                 superseded_by,
                 started,
+                absences,
             ));
         }
+        let grace_over = absences.next_expiry();
         tokio::select! {
             ev = watcher.changed() => {
                 if ev.event_type == zkc::EventType::Session {
@@ -469,10 +580,16 @@ async fn watch_session(
                     snap.apply(zk, app, target.release, &ev).await?;
                 }
             }
+            // An absent agent's grace ran out: it may be `lost` now.
+            _ = async { match grace_over { Some(t) => tokio::time::sleep_until(t.into()).await, None => std::future::pending().await } } => {
+                // Calling a host lost is final: decide on a fresh read, not on watch events alone.
+                *snap = Snapshot::load(zk, app, target.release).await?;
+            }
             _ = heartbeat.tick() => {
                 *snap = Snapshot::load(zk, app, target.release).await?;
-                let (statuses, registered) = snap.parts(target);
-                let facts = snap.facts(target, &statuses, &registered, opts);
+                absences.observe(snap, target.release);
+                let parts = snap.parts(target, absences);
+                let facts = snap.facts(target, &parts, opts);
                 let views = wait::targets(&facts);
                 reporter.event(&WaitEvent::Heartbeat {
                     at: now_rfc3339(),
@@ -482,14 +599,14 @@ async fn watch_session(
                 });
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
-                let (statuses, registered) = snap.parts(target);
-                let facts = snap.facts(target, &statuses, &registered, opts);
+                let parts = snap.parts(target, absences);
+                let facts = snap.facts(target, &parts, opts);
                 let message = format!(
                     "timed out after {}: {}",
                     humantime::format_duration(opts.timeout),
                     wait::pending_reason(&facts)
                 );
-                return Ok(summarize(target, snap, opts, WaitResult::TimedOut, message, None, started));
+                return Ok(summarize(target, snap, opts, WaitResult::TimedOut, message, None, started, absences));
             }
         }
     }

@@ -56,6 +56,7 @@ impl ZkLink {
             pid: std::process::id(),
             groups: vec![],
             since: now_rfc3339(),
+            session_timeout_ms: None,
         };
         let data = serde_json::to_vec(&presence).unwrap_or_default();
         let path = self.zk.layout.host(&self.spec.app, host);

@@ -198,6 +198,22 @@ impl Zk {
         Ok(out)
     }
 
+    /// Names of the registered agents of `app`, plus a watcher for the next arrival or departure.
+    pub async fn registered_watched(
+        &self,
+        app: &str,
+    ) -> Result<(Vec<String>, zkc::OneshotWatcher)> {
+        let dir = self.layout.hosts(app);
+        let (mut hosts, _, watcher) = self
+            .client
+            .get_and_watch_children(&dir)
+            .await
+            .zk_context(|| format!("listing {dir}"))?;
+        hosts.retain(|h| validate::host_name(h).is_ok());
+        hosts.sort();
+        Ok((hosts, watcher))
+    }
+
     /// Every host's status for `app`, by host name; unparsable ones are reported as errors.
     pub async fn statuses(&self, app: &str) -> Result<Vec<(String, StatusRead)>> {
         let dir = self.layout.statuses(app);
