@@ -1,5 +1,7 @@
 //! Chaos on a real 3-node ZooKeeper ensemble with real agent processes: agents SIGKILLed and
-//! restarted at random, the ZooKeeper leader killed once. Invariants come from the deploy
+//! restarted at random (during the canary phase and while they wait for a slot), the ZooKeeper
+//! leader killed once, a member frozen (SIGSTOP) once, and a waiter running through it all that
+//! must not report a host lost that came back. Invariants come from the deploy
 //! commands' own timestamp log. CI runs 3 rounds; `DEPLOYCTL_CHAOS_ROUNDS=50` soaks, and
 //! `DEPLOYCTL_CHAOS_SEED` replays a run.
 
@@ -54,6 +56,8 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
             "1.0",
             "--slots",
             &SLOTS.to_string(),
+            "--canary",
+            "1",
             "--deploy-cmd",
             &logging_deploy("0.3"),
             "--get-version-cmd",
@@ -62,8 +66,27 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
             &l,
         ]));
 
+        // A waiter through the whole round: restarted agents are not lost, the verdict is success.
+        let waiter = env
+            .cmd()
+            .args([
+                "--output",
+                "json",
+                "wait-for-rollout",
+                &app,
+                "--timeout",
+                "150s",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn wait-for-rollout");
         let started = Instant::now();
         let mut kills: Vec<(String, u128)> = vec![];
+        // When a member was frozen: deploys of agents connected to it may be cut off then.
+        let mut frozen_at: Option<u128> = None;
+        let mut thawed_at: Option<u128> = None;
+        let mut frozen: Option<(usize, Instant)> = None;
         let mut restarts: Vec<(usize, Instant)> = vec![];
         let mut leader: Option<(usize, Instant)> = None;
         let mut leader_done = false;
@@ -88,7 +111,20 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
                 leader = Some((l, Instant::now() + Duration::from_secs(2)));
                 leader_done = true;
             }
+            if frozen_at.is_none() && started.elapsed() > Duration::from_millis(3000) {
+                let m = rng.below(3);
+                ensemble.pause(m);
+                frozen_at = Some(now_ns());
+                frozen = Some((m, Instant::now() + Duration::from_millis(2500)));
+            }
             let now = Instant::now();
+            if let Some((m, at)) = frozen
+                && at <= now
+            {
+                ensemble.resume(m);
+                thawed_at = Some(now_ns());
+                frozen = None;
+            }
             for (i, _) in restarts.iter().filter(|(_, at)| *at <= now) {
                 agents[*i] = env.agent(&names[*i], &[&app]);
             }
@@ -106,6 +142,10 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
         if let Some((l, _)) = leader.take() {
             ensemble.restart(l);
         }
+        if let Some((m, _)) = frozen.take() {
+            ensemble.resume(m);
+            thawed_at = Some(now_ns());
+        }
         ensemble.wait_for_quorum(Duration::from_secs(60));
 
         // Every host converges, and wait-for-rollout says so.
@@ -117,19 +157,34 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
             Duration::from_secs(90),
         );
         env.ok(&["wait-for-rollout", &app, "--timeout", "60s"]);
+        let out = waiter.wait_with_output().expect("waiter output");
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round} (seed {seed}): the waiter through the chaos: {summary:#}"
+        );
 
         // Never more than `slots` deploys at once. A deploy cut short by its agent's SIGKILL ends at
-        // that kill (its guard kills the process group at once).
+        // that kill (its guard kills the process group at once); one cut short by the freeze of
+        // its agent's server ends within the agent's 2 s session timeout of the freeze (the
+        // agent abandons it after a third of that, the guard's heartbeat stops it by then).
         let iv: Vec<Interval> = intervals(&log)
             .into_iter()
             .map(|i| {
-                let end = i.end.or_else(|| {
-                    kills
-                        .iter()
-                        .filter(|(h, t)| *h == i.host && *t >= i.start)
-                        .map(|(_, t)| *t)
-                        .min()
-                });
+                let killed = kills
+                    .iter()
+                    .filter(|(h, t)| *h == i.host && *t >= i.start)
+                    .map(|(_, t)| *t)
+                    .min();
+                // Cut off by the freeze: 2 s after it began, or after the deploy began if that was
+                // while the member was already frozen.
+                let freeze_end = frozen_at
+                    .zip(thawed_at)
+                    .filter(|(_, thawed)| *thawed >= i.start)
+                    .map(|(frozen, _)| frozen.max(i.start) + 2_000_000_000);
+                let end = i.end.or(killed).or(freeze_end);
                 Interval {
                     end: Some(end.unwrap_or_else(|| {
                         panic!("a deploy of {} never ended and was not killed", i.host)

@@ -349,7 +349,7 @@ fn session_expiry_storm() {
         let at = now_ns();
         std::thread::sleep(Duration::from_secs(secs)); // the freeze itself is the scenario
         unsafe { libc::kill(zk.pid() as libc::pid_t, libc::SIGCONT) };
-        at
+        (at, now_ns())
     };
     let mut freezes = vec![];
     for (n, secs) in [3u64, 7, 14].into_iter().enumerate() {
@@ -379,14 +379,19 @@ fn session_expiry_storm() {
     let problems = statuses.finish();
     assert!(problems.is_empty(), "statuses went backwards: {problems:?}");
     // A deploy cut off by a freeze has no end line: its agent abandoned it within a third of
-    // its 2 s session timeout of the freeze (and the guard would have killed it by then anyway),
-    // so it ended at the latest 2 s into the freeze — before any session could expire.
+    // its 2 s session timeout of losing the server (and the guard would have killed it by then
+    // anyway), so it ended at the latest 2 s after the freeze began or after it started, if it
+    // started while the server was already frozen — before any session could expire.
     let iv: Vec<Interval> = intervals(&log)
         .into_iter()
         .map(|mut i| {
             if i.end.is_none() {
-                let f = freezes.iter().copied().filter(|f| *f >= i.start).min();
-                i.end = Some(f.map_or(now_ns(), |f| f + 2_000_000_000));
+                let cut = freezes
+                    .iter()
+                    .filter(|(_, thawed)| *thawed >= i.start)
+                    .map(|(frozen, _)| (*frozen).max(i.start) + 2_000_000_000)
+                    .min();
+                i.end = Some(cut.unwrap_or_else(now_ns));
             }
             i
         })
