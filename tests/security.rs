@@ -405,3 +405,176 @@ fn planted_znodes_fail_cleanly() {
     drop(squatter);
     env.wait_hosts("slotted", &["g1".into()], 1, &["healthy"], T);
 }
+
+/// Issue 12, defect 3: a value inside double quotes or a nested shell (`sh -c '…'`) is data,
+/// also in the host's own command with `allowed_vars` (`allow_remote_commands = false`).
+#[test]
+fn values_inside_quotes_and_nested_shells_never_run() {
+    let env = TestEnv::new("quoted-vars");
+    let pwned = env.path("PWNED");
+    let p = pwned.display().to_string();
+    let cfg = env.path("agent.toml");
+    std::fs::write(
+        &cfg,
+        "host = \"q1\"\nallow_remote_commands = false\n[apps.web]\ndeploy_cmd = 'echo \"deploying to {{ vars.region }}\"'\nallowed_vars = [\"region\"]\n",
+    )
+    .unwrap();
+    let _local = env.agent_with("q1", &[], &["--config", cfg.to_str().unwrap()]);
+    let _remote = env.agent("q2", &["api"]);
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let region = format!("eu$(touch {p})`touch {p}`\"; touch {p}; \"");
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--var",
+        &format!("region={region}"),
+    ]);
+    let st = env.wait_hosts("web", &["q1".into()], 1, &["healthy"], T);
+    assert_eq!(
+        host(&st, "q1").unwrap()["output_tail"].as_str().unwrap(),
+        format!("deploying to {region}\n")
+    );
+
+    let x = format!("a'; touch {p}; '$(touch {p})");
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--var",
+        &format!("x={x}"),
+        "--deploy-cmd",
+        "echo \"one {{ vars.x }}\"; sh -c 'echo two {{ vars.x }}; echo \"three {{ vars.x }}\"'",
+    ]);
+    let st = env.wait_hosts("api", &["q2".into()], 1, &["healthy"], T);
+    assert_eq!(
+        host(&st, "q2").unwrap()["output_tail"].as_str().unwrap(),
+        format!("one {x}\ntwo {x}\nthree {x}\n")
+    );
+    assert!(!pwned.exists(), "a value ran as a command");
+}
+
+/// The processes of `root`'s tree (its descendants), with their command lines.
+fn process_tree(root: u32) -> Vec<(u32, String)> {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        rest.split(' ').nth(1)?.parse().ok()
+    };
+    let mut out = vec![];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let mut p = pid;
+        let mut depth = 0;
+        while let Some(pp) = parent_of(p) {
+            if pp == root {
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                out.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+                break;
+            }
+            if pp <= 1 || depth > 20 {
+                break;
+            }
+            p = pp;
+            depth += 1;
+        }
+    }
+    out
+}
+
+/// Issue 12, defect 8b: while a deploy runs, no process of the agent's tree carries a secret
+/// in its argv (readable by every local user with `ps`).
+#[test]
+fn secrets_stay_out_of_argv() {
+    let env = TestEnv::new("argv-secret");
+    let agent = env.agent("v1", &["api"]);
+    env.wait_status("api", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let secret = "Argv-S3cret-Value-9x";
+    let started = env.path("started");
+    let seen = env.path("seen");
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--secret-var",
+        &format!("db_password={secret}"),
+        "--var",
+        &format!("seen={}", seen.display()),
+        "--var",
+        &format!("started={}", started.display()),
+        "--deploy-cmd",
+        "printf %s {{ vars.db_password }} > {{ vars.seen }}; sh -c 'echo {{ vars.db_password }} >/dev/null; touch {{ vars.started }}; sleep 3'",
+    ]);
+    let deadline = std::time::Instant::now() + T;
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deploy never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let tree = process_tree(agent.pid().unwrap());
+    assert!(
+        tree.iter().any(|(_, c)| c.contains("exec-guard"))
+            && tree.iter().any(|(_, c)| c.contains("sleep 3")),
+        "expected the guard, the shells and sleep: {tree:#?}"
+    );
+    for (pid, cmdline) in &tree {
+        assert!(
+            !cmdline.contains(secret),
+            "pid {pid} shows the secret: {cmdline}"
+        );
+    }
+    env.wait_hosts("api", &["v1".into()], 1, &["healthy"], T);
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), secret);
+}
+
+/// Issue 12, defect 8a: the output tail is masked before it is cut, so a secret followed by
+/// almost 4 KiB of output does not leave its end in the status.
+#[test]
+fn a_secret_at_the_edge_of_the_tail_is_masked() {
+    let env = TestEnv::new("tail-secret");
+    let _agent = env.agent("t1", &["api"]);
+    env.wait_status("api", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let secret = "Tail-S3cret-Value-1234";
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--secret-var",
+        &format!("db_password={secret}"),
+        "--deploy-cmd",
+        "printf %s {{ vars.db_password }}; head -c 4080 /dev/zero | tr '\\0' x; exit 1",
+    ]);
+    env.wait_hosts("api", &["t1".into()], 1, &["failed"], T);
+    let json = env.path("summary.json");
+    env.run(&[
+        "wait-for-rollout",
+        "api",
+        "--timeout",
+        "30s",
+        "--json-file",
+        json.to_str().unwrap(),
+    ]);
+    let end = &secret[secret.len() - 6..];
+    for text in [
+        env.ok(&["--output", "json", "status", "api"]),
+        std::fs::read_to_string(&json).unwrap(),
+    ] {
+        assert!(!text.contains(end), "the secret's end leaked: {text:.300}");
+        assert!(text.contains("****xxxx"), "{text:.300}");
+    }
+}
