@@ -578,3 +578,80 @@ fn a_secret_at_the_edge_of_the_tail_is_masked() {
         assert!(text.contains("****xxxx"), "{text:.300}");
     }
 }
+
+/// Issue 12, defect 6: a var too large for any command is refused at publish (exit 2, naming
+/// it, nothing written); and a command that cannot start on a host is a failed attempt with the
+/// reason, counted by the retries — not an agent error retried for ever.
+#[test]
+fn oversized_values_fail_instead_of_looping() {
+    let env = TestEnv::new("oversized");
+    // (A file: 140 KB does not even fit in one argv string.)
+    let spec = env.path("big.json");
+    std::fs::write(
+        &spec,
+        serde_json::json!({"app": "web", "version": "1.0", "deploy_cmd": "true",
+            "vars": {"blob": "v".repeat(140 * 1024)}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"blob\"") && err.contains("limit"),
+        "{err:.300}"
+    );
+    assert!(
+        err.len() < 2000,
+        "the error does not echo the value: {}",
+        err.len()
+    );
+    let st = env.status("web");
+    assert!(st["release"].is_null(), "nothing was written: {st:#}");
+
+    // Three values under the per-value limit, but more than the 128 KiB that a process with a
+    // small stack limit may receive in argv + environment (ARG_MAX is a quarter of the stack
+    // limit, at least 128 KiB): the deploy command cannot start on this host.
+    let _agent = env.agent_setup("o1", &["web"], &[], |c| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only setrlimit between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: 512 * 1024,
+                    rlim_max: libc::RLIM_INFINITY,
+                };
+                libc::setrlimit(libc::RLIMIT_STACK, &lim);
+                Ok(())
+            });
+        }
+    });
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--var",
+        &format!("a={}", "a".repeat(60_000)),
+        "--var",
+        &format!("b={}", "b".repeat(60_000)),
+        "--var",
+        &format!("c={}", "c".repeat(60_000)),
+        "--retries",
+        "1",
+        "--retry-delay",
+        "100ms",
+        "--deploy-cmd",
+        "echo {{ vars.a }} {{ vars.b }} {{ vars.c }}",
+    ]);
+    let st = env.wait_hosts("web", &["o1".into()], 1, &["failed"], T);
+    let h = host(&st, "o1").unwrap();
+    let msg = h["message"].as_str().unwrap();
+    assert!(
+        msg.contains("deploy command could not start") && msg.contains("too long"),
+        "{msg} {h:#}"
+    );
+    assert_eq!(h["attempts"], 2, "{h:#}");
+}

@@ -264,6 +264,37 @@ mod tests {
         assert_eq!(tail_of(s, 1), "");
     }
 
+    /// Issue 12, defect 6: a command that cannot start (here: an environment string over
+    /// Linux's 128 KiB limit) is a failed outcome with the reason, not an agent error.
+    #[tokio::test]
+    async fn a_command_that_cannot_start_is_a_failed_outcome() {
+        let script = Script {
+            text: "true".into(),
+            env: vec![("DEPLOYCTL_V1".into(), "x".repeat(200 * 1024))],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&script, dir.path(), &[], Duration::from_secs(5), &[])
+            .await
+            .expect("an outcome, not an error");
+        assert!(!out.success());
+        let msg = out.describe("deploy command");
+        assert!(
+            msg.starts_with("deploy command could not start: ") && msg.contains("too long"),
+            "{msg}"
+        );
+        // A missing working directory, likewise.
+        let out = run(
+            &script,
+            &dir.path().join("nope"),
+            &[],
+            Duration::from_secs(5),
+            &[],
+        )
+        .await
+        .unwrap();
+        assert!(out.describe("x").contains("could not start"));
+    }
+
     #[test]
     fn captured_tail_is_bounded() {
         let mut c = Captured::default();

@@ -162,6 +162,9 @@ fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
 pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
     let targets = targets(&args)?;
     let stages = stages(&args)?;
+    for (k, v) in args.vars.iter().chain(&args.secret_vars) {
+        validate::var_value(k, v)?;
+    }
     let mut version = args.version.clone().unwrap_or_default();
     if !version.is_empty() {
         validate::version(&version)?;
