@@ -116,6 +116,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn var_values_a_command_can_receive() {
+        var_value("x", &"a".repeat(crate::render::MAX_VALUE_BYTES)).unwrap();
+        let e = var_value("blob", &"a".repeat(140 * 1024)).unwrap_err();
+        assert!(e.to_string().contains("\"blob\""), "{e}");
+        assert_eq!(e.exit_code().code(), 2);
+        assert!(var_value("n", "a\0b").is_err());
+    }
+
+    #[test]
     fn good_names() {
         for a in ["web", "web-api", "a.b_c", "0app"] {
             app_name(a).unwrap();

@@ -655,3 +655,38 @@ fn oversized_values_fail_instead_of_looping() {
     );
     assert_eq!(h["attempts"], 2, "{h:#}");
 }
+
+/// Issue 12, defect 9: a template bomb is refused at publish when it can be checked there, and
+/// on a host (here it depends on the host name) it fails that release with the reason while
+/// the agent keeps serving its other apps.
+#[test]
+fn template_bombs_fail_the_release_not_the_agent() {
+    let env = TestEnv::new("bomb");
+    let bomb = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+    let out = env.run(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        &format!("{bomb}true"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("too much work"), "{}", stderr(&out));
+
+    let _agent = env.agent("b1", &["web", "api"]);
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        &format!("{{% if host == \"b1\" %}}{bomb}{{% endif %}}true"),
+    ]);
+    let st = env.wait_hosts("web", &["b1".into()], 1, &["failed"], T);
+    let msg = host(&st, "b1").unwrap()["message"].as_str().unwrap();
+    assert!(msg.contains("too much work"), "{msg}");
+    env.ok(&["publish", "api", "1.0", "--deploy-cmd", "true"]);
+    env.wait_hosts("api", &["b1".into()], 1, &["healthy"], T);
+}
