@@ -468,7 +468,7 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
     let x = format!("a'; touch {p}; '$(touch {p})\"", p = pwned.display());
     let seen = env.path("seen");
     let cmd = format!(
-        "echo \"one {{{{ vars.x }}}}\" > {s}; sh -c 'echo two {{{{ vars.x }}}} >> {s}; echo {{{{ vars.db_password }}}} >/dev/null; touch {}; sleep 2'; printf %s {{{{ vars.db_password }}}}; head -c 4080 /dev/zero | tr '\\0' z; exit 1",
+        "echo \"one {{{{ vars.x }}}}\" > {s}; sh -c 'echo two {{{{ vars.x }}}} >> {s}; echo {{{{ vars.db_password }}}} >/dev/null; touch {}; sleep 2'; printf %s {{{{ vars.api_token }}}} {{{{ vars.db_password }}}}; head -c 4080 /dev/zero | tr '\\0' z; exit 1",
         started.display(),
         s = seen.display()
     );
@@ -482,6 +482,9 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
         .arg(format!("x={x}"))
         .arg("--secret-var")
         .arg(format!("db_password={secret}"))
+        // Secret by its name (the default patterns), without --secret-var.
+        .arg("--var")
+        .arg("api_token=Tok-Value-777")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -514,12 +517,13 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(tail.starts_with("****zzzz"), "{tail:.200}");
+    assert!(tail.starts_with("********zzzz"), "{tail:.200}");
     assert_eq!(
         std::fs::read_to_string(&seen).unwrap(),
         format!("one {x}\ntwo {x}\n")
     );
     let text = err(&out);
     assert!(!text.contains(&secret[secret.len() - 6..]), "{text:.300}");
+    assert!(!text.contains("Tok-Value-777"), "{text:.300}");
     assert!(!pwned.exists(), "a value ran as a command");
 }

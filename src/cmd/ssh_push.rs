@@ -205,8 +205,9 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
             .chain(&args.secret_vars)
             .cloned()
             .collect::<BTreeMap<_, _>>(),
+        // Every var, so the default name patterns (`*token*`, …) apply to `--var` too.
         secrets: crate::secrets::values(
-            &args.secret_vars.iter().cloned().collect(),
+            &args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             &args
                 .secret_vars
                 .iter()
