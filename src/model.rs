@@ -407,8 +407,9 @@ impl ReleaseSpec {
                 "must be at least 1 second",
             ));
         }
-        for name in self.vars.keys() {
+        for (name, value) in &self.vars {
             validate::var_name(name)?;
+            validate::var_value(name, value)?;
         }
         if let Some(s) = self
             .secret_vars

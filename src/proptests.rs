@@ -3,8 +3,87 @@
 use proptest::prelude::*;
 
 use crate::model::{HostStatus, ReleaseSpec};
+use crate::render::Script;
 use crate::render::{RenderContext, render};
 use crate::validate;
+
+fn run_sh(script: &Script, dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&script.text)
+        .envs(script.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Shell text around values: quotes, substitutions, separators, words.
+fn fragment(nested: bool) -> BoxedStrategy<String> {
+    let mut frags = vec![
+        "echo ",
+        "\"",
+        "$(",
+        ")",
+        "`",
+        ";",
+        " ",
+        "\n",
+        "printf %s ",
+        "a",
+        "b1",
+        "-n",
+        "x=1",
+        "{{ vars.x }}",
+        "{{ vars.y }}",
+        "{{ vars.x | upper }}",
+    ];
+    if !nested {
+        frags.push("'");
+    }
+    proptest::sample::select(frags)
+        .prop_map(str::to_string)
+        .boxed()
+}
+
+/// A template: top-level fragments and nested shells `sh -c '…' ` whose script is built from
+/// the same fragments (the value lands *inside* the nested script, never as all of it).
+fn template() -> impl Strategy<Value = String> {
+    let nested = proptest::collection::vec(fragment(true), 0..8)
+        .prop_map(|inner| format!("sh -c '{}' ", inner.concat()));
+    proptest::collection::vec(prop_oneof![4 => fragment(false), 1 => nested], 1..12)
+        .prop_map(|parts| parts.concat())
+}
+
+/// Values that try every way out of a word: quotes, substitutions, separators, newlines.
+fn hostile_value() -> impl Strategy<Value = String> {
+    let pieces = proptest::sample::select(vec![
+        "$(touch PWNED)",
+        "`touch PWNED`",
+        "'; touch PWNED; '",
+        "\"; touch PWNED; \"",
+        "\ntouch PWNED\n",
+        "; touch PWNED",
+        "& touch PWNED",
+        "| touch PWNED",
+        "'\\''",
+        "\\",
+        "$",
+        "\"",
+        "'",
+        ")",
+        "(",
+        "${IFS}",
+        "eu-west-1",
+        " ",
+        "*",
+        "#",
+        "\"$(touch PWNED)\"",
+        "')touch PWNED('",
+        "\\$(touch PWNED)",
+    ]);
+    proptest::collection::vec(pieces, 1..5).prop_map(|p| p.concat())
+}
 
 proptest! {
     /// An accepted version or app name never needs shell quoting: no metacharacter gets through.
@@ -19,9 +98,10 @@ proptest! {
         }
     }
 
-    /// Whatever a var holds, it renders as exactly one shell word with that value.
+    /// Whatever a var holds, the command text does not contain it: it is a reference to the
+    /// environment variable that carries it.
     #[test]
-    fn any_value_renders_as_one_word(value in "[^\\x00]{0,60}") {
+    fn any_value_stays_out_of_the_command_text(value in "[^\\x00]{1,60}") {
         let ctx = RenderContext {
             app: "web".into(),
             version: "1.0".into(),
@@ -29,17 +109,18 @@ proptest! {
             ..Default::default()
         };
         let out = render("echo {{ vars.x }}", &ctx).unwrap();
-        let words = shlex::split(&out).unwrap();
-        prop_assert_eq!(words, vec!["echo".to_string(), value]);
+        prop_assert_eq!(out.text, r#"echo "${DEPLOYCTL_V1}""#);
+        prop_assert_eq!(out.env, vec![("DEPLOYCTL_V1".to_string(), value)]);
     }
 
-    /// Real `sh` agrees (a smaller sample: it starts a process per case).
+    /// Real `sh` gets the value back, whole (a smaller sample: it starts a process per case).
     #[test]
     fn sh_prints_the_value_back(value in "[^\\x00]{0,30}") {
         let ctx = RenderContext { vars: [("x".to_string(), value.clone())].into(), ..Default::default() };
-        let script = render("printf %s {{ vars.x }}", &ctx).unwrap();
-        let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
-        prop_assert_eq!(String::from_utf8_lossy(&out.stdout).into_owned(), value);
+        for template in ["printf %s {{ vars.x }}", "printf %s \"{{ vars.x }}\"", "sh -c 'printf %s {{ vars.x }}'"] {
+            let out = run_sh(&render(template, &ctx).unwrap(), std::path::Path::new("/"));
+            prop_assert_eq!(String::from_utf8_lossy(&out.stdout).into_owned(), value.clone(), "{}", template);
+        }
     }
 
     /// Parsing what a znode holds never panics, whatever the bytes.
@@ -62,6 +143,27 @@ proptest! {
         prop_assume!(spec.validate().is_ok());
         let back = ReleaseSpec::from_znode("web", &spec.to_json()).unwrap();
         prop_assert_eq!(back, spec);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Whatever the template does with quotes and nested shells, a value is never run as code:
+    /// the rendered command runs under real `/bin/sh` and the canary file never appears.
+    #[test]
+    fn values_are_never_run_as_code(t in template(), x in hostile_value(), y in hostile_value()) {
+        let ctx = RenderContext {
+            vars: [("x".to_string(), x), ("y".to_string(), y)].into(),
+            ..Default::default()
+        };
+        let Ok(script) = render(&t, &ctx) else { return Ok(()) };
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_sh(&script, dir.path());
+        prop_assert!(
+            !dir.path().join("PWNED").exists(),
+            "template {:?} rendered as {:?} ran a value: {}",
+            t, script.text, String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

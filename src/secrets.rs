@@ -66,6 +66,46 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
+/// The last `max` bytes of a command's output, secrets masked *before* the cut. `cut_before`:
+/// `bytes` is itself the end of longer output. A secret cut through at the start of the tail
+/// (its suffix is all that remains) is masked too.
+pub fn masked_tail(bytes: &[u8], cut_before: bool, secrets: &[String], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    // A cut through a multi-byte char leaves a replacement char; drop it.
+    let text = if cut_before {
+        text.trim_start_matches('\u{FFFD}')
+    } else {
+        &text
+    };
+    let mut out = redact(text, secrets);
+    let mut cut = cut_before;
+    if out.len() > max {
+        let mut start = out.len() - max;
+        while !out.is_char_boundary(start) {
+            start += 1;
+        }
+        out.drain(..start);
+        cut = true;
+    }
+    if cut {
+        // The longest proper suffix of any secret that the tail starts with.
+        let leading = secrets
+            .iter()
+            .filter_map(|s| {
+                s.char_indices()
+                    .skip(1)
+                    .map(|(i, _)| &s[i..])
+                    .find(|suffix| out.starts_with(suffix))
+                    .map(str::len)
+            })
+            .max();
+        if let Some(n) = leading {
+            out.replace_range(..n, MASK);
+        }
+    }
+    out
+}
+
 /// `vars` with secret values masked, for printing a spec.
 pub fn mask_vars(
     vars: &BTreeMap<String, String>,
@@ -122,5 +162,34 @@ mod tests {
         let masked = mask_vars(&vars, &["db_pass".into()]);
         assert_eq!(masked["db_pass"], MASK);
         assert_eq!(masked["region"], "eu-west-1");
+    }
+
+    #[test]
+    fn tail_is_masked_before_it_is_cut() {
+        let secret = "s3cr3t-token-value".to_string();
+        let secrets = vec![secret.clone()];
+        // The secret, then enough output that a cut after it would keep only its end.
+        for pad in [0, 1, 4080, 4090, 4095, 4096, 5000] {
+            let text = format!("{secret}{}", "x".repeat(pad));
+            let tail = masked_tail(text.as_bytes(), false, &secrets, 4096);
+            assert!(tail.len() <= 4096 + MASK.len());
+            for i in 1..secret.len() {
+                assert!(!tail.starts_with(&secret[i..]), "pad {pad}: {tail:.40}");
+            }
+            assert!(!tail.contains(&secret[4..]), "pad {pad}");
+        }
+        // Output already cut by the capture (only the secret's end is left) is masked too.
+        let tail = masked_tail(b"-value and more", true, &secrets, 4096);
+        assert_eq!(tail, "**** and more");
+        // A plain tail that happens to start like a secret's end is left alone when nothing
+        // was cut.
+        assert_eq!(masked_tail(b"-value", false, &secrets, 4096), "-value");
+    }
+
+    #[test]
+    fn masked_tail_keeps_the_end() {
+        assert_eq!(masked_tail(b"hello world", false, &[], 5), "world");
+        // A capture cut through a multi-byte char drops the broken part.
+        assert_eq!(masked_tail(&"aé".as_bytes()[2..], true, &[], 5), "");
     }
 }

@@ -66,6 +66,31 @@ pub fn var_name(value: &str) -> Result<()> {
     check("variable name", value, &['_'], false)
 }
 
+/// A var's value: it reaches the command as one environment string, which Linux limits to
+/// 128 KiB (`MAX_ARG_STRLEN`), and cannot hold a NUL. Refused here, at publish, rather than on
+/// every host at deploy time.
+pub fn var_value(name: &str, value: &str) -> Result<()> {
+    let max = crate::render::MAX_VALUE_BYTES;
+    if value.len() > max {
+        return Err(Error::invalid(
+            "var",
+            name,
+            format!(
+                "its value is {} bytes; the limit is {max} (a command's environment string must stay under 128 KiB)",
+                value.len()
+            ),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::invalid(
+            "var",
+            name,
+            "its value holds a NUL byte, which no command can receive",
+        ));
+    }
+    Ok(())
+}
+
 /// Group names an agent declares.
 pub fn group_name(value: &str) -> Result<()> {
     check("group name", value, &['-', '_', '.'], true)
@@ -89,6 +114,15 @@ pub fn zk_root(value: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn var_values_a_command_can_receive() {
+        var_value("x", &"a".repeat(crate::render::MAX_VALUE_BYTES)).unwrap();
+        let e = var_value("blob", &"a".repeat(140 * 1024)).unwrap_err();
+        assert!(e.to_string().contains("\"blob\""), "{e}");
+        assert_eq!(e.exit_code().code(), 2);
+        assert!(var_value("n", "a\0b").is_err());
+    }
 
     #[test]
     fn good_names() {

@@ -405,3 +405,288 @@ fn planted_znodes_fail_cleanly() {
     drop(squatter);
     env.wait_hosts("slotted", &["g1".into()], 1, &["healthy"], T);
 }
+
+/// Issue 12, defect 3: a value inside double quotes or a nested shell (`sh -c '…'`) is data,
+/// also in the host's own command with `allowed_vars` (`allow_remote_commands = false`).
+#[test]
+fn values_inside_quotes_and_nested_shells_never_run() {
+    let env = TestEnv::new("quoted-vars");
+    let pwned = env.path("PWNED");
+    let p = pwned.display().to_string();
+    let cfg = env.path("agent.toml");
+    std::fs::write(
+        &cfg,
+        "host = \"q1\"\nallow_remote_commands = false\n[apps.web]\ndeploy_cmd = 'echo \"deploying to {{ vars.region }}\"'\nallowed_vars = [\"region\"]\n",
+    )
+    .unwrap();
+    let _local = env.agent_with("q1", &[], &["--config", cfg.to_str().unwrap()]);
+    let _remote = env.agent("q2", &["api"]);
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let region = format!("eu$(touch {p})`touch {p}`\"; touch {p}; \"");
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--var",
+        &format!("region={region}"),
+    ]);
+    let st = env.wait_hosts("web", &["q1".into()], 1, &["healthy"], T);
+    assert_eq!(
+        host(&st, "q1").unwrap()["output_tail"].as_str().unwrap(),
+        format!("deploying to {region}\n")
+    );
+
+    let x = format!("a'; touch {p}; '$(touch {p})");
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--var",
+        &format!("x={x}"),
+        "--deploy-cmd",
+        "echo \"one {{ vars.x }}\"; sh -c 'echo two {{ vars.x }}; echo \"three {{ vars.x }}\"'",
+    ]);
+    let st = env.wait_hosts("api", &["q2".into()], 1, &["healthy"], T);
+    assert_eq!(
+        host(&st, "q2").unwrap()["output_tail"].as_str().unwrap(),
+        format!("one {x}\ntwo {x}\nthree {x}\n")
+    );
+    assert!(!pwned.exists(), "a value ran as a command");
+}
+
+/// The processes of `root`'s tree (its descendants), with their command lines.
+fn process_tree(root: u32) -> Vec<(u32, String)> {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        rest.split(' ').nth(1)?.parse().ok()
+    };
+    let mut out = vec![];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let mut p = pid;
+        let mut depth = 0;
+        while let Some(pp) = parent_of(p) {
+            if pp == root {
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                out.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+                break;
+            }
+            if pp <= 1 || depth > 20 {
+                break;
+            }
+            p = pp;
+            depth += 1;
+        }
+    }
+    out
+}
+
+/// Issue 12, defect 8b: while a deploy runs, no process of the agent's tree carries a secret
+/// in its argv (readable by every local user with `ps`).
+#[test]
+fn secrets_stay_out_of_argv() {
+    let env = TestEnv::new("argv-secret");
+    let agent = env.agent("v1", &["api"]);
+    env.wait_status("api", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let secret = "Argv-S3cret-Value-9x";
+    let started = env.path("started");
+    let seen = env.path("seen");
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--secret-var",
+        &format!("db_password={secret}"),
+        "--var",
+        &format!("seen={}", seen.display()),
+        "--var",
+        &format!("started={}", started.display()),
+        "--deploy-cmd",
+        "printf %s {{ vars.db_password }} > {{ vars.seen }}; sh -c 'echo {{ vars.db_password }} >/dev/null; touch {{ vars.started }}; sleep 3'",
+    ]);
+    let deadline = std::time::Instant::now() + T;
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deploy never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let tree = process_tree(agent.pid().unwrap());
+    assert!(
+        tree.iter().any(|(_, c)| c.contains("exec-guard"))
+            && tree.iter().any(|(_, c)| c.contains("sleep 3")),
+        "expected the guard, the shells and sleep: {tree:#?}"
+    );
+    for (pid, cmdline) in &tree {
+        assert!(
+            !cmdline.contains(secret),
+            "pid {pid} shows the secret: {cmdline}"
+        );
+    }
+    env.wait_hosts("api", &["v1".into()], 1, &["healthy"], T);
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), secret);
+}
+
+/// Issue 12, defect 8a: the output tail is masked before it is cut, so a secret followed by
+/// almost 4 KiB of output does not leave its end in the status.
+#[test]
+fn a_secret_at_the_edge_of_the_tail_is_masked() {
+    let env = TestEnv::new("tail-secret");
+    let _agent = env.agent("t1", &["api"]);
+    env.wait_status("api", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    let secret = "Tail-S3cret-Value-1234";
+    env.ok(&[
+        "publish",
+        "api",
+        "1.0",
+        "--secret-var",
+        &format!("db_password={secret}"),
+        "--deploy-cmd",
+        "printf %s {{ vars.db_password }}; head -c 4080 /dev/zero | tr '\\0' x; exit 1",
+    ]);
+    env.wait_hosts("api", &["t1".into()], 1, &["failed"], T);
+    let json = env.path("summary.json");
+    env.run(&[
+        "wait-for-rollout",
+        "api",
+        "--timeout",
+        "30s",
+        "--json-file",
+        json.to_str().unwrap(),
+    ]);
+    let end = &secret[secret.len() - 6..];
+    for text in [
+        env.ok(&["--output", "json", "status", "api"]),
+        std::fs::read_to_string(&json).unwrap(),
+    ] {
+        assert!(!text.contains(end), "the secret's end leaked: {text:.300}");
+        assert!(text.contains("****xxxx"), "{text:.300}");
+    }
+}
+
+/// Issue 12, defect 6: a var too large for any command is refused at publish (exit 2, naming
+/// it, nothing written); and a command that cannot start on a host is a failed attempt with the
+/// reason, counted by the retries — not an agent error retried for ever.
+#[test]
+fn oversized_values_fail_instead_of_looping() {
+    let env = TestEnv::new("oversized");
+    // (A file: 140 KB does not even fit in one argv string.)
+    let spec = env.path("big.json");
+    std::fs::write(
+        &spec,
+        serde_json::json!({"app": "web", "version": "1.0", "deploy_cmd": "true",
+            "vars": {"blob": "v".repeat(140 * 1024)}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"blob\"") && err.contains("limit"),
+        "{err:.300}"
+    );
+    assert!(
+        err.len() < 2000,
+        "the error does not echo the value: {}",
+        err.len()
+    );
+    let st = env.status("web");
+    assert!(st["release"].is_null(), "nothing was written: {st:#}");
+
+    // Three values under the per-value limit, but more than the 128 KiB that a process with a
+    // small stack limit may receive in argv + environment (ARG_MAX is a quarter of the stack
+    // limit, at least 128 KiB): the deploy command cannot start on this host.
+    let _agent = env.agent_setup("o1", &["web"], &[], |c| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only setrlimit between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: 512 * 1024,
+                    rlim_max: libc::RLIM_INFINITY,
+                };
+                libc::setrlimit(libc::RLIMIT_STACK, &lim);
+                Ok(())
+            });
+        }
+    });
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--var",
+        &format!("a={}", "a".repeat(60_000)),
+        "--var",
+        &format!("b={}", "b".repeat(60_000)),
+        "--var",
+        &format!("c={}", "c".repeat(60_000)),
+        "--retries",
+        "1",
+        "--retry-delay",
+        "100ms",
+        "--deploy-cmd",
+        "echo {{ vars.a }} {{ vars.b }} {{ vars.c }}",
+    ]);
+    let st = env.wait_hosts("web", &["o1".into()], 1, &["failed"], T);
+    let h = host(&st, "o1").unwrap();
+    let msg = h["message"].as_str().unwrap();
+    assert!(
+        msg.contains("deploy command could not start") && msg.contains("too long"),
+        "{msg} {h:#}"
+    );
+    assert_eq!(h["attempts"], 2, "{h:#}");
+}
+
+/// Issue 12, defect 9: a template bomb is refused at publish when it can be checked there, and
+/// on a host (here it depends on the host name) it fails that release with the reason while
+/// the agent keeps serving its other apps.
+#[test]
+fn template_bombs_fail_the_release_not_the_agent() {
+    let env = TestEnv::new("bomb");
+    let bomb = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+    let out = env.run(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        &format!("{bomb}true"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("too much work"), "{}", stderr(&out));
+
+    let _agent = env.agent("b1", &["web", "api"]);
+    env.wait_status("web", T, "agent", |st| {
+        st["hosts"].as_array().is_some_and(|h| !h.is_empty())
+    });
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        &format!("{{% if host == \"b1\" %}}{bomb}{{% endif %}}true"),
+    ]);
+    let st = env.wait_hosts("web", &["b1".into()], 1, &["failed"], T);
+    let msg = host(&st, "b1").unwrap()["message"].as_str().unwrap();
+    assert!(msg.contains("too much work"), "{msg}");
+    env.ok(&["publish", "api", "1.0", "--deploy-cmd", "true"]);
+    env.wait_hosts("api", &["b1".into()], 1, &["healthy"], T);
+}

@@ -440,3 +440,90 @@ fn app_mode_takes_zookeeper_slots_and_reports_status() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
 }
+
+/// Every process's command line on this machine (the sshd is on loopback, so this covers the
+/// local `ssh` client and the remote shells alike).
+fn all_cmdlines() -> Vec<(u32, String)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            Some((pid, String::from_utf8_lossy(&raw).replace('\0', " ")))
+        })
+        .collect()
+}
+
+/// Issue 12, defects 3 and 8 over ssh: values inside quotes and nested shells are data, a
+/// secret is in no process's argv (local `ssh` or remote shells) while the command runs, and
+/// the output tail is masked before it is cut.
+#[test]
+fn ssh_values_are_data_and_secrets_stay_hidden() {
+    let env = TestEnv::new("ssh-secret");
+    let hosts = [sshd().hosts[2].clone()];
+    let pwned = env.path("pwned");
+    let started = env.path("started");
+    let secret = "Ssh-S3cret-Argv-Value-42";
+    let x = format!("a'; touch {p}; '$(touch {p})\"", p = pwned.display());
+    let seen = env.path("seen");
+    let cmd = format!(
+        "echo \"one {{{{ vars.x }}}}\" > {s}; sh -c 'echo two {{{{ vars.x }}}} >> {s}; echo {{{{ vars.db_password }}}} >/dev/null; touch {}; sleep 2'; printf %s {{{{ vars.api_token }}}} {{{{ vars.db_password }}}}; head -c 4080 /dev/zero | tr '\\0' z; exit 1",
+        started.display(),
+        s = seen.display()
+    );
+    let child = env
+        .cmd()
+        .arg("ssh-push")
+        .arg("--hosts")
+        .arg(hosts.join(","))
+        .args(sshd().flags())
+        .args(["--cmd", &cmd, "--output", "json", "--var"])
+        .arg(format!("x={x}"))
+        .arg("--secret-var")
+        .arg(format!("db_password={secret}"))
+        // Secret by its name (the default patterns), without --secret-var.
+        .arg("--var")
+        .arg("api_token=Tok-Value-777")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The operator's own `--secret-var` argument is theirs; every process deployctl starts
+    // (the local `ssh`, the remote shells) is checked.
+    let procs: Vec<_> = all_cmdlines()
+        .into_iter()
+        .filter(|(pid, _)| *pid != child.id())
+        .collect();
+    assert!(
+        procs.iter().any(|(_, c)| c.contains("sleep 2")),
+        "{procs:#?}"
+    );
+    for (pid, c) in &procs {
+        assert!(!c.contains(secret), "pid {pid} shows the secret: {c}");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tail = v["stages"][0]["hosts"][0]["output_tail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(tail.starts_with("********zzzz"), "{tail:.200}");
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        format!("one {x}\ntwo {x}\n")
+    );
+    let text = err(&out);
+    assert!(!text.contains(&secret[secret.len() - 6..]), "{text:.300}");
+    assert!(!text.contains("Tok-Value-777"), "{text:.300}");
+    assert!(!pwned.exists(), "a value ran as a command");
+}

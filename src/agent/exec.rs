@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
+use crate::render::Script;
 
 /// Environment variable that turns on the agent → guard heartbeat (milliseconds).
 pub const HEARTBEAT_ENV: &str = "DEPLOYCTL_GUARD_HEARTBEAT_MS";
@@ -25,8 +26,11 @@ pub struct CommandOutcome {
     pub exit_code: Option<i32>,
     pub timed_out: bool,
     pub stdout: String,
+    /// Output tail, secrets masked.
     pub tail: String,
     pub duration: Duration,
+    /// Set when the command could not be started at all (the reason).
+    pub start_error: Option<String>,
 }
 
 impl CommandOutcome {
@@ -36,6 +40,9 @@ impl CommandOutcome {
 
     /// One line for status messages.
     pub fn describe(&self, what: &str) -> String {
+        if let Some(e) = &self.start_error {
+            return format!("{what} could not start: {e}");
+        }
         match (self.timed_out, self.exit_code) {
             (true, _) => format!("{what} timed out after {}s", self.duration.as_secs()),
             (false, Some(0)) => format!("{what} succeeded"),
@@ -73,6 +80,8 @@ impl Drop for GuardChild {
 struct Captured {
     stdout: Vec<u8>,
     tail: Vec<u8>,
+    /// Output before `tail` was dropped (a secret may have been cut there).
+    cut: bool,
 }
 
 impl Captured {
@@ -86,6 +95,7 @@ impl Captured {
         if self.tail.len() > 2 * TAIL_BYTES {
             let cut = self.tail.len() - TAIL_BYTES;
             self.tail.drain(..cut);
+            self.cut = true;
         }
     }
 }
@@ -112,20 +122,27 @@ pub fn tail_of(bytes: &[u8], max: usize) -> String {
 }
 
 /// Run `script` with `sh -c` under the guard in `cwd`, killing it (and its process group) after
-/// `timeout` or when this future is dropped.
+/// `timeout` or when this future is dropped. The script's values go in its environment (after
+/// `env`); argv holds only the value-free text. `secrets` are masked in the output tail before
+/// it is cut. A command that cannot start is a failed outcome with the reason, not an error.
 pub async fn run(
-    script: &str,
+    script: &Script,
     cwd: &Path,
     env: &[(String, String)],
     timeout: Duration,
+    secrets: &[String],
 ) -> Result<CommandOutcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("exec-guard")
         .arg("--")
-        .arg(script)
+        .arg(&script.text)
         .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(
+            env.iter()
+                .chain(&script.env)
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs).
@@ -153,9 +170,21 @@ pub async fn run(
         });
     }
     let started = Instant::now();
-    let child = cmd
-        .spawn()
-        .map_err(|e| Error::io(format!("starting command in {}", cwd.display()), e))?;
+    let child = match cmd.spawn() {
+        Ok(c) => c,
+        // E2BIG, a missing working directory, …: this attempt failed; retrying is the policy's
+        // call, not a loop of agent errors.
+        Err(e) => {
+            return Ok(CommandOutcome {
+                exit_code: None,
+                timed_out: false,
+                stdout: String::new(),
+                tail: String::new(),
+                duration: started.elapsed(),
+                start_error: Some(format!("{e} (in {})", cwd.display())),
+            });
+        }
+    };
     let mut guard = GuardChild {
         child,
         reaped: false,
@@ -216,8 +245,9 @@ pub async fn run(
         exit_code,
         timed_out,
         stdout: String::from_utf8_lossy(&captured.stdout).into_owned(),
-        tail: tail_of(&captured.tail, TAIL_BYTES),
+        tail: crate::secrets::masked_tail(&captured.tail, captured.cut, secrets, TAIL_BYTES),
         duration: started.elapsed(),
+        start_error: None,
     })
 }
 
@@ -232,6 +262,37 @@ mod tests {
         // A cut through a multi-byte char drops the broken part instead of showing garbage.
         let s = "aé".as_bytes();
         assert_eq!(tail_of(s, 1), "");
+    }
+
+    /// Issue 12, defect 6: a command that cannot start (here: an environment string over
+    /// Linux's 128 KiB limit) is a failed outcome with the reason, not an agent error.
+    #[tokio::test]
+    async fn a_command_that_cannot_start_is_a_failed_outcome() {
+        let script = Script {
+            text: "true".into(),
+            env: vec![("DEPLOYCTL_V1".into(), "x".repeat(200 * 1024))],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(&script, dir.path(), &[], Duration::from_secs(5), &[])
+            .await
+            .expect("an outcome, not an error");
+        assert!(!out.success());
+        let msg = out.describe("deploy command");
+        assert!(
+            msg.starts_with("deploy command could not start: ") && msg.contains("too long"),
+            "{msg}"
+        );
+        // A missing working directory, likewise.
+        let out = run(
+            &script,
+            &dir.path().join("nope"),
+            &[],
+            Duration::from_secs(5),
+            &[],
+        )
+        .await
+        .unwrap();
+        assert!(out.describe("x").contains("could not start"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::git::{self, deploy::GitDeploy};
 use crate::model::{
     HostState, HostStatus, ReleaseSpec, ReleaseState, RunOnce, RunOnceState, now_rfc3339,
 };
-use crate::render::{self, RenderContext};
+use crate::render::{self, RenderContext, Script};
 use crate::rollout::policy::{self, CanaryStep, RunOnceStep};
 use crate::zk::Zk;
 use crate::zk::ledger::Recorded;
@@ -20,12 +20,12 @@ use crate::zk::semaphore::{Lease, Turn};
 
 /// The commands for this release on this host, rendered.
 struct Commands {
-    deploy: Option<String>,
-    get_version: Option<String>,
-    health: Option<String>,
-    pre: Option<String>,
-    post: Option<String>,
-    run_once: Option<String>,
+    deploy: Option<Script>,
+    get_version: Option<Script>,
+    health: Option<Script>,
+    pre: Option<Script>,
+    post: Option<Script>,
+    run_once: Option<Script>,
     /// Deploy from git: checkout per version + `current` switch.
     git: Option<GitDeploy>,
 }
@@ -85,7 +85,7 @@ fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> Result<Comma
         vars: spec.vars.clone(),
     };
     // The spec's command wins; the agent's config supplies a default.
-    let pick = |remote: &Option<String>, local: Option<String>| -> Result<Option<String>> {
+    let pick = |remote: &Option<String>, local: Option<String>| -> Result<Option<Script>> {
         remote
             .clone()
             .or(local)
@@ -126,20 +126,20 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    async fn exec(&self, script: &str, timeout: Duration) -> Result<CommandOutcome> {
-        exec::run(script, &self.cwd, &self.env, timeout).await
+    async fn exec(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {
+        exec::run(script, &self.cwd, &self.env, timeout, &self.secrets).await
     }
 
     /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
     async fn exec_in(
         &self,
-        script: &str,
+        script: &Script,
         dir: &std::path::Path,
         timeout: Duration,
     ) -> Result<CommandOutcome> {
         let mut env = self.env.clone();
         env.push(("DEPLOYCTL_RELEASE_DIR".into(), dir.display().to_string()));
-        exec::run(script, dir, &env, timeout).await
+        exec::run(script, dir, &env, timeout, &self.secrets).await
     }
 
     fn command_timeout(&self) -> Duration {
@@ -259,9 +259,19 @@ pub(super) async fn run(
         ],
     };
 
-    let cmds = match render_commands(settings, spec) {
-        Ok(c) => c,
-        Err(e) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
+    // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
+    // session, the heartbeats and the other apps must not wait on it.
+    let rendered = {
+        let (settings, spec) = (settings.clone(), spec.clone());
+        tokio::task::spawn_blocking(move || render_commands(&settings, &spec)).await
+    };
+    let cmds = match rendered {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
+        Err(e) => {
+            let msg = format!("rendering the commands failed: {e}");
+            return fail_without_slot(&runner, &mut st, msg).await;
+        }
     };
     if cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
@@ -305,7 +315,7 @@ pub(super) async fn run(
         let result = hold_and_deploy(
             &runner,
             &cmds,
-            deploy.as_deref(),
+            deploy.as_ref(),
             &mut st,
             &mut lease,
             shutdown,
@@ -363,7 +373,7 @@ enum Held {
 async fn hold_and_deploy(
     runner: &Runner<'_>,
     cmds: &Commands,
-    deploy: Option<&str>,
+    deploy: Option<&Script>,
     st: &mut HostStatus,
     lease: &mut Lease,
     shutdown: &mut Shutdown,
@@ -661,7 +671,7 @@ async fn run_once(
 async fn attempt(
     runner: &Runner<'_>,
     cmds: &Commands,
-    deploy: Option<&str>,
+    deploy: Option<&Script>,
     st: &mut HostStatus,
     lease: &Lease,
     shutdown: &mut Shutdown,
@@ -685,7 +695,7 @@ async fn attempt(
         }
         None => None,
     };
-    let mut steps: Vec<(&str, &str)> = vec![];
+    let mut steps: Vec<(&str, &Script)> = vec![];
     if let Some(pre) = &cmds.pre {
         steps.push(("pre command", pre));
     }
@@ -762,7 +772,7 @@ async fn attempt(
 /// Run a command unless the agent is told to abandon (second signal): `None` then.
 async fn run_step(
     runner: &Runner<'_>,
-    script: &str,
+    script: &Script,
     dir: Option<&std::path::Path>,
     timeout: Duration,
     lease: &Lease,

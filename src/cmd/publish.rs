@@ -270,8 +270,18 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
             "is the agent's to choose (agent config only)",
         ));
     }
+    // The host is unknown here; a template whose work depends on it is bounded on the host.
+    let ctx = render::RenderContext {
+        app: spec.app.clone(),
+        version: spec.version.clone(),
+        previous_version: spec.previous_version.clone().unwrap_or_default(),
+        host: String::new(),
+        release: spec.release,
+        vars: spec.vars.clone(),
+    };
     for t in templates.into_iter().flatten().chain(git_ref.as_ref()) {
         render::check_syntax(t)?;
+        render::check_limits(t, &ctx)?;
     }
     Ok(spec)
 }

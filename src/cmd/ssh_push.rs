@@ -161,6 +161,9 @@ fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
 pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
     let targets = targets(&args)?;
     let stages = stages(&args)?;
+    for (k, v) in args.vars.iter().chain(&args.secret_vars) {
+        validate::var_value(k, v)?;
+    }
     let mut version = args.version.clone().unwrap_or_default();
     if !version.is_empty() {
         validate::version(&version)?;
@@ -201,8 +204,9 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
             .chain(&args.secret_vars)
             .cloned()
             .collect::<BTreeMap<_, _>>(),
+        // Every var, so the default name patterns (`*token*`, …) apply to `--var` too.
         secrets: crate::secrets::values(
-            &args.secret_vars.iter().cloned().collect(),
+            &args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             &args
                 .secret_vars
                 .iter()

@@ -245,7 +245,7 @@ async fn run_host_stage(job: HostJob) -> HostStep {
         loop {
             attempt += 1;
             step.attempts = step.attempts.max(attempt);
-            let (ok, message) = match conn.run(&script, timeout).await {
+            let (ok, message) = match conn.run(&script, timeout, &job.opts.secrets).await {
                 Ok(out) => {
                     step.exit_code = out.exit_code;
                     step.output_tail = out.tail.clone();

@@ -9,6 +9,7 @@ use openssh::{KnownHosts, Session, SessionBuilder};
 use super::inventory::Target;
 use crate::agent::exec::{self, CommandOutcome};
 use crate::error::{Error, Result};
+use crate::render::Script;
 
 #[derive(Debug, Clone, Default)]
 pub struct SshOptions {
@@ -130,33 +131,58 @@ fn describe(e: &openssh::Error) -> String {
         .join(" ")
 }
 
-/// The remote wrapper enforces the timeout on the host itself (coreutils `timeout`, when present),
-/// so a timed-out command does not keep running there unobserved.
-fn remote_script(script: &str, timeout: Duration) -> Result<String> {
-    let q = shlex::try_quote(script).map_err(|e| Error::invalid("command", script, e))?;
+/// What the remote `sh` reads on its stdin: the values as exported variables (environment
+/// variables do not cross ssh), then the command. The remote wrapper enforces the timeout on the
+/// host itself (coreutils `timeout`, when present), so a timed-out command does not keep running
+/// there unobserved. The command's own text holds no value, so the remote argv (`sh -c TEXT`)
+/// holds none either; and the whole thing goes over stdin, never into the local `ssh` argv.
+fn remote_script(script: &Script, timeout: Duration) -> Result<String> {
+    let mut out = String::new();
+    for (k, v) in &script.env {
+        let q = shlex::try_quote(v).map_err(|e| Error::invalid("value", k, e))?;
+        out.push_str(&format!("export {k}={q}\n"));
+    }
+    let q =
+        shlex::try_quote(&script.text).map_err(|e| Error::invalid("command", &script.text, e))?;
     let secs = timeout.as_secs().max(1);
-    Ok(format!(
-        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} sh -c {q}; else exec sh -c {q}; fi"
-    ))
+    // `</dev/null`: the command must not read the rest of this script (nor block on it).
+    out.push_str(&format!(
+        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} sh -c {q} </dev/null; else exec sh -c {q} </dev/null; fi\n"
+    ));
+    Ok(out)
 }
 
 impl Conn {
+    /// Run `script`; `secrets` are masked in the output tail before it is cut.
     pub async fn run(
         &self,
-        script: &str,
+        script: &Script,
         timeout: Duration,
+        secrets: &[String],
     ) -> std::result::Result<CommandOutcome, String> {
         match self {
-            Conn::Local(cwd) => exec::run(script, cwd, &[], timeout)
+            Conn::Local(cwd) => exec::run(script, cwd, &[], timeout, secrets)
                 .await
                 .map_err(|e| e.to_string()),
             Conn::Ssh(session) => {
-                let wrapped = remote_script(script, timeout).map_err(|e| e.to_string())?;
+                let stdin = remote_script(script, timeout).map_err(|e| e.to_string())?;
                 let started = Instant::now();
-                let out = tokio::time::timeout(
-                    timeout + Duration::from_secs(10),
-                    session.command("sh").arg("-c").arg(&wrapped).output(),
-                )
+                let out = tokio::time::timeout(timeout + Duration::from_secs(10), async {
+                    let mut child = session
+                        .command("sh")
+                        .stdin(openssh::Stdio::piped())
+                        .stdout(openssh::Stdio::piped())
+                        .stderr(openssh::Stdio::piped())
+                        .spawn()
+                        .await?;
+                    if let Some(mut w) = child.stdin().take() {
+                        use tokio::io::AsyncWriteExt;
+                        // A failed write (sh gone) shows in the exit status and output.
+                        let _ = w.write_all(stdin.as_bytes()).await;
+                        let _ = w.shutdown().await;
+                    }
+                    child.wait_with_output().await
+                })
                 .await;
                 let out = match out {
                     Err(_) => {
@@ -166,6 +192,7 @@ impl Conn {
                             stdout: String::new(),
                             tail: String::new(),
                             duration: started.elapsed(),
+                            start_error: None,
                         });
                     }
                     Ok(Err(e)) => return Err(format!("ssh: {}", describe(&e))),
@@ -179,8 +206,9 @@ impl Conn {
                     timed_out: code == Some(124),
                     exit_code: code,
                     stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    tail: exec::tail_of(&combined, exec::TAIL_BYTES),
+                    tail: crate::secrets::masked_tail(&combined, false, secrets, exec::TAIL_BYTES),
                     duration: started.elapsed(),
+                    start_error: None,
                 })
             }
         }
@@ -197,28 +225,57 @@ impl Conn {
 mod tests {
     use super::*;
 
+    /// Feed the remote script to `sh` on stdin, as ssh does.
+    fn sh_stdin(input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sh")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     #[test]
     fn remote_script_runs_the_command_once_with_its_exit_code() {
-        let s = remote_script("echo 'a b'; exit 3", Duration::from_secs(7)).unwrap();
+        let s =
+            remote_script(&Script::plain("echo 'a b'; exit 3"), Duration::from_secs(7)).unwrap();
         assert!(s.contains("timeout -k 5 7 sh -c"));
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&s)
-            .output()
-            .unwrap();
+        let out = sh_stdin(&s);
         assert_eq!(out.status.code(), Some(3));
         assert_eq!(String::from_utf8_lossy(&out.stdout), "a b\n");
     }
 
     #[test]
+    fn remote_values_are_exported_and_never_parsed() {
+        let value = "it's \"x\" $(touch /nonexistent/PWNED) `id`\nline2; exit 9";
+        let script = Script {
+            text: r#"printf '%s' "${DEPLOYCTL_V1}"; cat"#.into(),
+            env: vec![("DEPLOYCTL_V1".into(), value.into())],
+        };
+        let out = sh_stdin(&remote_script(&script, Duration::from_secs(7)).unwrap());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // `cat` reads nothing: the command's stdin is not the rest of the script.
+        assert_eq!(String::from_utf8_lossy(&out.stdout), value);
+    }
+
+    #[test]
     fn remote_timeout_is_enforced_by_the_host() {
-        let s = remote_script("sleep 5", Duration::from_secs(1)).unwrap();
+        let s = remote_script(&Script::plain("sleep 5"), Duration::from_secs(1)).unwrap();
         let started = std::time::Instant::now();
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&s)
-            .output()
-            .unwrap();
+        let out = sh_stdin(&s);
         assert_eq!(out.status.code(), Some(124));
         assert!(started.elapsed() < Duration::from_secs(4));
     }

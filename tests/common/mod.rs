@@ -215,6 +215,17 @@ impl TestEnv {
     }
 
     pub fn agent_with(&self, host: &str, apps: &[&str], extra: &[&str]) -> Agent {
+        self.agent_setup(host, apps, extra, |_| {})
+    }
+
+    /// An agent whose command `setup` may adjust before it starts (limits, environment).
+    pub fn agent_setup(
+        &self,
+        host: &str,
+        apps: &[&str],
+        extra: &[&str],
+        setup: impl FnOnce(&mut Command),
+    ) -> Agent {
         let state = self.path(&format!("state-{host}"));
         std::fs::create_dir_all(&state).expect("state dir");
         let log = std::fs::OpenOptions::new()
@@ -237,6 +248,7 @@ impl TestEnv {
         .env("DEPLOYCTL_LOG", "deployctl=debug")
         .stdout(Stdio::null())
         .stderr(log);
+        setup(&mut c);
         Agent {
             child: Some(c.spawn().expect("spawn agent")),
             host: host.to_string(),
