@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod semaphore;
 pub mod server;
 pub mod store;
+pub mod watch;
 
 use std::time::Duration;
 
