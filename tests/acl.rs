@@ -140,3 +140,51 @@ fn publishers_agents_and_strangers_are_kept_apart() {
     assert_eq!(halted["state"], "halted");
     assert_eq!(halted["rolled_back_by"], 3);
 }
+
+#[test]
+fn an_agent_waits_for_the_first_publish_of_its_app() {
+    let env = TestEnv::new("acl-unpublished");
+    env.ok(&["init", "--publisher", PUBLISHER, "--agent", AGENT]);
+    // Started before anything of `api` exists: with agent credentials it may not create the
+    // app's nodes, so it must wait for them rather than give up on the app (and exit).
+    let mut agent = env.agent_with("a1", &["api"], &["--zk-auth", AGENT]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !agent.log().contains("waiting for the first publish") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "agent never said it waits:\n{}",
+            agent.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "publish",
+        "api",
+        "1.0",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+    ]);
+    env.ok(&[
+        "--zk-auth",
+        PUBLISHER,
+        "wait-for-rollout",
+        "api",
+        "--timeout",
+        "30s",
+        "--expect-hosts",
+        "1",
+    ]);
+    let st = env.json(&["--zk-auth", PUBLISHER, "status", "api"]);
+    assert_eq!(host(&st, "a1").unwrap()["state"], "healthy", "{st:#}");
+    assert!(
+        agent
+            .pid()
+            .is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists()),
+        "the agent is still running"
+    );
+    agent.kill9();
+}

@@ -306,6 +306,54 @@ async fn register(
     }
 }
 
+/// Make sure the app's directories exist. Under ACLs only a publisher may create them: then wait
+/// (watching) until the first publish has, rather than giving up on the app. `false`: shutdown,
+/// or `--once` with nothing published.
+async fn ensure_app_nodes(
+    zk: &Zk,
+    settings: &AgentSettings,
+    app: &str,
+    shutdown: &mut Shutdown,
+) -> Result<bool> {
+    match zk.ensure_app(app).await {
+        Ok(()) => return Ok(true),
+        Err(Error::Zk {
+            source: zkc::Error::NoAuth,
+            context,
+        }) => {
+            if settings.once {
+                tracing::info!(app, "not published yet ({context}: not authorized)");
+                return Ok(false);
+            }
+            tracing::info!(
+                app,
+                "not published yet, and creating its nodes needs publisher credentials \
+                 ({context}: not authorized); waiting for the first publish"
+            );
+        }
+        Err(e) => return Err(e),
+    }
+    'again: loop {
+        for dir in zk.layout.app_dirs(app) {
+            let (stat, watcher) = zk
+                .client
+                .check_and_watch_stat(&dir)
+                .await
+                .zk_context(|| format!("watching {dir}"))?;
+            if stat.is_some() {
+                continue;
+            }
+            tokio::select! {
+                _ = watcher.changed() => {}
+                _ = shutdown_at(shutdown, 1) => return Ok(false),
+            }
+            continue 'again;
+        }
+        tracing::info!(app, "published: serving it");
+        return Ok(true);
+    }
+}
+
 /// What the app node holds right now, plus a watcher for its next change.
 pub(crate) enum SpecRead {
     Missing,
@@ -359,7 +407,9 @@ async fn serve_app_inner(
 ) -> Result<Option<HostStatus>> {
     let settings = reload.borrow().clone();
     // Once per session: the app's directories (later passes only re-check the presence node).
-    zk.ensure_app(app).await?;
+    if !ensure_app_nodes(zk, &settings, app, shutdown).await? {
+        return Ok(None);
+    }
     if !register(zk, &settings, app, shutdown).await? {
         return Ok(None);
     }
