@@ -200,3 +200,35 @@ fn waiter_hears_everything_after_a_leader_kill() {
         }
     });
 }
+
+/// ZooKeeper trouble in an agent's app task (here: its app deleted under it, so registering
+/// fails; in the field: a session that expired while the agent was frozen) must not drop the
+/// app — an agent serving only that app used to exit 0.
+#[test]
+fn an_agent_keeps_serving_an_app_through_zookeeper_errors() {
+    let env = TestEnv::new("reconnect-app-errors");
+    let names = hosts("e", 1);
+    let agents = env.start_agents("web", &names, &[]);
+    let publish = |v: &str| {
+        release_of(&env.json(&[
+            "publish",
+            "web",
+            v,
+            "--deploy-cmd",
+            "echo {{ version }} > version",
+            "--get-version-cmd",
+            GET_VERSION,
+        ]))
+    };
+    let r = publish("1.0");
+    env.wait_hosts("web", &names, r, &["healthy"], T);
+    env.ok(&["apps", "delete", "web", "--force"]);
+    let deadline = Instant::now() + T;
+    while !agents[0].log().contains("registering") {
+        assert!(Instant::now() < deadline, "no error:\n{}", agents[0].log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let r = publish("2.0");
+    let st = env.wait_hosts("web", &names, r, &["healthy"], T);
+    assert_eq!(host(&st, "e1").unwrap()["version"], "2.0");
+}

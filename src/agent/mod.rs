@@ -121,7 +121,12 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
         let zk = match zk::connect(&settings.zk).await {
             Ok(z) => z,
             Err(e) if settings.once => return Err(e),
-            Err(e @ (Error::Invalid { .. } | Error::Usage(_))) => return Err(e),
+            // A bad ACL policy is remote data that can be fixed (`deployctl init`): keep
+            // trying, like an unreachable ensemble, rather than exit.
+            Err(e @ (Error::Invalid { .. } | Error::Usage(_))) if !matches!(e, Error::Invalid { what, .. } if what == zk::ACL_POLICY) =>
+            {
+                return Err(e);
+            }
             Err(e) => {
                 tracing::warn!("{e}; retrying in {backoff:?}");
                 tokio::select! {
@@ -392,11 +397,23 @@ pub(crate) async fn read_spec_watched(
 }
 
 async fn serve_app(reload: Reload, zk: Zk, app: String, mut shutdown: Shutdown) -> AppResult {
-    let result = serve_app_inner(&reload, &zk, &app, &mut shutdown).await;
-    if let Err(e) = &result {
-        tracing::error!(app, "{e}");
+    loop {
+        let result = serve_app_inner(&reload, &zk, &app, &mut shutdown).await;
+        if let Err(e) = &result {
+            tracing::error!(app, "{e}");
+            // ZooKeeper trouble (e.g. the session expired while we were frozen) must not drop
+            // the app: try again; when the session is gone, the session loop replaces this task
+            // with one on a new session.
+            let once = reload.borrow().once;
+            if matches!(e, Error::Zk { .. }) && !once && *shutdown.borrow() == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown_at(&mut shutdown, 1) => {}
+                }
+            }
+        }
+        return (app, result);
     }
-    (app, result)
 }
 
 async fn serve_app_inner(
