@@ -172,3 +172,84 @@ fn a_release_id_without_successor_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// Znodes under `releases/` (release nodes and their ledgers).
+async fn history_nodes(zk: &Zk, app: &str) -> usize {
+    let dir = zk.layout.releases(app);
+    let mut n = 0;
+    for c in zk.client.list_children(&dir).await.unwrap() {
+        n += 1 + zk
+            .client
+            .list_children(&format!("{dir}/{c}"))
+            .await
+            .unwrap()
+            .len();
+    }
+    n
+}
+
+fn ids_and_nodes(env: &TestEnv, app: &str) -> (Vec<u64>, usize) {
+    let o = opts(env);
+    block_on(async {
+        let zk = zk::connect(&o).await.unwrap();
+        let mut ids = release_ids(&zk, app).await;
+        ids.sort();
+        (ids, history_nodes(&zk, app).await)
+    })
+}
+
+#[test]
+fn keep_history_prunes_the_oldest_releases_and_rollback_still_works() {
+    let env = TestEnv::new("retention");
+    for i in 1..=8 {
+        env.ok(&["publish", "web", &format!("{i}.0"), "--keep-history", "3"]);
+    }
+    let (ids, nodes) = ids_and_nodes(&env, "web");
+    assert_eq!(ids, vec![6, 7, 8]);
+    assert_eq!(nodes, 6, "3 releases, each with its ledger");
+    let rb = env.json(&["rollback", "web"]);
+    assert_eq!(
+        (rb["release"].as_u64(), rb["version"].as_str()),
+        (Some(9), Some("7.0"))
+    );
+    env.ok(&["history", "web"]);
+
+    // In the spec file too; 0 is refused.
+    let spec = env.path("spec.toml");
+    std::fs::write(&spec, "keep_history = 2\n").unwrap();
+    env.ok(&["publish", "web", "10.0", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(ids_and_nodes(&env, "web").0, vec![9, 10]);
+    let out = env.run(&["publish", "web", "11.0", "--keep-history", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--keep-history"), "{}", stderr(&out));
+}
+
+#[test]
+fn keep_history_never_prunes_the_previous_or_the_rollback_target() {
+    let env = TestEnv::new("retention-protected");
+    env.ok(&["publish", "web", "1.0", "--keep-history", "1"]);
+    for _ in 0..5 {
+        env.ok(&["publish", "web", "2.0", "--force", "--keep-history", "1"]);
+    }
+    // 6 is current, 5 its previous, 1 the last other version (where rollback goes).
+    assert_eq!(ids_and_nodes(&env, "web"), (vec![1, 5, 6], 6));
+    let rb = env.json(&["rollback", "web"]);
+    assert_eq!(
+        (rb["release"].as_u64(), rb["version"].as_str()),
+        (Some(7), Some("1.0"))
+    );
+}
+
+#[test]
+fn history_keeps_100_releases_by_default() {
+    let env = TestEnv::new("retention-default");
+    let o = opts(&env);
+    block_on(async {
+        let zk = zk::connect(&o).await.unwrap();
+        history(&zk, "web", 105).await;
+    });
+    env.ok(&["publish", "web", "106.0"]);
+    let (ids, nodes) = ids_and_nodes(&env, "web");
+    assert_eq!(ids, (7..=106).collect::<Vec<_>>());
+    assert_eq!(nodes, 200);
+}

@@ -179,6 +179,11 @@ impl Zk {
 
     /// Highest release id in the history (0 when empty).
     pub async fn last_release_id(&self, app: &str) -> Result<u64> {
+        Ok(self.release_ids(app).await?.into_iter().max().unwrap_or(0))
+    }
+
+    /// Ids of the releases in the history (unsorted).
+    pub async fn release_ids(&self, app: &str) -> Result<Vec<u64>> {
         let dir = self.layout.releases(app);
         let children = match self.client.list_children(&dir).await {
             Err(zkc::Error::NoNode) => vec![],
@@ -187,8 +192,21 @@ impl Zk {
         Ok(children
             .iter()
             .filter_map(|c| parse_release_node(c))
-            .max()
-            .unwrap_or(0))
+            .collect())
+    }
+
+    /// Delete releases (each with its ledger) from the history; ones already gone are fine.
+    /// Which ones is `rollout::retention`'s decision.
+    pub async fn delete_releases(&self, app: &str, ids: &[u64]) -> Result<()> {
+        for id in ids {
+            for path in [self.ledger_path(app, *id), self.layout.release(app, *id)] {
+                match self.client.delete(&path, None).await {
+                    Ok(()) | Err(zkc::Error::NoNode) => {}
+                    Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// All releases in the history, oldest first; unreadable entries are skipped with a warning.
