@@ -85,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Template variable, available as {{ vars.NAME }} (repeatable)')
             [CompletionResult]::new('--secret-var', '--secret-var', [CompletionResultType]::ParameterName, 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)')
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'Read the release from a TOML or JSON file; flags override its values')
+            [CompletionResult]::new('--keep-history', '--keep-history', [CompletionResultType]::ParameterName, 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report here (one testcase per host)')

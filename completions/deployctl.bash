@@ -1338,7 +1338,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --secret-var --spec --force --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --groups --slot-increment --command-timeout --var --secret-var --spec --force --keep-history --wait --timeout --expect-hosts --junit --json-file --events --heartbeat --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,6 +1437,10 @@ _deployctl() {
                     return 0
                     ;;
                 --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-history)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

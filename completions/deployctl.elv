@@ -81,6 +81,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --var 'Template variable, available as {{ vars.NAME }} (repeatable)'
             cand --secret-var 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)'
             cand --spec 'Read the release from a TOML or JSON file; flags override its values'
+            cand --keep-history 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --junit 'Write a JUnit XML report here (one testcase per host)'

@@ -83,6 +83,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l command-
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l var -d 'Template variable, available as {{ vars.NAME }} (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l secret-var -d 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 'Read the release from a TOML or JSON file; flags override its values' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l keep-history -d 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F

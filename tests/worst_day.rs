@@ -343,12 +343,13 @@ fn session_expiry_storm() {
     let _agents = env.start_agents("web", &names, &[]);
     let log = env.path("d.log");
     let statuses = StatusWatch::start(&env, "web");
+    let pid = zk.pid().expect("ZooKeeper running") as libc::pid_t;
     let freeze = |secs: u64| {
         // SAFETY: plain kill(2) on the server process we started.
-        unsafe { libc::kill(zk.pid() as libc::pid_t, libc::SIGSTOP) };
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
         let at = now_ns();
         std::thread::sleep(Duration::from_secs(secs)); // the freeze itself is the scenario
-        unsafe { libc::kill(zk.pid() as libc::pid_t, libc::SIGCONT) };
+        unsafe { libc::kill(pid, libc::SIGCONT) };
         (at, now_ns())
     };
     let mut freezes = vec![];

@@ -121,7 +121,12 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
         let zk = match zk::connect(&settings.zk).await {
             Ok(z) => z,
             Err(e) if settings.once => return Err(e),
-            Err(e @ (Error::Invalid { .. } | Error::Usage(_))) => return Err(e),
+            // A bad ACL policy is remote data that can be fixed (`deployctl init`): keep
+            // trying, like an unreachable ensemble, rather than exit.
+            Err(e @ (Error::Invalid { .. } | Error::Usage(_))) if !matches!(e, Error::Invalid { what, .. } if what == zk::ACL_POLICY) =>
+            {
+                return Err(e);
+            }
             Err(e) => {
                 tracing::warn!("{e}; retrying in {backoff:?}");
                 tokio::select! {
@@ -307,6 +312,54 @@ async fn register(
     }
 }
 
+/// Make sure the app's directories exist. Under ACLs only a publisher may create them: then wait
+/// (watching) until the first publish has, rather than giving up on the app. `false`: shutdown,
+/// or `--once` with nothing published.
+async fn ensure_app_nodes(
+    zk: &Zk,
+    settings: &AgentSettings,
+    app: &str,
+    shutdown: &mut Shutdown,
+) -> Result<bool> {
+    match zk.ensure_app(app).await {
+        Ok(()) => return Ok(true),
+        Err(Error::Zk {
+            source: zkc::Error::NoAuth,
+            context,
+        }) => {
+            if settings.once {
+                tracing::info!(app, "not published yet ({context}: not authorized)");
+                return Ok(false);
+            }
+            tracing::info!(
+                app,
+                "not published yet, and creating its nodes needs publisher credentials \
+                 ({context}: not authorized); waiting for the first publish"
+            );
+        }
+        Err(e) => return Err(e),
+    }
+    'again: loop {
+        for dir in zk.layout.app_dirs(app) {
+            let (stat, watcher) = zk
+                .client
+                .check_and_watch_stat(&dir)
+                .await
+                .zk_context(|| format!("watching {dir}"))?;
+            if stat.is_some() {
+                continue;
+            }
+            tokio::select! {
+                _ = watcher.changed() => {}
+                _ = shutdown_at(shutdown, 1) => return Ok(false),
+            }
+            continue 'again;
+        }
+        tracing::info!(app, "published: serving it");
+        return Ok(true);
+    }
+}
+
 /// What the app node holds right now, plus a watcher for its next change.
 pub(crate) enum SpecRead {
     Missing,
@@ -345,11 +398,23 @@ pub(crate) async fn read_spec_watched(
 }
 
 async fn serve_app(reload: Reload, zk: Zk, app: String, mut shutdown: Shutdown) -> AppResult {
-    let result = serve_app_inner(&reload, &zk, &app, &mut shutdown).await;
-    if let Err(e) = &result {
-        tracing::error!(app, "{e}");
+    loop {
+        let result = serve_app_inner(&reload, &zk, &app, &mut shutdown).await;
+        if let Err(e) = &result {
+            tracing::error!(app, "{e}");
+            // ZooKeeper trouble (e.g. the session expired while we were frozen) must not drop
+            // the app: try again; when the session is gone, the session loop replaces this task
+            // with one on a new session.
+            let once = reload.borrow().once;
+            if matches!(e, Error::Zk { .. }) && !once && *shutdown.borrow() == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = shutdown_at(&mut shutdown, 1) => {}
+                }
+            }
+        }
+        return (app, result);
     }
-    (app, result)
 }
 
 async fn serve_app_inner(
@@ -360,7 +425,9 @@ async fn serve_app_inner(
 ) -> Result<Option<HostStatus>> {
     let settings = reload.borrow().clone();
     // Once per session: the app's directories (later passes only re-check the presence node).
-    zk.ensure_app(app).await?;
+    if !ensure_app_nodes(zk, &settings, app, shutdown).await? {
+        return Ok(None);
+    }
     if !register(zk, &settings, app, shutdown).await? {
         return Ok(None);
     }

@@ -62,7 +62,8 @@ pub async fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
     // Connected as the publisher: its identity owns what is created here.
     let mut opts = ctx.global.zk_options(None, None);
     opts.auth = Some(args.publisher.clone());
-    let mut zk = zk::connect(&opts).await?;
+    // Without reading the current policy: init rewrites it, an unreadable one included.
+    let mut zk = zk::connect_without_policy(&opts).await?;
     zk.acl = Some(std::sync::Arc::new(policy.clone()));
     zk.ensure_path(&zk.layout.apps()).await?;
     let acl_path = format!("{}/acl", zk.layout.root());

@@ -11,6 +11,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::model::{FailureBudget, ReleaseSpec};
 use crate::render;
+use crate::rollout::retention;
 use crate::zk::{self, store::Published};
 
 #[derive(Debug, Args)]
@@ -103,6 +104,11 @@ pub struct PublishArgs {
     /// Publish a new release even if the current one asks for the same
     #[arg(long)]
     pub force: bool,
+    /// Keep the newest N releases (with their ledgers) in the history and delete older ones;
+    /// the current release, its previous one and the release a rollback would go back to are
+    /// always kept [default: 100]
+    #[arg(long, value_name = "N")]
+    pub keep_history: Option<usize>,
     /// Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)
     #[arg(long)]
     pub wait: bool,
@@ -152,6 +158,7 @@ struct SpecFile {
     vars: BTreeMap<String, String>,
     #[serde(default)]
     secret_vars: Vec<String>,
+    keep_history: Option<usize>,
 }
 
 fn load_spec_file(path: &Path) -> Result<SpecFile> {
@@ -286,6 +293,37 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     Ok(spec)
 }
 
+fn keep_history(n: Option<usize>) -> Result<usize> {
+    match n {
+        Some(0) => Err(Error::invalid(
+            "--keep-history",
+            0,
+            "must be at least 1 (the current release is always kept)",
+        )),
+        Some(n) => Ok(n),
+        None => Ok(retention::DEFAULT_KEEP_HISTORY),
+    }
+}
+
+/// Delete releases beyond the newest `keep` (see `retention::to_prune`).
+async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize) -> Result<()> {
+    if zk.release_ids(&current.app).await?.len() <= keep {
+        return Ok(());
+    }
+    let history = zk.history(&current.app).await?;
+    let ids = retention::to_prune(&history, Some(current), keep);
+    if ids.is_empty() {
+        return Ok(());
+    }
+    zk.delete_releases(&current.app, &ids).await?;
+    tracing::info!(
+        "pruned {} old release(s) of {} (keeping {keep}): {ids:?}",
+        ids.len(),
+        current.app
+    );
+    Ok(())
+}
+
 pub(crate) fn publisher() -> String {
     let user = std::env::var("GITHUB_ACTOR")
         .or_else(|_| std::env::var("BUILD_USER_ID"))
@@ -314,9 +352,16 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         Some(p) => load_spec_file(p)?,
         None => SpecFile::default(),
     };
+    let keep = keep_history(args.keep_history.or(file.keep_history))?;
     let request = build_request(&args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let published = zk.publish(&request, args.force).await?;
+    if let Published::Created(spec) = &published
+        && let Err(e) = prune_history(&zk, spec, keep).await
+    {
+        // The release is published; a history that could not be pruned now is pruned next time.
+        tracing::warn!("pruning the history of {}: {e}", spec.app);
+    }
     // Only the masked spec is ever printed.
     let shown = published.spec().redacted();
     let spec = &shown;
@@ -405,6 +450,7 @@ mod tests {
             keep_releases: None,
             spec: None,
             force: false,
+            keep_history: None,
             wait: false,
             wait_flags: Default::default(),
         }

@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod policy;
+pub mod retention;
 pub mod wait;
 pub mod watch;
 

@@ -252,7 +252,15 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
             format!("{} of {n} expected hosts registered", views.len()),
         );
     }
-    let mut reason = format!("still waiting on {}", parts.join(", "));
+    let mut reason = if parts.is_empty() {
+        // Every host is done, but the release is not settled (a halt's rollback is coming).
+        format!(
+            "all {} host(s) done; waiting for release {release} to settle",
+            views.len()
+        )
+    } else {
+        format!("still waiting on {}", parts.join(", "))
+    };
     if let Some(e) = f.ledger_error {
         reason.push_str(&format!("; agents cannot go on: {e}"));
     }

@@ -11,10 +11,11 @@ use super::Absence;
 use super::events::{Reporter, WaitEvent};
 use super::policy;
 use super::wait::{self, Facts, Verdict, WaitResult};
-use crate::error::{Error, Result, ZkContext};
+use crate::error::{Error, Result};
 use crate::model::{HostState, HostStatus, Presence, ReleaseSpec, format_time, now_rfc3339};
 use crate::output::summary::RolloutSummary;
 use crate::validate;
+use crate::zk::watch::{PersistentWatch, WatchEvent};
 use crate::zk::{self, Zk, ZkOptions};
 
 /// Which release to wait for.
@@ -493,11 +494,12 @@ async fn watch_session(
     let app = &opts.app;
     let app_path = zk.layout.app(app);
     // Watch first, then read: nothing that happens after the read is missed.
-    let mut watcher = zk
-        .client
-        .watch(&app_path, zkc::AddWatchMode::PersistentRecursive)
-        .await
-        .zk_context(|| format!("watching {app_path}"))?;
+    let mut watcher = PersistentWatch::new(
+        &zk.client,
+        &app_path,
+        zkc::AddWatchMode::PersistentRecursive,
+    )
+    .await?;
     *snap = Snapshot::load(zk, app, target.release).await?;
     let mut heartbeat =
         tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
@@ -566,20 +568,11 @@ async fn watch_session(
         }
         let grace_over = absences.next_expiry();
         tokio::select! {
-            ev = watcher.changed() => {
-                if ev.event_type == zkc::EventType::Session {
-                    if ev.session_state.is_terminated() {
-                        // The watcher must not be polled after a terminal state.
-                        return Err(Error::zk("waiting", zkc::Error::SessionExpired));
-                    }
-                    if ev.session_state == zkc::SessionState::SyncConnected {
-                        // Events during a disconnection can be lost: rebuild the picture.
-                        *snap = Snapshot::load(zk, app, target.release).await?;
-                    }
-                } else {
-                    snap.apply(zk, app, target.release, &ev).await?;
-                }
-            }
+            ev = watcher.next() => match ev? {
+                WatchEvent::Node(ev) => snap.apply(zk, app, target.release, &ev).await?,
+                // Events during a disconnection are lost: rebuild the picture.
+                WatchEvent::Resynced => *snap = Snapshot::load(zk, app, target.release).await?,
+            },
             // An absent agent's grace ran out: it may be `lost` now.
             _ = async { match grace_over { Some(t) => tokio::time::sleep_until(t.into()).await, None => std::future::pending().await } } => {
                 // Calling a host lost is final: decide on a fresh read, not on watch events alone.

@@ -70,6 +70,15 @@ impl AclPolicy {
     }
 }
 
+/// Does this ACL grant anyone every permission (an open node)?
+pub fn is_open(acls: &[Acl]) -> bool {
+    acls.iter().any(|a| {
+        a.auth_id().scheme() == "world"
+            && a.auth_id().id() == "anyone"
+            && a.permission() == Permission::ALL
+    })
+}
+
 /// The ACL for a new node: the policy's, or open when there is none.
 pub fn for_kind(policy: Option<&AclPolicy>, kind: NodeKind) -> Vec<Acl> {
     match policy {

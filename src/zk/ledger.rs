@@ -148,13 +148,10 @@ impl Zk {
             let mut new_app: Option<(ReleaseSpec, i32)> = None;
             let mut create_release: Option<ReleaseSpec> = None;
             let failed = outcome.is_some_and(|(_, s)| s == HostState::Failed);
-            if failed || force_halt.is_some() {
-                let (data, stat) = self
-                    .client
-                    .get_data(&app_path)
-                    .await
-                    .zk_context(|| format!("reading {app_path}"))?;
-                let cur = ReleaseSpec::from_znode(app, &data)?;
+            // An unusable app node is not this release any more: only the outcome is noted.
+            if (failed || force_halt.is_some())
+                && let (Some(cur), version) = self.read_app_node(app).await?
+            {
                 let over_budget =
                     failed && policy::budget_exceeded(&cur, ledger.failed.len(), targets);
                 if cur.release == release
@@ -189,10 +186,11 @@ impl Zk {
                             },
                         };
                     } else if let Some(prev) = prev {
+                        let (_, next) = self.next_release_id(app).await?;
                         let rb = policy::rollback_spec(
                             &cur,
                             &prev,
-                            cur.release + 1,
+                            next,
                             "auto-rollback",
                             &now_rfc3339(),
                         );
@@ -201,13 +199,13 @@ impl Zk {
                             reason,
                             release: rb.release,
                         };
-                        new_app = Some((rb.clone(), stat.version));
+                        new_app = Some((rb.clone(), version));
                         create_release = Some(rb);
                     } else {
                         let mut halted = cur.clone();
                         halted.state = ReleaseState::Halted;
                         result = Recorded::Halted { reason };
-                        new_app = Some((halted, stat.version));
+                        new_app = Some((halted, version));
                     }
                 }
             }
@@ -316,10 +314,25 @@ impl Zk {
     ) -> Result<ReleaseSpec> {
         let app_path = self.layout.app(app);
         for _ in 0..CAS_ATTEMPTS {
-            let Some((mut spec, sv)) = self.read_spec(app).await? else {
-                return Err(Error::invalid("app", app, "has no published release"));
+            // Set when the app node is unusable and we abort: its place is taken by the newest
+            // release of the history, aborted (its ledger keeps that release's own outcome).
+            let mut replacing = false;
+            let (mut spec, sv) = match self.read_spec(app).await {
+                Ok(Some(s)) => s,
+                Ok(None) => return Err(Error::invalid("app", app, "has no published release")),
+                Err(e @ Error::Invalid { .. }) if to == ReleaseState::Aborted => {
+                    let (_, version) = self.read_app_node(app).await?;
+                    let (newest, _) = self.next_release_id(app).await?;
+                    let Some(spec) = self.replaced_release(app, None, newest).await? else {
+                        return Err(e);
+                    };
+                    tracing::warn!("{e}; aborting release {} in its place", spec.release);
+                    replacing = true;
+                    (spec, version)
+                }
+                Err(e) => return Err(e),
             };
-            if spec.state == to {
+            if spec.state == to && !replacing {
                 return Ok(spec);
             }
             if !from.contains(&spec.state) {
@@ -333,7 +346,9 @@ impl Zk {
             multi
                 .add_set_data(&app_path, &spec.to_json(), Some(sv))
                 .zk_context(|| "building state change")?;
-            if let Some((mut ledger, lv)) = self.read_ledger(app, spec.release).await? {
+            if let Some((mut ledger, lv)) = self.read_ledger(app, spec.release).await?
+                && !replacing
+            {
                 ledger.state = to;
                 multi
                     .add_set_data(
@@ -379,7 +394,8 @@ impl Zk {
             }) else {
                 return Ok(None);
             };
-            let rb = policy::rollback_spec(&cur, &prev, cur.release + 1, by, &now_rfc3339());
+            let (_, next) = self.next_release_id(app).await?;
+            let rb = policy::rollback_spec(&cur, &prev, next, by, &now_rfc3339());
             ledger.rollback_pending = false;
             ledger.rolled_back_by = Some(rb.release);
             let mut multi = self.client.new_multi_writer();
@@ -415,12 +431,21 @@ impl Zk {
     ) -> Result<ReleaseSpec> {
         let app_path = self.layout.app(app);
         for _ in 0..CAS_ATTEMPTS {
-            let Some((cur, sv)) = self.read_spec(app).await? else {
+            // As in `publish`: the new id comes from the history, and an app node that is
+            // unusable or names a release the history never had is rolled back from the newest
+            // release of the history instead.
+            let (node, sv) = match self.client.check_stat(&app_path).await {
+                Ok(Some(_)) => self.read_app_node(app).await?,
+                Ok(None) => return Err(Error::invalid("app", app, "has no published release")),
+                Err(e) => return Err(Error::zk(format!("reading {app_path}"), e)),
+            };
+            let (newest, next) = self.next_release_id(app).await?;
+            let Some(cur) = self.replaced_release(app, node, newest).await? else {
                 return Err(Error::invalid("app", app, "has no published release"));
             };
             let history = self.history(app).await?;
             let target = policy::rollback_target(&history, &cur, to_version)?;
-            let rb = policy::rollback_spec(&cur, target, cur.release + 1, by, &now_rfc3339());
+            let rb = policy::rollback_spec(&cur, target, next, by, &now_rfc3339());
             let mut multi = self.client.new_multi_writer();
             multi
                 .add_set_data(&app_path, &rb.to_json(), Some(sv))

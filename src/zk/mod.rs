@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod semaphore;
 pub mod server;
 pub mod store;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -90,8 +91,19 @@ pub struct Zk {
     pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
 }
 
-/// Connect, bounded by `connect_timeout` so an unreachable ensemble is an exit-4 error, not a hang.
+/// Connect, bounded by `connect_timeout` so an unreachable ensemble is an exit-4 error, not a hang,
+/// and read the ACL policy.
 pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
+    let mut zk = connect_without_policy(opts).await?;
+    zk.acl = read_policy(&zk.client, &opts.root)
+        .await?
+        .map(std::sync::Arc::new);
+    Ok(zk)
+}
+
+/// Connect without reading the ACL policy (`None`): for `init`, which writes it — also over an
+/// unreadable one.
+pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
     crate::validate::zk_root(&opts.root)?;
     let mut connector = zkc::Client::connector()
         .with_session_timeout(opts.session_timeout)
@@ -133,23 +145,48 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
         Ok(Ok(c)) => c,
     };
     Ok(Zk {
-        acl: read_policy(&client, &opts.root)
-            .await?
-            .map(std::sync::Arc::new),
+        acl: None,
         client,
         layout: Layout::new(&opts.root),
     })
 }
 
+/// What `<root>/acl` is called in errors (agents retry on it rather than exit).
+pub const ACL_POLICY: &str = "ACL policy";
+
+/// The ACL policy; `None`: an open tree. An unreadable policy on an open tree (its root grants
+/// anyone everything) protects nothing, so it is ignored with a warning saying what is wrong;
+/// on a protected tree no ACL for new nodes can be guessed safely: an error naming the node.
 async fn read_policy(client: &zkc::Client, root: &str) -> Result<Option<acl::AclPolicy>> {
     let path = format!("{root}/acl");
-    match client.get_data(&path).await {
-        Ok((data, _)) => serde_json::from_slice(&data)
-            .map(Some)
-            .map_err(|e| Error::invalid("ACL policy", &path, format!("not valid JSON: {e}"))),
-        Err(zkc::Error::NoNode) => Ok(None),
-        Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+    let data = match client.get_data(&path).await {
+        Ok((data, _)) => data,
+        Err(zkc::Error::NoNode) => return Ok(None),
+        Err(e) => return Err(Error::zk(format!("reading {path}"), e)),
+    };
+    let reason = match serde_json::from_slice(&data) {
+        Ok(p) => return Ok(Some(p)),
+        Err(e) => format!("not a valid policy: {e}"),
+    };
+    let (root_acls, _) = client
+        .get_acl(root)
+        .await
+        .zk_context(|| format!("reading the ACL of {root}"))?;
+    if acl::is_open(&root_acls) {
+        tracing::warn!(
+            "ignoring the ACL policy in {path} ({reason}): the tree is open ({root} grants anyone \
+             everything), so it stays open; `deployctl init` writes a valid policy"
+        );
+        return Ok(None);
     }
+    Err(Error::invalid(
+        ACL_POLICY,
+        &path,
+        format!(
+            "{reason}; the tree is protected, so no ACL for new nodes can be guessed: run \
+             `deployctl init` again to rewrite it"
+        ),
+    ))
 }
 
 impl Zk {

@@ -15,7 +15,10 @@ use crate::error::{Error, Result};
 pub const INSTALL_HINT: &str = "install ZooKeeper and Java: `apt-get install -y zookeeper default-jre-headless` (or set ZOOKEEPER_HOME)";
 
 pub struct LocalZooKeeper {
-    child: Child,
+    /// `None` while stopped (see `stop` / `start_again`).
+    child: Option<Child>,
+    /// The java command line, kept to start the same server again.
+    classpath: String,
     pub port: u16,
     /// The TLS client port, when started with `ServerTls`.
     pub secure_port: Option<u16>,
@@ -144,7 +147,26 @@ impl LocalZooKeeper {
         };
         std::fs::write(&cfg, text)
             .map_err(|e| Error::io(format!("writing {}", cfg.display()), e))?;
-        let log = std::fs::File::create(dir.join("zookeeper.log"))
+        let mut zk = LocalZooKeeper {
+            child: None,
+            classpath: cp,
+            port,
+            secure_port,
+            dir: dir.to_path_buf(),
+        };
+        zk.spawn_and_wait()?;
+        Ok(zk)
+    }
+
+    /// Spawn java on the config in `dir` and wait until the server answers `ruok`.
+    fn spawn_and_wait(&mut self) -> Result<()> {
+        let dir = self.dir.clone();
+        let port = self.port;
+        // Append: a restarted server keeps the earlier log.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("zookeeper.log"))
             .map_err(|e| Error::io("creating zookeeper.log", e))?;
         let log2 = log
             .try_clone()
@@ -154,9 +176,9 @@ impl LocalZooKeeper {
             .arg(format!("-Dzookeeper.log.dir={}", dir.display()))
             .arg("-Dzookeeper.root.logger=INFO,CONSOLE")
             .arg("-cp")
-            .arg(&cp)
+            .arg(&self.classpath)
             .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-            .arg(&cfg)
+            .arg(dir.join("zoo.cfg"))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);
@@ -167,21 +189,16 @@ impl LocalZooKeeper {
                 Ok(())
             });
         }
-        let child = cmd
-            .spawn()
-            .map_err(|e| Error::io("starting java for ZooKeeper", e))?;
-        let mut zk = LocalZooKeeper {
-            child,
-            port,
-            secure_port,
-            dir: dir.to_path_buf(),
-        };
+        let child = self.child.insert(
+            cmd.spawn()
+                .map_err(|e| Error::io("starting java for ZooKeeper", e))?,
+        );
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if four_letter(port, "ruok").as_deref() == Some("imok") {
-                return Ok(zk);
+                return Ok(());
             }
-            if let Ok(Some(status)) = zk.child.try_wait() {
+            if let Ok(Some(status)) = child.try_wait() {
                 let log = std::fs::read_to_string(dir.join("zookeeper.log")).unwrap_or_default();
                 let tail: String = log
                     .lines()
@@ -205,18 +222,33 @@ impl LocalZooKeeper {
         }
     }
 
+    /// Kill the server (SIGKILL: a crash, not a clean shutdown). Its data stays.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Start the stopped server again on the same port and data: sessions that have not timed
+    /// out yet survive, as with a real server restart.
+    pub fn start_again(&mut self) -> Result<()> {
+        self.stop();
+        self.spawn_and_wait()
+    }
+
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// The server's process id (`None` while stopped).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 }
 
 impl Drop for LocalZooKeeper {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }

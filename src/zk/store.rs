@@ -56,50 +56,34 @@ impl Zk {
 
     /// Publish `request` as the next release of its app: one multi-op that compare-and-sets
     /// `apps/<app>` and creates `releases/r-<id>`, retried when another publisher got there first.
+    /// The id comes from the history, never from the app node (see `next_release_id`): a
+    /// restored older, garbage or made-up spec there is replaced, it cannot block the publish.
     pub async fn publish(&self, request: &ReleaseSpec, force: bool) -> Result<Published> {
         request.validate()?;
         let app = &request.app;
         self.ensure_app(app).await?;
         let path = self.layout.app(app);
         for _ in 0..PUBLISH_ATTEMPTS {
-            let (data, stat) = self
-                .client
-                .get_data(&path)
-                .await
-                .zk_context(|| format!("reading {path}"))?;
-            let current = if data.is_empty() {
-                None
-            } else {
-                match ReleaseSpec::from_znode(app, &data) {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        // A planted or corrupt spec must not block a fix: replace it, but keep
-                        // release ids monotonic by consulting the history.
-                        tracing::warn!("replacing unusable spec in {path}: {e}");
-                        None
-                    }
-                }
-            };
-            if let Some(cur) = &current
+            let (node, version) = self.read_app_node(app).await?;
+            let (newest, next) = self.next_release_id(app).await?;
+            if let Some(cur) = &node
                 && !force
+                && cur.release == newest
                 && cur.same_request(request)
                 && cur.state == crate::model::ReleaseState::Active
             {
                 return Ok(Published::Unchanged(cur.clone()));
             }
-            let last = match &current {
-                Some(c) => c.release,
-                None => self.last_release_id(app).await?,
-            };
+            let replaced = self.replaced_release(app, node, newest).await?;
             let mut spec = request.clone();
-            spec.release = last + 1;
-            spec.previous = current.as_ref().map(|c| c.release);
-            spec.previous_version = current.as_ref().map(|c| c.version.clone());
+            spec.release = next;
+            spec.previous = replaced.as_ref().map(|c| c.release);
+            spec.previous_version = replaced.as_ref().map(|c| c.version.clone());
             spec.published_at = crate::model::now_rfc3339();
             let json = spec.to_json();
             let mut multi = self.client.new_multi_writer();
             multi
-                .add_set_data(&path, &json, Some(stat.version))
+                .add_set_data(&path, &json, Some(version))
                 .zk_context(|| "building publish request")?;
             self.add_release_creation(&mut multi, &spec)?;
             match multi.commit().await {
@@ -119,8 +103,87 @@ impl Zk {
         )))
     }
 
+    /// The app node for a compare-and-set update: its spec when usable (`None` when empty or
+    /// unusable, with a warning), and its version.
+    pub(crate) async fn read_app_node(&self, app: &str) -> Result<(Option<ReleaseSpec>, i32)> {
+        let path = self.layout.app(app);
+        let (data, stat) = self
+            .client
+            .get_data(&path)
+            .await
+            .zk_context(|| format!("reading {path}"))?;
+        if data.is_empty() {
+            return Ok((None, stat.version));
+        }
+        match ReleaseSpec::from_znode(app, &data) {
+            Ok(s) => Ok((Some(s), stat.version)),
+            Err(e) => {
+                tracing::warn!("{path} holds an unusable spec: {e}");
+                Ok((None, stat.version))
+            }
+        }
+    }
+
+    /// The newest release id in the history (0 when empty) and the next one. Ids come from the
+    /// history because it only grows (retention never prunes the newest release); the app node
+    /// can be overwritten with an older or made-up spec. An id with no successor (u64::MAX,
+    /// planted by hand) is an error naming the node rather than a wrap to 0.
+    pub async fn next_release_id(&self, app: &str) -> Result<(u64, u64)> {
+        let newest = self.last_release_id(app).await?;
+        let next = newest.checked_add(1).ok_or_else(|| {
+            Error::invalid(
+                "release history",
+                self.layout.release(app, newest),
+                "has the largest possible release id, so no release can follow it; delete that node",
+            )
+        })?;
+        Ok((newest, next))
+    }
+
+    /// The release an update of the app node replaces: the node's spec when it names a release
+    /// of the history (a restored older one included); else — unusable, or an id the history
+    /// never had — the newest release of the history.
+    pub(crate) async fn replaced_release(
+        &self,
+        app: &str,
+        node: Option<ReleaseSpec>,
+        newest: u64,
+    ) -> Result<Option<ReleaseSpec>> {
+        match node {
+            Some(s) if s.release >= 1 && s.release <= newest => Ok(Some(s)),
+            Some(s) => {
+                tracing::warn!(
+                    "apps/{app} names release {}, which the history (up to {newest}) never had; \
+                     replacing it",
+                    s.release
+                );
+                self.newest_release(app, newest).await
+            }
+            None => self.newest_release(app, newest).await,
+        }
+    }
+
+    async fn newest_release(&self, app: &str, newest: u64) -> Result<Option<ReleaseSpec>> {
+        if newest == 0 {
+            return Ok(None);
+        }
+        match self.release_spec(app, newest).await {
+            Ok(s) => Ok(s),
+            Err(e @ Error::Invalid { .. }) => {
+                tracing::warn!("{e}");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Highest release id in the history (0 when empty).
     pub async fn last_release_id(&self, app: &str) -> Result<u64> {
+        Ok(self.release_ids(app).await?.into_iter().max().unwrap_or(0))
+    }
+
+    /// Ids of the releases in the history (unsorted).
+    pub async fn release_ids(&self, app: &str) -> Result<Vec<u64>> {
         let dir = self.layout.releases(app);
         let children = match self.client.list_children(&dir).await {
             Err(zkc::Error::NoNode) => vec![],
@@ -129,8 +192,21 @@ impl Zk {
         Ok(children
             .iter()
             .filter_map(|c| parse_release_node(c))
-            .max()
-            .unwrap_or(0))
+            .collect())
+    }
+
+    /// Delete releases (each with its ledger) from the history; ones already gone are fine.
+    /// Which ones is `rollout::retention`'s decision.
+    pub async fn delete_releases(&self, app: &str, ids: &[u64]) -> Result<()> {
+        for id in ids {
+            for path in [self.ledger_path(app, *id), self.layout.release(app, *id)] {
+                match self.client.delete(&path, None).await {
+                    Ok(()) | Err(zkc::Error::NoNode) => {}
+                    Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// All releases in the history, oldest first; unreadable entries are skipped with a warning.

@@ -234,20 +234,18 @@ impl TestEnv {
             .open(state.join("agent.log"))
             .expect("agent log");
         let mut c = self.cmd();
-        c.args([
-            "agent",
-            "--host",
-            host,
-            "--session-timeout",
-            "2s",
-            "--state-dir",
-        ])
-        .arg(&state)
-        .args(apps.iter().flat_map(|a| ["--app", a]))
-        .args(extra)
-        .env("DEPLOYCTL_LOG", "deployctl=debug")
-        .stdout(Stdio::null())
-        .stderr(log);
+        c.args(["agent", "--host", host]);
+        // 2 s sessions unless the test picks its own.
+        if !extra.contains(&"--session-timeout") {
+            c.args(["--session-timeout", "2s"]);
+        }
+        c.arg("--state-dir")
+            .arg(&state)
+            .args(apps.iter().flat_map(|a| ["--app", a]))
+            .args(extra)
+            .env("DEPLOYCTL_LOG", "deployctl=debug")
+            .stdout(Stdio::null())
+            .stderr(log);
         setup(&mut c);
         Agent {
             child: Some(c.spawn().expect("spawn agent")),

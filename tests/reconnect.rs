@@ -1,0 +1,234 @@
+//! A waiter keeps hearing the rollout after its ZooKeeper connection comes back (same session):
+//! after a standalone server restart and after an ensemble leader kill, every host's progress
+//! arrives and the verdict comes within 2 s of the last host turning healthy — not at the next
+//! heartbeat re-read (docs/reliability.md, "persistent watches across reconnections").
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::ensemble::Ensemble;
+use common::*;
+use deployctl::zk::server::LocalZooKeeper;
+use serde_json::Value;
+
+const T: Duration = Duration::from_secs(60);
+const HOSTS: usize = 3;
+
+/// A waiter with `--events`; its NDJSON lines arrive on the channel as they are printed.
+struct Waiter {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Waiter {
+    fn spawn(env: &TestEnv, app: &str) -> Self {
+        let mut child = env
+            .cmd()
+            .args(["wait-for-rollout", app, "--events", "--timeout", "120s"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wait-for-rollout");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(|l| l.ok()) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        Waiter {
+            child,
+            lines,
+            seen: vec![],
+        }
+    }
+
+    /// Wait (bounded) for an event matching `pred`.
+    fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) {
+        let deadline = Instant::now() + T;
+        if self.seen.iter().any(&pred) {
+            return;
+        }
+        while let Ok(v) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            let hit = pred(&v);
+            self.seen.push(v);
+            if hit {
+                return;
+            }
+        }
+        panic!("waiter never reported {what}; events: {:#?}", self.seen);
+    }
+
+    /// Wait (bounded) for the exit; the exit's wall-clock time in ns, and the stderr.
+    fn finish(mut self) -> (std::process::ExitStatus, u128, Vec<Value>, String) {
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "waiter did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let exited = now_ns();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        // The reader thread ends with the pipe.
+        while let Ok(v) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(v);
+        }
+        (status, exited, self.seen, err)
+    }
+}
+
+/// The scenario: 3 agents, slots 1, a 1 s deploy; a waiter starts, sees the first host
+/// deploying, then `fault` breaks every client's connection. Every host must turn healthy after
+/// the fault, the waiter must report each of them and exit 0 within 2 s of the last deploy's end.
+///
+/// The agents' sessions (`agent_session`) outlast the fault, so no presence vanishes: this is
+/// about the waiter's watch, not about hosts coming and going.
+fn waiter_survives(env: &TestEnv, agent_session: &str, fault: impl FnOnce()) {
+    let app = "web";
+    let names = hosts("h", HOSTS);
+    let _agents = env.start_agents(app, &names, &["--session-timeout", agent_session]);
+    let log = env.path("d.log");
+    let l = format!("log={}", log.display());
+    let release = release_of(&env.json(&[
+        "publish",
+        app,
+        "1.0",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &logging_deploy("1"),
+        "--get-version-cmd",
+        GET_VERSION,
+        "--var",
+        &l,
+    ]));
+    let mut waiter = Waiter::spawn(env, app);
+    // The waiter's watch is live: it reported a host deploying.
+    waiter.expect("a host deploying", |v| {
+        v["event"] == "host" && v["state"] == "deploying"
+    });
+    // The scenario is a waiter idle on its watch when the connection breaks (one caught in the
+    // middle of a read takes its error path and a new session, which hides nothing).
+    std::thread::sleep(Duration::from_millis(300));
+    fault();
+    let after_fault = now_ns();
+    let (status, exited, events, err) = waiter.finish();
+    assert!(status.success(), "waiter failed: {status}\n{err}");
+    let finished = events.last().expect("events");
+    assert_eq!(finished["event"], "finished", "{events:#?}");
+    assert_eq!(finished["result"], "succeeded", "{events:#?}");
+    for h in &names {
+        assert!(
+            events
+                .iter()
+                .any(|v| v["event"] == "host" && v["host"] == *h && v["state"] == "healthy"),
+            "no healthy event for {h}: {events:#?}"
+        );
+    }
+    let st = env.status(app);
+    for h in &names {
+        assert_eq!(host(&st, h).unwrap()["release"], release);
+    }
+    // The last host turned healthy after the fault: the verdict needed the watch to be back.
+    let last_end = intervals(&log)
+        .iter()
+        .filter_map(|i| i.end)
+        .max()
+        .expect("a finished deploy");
+    assert!(
+        last_end > after_fault,
+        "every deploy ended before the fault was over; the scenario proves nothing"
+    );
+    let gap_ms = exited.saturating_sub(last_end) / 1_000_000;
+    assert!(
+        !err.contains("reconnecting"),
+        "the waiter was caught mid-read and took a new session; the scenario proves nothing:\n{err}"
+    );
+    assert!(
+        gap_ms < 2000,
+        "the verdict came {gap_ms} ms after the last host turned healthy (deaf watch?)\n{err}"
+    );
+}
+
+#[test]
+fn waiter_hears_everything_after_a_server_restart() {
+    // A server of our own (the shared one must not restart under other tests), on the same port
+    // and data dir across the restart so sessions survive it. 1 s ticks allow sessions up to
+    // 20 s: the waiter's (10 s) and the agents' (9 s) outlast the restart.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = LocalZooKeeper::start(dir.path(), 1000).expect("ZooKeeper");
+    let env = TestEnv::with_servers("reconnect-restart", &server.address());
+    waiter_survives(&env, "9s", || {
+        server.stop();
+        server.start_again().expect("ZooKeeper restarts");
+    });
+}
+
+#[test]
+fn waiter_hears_everything_after_a_leader_kill() {
+    let mut ensemble = Ensemble::start();
+    let env = TestEnv::with_servers("reconnect-leader", &ensemble.servers());
+    // 250 ms ticks: 5 s is the longest session the ensemble grants.
+    waiter_survives(&env, "5s", || {
+        let leader = ensemble.leader().expect("a leader");
+        ensemble.kill(leader);
+        // The two others elect a new leader; clients of every member reconnect.
+        let deadline = Instant::now() + T;
+        while !ensemble
+            .members
+            .iter()
+            .enumerate()
+            .any(|(i, m)| i != leader && m.mode().as_deref() == Some("leader"))
+        {
+            assert!(Instant::now() < deadline, "no new leader");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+}
+
+/// ZooKeeper trouble in an agent's app task (here: its app deleted under it, so registering
+/// fails; in the field: a session that expired while the agent was frozen) must not drop the
+/// app — an agent serving only that app used to exit 0.
+#[test]
+fn an_agent_keeps_serving_an_app_through_zookeeper_errors() {
+    let env = TestEnv::new("reconnect-app-errors");
+    let names = hosts("e", 1);
+    let agents = env.start_agents("web", &names, &[]);
+    let publish = |v: &str| {
+        release_of(&env.json(&[
+            "publish",
+            "web",
+            v,
+            "--deploy-cmd",
+            "echo {{ version }} > version",
+            "--get-version-cmd",
+            GET_VERSION,
+        ]))
+    };
+    let r = publish("1.0");
+    env.wait_hosts("web", &names, r, &["healthy"], T);
+    env.ok(&["apps", "delete", "web", "--force"]);
+    let deadline = Instant::now() + T;
+    while !agents[0].log().contains("registering") {
+        assert!(Instant::now() < deadline, "no error:\n{}", agents[0].log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let r = publish("2.0");
+    let st = env.wait_hosts("web", &names, r, &["healthy"], T);
+    assert_eq!(host(&st, "e1").unwrap()["version"], "2.0");
+}
