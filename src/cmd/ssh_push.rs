@@ -115,6 +115,14 @@ fn parse_ssh_option(s: &str) -> std::result::Result<(String, String), String> {
     if v.contains('\n') {
         return Err("option values cannot contain newlines".into());
     }
+    // ssh takes the first value it sees, and host keys are checked strictly on its command line:
+    // a config-file override would be silently ignored, so say how to get what was meant.
+    if k.eq_ignore_ascii_case("StrictHostKeyChecking") && !v.eq_ignore_ascii_case("yes") {
+        return Err(
+            "host keys are always checked strictly here; use --insecure-ignore-host-keys to skip the check (test hosts only)"
+                .into(),
+        );
+    }
     Ok((k.to_string(), v.to_string()))
 }
 

@@ -3,6 +3,7 @@
 pub mod acl;
 pub mod layout;
 pub mod ledger;
+mod probe;
 pub mod semaphore;
 pub mod server;
 pub mod store;
@@ -130,8 +131,15 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
             None => connector.connect(&opts.servers).await,
         }
     };
-    let client = match tokio::time::timeout(opts.connect_timeout, connecting).await {
-        Err(_) => return Err(unreachable("no answer".into())),
+    // The client retries a refused port until its timeout and then says only "timeout": probe
+    // the servers ourselves, so "refused by every server" ends quickly and every failure says
+    // which kind it is.
+    let probe = probe::Probe::new(&opts.servers);
+    let client = match tokio::select! {
+        r = tokio::time::timeout(opts.connect_timeout, connecting) => r,
+        verdict = probe.hopeless() => return Err(unreachable(verdict)),
+    } {
+        Err(_) => return Err(unreachable(probe.describe_timeout().await)),
         Ok(Err(zkc::Error::AuthFailed)) => {
             return Err(Error::zk(
                 format!("authenticating to {}", opts.servers),
