@@ -399,3 +399,94 @@ fn session_expiry_storm() {
         .collect();
     assert!(max_overlap(&iv, now_ns()) <= 2, "{iv:?}");
 }
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn zk_options(env: &TestEnv) -> deployctl::zk::ZkOptions {
+    deployctl::zk::ZkOptions {
+        servers: env.servers.clone(),
+        root: env.root.clone(),
+        ..Default::default()
+    }
+}
+
+/// Garbage in a release's ledger: the hosts cannot go on, and `status` and the waiter say why
+/// (not only the agent log).
+#[test]
+fn a_garbage_ledger_is_shown_where_operators_look() {
+    let env = TestEnv::new("garbage-ledger");
+    let release = release_of(&env.json(&["publish", "web", "2.0", "--deploy-cmd", "true"]));
+    block_on(async {
+        let zk = deployctl::zk::connect(&zk_options(&env)).await.unwrap();
+        zk.client
+            .set_data(&zk.ledger_path("web", release), b"{not json", None)
+            .await
+            .unwrap();
+    });
+    let _agent = env.agent("g1", &["web"]);
+    env.wait_status("web", T, "the reason in the host status", |st| {
+        host(st, "g1").is_some_and(|h| {
+            h["state"] == "waiting" && h["message"].as_str().is_some_and(|m| m.contains("ledger"))
+        })
+    });
+    let out = env.run(&[
+        "--output",
+        "json",
+        "wait-for-rollout",
+        "web",
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = summary["message"].as_str().unwrap_or_default();
+    assert!(message.contains("agents cannot go on"), "{summary:#}");
+    assert!(message.contains("ledger"), "{summary:#}");
+}
+
+/// A host waiting for a slot when its release is aborted says so in its status.
+#[test]
+fn an_aborted_release_is_shown_on_the_hosts_that_wait() {
+    let env = TestEnv::new("aborted-waiting");
+    let names = hosts("a", 2);
+    let _agents = env.start_agents("web", &names, &[]);
+    let gate = env.path("gate");
+    let release = release_of(&env.json(&[
+        "publish",
+        "web",
+        "2.0",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &format!("while [ ! -e {} ]; do sleep 0.05; done", gate.display()),
+    ]));
+    let st = env.wait_status("web", T, "one host waiting for the slot", |st| {
+        st["hosts"].as_array().is_some_and(|h| {
+            h.iter()
+                .any(|h| h["release"] == release && h["state"] == "waiting")
+        })
+    });
+    let waiting = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["state"] == "waiting")
+        .and_then(|h| h["host"].as_str())
+        .unwrap()
+        .to_string();
+    env.ok(&["abort", "web"]);
+    env.wait_status("web", T, "the abort in the waiting host's status", |st| {
+        host(st, &waiting).is_some_and(|h| {
+            h["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("release is aborted"))
+        })
+    });
+    std::fs::write(&gate, "open").unwrap();
+}
