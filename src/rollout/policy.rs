@@ -3,7 +3,7 @@
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
 use crate::error::{Error, Result};
-use crate::model::{Ledger, ReleaseSpec, ReleaseState, RunOnceState};
+use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, RunOnceState};
 
 /// The release's state: the app node's, unless the release ledger says it halted or was aborted
 /// (agents without write access to the app node record a halt there).
@@ -144,6 +144,68 @@ pub fn claim_canary(
     ledger.canaries.retain(|c| !vacant.contains(c));
     ledger.canaries.push(me.to_string());
     true
+}
+
+/// Put `host`'s final `state` into the ledger (replacing an earlier one). False for a state
+/// that is not final (nothing to record).
+pub fn record_outcome(ledger: &mut Ledger, host: &str, state: HostState) -> bool {
+    if !matches!(
+        state,
+        HostState::Healthy | HostState::Current | HostState::Failed
+    ) {
+        return false;
+    }
+    for list in [&mut ledger.healthy, &mut ledger.current, &mut ledger.failed] {
+        list.retain(|h| h != host);
+    }
+    let list = match state {
+        HostState::Healthy => &mut ledger.healthy,
+        HostState::Current => &mut ledger.current,
+        _ => &mut ledger.failed,
+    };
+    list.push(host.to_string());
+    true
+}
+
+/// A halt decided while settling a release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Halt {
+    pub reason: String,
+    /// Publish the previous release again in the same write (`--auto-rollback`).
+    pub roll_back: bool,
+}
+
+/// Does settling `release` (its ledger already holding the new outcome) halt it? Only the
+/// current, running release halts, once: when a failure just recorded exceeds the budget, or
+/// when a halt is forced (a failed run-once command).
+pub fn halt_decision(
+    current: &ReleaseSpec,
+    ledger: &Ledger,
+    release: u64,
+    failed_now: bool,
+    targets: usize,
+    forced: Option<&str>,
+) -> Option<Halt> {
+    let running = current.release == release
+        && matches!(current.state, ReleaseState::Active | ReleaseState::Paused)
+        && ledger.state != ReleaseState::Halted;
+    let over_budget = failed_now && budget_exceeded(current, ledger.failed.len(), targets);
+    if !running || !(over_budget || forced.is_some()) {
+        return None;
+    }
+    let reason = match forced {
+        Some(r) => r.to_string(),
+        None => format!(
+            "{} failed host(s) ({}) exceed max_failures {}",
+            ledger.failed.len(),
+            ledger.failed.join(", "),
+            current.max_failures
+        ),
+    };
+    Some(Halt {
+        reason,
+        roll_back: current.auto_rollback && current.previous.is_some(),
+    })
 }
 
 /// After a failure: have the failures exceeded the budget?
@@ -418,6 +480,52 @@ mod tests {
         // A healthy canary keeps counting even after its agent left.
         l.healthy = v(&["a"]);
         assert_eq!(canary_step(&s, &l, "b", &without_a), CanaryStep::Proceed);
+    }
+
+    #[test]
+    fn outcomes_replace_earlier_ones() {
+        let mut l = ledger();
+        assert!(record_outcome(&mut l, "a", HostState::Failed));
+        assert!(record_outcome(&mut l, "a", HostState::Healthy));
+        assert_eq!((l.healthy.clone(), l.failed.clone()), (v(&["a"]), v(&[])));
+        assert!(!record_outcome(&mut l, "b", HostState::Deploying));
+        assert_eq!(l.healthy, v(&["a"]));
+    }
+
+    #[test]
+    fn halting_only_the_running_release_once() {
+        let mut s = spec();
+        s.max_failures = crate::model::FailureBudget::Count(1);
+        let mut l = ledger();
+        l.failed = v(&["a"]);
+        assert_eq!(
+            halt_decision(&s, &l, 5, true, 4, None),
+            None,
+            "within budget"
+        );
+        l.failed = v(&["a", "b"]);
+        let h = halt_decision(&s, &l, 5, true, 4, None).expect("over budget");
+        assert!(h.reason.contains("2 failed host(s) (a, b)"), "{}", h.reason);
+        assert!(!h.roll_back, "no --auto-rollback");
+        s.auto_rollback = true;
+        s.previous = Some(4);
+        assert!(
+            halt_decision(&s, &l, 5, true, 4, None)
+                .expect("halt")
+                .roll_back
+        );
+        // Not the current release, already halted, or a success: no halt.
+        assert_eq!(halt_decision(&s, &l, 4, true, 4, None), None);
+        l.state = ReleaseState::Halted;
+        assert_eq!(halt_decision(&s, &l, 5, true, 4, None), None);
+        l.state = ReleaseState::Active;
+        assert_eq!(halt_decision(&s, &l, 5, false, 4, None), None);
+        // A forced halt (failed run-once command) needs no failure.
+        let forced = halt_decision(&s, &ledger(), 5, false, 0, Some("run-once failed"));
+        assert_eq!(
+            forced.map(|h| h.reason),
+            Some("run-once failed".to_string())
+        );
     }
 
     #[test]

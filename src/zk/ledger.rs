@@ -5,21 +5,10 @@
 use zookeeper_client as zkc;
 
 use super::Zk;
+use super::cas::{self, Attempt};
 use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
 use crate::rollout::policy;
-
-const CAS_ATTEMPTS: usize = 200;
-
-fn is_conflict(e: &zkc::MultiWriteError) -> bool {
-    matches!(
-        e,
-        zkc::MultiWriteError::OperationFailed {
-            source: zkc::Error::BadVersion | zkc::Error::NodeExists,
-            ..
-        }
-    )
-}
 
 /// What recording an outcome did to the release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,26 +64,23 @@ impl Zk {
         mut f: impl FnMut(&mut Ledger) -> bool,
     ) -> Result<(Ledger, bool)> {
         let path = self.ledger_path(app, release);
-        for _ in 0..CAS_ATTEMPTS {
+        cas::retry!(format!("updating {path}"), {
             let Some((mut ledger, version)) = self.read_ledger(app, release).await? else {
                 return Err(Error::zk(format!("reading {path}"), zkc::Error::NoNode));
             };
             if !f(&mut ledger) {
-                return Ok((ledger, false));
+                return Ok(Attempt::Done((ledger, false)));
             }
             match self
                 .client
                 .set_data(&path, &ledger.to_json(), Some(version))
                 .await
             {
-                Ok(_) => return Ok((ledger, true)),
-                Err(zkc::Error::BadVersion) => continue,
-                Err(e) => return Err(Error::zk(format!("writing {path}"), e)),
+                Ok(_) => Ok(Attempt::Done((ledger, true))),
+                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
+                Err(e) => Err(Error::zk(format!("writing {path}"), e)),
             }
-        }
-        Err(Error::Failed(format!(
-            "updating {path}: too much contention"
-        )))
+        })
     }
 
     /// Record a host's final state for `release`. A failure that exceeds the budget halts the
@@ -129,20 +115,14 @@ impl Zk {
         let app_path = self.layout.app(app);
         // Set when ZooKeeper refused the app-node write (ACLs): record the halt in the ledger only.
         let mut ledger_only = false;
-        for _ in 0..CAS_ATTEMPTS {
+        cas::retry!(format!("settling release {release} of {app}"), {
             let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
-                return Ok(Recorded::Noted);
+                return Ok(Attempt::Done(Recorded::Noted));
             };
-            if let Some((host, state)) = outcome {
-                for list in [&mut ledger.healthy, &mut ledger.current, &mut ledger.failed] {
-                    list.retain(|h| h != host);
-                }
-                match state {
-                    HostState::Healthy => ledger.healthy.push(host.to_string()),
-                    HostState::Current => ledger.current.push(host.to_string()),
-                    HostState::Failed => ledger.failed.push(host.to_string()),
-                    _ => return Ok(Recorded::Noted),
-                }
+            if let Some((host, state)) = outcome
+                && !policy::record_outcome(&mut ledger, host, state)
+            {
+                return Ok(Attempt::Done(Recorded::Noted));
             }
             let mut result = Recorded::Noted;
             let mut new_app: Option<(ReleaseSpec, i32)> = None;
@@ -151,62 +131,43 @@ impl Zk {
             // An unusable app node is not this release any more: only the outcome is noted.
             if (failed || force_halt.is_some())
                 && let (Some(cur), version) = self.read_app_node(app).await?
+                && let Some(halt) =
+                    policy::halt_decision(&cur, &ledger, release, failed, targets, force_halt)
             {
-                let over_budget =
-                    failed && policy::budget_exceeded(&cur, ledger.failed.len(), targets);
-                if cur.release == release
-                    && matches!(cur.state, ReleaseState::Active | ReleaseState::Paused)
-                    && ledger.state != ReleaseState::Halted
-                    && (over_budget || force_halt.is_some())
-                {
-                    let reason = match force_halt {
-                        Some(r) => r.to_string(),
-                        None => format!(
-                            "{} failed host(s) ({}) exceed max_failures {}",
-                            ledger.failed.len(),
-                            ledger.failed.join(", "),
-                            cur.max_failures
-                        ),
+                let reason = halt.reason;
+                ledger.state = ReleaseState::Halted;
+                ledger.halt_reason = Some(reason.clone());
+                let prev = match (halt.roll_back, cur.previous) {
+                    (true, Some(p)) => self.release_spec(app, p).await?,
+                    _ => None,
+                };
+                if ledger_only {
+                    ledger.rollback_pending = prev.is_some();
+                    result = Recorded::Halted {
+                        reason: if prev.is_some() {
+                            format!(
+                                "{reason} (auto-rollback pending: publishing it needs publisher credentials)"
+                            )
+                        } else {
+                            reason
+                        },
                     };
-                    ledger.state = ReleaseState::Halted;
-                    ledger.halt_reason = Some(reason.clone());
-                    let prev = match (cur.auto_rollback, cur.previous) {
-                        (true, Some(p)) => self.release_spec(app, p).await?,
-                        _ => None,
+                } else if let Some(prev) = prev {
+                    let (_, next) = self.next_release_id(app).await?;
+                    let rb =
+                        policy::rollback_spec(&cur, &prev, next, "auto-rollback", &now_rfc3339());
+                    ledger.rolled_back_by = Some(rb.release);
+                    result = Recorded::RolledBack {
+                        reason,
+                        release: rb.release,
                     };
-                    if ledger_only {
-                        ledger.rollback_pending = prev.is_some();
-                        result = Recorded::Halted {
-                            reason: if prev.is_some() {
-                                format!(
-                                    "{reason} (auto-rollback pending: publishing it needs publisher credentials)"
-                                )
-                            } else {
-                                reason
-                            },
-                        };
-                    } else if let Some(prev) = prev {
-                        let (_, next) = self.next_release_id(app).await?;
-                        let rb = policy::rollback_spec(
-                            &cur,
-                            &prev,
-                            next,
-                            "auto-rollback",
-                            &now_rfc3339(),
-                        );
-                        ledger.rolled_back_by = Some(rb.release);
-                        result = Recorded::RolledBack {
-                            reason,
-                            release: rb.release,
-                        };
-                        new_app = Some((rb.clone(), version));
-                        create_release = Some(rb);
-                    } else {
-                        let mut halted = cur.clone();
-                        halted.state = ReleaseState::Halted;
-                        result = Recorded::Halted { reason };
-                        new_app = Some((halted, version));
-                    }
+                    new_app = Some((rb.clone(), version));
+                    create_release = Some(rb);
+                } else {
+                    let mut halted = cur.clone();
+                    halted.state = ReleaseState::Halted;
+                    result = Recorded::Halted { reason };
+                    new_app = Some((halted, version));
                 }
             }
             let mut multi = self.client.new_multi_writer();
@@ -222,8 +183,8 @@ impl Zk {
                 self.add_release_creation(&mut multi, rb)?;
             }
             match multi.commit().await {
-                Ok(_) => return Ok(result),
-                Err(e) if is_conflict(&e) => continue,
+                Ok(_) => Ok(Attempt::Done(result)),
+                Err(e) if cas::is_conflict(&e) => Ok(Attempt::Conflict),
                 Err(
                     zkc::MultiWriteError::OperationFailed {
                         source: zkc::Error::NoAuth,
@@ -234,19 +195,14 @@ impl Zk {
                     },
                 ) if !ledger_only && new_app.is_some() => {
                     ledger_only = true;
-                    continue;
+                    Ok(Attempt::Conflict)
                 }
-                Err(e) => {
-                    return Err(Error::zk(
-                        format!("settling release {release} of {app}"),
-                        e.into(),
-                    ));
-                }
+                Err(e) => Err(Error::zk(
+                    format!("settling release {release} of {app}"),
+                    e.into(),
+                )),
             }
-        }
-        Err(Error::Failed(format!(
-            "settling release {release} of {app}: too much contention"
-        )))
+        })
     }
 
     /// Add the creation of a release's history node and its empty ledger to a multi-op.
@@ -313,7 +269,7 @@ impl Zk {
         to: ReleaseState,
     ) -> Result<ReleaseSpec> {
         let app_path = self.layout.app(app);
-        for _ in 0..CAS_ATTEMPTS {
+        cas::retry!(format!("changing the state of {app}"), {
             // Set when the app node is unusable and we abort: its place is taken by the newest
             // release of the history, aborted (its ledger keeps that release's own outcome).
             let mut replacing = false;
@@ -333,7 +289,7 @@ impl Zk {
                 Err(e) => return Err(e),
             };
             if spec.state == to && !replacing {
-                return Ok(spec);
+                return Ok(Attempt::Done(spec));
             }
             if !from.contains(&spec.state) {
                 return Err(Error::Usage(format!(
@@ -358,15 +314,13 @@ impl Zk {
                     )
                     .zk_context(|| "building state change")?;
             }
-            match multi.commit().await {
-                Ok(_) => return Ok(spec),
-                Err(e) if is_conflict(&e) => continue,
-                Err(e) => return Err(Error::zk(format!("changing the state of {app}"), e.into())),
-            }
-        }
-        Err(Error::Failed(format!(
-            "changing the state of {app}: too much contention"
-        )))
+            Ok(
+                match cas::commit(multi, format!("changing the state of {app}")).await? {
+                    Attempt::Done(()) => Attempt::Done(spec),
+                    Attempt::Conflict => Attempt::Conflict,
+                },
+            )
+        })
     }
 
     /// Publish the pending automatic rollback of halted release `release` (see
@@ -378,21 +332,21 @@ impl Zk {
         by: &str,
     ) -> Result<Option<ReleaseSpec>> {
         let app_path = self.layout.app(app);
-        for _ in 0..CAS_ATTEMPTS {
+        cas::retry!(format!("rolling back {app}"), {
             let Some((cur, sv)) = self.read_spec(app).await? else {
-                return Ok(None);
+                return Ok(Attempt::Done(None));
             };
             let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
-                return Ok(None);
+                return Ok(Attempt::Done(None));
             };
             if cur.release != release || !ledger.rollback_pending {
-                return Ok(None);
+                return Ok(Attempt::Done(None));
             }
             let Some(prev) = (match cur.previous {
                 Some(p) => self.release_spec(app, p).await?,
                 None => None,
             }) else {
-                return Ok(None);
+                return Ok(Attempt::Done(None));
             };
             let (_, next) = self.next_release_id(app).await?;
             let rb = policy::rollback_spec(&cur, &prev, next, by, &now_rfc3339());
@@ -406,20 +360,12 @@ impl Zk {
             multi
                 .add_set_data(&self.ledger_path(app, release), &ledger.to_json(), Some(lv))
                 .zk_context(|| "building rollback")?;
-            match multi.commit().await {
-                Ok(_) => return Ok(Some(rb)),
-                Err(e) if is_conflict(&e) => continue,
-                Err(e) => {
-                    return Err(Error::zk(
-                        format!("publishing the rollback of {app} release {release}"),
-                        e.into(),
-                    ));
-                }
-            }
-        }
-        Err(Error::Failed(format!(
-            "rolling back {app}: too much contention"
-        )))
+            let what = format!("publishing the rollback of {app} release {release}");
+            Ok(match cas::commit(multi, what).await? {
+                Attempt::Done(()) => Attempt::Done(Some(rb)),
+                Attempt::Conflict => Attempt::Conflict,
+            })
+        })
     }
 
     /// Publish an earlier release again, marked as a rollback of the current one.
@@ -430,7 +376,7 @@ impl Zk {
         by: &str,
     ) -> Result<ReleaseSpec> {
         let app_path = self.layout.app(app);
-        for _ in 0..CAS_ATTEMPTS {
+        cas::retry!(format!("rolling back {app}"), {
             // As in `publish`: the new id comes from the history, and an app node that is
             // unusable or names a release the history never had is rolled back from the newest
             // release of the history instead.
@@ -461,14 +407,12 @@ impl Zk {
                     )
                     .zk_context(|| "building rollback")?;
             }
-            match multi.commit().await {
-                Ok(_) => return Ok(rb),
-                Err(e) if is_conflict(&e) => continue,
-                Err(e) => return Err(Error::zk(format!("rolling back {app}"), e.into())),
-            }
-        }
-        Err(Error::Failed(format!(
-            "rolling back {app}: too much contention"
-        )))
+            Ok(
+                match cas::commit(multi, format!("rolling back {app}")).await? {
+                    Attempt::Done(()) => Attempt::Done(rb),
+                    Attempt::Conflict => Attempt::Conflict,
+                },
+            )
+        })
     }
 }

@@ -1,6 +1,7 @@
 //! ZooKeeper access: connecting, the path layout, typed reads and writes, the slot semaphore.
 
 pub mod acl;
+mod cas;
 pub mod layout;
 pub mod ledger;
 mod probe;

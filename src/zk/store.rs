@@ -5,6 +5,7 @@
 use zookeeper_client as zkc;
 
 use super::Zk;
+use super::cas::{self, Attempt};
 use super::layout::parse_release_node;
 use super::semaphore::Lease;
 use crate::error::{Error, Result, ZkContext};
@@ -29,8 +30,6 @@ impl Published {
 
 /// A status read back, or why it could not be used.
 pub type StatusRead = std::result::Result<HostStatus, Error>;
-
-const PUBLISH_ATTEMPTS: usize = 64;
 
 impl Zk {
     /// Create `apps/<app>` and its sub-directories if missing.
@@ -63,7 +62,7 @@ impl Zk {
         let app = &request.app;
         self.ensure_app(app).await?;
         let path = self.layout.app(app);
-        for _ in 0..PUBLISH_ATTEMPTS {
+        cas::retry!(format!("publishing {app}"), {
             let (node, version) = self.read_app_node(app).await?;
             let (newest, next) = self.next_release_id(app).await?;
             if let Some(cur) = &node
@@ -72,7 +71,7 @@ impl Zk {
                 && cur.same_request(request)
                 && cur.state == crate::model::ReleaseState::Active
             {
-                return Ok(Published::Unchanged(cur.clone()));
+                return Ok(Attempt::Done(Published::Unchanged(cur.clone())));
             }
             let replaced = self.replaced_release(app, node, newest).await?;
             let mut spec = request.clone();
@@ -86,21 +85,16 @@ impl Zk {
                 .add_set_data(&path, &json, Some(version))
                 .zk_context(|| "building publish request")?;
             self.add_release_creation(&mut multi, &spec)?;
-            match multi.commit().await {
-                Ok(_) => return Ok(Published::Created(spec)),
-                Err(zkc::MultiWriteError::OperationFailed {
-                    source: zkc::Error::BadVersion | zkc::Error::NodeExists,
-                    ..
-                }) => {
-                    tracing::debug!("publish of {app} raced another publisher; retrying");
-                    continue;
-                }
-                Err(e) => return Err(Error::zk(format!("publishing {app}"), e.into())),
-            }
-        }
-        Err(Error::Failed(format!(
-            "publishing {app}: lost the race to other publishers {PUBLISH_ATTEMPTS} times"
-        )))
+            Ok(
+                match cas::commit(multi, format!("publishing {app}")).await? {
+                    Attempt::Done(()) => Attempt::Done(Published::Created(spec)),
+                    Attempt::Conflict => {
+                        tracing::debug!("publish of {app} raced another publisher; retrying");
+                        Attempt::Conflict
+                    }
+                },
+            )
+        })
     }
 
     /// The app node for a compare-and-set update: its spec when usable (`None` when empty or
