@@ -1,7 +1,7 @@
 //! deployctl: staggered, ZooKeeper-coordinated deployments driven from CI.
 //!
 //! Layout: `cli` (the parser), `cmd` (one module per subcommand), `agent` (the host daemon),
-//! `zk` (ZooKeeper layout, typed store, slot semaphore), `rollout` (pure views of a rollout),
+//! `zk` (ZooKeeper layout, typed store, slot semaphore), `rollout` (pure views of a rollout), `policy` (pure rollout-safety decisions, below `zk`),
 //! `render` (command templates), `model` (stored records), `validate`, `output`, `error`.
 
 pub mod agent;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod git;
 pub mod model;
 pub mod output;
+pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod secrets;

@@ -11,7 +11,7 @@ pub enum Action {
 }
 
 pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>, groups: &[String]) -> Action {
-    if !crate::rollout::policy::in_groups(&spec.groups, groups) {
+    if !crate::policy::in_groups(&spec.groups, groups) {
         return Action::Wait("this host is not in the release's groups");
     }
     match spec.state {

@@ -19,7 +19,9 @@ use tokio::task::JoinSet;
 use zookeeper_client as zkc;
 
 use crate::error::{Error, Result, ZkContext};
-use crate::model::{HostStatus, Presence, ReleaseSpec};
+use crate::model::{HostStatus, Presence};
+use crate::zk::presence::Registration;
+use crate::zk::store::SpecRead;
 use crate::zk::{self, Zk, ZkOptions};
 pub use config::{AgentConfig, LocalCommands};
 
@@ -213,10 +215,7 @@ async fn apply_reload(
             if let Some(tx) = serving.stops.remove(&app) {
                 let _ = tx.send(1);
             }
-            let _ = zk
-                .client
-                .delete(&zk.layout.host(&app, &new.host), None)
-                .await;
+            zk.unregister_presence(&app, &new.host).await;
         }
     }
     for app in &new.apps {
@@ -231,14 +230,8 @@ async fn apply_reload(
 }
 
 async fn update_presence(zk: &Zk, settings: &AgentSettings, app: &str) {
-    let presence = presence_of(settings);
-    let data = serde_json::to_vec(&presence).unwrap_or_default();
-    if let Err(e) = zk
-        .client
-        .set_data(&zk.layout.host(app, &settings.host), &data, None)
-        .await
-    {
-        tracing::warn!(app, "updating presence: {e}");
+    if let Err(e) = zk.update_presence(app, &presence_of(settings)).await {
+        tracing::warn!(app, "{e}");
     }
 }
 
@@ -256,10 +249,7 @@ fn presence_of(settings: &AgentSettings) -> Presence {
 /// Remove presence nodes now rather than when the session times out.
 async fn unregister(zk: &Zk, settings: &AgentSettings) {
     for app in &settings.apps {
-        let _ = zk
-            .client
-            .delete(&zk.layout.host(app, &settings.host), None)
-            .await;
+        zk.unregister_presence(app, &settings.host).await;
     }
 }
 
@@ -272,39 +262,22 @@ async fn register(
     app: &str,
     shutdown: &mut Shutdown,
 ) -> Result<bool> {
-    let path = zk.layout.host(app, &settings.host);
     let presence = presence_of(settings);
-    let data = serde_json::to_vec(&presence).unwrap_or_default();
-    let acls = zk.acls(&path);
-    let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::new(&acls));
-    let me = zk.client.session_id().0;
     let mut warned = false;
     loop {
-        match zk.client.create(&path, &data, &opts).await {
-            Ok(_) => return Ok(true),
-            Err(zkc::Error::NodeExists) => {}
-            Err(e) => return Err(Error::zk(format!("registering {path}"), e)),
-        }
-        let (stat, watcher) = zk
-            .client
-            .check_and_watch_stat(&path)
-            .await
-            .zk_context(|| format!("watching {path}"))?;
-        match stat {
-            None => continue,
-            Some(s) if s.ephemeral_owner == me => return Ok(true),
-            Some(s) => {
+        match zk.register_presence(app, &presence).await? {
+            Registration::Registered => return Ok(true),
+            Registration::Taken { owner, gone } => {
                 if !warned {
                     tracing::warn!(
                         app,
-                        "host {} is registered by another session (0x{:x}); waiting for it to end",
+                        "host {} is registered by another session (0x{owner:x}); waiting for it to end",
                         settings.host,
-                        s.ephemeral_owner
                     );
                     warned = true;
                 }
                 tokio::select! {
-                    _ = watcher.changed() => {}
+                    _ = gone.changed() => {}
                     _ = shutdown_at(shutdown, 1) => return Ok(false),
                 }
             }
@@ -357,43 +330,6 @@ async fn ensure_app_nodes(
         }
         tracing::info!(app, "published: serving it");
         return Ok(true);
-    }
-}
-
-/// What the app node holds right now, plus a watcher for its next change.
-pub(crate) enum SpecRead {
-    Missing,
-    Invalid(Error),
-    Spec(Box<ReleaseSpec>),
-}
-
-pub(crate) async fn read_spec_watched(
-    zk: &Zk,
-    app: &str,
-) -> Result<(SpecRead, zkc::OneshotWatcher)> {
-    let path = zk.layout.app(app);
-    loop {
-        match zk.client.get_and_watch_data(&path).await {
-            Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
-            Ok((data, _, w)) => {
-                let read = match ReleaseSpec::from_znode(app, &data) {
-                    Ok(s) => SpecRead::Spec(Box::new(s)),
-                    Err(e) => SpecRead::Invalid(e),
-                };
-                return Ok((read, w));
-            }
-            Err(zkc::Error::NoNode) => {
-                let (stat, w) = zk
-                    .client
-                    .check_and_watch_stat(&path)
-                    .await
-                    .zk_context(|| format!("watching {path}"))?;
-                if stat.is_none() {
-                    return Ok((SpecRead::Missing, w));
-                }
-            }
-            Err(e) => return Err(Error::zk(format!("reading {path}"), e)),
-        }
     }
 }
 
@@ -485,7 +421,7 @@ async fn serve_once(
     app: &str,
     shutdown: &mut Shutdown,
 ) -> Result<Step> {
-    let (read, watcher) = read_spec_watched(zk, app).await?;
+    let (read, watcher) = zk.read_spec_watched(app).await?;
     let spec = match read {
         SpecRead::Missing if settings.once => return Ok(Step::Done(None)),
         SpecRead::Missing => return Ok(Step::Wait(watcher)),
@@ -507,7 +443,7 @@ async fn serve_once(
         }
         Err(e) => return Err(e),
     };
-    spec.state = crate::rollout::policy::effective_state(&spec, ledger.as_ref());
+    spec.state = crate::policy::effective_state(&spec, ledger.as_ref());
     let status = zk.status_of(app, &settings.host).await?;
     match decide::next_action(&spec, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {

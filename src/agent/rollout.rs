@@ -6,17 +6,16 @@ use std::time::Duration;
 
 use super::decide;
 use super::exec::{self, CommandOutcome};
-use super::{AgentSettings, Shutdown, SpecRead, read_spec_watched, shutdown_at};
+use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
 use crate::git::{self, deploy::GitDeploy};
-use crate::model::{
-    HostState, HostStatus, ReleaseSpec, ReleaseState, RunOnce, RunOnceState, now_rfc3339,
-};
+use crate::model::{HostState, HostStatus, ReleaseSpec, RunOnce, RunOnceState, now_rfc3339};
+use crate::policy::{self, CanaryStep, RunOnceStep};
 use crate::render::{self, RenderContext, Script};
-use crate::rollout::policy::{self, CanaryStep, RunOnceStep};
 use crate::zk::Zk;
 use crate::zk::ledger::Recorded;
-use crate::zk::semaphore::{Lease, Turn};
+use crate::zk::semaphore::{Lease, SlotWait};
+use crate::zk::store::SpecRead;
 
 /// The commands for this release on this host, rendered.
 struct Commands {
@@ -349,8 +348,7 @@ async fn fail_without_slot(
 
 /// Is the release we are working on still the active current one?
 fn still_ours(read: &SpecRead, spec: &ReleaseSpec, ledger: Option<&crate::model::Ledger>) -> bool {
-    matches!(read, SpecRead::Spec(s) if s.release == spec.release
-        && policy::effective_state(s, ledger) == ReleaseState::Active)
+    policy::still_current(read.spec(), spec.release, ledger)
 }
 
 enum Gate {
@@ -379,30 +377,18 @@ async fn hold_and_deploy(
     shutdown: &mut Shutdown,
 ) -> Result<Held> {
     let (zk, spec) = (runner.zk, runner.spec);
-    loop {
-        let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
-        let ledger = match zk.read_ledger(&spec.app, spec.release).await {
-            Ok(l) => l.map(|(l, _)| l),
-            // Garbage in the ledger: wait for a repair without the slot (wait_at_gates says why).
-            Err(Error::Invalid { .. }) => return Ok(Held::Gated),
-            Err(e) => return Err(e),
-        };
-        if !still_ours(&read, spec, ledger.as_ref()) {
-            // Moved on (new release, paused, halted, deleted, garbage): give the slot up and
-            // let the main loop look again.
-            return Ok(Held::Finished);
-        }
-        let slots = policy::effective_slots(spec, ledger.as_ref());
-        match zk.try_acquire(lease, slots).await? {
-            Turn::Holding => break,
-            Turn::Wait(w) => tokio::select! {
-                _ = w.changed() => {
-                    crate::zk::semaphore::SLOT_WAKEUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                _ = spec_watch.changed() => {}
-                _ = shutdown_at(shutdown, 1) => return Ok(Held::Finished),
-            },
-        }
+    let mut stop = shutdown.clone();
+    match zk
+        .wait_for_slot(spec, lease, shutdown_at(&mut stop, 1))
+        .await
+    {
+        Ok(SlotWait::Holding) => {}
+        // Moved on (new release, paused, halted, deleted, garbage), or the agent stops: give the
+        // slot up and let the main loop look again.
+        Ok(SlotWait::MovedOn | SlotWait::Stopped) => return Ok(Held::Finished),
+        // Garbage in the ledger: wait for a repair without the slot (wait_at_gates says why).
+        Err(Error::Invalid { .. }) => return Ok(Held::Gated),
+        Err(e) => return Err(e),
     }
     match pass_gates(runner, cmds, st, lease, shutdown).await? {
         Gate::Open => {}
@@ -521,7 +507,7 @@ async fn wait_at_gates(
     let (zk, spec) = (runner.zk, runner.spec);
     let gated = spec.canary > 0 || spec.run_once_cmd.is_some();
     loop {
-        let (read, spec_watch) = read_spec_watched(zk, &spec.app).await?;
+        let (read, spec_watch) = zk.read_spec_watched(&spec.app).await?;
         let (registered, hosts_watch) = if gated {
             let (r, w) = zk.registered_watched(&spec.app).await?;
             (r, Some(w))
@@ -577,7 +563,7 @@ async fn pass_gates(
 ) -> Result<Gate> {
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
     loop {
-        let (read, _) = read_spec_watched(zk, &spec.app).await?;
+        let (read, _) = zk.read_spec_watched(&spec.app).await?;
         let (ledger, _) = zk.read_ledger_watched(&spec.app, spec.release).await?;
         if !still_ours(&read, spec, Some(&ledger)) {
             return Ok(Gate::Closed);

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::Result;
 use crate::model::{Ledger, ReleaseSpec};
-use crate::rollout::policy;
+use crate::policy;
 use crate::validate;
 use crate::zk;
 

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::model::{FailureBudget, ReleaseSpec};
+use crate::policy::retention;
 use crate::render;
-use crate::rollout::retention;
 use crate::zk::{self, store::Published};
 
 #[derive(Debug, Args)]

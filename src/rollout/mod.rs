@@ -1,8 +1,9 @@
 //! Pure views of a rollout: merging presence and status into what each host is doing.
 
 pub mod events;
-pub mod policy;
-pub mod retention;
+// Moved down a floor to `crate::policy`; kept here while older paths are updated.
+pub use crate::policy;
+pub use crate::policy::retention;
 pub mod wait;
 pub mod watch;
 

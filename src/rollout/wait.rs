@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::{Absence, HostView, host_views, policy};
+use super::{Absence, HostView, host_views};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
+use crate::policy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

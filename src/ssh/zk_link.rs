@@ -1,12 +1,10 @@
 //! `ssh-push --app APP`: pushed hosts take the app's ZooKeeper slots and report the same status
 //! (and ledger outcome) as agents, so `status` and `wait-for-rollout` see them too.
 
-use zookeeper_client as zkc;
-
 use crate::error::{Error, Result};
 use crate::model::{HostState, HostStatus, Presence, ReleaseSpec, now_rfc3339};
-use crate::rollout::policy;
-use crate::zk::semaphore::{Lease, Turn};
+use crate::zk::presence::Registration;
+use crate::zk::semaphore::{Lease, SlotWait};
 use crate::zk::{self, Zk, ZkOptions};
 
 #[derive(Debug)]
@@ -58,35 +56,36 @@ impl ZkLink {
             since: now_rfc3339(),
             session_timeout_ms: None,
         };
-        let data = serde_json::to_vec(&presence).unwrap_or_default();
-        let path = self.zk.layout.host(&self.spec.app, host);
-        let acls = self.zk.acls(&path);
-        let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::new(&acls));
-        match self.zk.client.create(&path, &data, &opts).await {
-            Ok(_) | Err(zkc::Error::NodeExists) => Ok(()),
-            Err(e) => Err(Error::zk(format!("registering {host}"), e)),
+        match self.zk.register_presence(&self.spec.app, &presence).await? {
+            Registration::Registered => {}
+            // An agent serves this host too: its slot discipline still holds (both queue in the
+            // same semaphore), but say so.
+            Registration::Taken { owner, .. } => tracing::warn!(
+                "{host} is registered by another session (0x{owner:x}): an agent serves it too"
+            ),
         }
+        Ok(())
     }
 
-    /// Wait for a slot of the app (same semaphore as agents).
+    /// Wait for a slot of the app: the agents' semaphore and recipe (`Zk::wait_for_slot`).
     pub async fn acquire(&self, host: &str) -> Result<Lease> {
         let mut lease = self.zk.enqueue(&self.spec.app, host).await?;
-        loop {
-            let ledger = self
-                .zk
-                .read_ledger(&self.spec.app, self.spec.release)
-                .await?
-                .map(|(l, _)| l);
-            let slots = policy::effective_slots(&self.spec, ledger.as_ref());
-            match self.zk.try_acquire(&mut lease, slots).await {
-                Ok(Turn::Holding) => return Ok(lease),
-                Ok(Turn::Wait(w)) => {
-                    w.changed().await;
-                }
-                Err(e) => {
-                    let _ = self.zk.release(&lease).await;
-                    return Err(e);
-                }
+        let waited = self
+            .zk
+            .wait_for_slot(&self.spec, &mut lease, std::future::pending())
+            .await;
+        match waited {
+            Ok(SlotWait::Holding) => Ok(lease),
+            Ok(SlotWait::MovedOn | SlotWait::Stopped) => {
+                let _ = self.zk.release(&lease).await;
+                Err(Error::Failed(format!(
+                    "release {} of {} is no longer the active release (paused, halted, aborted or superseded)",
+                    self.spec.release, self.spec.app
+                )))
+            }
+            Err(e) => {
+                let _ = self.zk.release(&lease).await;
+                Err(e)
             }
         }
     }
@@ -136,10 +135,6 @@ impl ZkLink {
     }
 
     pub async fn unregister(&self, host: &str) {
-        let _ = self
-            .zk
-            .client
-            .delete(&self.zk.layout.host(&self.spec.app, host), None)
-            .await;
+        self.zk.unregister_presence(&self.spec.app, host).await;
     }
 }

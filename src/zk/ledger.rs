@@ -8,7 +8,7 @@ use super::Zk;
 use super::cas::{self, Attempt};
 use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
-use crate::rollout::policy;
+use crate::policy;
 
 /// What recording an outcome did to the release.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@ pub mod acl;
 mod cas;
 pub mod layout;
 pub mod ledger;
+pub mod presence;
 mod probe;
 pub mod semaphore;
 pub mod server;

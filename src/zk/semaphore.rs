@@ -13,6 +13,8 @@ use zookeeper_client as zkc;
 use super::Zk;
 use super::layout::lease_sequence;
 use crate::error::{Error, Result, ZkContext};
+use crate::model::ReleaseSpec;
+use crate::policy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,6 +86,16 @@ pub enum Turn {
     Wait(zkc::OneshotWatcher),
 }
 
+/// How waiting for a slot ended.
+pub enum SlotWait {
+    Holding,
+    /// The release is no longer the active current one (a newer one, paused, halted, aborted):
+    /// the lease is still queued; give it back.
+    MovedOn,
+    /// The caller's `stop` fired.
+    Stopped,
+}
+
 impl Zk {
     /// Join the queue for a slot of `app`.
     pub async fn enqueue(&self, app: &str, host: &str) -> Result<Lease> {
@@ -108,6 +120,39 @@ impl Zk {
             version: 0,
             host: host.to_string(),
         })
+    }
+
+    /// The slot recipe, for agents and ssh-push alike: wait in `lease`'s queue until it holds one
+    /// of `spec`'s slots in force (grown per healthy host by the ledger), as long as the release
+    /// stays the active current one and `stop` does not fire. Watch-driven: no polling.
+    pub async fn wait_for_slot(
+        &self,
+        spec: &ReleaseSpec,
+        lease: &mut Lease,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<SlotWait> {
+        tokio::pin!(stop);
+        loop {
+            let (read, spec_watch) = self.read_spec_watched(&spec.app).await?;
+            let ledger = self
+                .read_ledger(&spec.app, spec.release)
+                .await?
+                .map(|(l, _)| l);
+            if !policy::still_current(read.spec(), spec.release, ledger.as_ref()) {
+                return Ok(SlotWait::MovedOn);
+            }
+            let slots = policy::effective_slots(spec, ledger.as_ref());
+            match self.try_acquire(lease, slots).await? {
+                Turn::Holding => return Ok(SlotWait::Holding),
+                Turn::Wait(w) => tokio::select! {
+                    _ = w.changed() => {
+                        SLOT_WAKEUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    _ = spec_watch.changed() => {}
+                    _ = &mut stop => return Ok(SlotWait::Stopped),
+                },
+            }
+        }
     }
 
     /// One step of acquiring: either we hold a slot now, or here is what to wait on.

@@ -31,7 +31,52 @@ impl Published {
 /// A status read back, or why it could not be used.
 pub type StatusRead = std::result::Result<HostStatus, Error>;
 
+/// What the app node holds right now (`Zk::read_spec_watched`).
+pub enum SpecRead {
+    Missing,
+    Invalid(Error),
+    Spec(Box<ReleaseSpec>),
+}
+
+impl SpecRead {
+    pub fn spec(&self) -> Option<&ReleaseSpec> {
+        match self {
+            SpecRead::Spec(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl Zk {
+    /// What the app node holds right now, plus a watcher for its next change (also when the
+    /// node does not exist yet).
+    pub async fn read_spec_watched(&self, app: &str) -> Result<(SpecRead, zkc::OneshotWatcher)> {
+        let path = self.layout.app(app);
+        loop {
+            match self.client.get_and_watch_data(&path).await {
+                Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
+                Ok((data, _, w)) => {
+                    let read = match ReleaseSpec::from_znode(app, &data) {
+                        Ok(s) => SpecRead::Spec(Box::new(s)),
+                        Err(e) => SpecRead::Invalid(e),
+                    };
+                    return Ok((read, w));
+                }
+                Err(zkc::Error::NoNode) => {
+                    let (stat, w) = self
+                        .client
+                        .check_and_watch_stat(&path)
+                        .await
+                        .zk_context(|| format!("watching {path}"))?;
+                    if stat.is_none() {
+                        return Ok((SpecRead::Missing, w));
+                    }
+                }
+                Err(e) => return Err(Error::zk(format!("reading {path}"), e)),
+            }
+        }
+    }
+
     /// Create `apps/<app>` and its sub-directories if missing.
     pub async fn ensure_app(&self, app: &str) -> Result<()> {
         validate::app_name(app)?;

@@ -2,6 +2,8 @@
 //! budget, groups, rollback targets and history outcomes. The ZooKeeper side gathers the facts
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
+pub mod retention;
+
 use crate::error::{Error, Result};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, RunOnceState};
 
@@ -15,6 +17,13 @@ pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseSt
         Some(s @ (ReleaseState::Halted | ReleaseState::Aborted)) => s,
         _ => spec.state,
     }
+}
+
+/// Is `release` still the one to work on: the app's current spec, active (not paused, halted,
+/// aborted — in the app node or its ledger)?
+pub fn still_current(current: Option<&ReleaseSpec>, release: u64, ledger: Option<&Ledger>) -> bool {
+    current
+        .is_some_and(|c| c.release == release && effective_state(c, ledger) == ReleaseState::Active)
 }
 
 /// Slots in force: the published count, grown by `slot_increment` per healthy host.

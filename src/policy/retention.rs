@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::policy;
 use crate::model::{Ledger, ReleaseSpec};
+use crate::policy;
 
 /// Default of `--keep-history`.
 pub const DEFAULT_KEEP_HISTORY: usize = 100;
