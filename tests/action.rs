@@ -216,10 +216,12 @@ fn action_multiline_args_publish_wait_and_failure() {
         with:
 {with}          command: publish
           version: "1.0"
-          # Words on several lines, a quoted value with spaces and quotes inside.
+          # Words on several lines, a quoted value with spaces and quotes inside, nothing
+          # expanded.
           args: |
             --deploy-cmd "echo 'deployed two words'"
             --slots 2
+            --var 'note=$HOME $(id) *'
       - id: status
         env:
           DEPLOYCTL_ZK: '{zk}'
@@ -266,6 +268,10 @@ fn action_multiline_args_publish_wait_and_failure() {
     assert_eq!(status["release"]["slots"], 2, "{status:#}");
     assert_eq!(
         status["release"]["deploy_cmd"], "echo 'deployed two words'",
+        "{status:#}"
+    );
+    assert_eq!(
+        status["release"]["vars"]["note"], "$HOME $(id) *",
         "{status:#}"
     );
 
@@ -492,6 +498,23 @@ fn action_install_refuses_unsupported_runner_and_bad_version() {
         std::fs::read_to_string(&output).unwrap(),
         "",
         "no bin output"
+    );
+}
+
+/// The action's scripts and the release gate pass shellcheck (style level included).
+#[test]
+fn action_scripts_pass_shellcheck() {
+    let out = Command::new("shellcheck")
+        .args(["-S", "style"])
+        .arg(root().join("action/install.sh"))
+        .arg(root().join("action/run.sh"))
+        .arg(root().join(".ci/release-check"))
+        .output()
+        .expect("shellcheck (apt-get install -y shellcheck; .ci/install-deps does)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
 
