@@ -14,7 +14,10 @@ set -euo pipefail
 
 fail() {
   # An annotation on the run page and a plain line in the log.
-  echo "::error title=deployctl action::$*"
+  # Workflow-command data escapes %, CR and LF.
+  local m="${*//%/%25}"
+  m="${m//$'\r'/%0D}"
+  echo "::error title=deployctl action::${m//$'\n'/%0A}"
   echo "deployctl action: $*" >&2
   exit 1
 }

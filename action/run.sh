@@ -7,7 +7,10 @@ set -uo pipefail
 
 out() { echo "$1" >> "$GITHUB_OUTPUT"; }
 bad_input() {
-  echo "::error title=deployctl action::$*"
+  # Workflow-command data escapes %, CR and LF.
+  local m="${*//%/%25}"
+  m="${m//$'\r'/%0D}"
+  echo "::error title=deployctl action::${m//$'\n'/%0A}"
   echo "deployctl action: $*" >&2
   out "exit-code=2"
   exit 2
