@@ -54,11 +54,11 @@ fn run_act(env: &TestEnv, name: &str, wf_env: &[(&str, &str)], steps: &str) -> A
     std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
     std::fs::copy(root().join("action.yml"), repo.join("action.yml")).unwrap();
     std::fs::copy(root().join("Cargo.toml"), repo.join("Cargo.toml")).unwrap();
-    std::fs::create_dir_all(repo.join("action")).unwrap();
+    std::fs::create_dir_all(repo.join(".ci/action")).unwrap();
     for script in ["install.sh", "run.sh"] {
         std::fs::copy(
-            root().join("action").join(script),
-            repo.join("action").join(script),
+            root().join(".ci/action").join(script),
+            repo.join(".ci/action").join(script),
         )
         .unwrap();
     }
@@ -456,7 +456,7 @@ fn action_install_refuses_unsupported_runner_and_bad_version() {
     let install = |vars: &[(&str, &str)]| {
         let mut c = Command::new("bash");
         c.args(["--noprofile", "--norc", "-eo", "pipefail"])
-            .arg(root().join("action/install.sh"))
+            .arg(root().join(".ci/action/install.sh"))
             .env("GITHUB_ACTION_PATH", root())
             .env("GITHUB_OUTPUT", &output)
             .env("RUNNER_TEMP", dir.path())
@@ -506,8 +506,8 @@ fn action_install_refuses_unsupported_runner_and_bad_version() {
 fn action_scripts_pass_shellcheck() {
     let out = Command::new("shellcheck")
         .args(["-S", "style"])
-        .arg(root().join("action/install.sh"))
-        .arg(root().join("action/run.sh"))
+        .arg(root().join(".ci/action/install.sh"))
+        .arg(root().join(".ci/action/run.sh"))
         .arg(root().join(".ci/release-check"))
         .output()
         .expect("shellcheck (apt-get install -y shellcheck; .ci/install-deps does)");
@@ -621,11 +621,11 @@ fn release_workflow_uploads_what_the_action_downloads() {
         "{upload}"
     );
     assert!(at(".ci/dist") < at("gh release upload"));
-    // The names .ci/dist writes and action/install.sh fetches.
+    // The names .ci/dist writes and .ci/action/install.sh fetches.
     let dist = std::fs::read_to_string(root().join(".ci/dist")).unwrap();
     assert!(dist.contains(&format!("out=target/dist/{asset}")));
     assert!(dist.contains(&format!("sha256sum {asset} > {asset}.sha256")));
-    let install = std::fs::read_to_string(root().join("action/install.sh")).unwrap();
+    let install = std::fs::read_to_string(root().join(".ci/action/install.sh")).unwrap();
     assert!(install.contains("Linux/X64) target=x86_64-linux"));
     assert!(install.contains("url=\"${base%/}/v$version/deployctl-$target\""));
 
