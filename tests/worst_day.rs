@@ -214,13 +214,16 @@ fn agents_leaving_while_waiting_for_a_slot_are_not_lost() {
     ]);
     let release = release_of(&publish);
     let waiter = start_wait(&env, "web", "90s");
-    let st = env.wait_status("web", T, "two hosts waiting for a slot", |st| {
-        st["hosts"].as_array().is_some_and(|h| {
-            h.iter()
-                .filter(|h| h["release"] == release && h["state"] == "waiting")
-                .count()
-                >= 2
-        })
+    // One host holds the slot (deploying, held by the gate); the others queue behind it.
+    let st = env.wait_status("web", T, "one deploying, the others waiting", |st| {
+        let count = |state: &str| {
+            st["hosts"].as_array().map_or(0, |h| {
+                h.iter()
+                    .filter(|h| h["release"] == release && h["state"] == state)
+                    .count()
+            })
+        };
+        count("deploying") == 1 && count("waiting") == 3
     });
     let waiting: Vec<String> = st["hosts"]
         .as_array()

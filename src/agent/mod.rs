@@ -3,10 +3,14 @@
 //! `session` owns the ZooKeeper session life cycle (connect, notice loss, reconnect);
 //! `rollout` does one release on this host; `decide` holds the pure decisions.
 
+mod attempt;
+mod commands;
 pub mod config;
 pub mod decide;
 pub mod exec;
+mod gates;
 pub mod guard;
+mod release;
 mod rollout;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,165 @@
+//! One attempt on this host: pre, deploy and health commands (with the health retries), each
+//! abandoned when the agent is told to or its slot lease vanishes.
+
+use std::time::Duration;
+
+use super::commands::Commands;
+use super::exec::{self, CommandOutcome};
+use super::release::HostRelease;
+use super::{Shutdown, shutdown_at};
+use crate::error::Result;
+use crate::git::{self};
+use crate::model::{HostState, HostStatus};
+use crate::render::Script;
+use crate::zk::semaphore::Lease;
+
+/// How one attempt (pre, deploy, health with its retries) ended.
+pub(super) enum Attempt {
+    Passed,
+    /// This attempt failed, with the reason (retries and the budget apply).
+    Failed(String),
+    /// Abandoned: a second signal, or the slot lease vanished.
+    Abandoned,
+}
+
+/// Append a command's output to the status tail (the tail keeps the newest bytes).
+fn append_tail(st: &mut HostStatus, out: &CommandOutcome) {
+    st.exit_code = out.exit_code;
+    st.output_tail = exec::tail_of(
+        format!("{}{}", st.output_tail, out.tail).as_bytes(),
+        exec::TAIL_BYTES,
+    );
+}
+
+/// pre, deploy, health (with its retries), in the release's git checkout when it has one.
+pub(super) async fn attempt(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    deploy: Option<&Script>,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Attempt> {
+    let spec = runner.spec;
+    let timeout = runner.command_timeout();
+    // With a git source: the checkout first (reused when the version is still on disk).
+    let release_dir = match &cmds.git {
+        Some(g) => {
+            let (g2, version) = (g.clone(), spec.version.clone());
+            match tokio::task::spawn_blocking(move || git::deploy::ensure_release(&g2, &version))
+                .await
+            {
+                Ok(Ok((dir, fetched))) => {
+                    tracing::info!(app = %spec.app, "release dir {} ({})", dir.display(), if fetched { "fetched" } else { "already on disk" });
+                    Some(dir)
+                }
+                Ok(Err(e)) => return Ok(Attempt::Failed(format!("git checkout failed: {e}"))),
+                Err(e) => return Ok(Attempt::Failed(format!("git checkout failed: {e}"))),
+            }
+        }
+        None => None,
+    };
+    let mut steps: Vec<(&str, &Script)> = vec![];
+    if let Some(pre) = &cmds.pre {
+        steps.push(("pre command", pre));
+    }
+    if let Some(deploy) = deploy {
+        steps.push(("deploy command", deploy));
+    }
+    for (what, script) in steps {
+        let Some(out) = run_step(
+            runner,
+            script,
+            release_dir.as_deref(),
+            timeout,
+            lease,
+            shutdown,
+        )
+        .await?
+        else {
+            return Ok(Attempt::Abandoned);
+        };
+        append_tail(st, &out);
+        if !out.success() {
+            return Ok(Attempt::Failed(out.describe(what)));
+        }
+    }
+    if let Some(g) = &cmds.git
+        && let Err(e) = git::deploy::switch_current(g, &spec.version)
+    {
+        return Ok(Attempt::Failed(e.to_string()));
+    }
+    let Some(health) = &cmds.health else {
+        return Ok(Attempt::Passed);
+    };
+    runner
+        .set(
+            st,
+            HostState::Verifying,
+            "running health check",
+            Some(lease),
+        )
+        .await?;
+    let health_timeout = Duration::from_secs(
+        spec.health_timeout_secs
+            .unwrap_or(spec.command_timeout_secs),
+    );
+    let mut last = String::new();
+    for check in 0..=spec.health_retries {
+        if check > 0 {
+            tokio::time::sleep(Duration::from_millis(spec.health_interval_ms)).await;
+        }
+        let Some(out) = run_step(
+            runner,
+            health,
+            release_dir.as_deref(),
+            health_timeout,
+            lease,
+            shutdown,
+        )
+        .await?
+        else {
+            return Ok(Attempt::Abandoned);
+        };
+        if out.success() {
+            return Ok(Attempt::Passed);
+        }
+        append_tail(st, &out);
+        last = out.describe("health check");
+    }
+    Ok(Attempt::Failed(last))
+}
+
+/// Run a command unless the agent is told to abandon (second signal): `None` then.
+pub(super) async fn run_step(
+    runner: &HostRelease<'_>,
+    script: &Script,
+    dir: Option<&std::path::Path>,
+    timeout: Duration,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Option<CommandOutcome>> {
+    // Self-check while the command runs: if our lease vanished (deleted by hand, or the session
+    // is gone), someone else may be granted the slot — stop the command rather than overlap.
+    let lease_gone = async {
+        loop {
+            tokio::time::sleep(runner.settings.zk.session_timeout / 3).await;
+            // Errors are connection trouble: the session loop decides about those.
+            if let Ok(None) = runner.zk.client.check_stat(&lease.path).await {
+                tracing::warn!(app = %runner.spec.app, "slot lease {} vanished: abandoning the running step", lease.path);
+                return;
+            }
+        }
+    };
+    let run = async {
+        match dir {
+            Some(d) => runner.exec_in(script, d, timeout).await,
+            None => runner.exec(script, timeout).await,
+        }
+    };
+    tokio::select! {
+        out = run => out.map(Some),
+        _ = shutdown_at(shutdown, 2) => Ok(None),
+        _ = lease_gone => Ok(None),
+    }
+}

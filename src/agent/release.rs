@@ -1,0 +1,143 @@
+//! `HostRelease`: one release on this host — the environment its commands run in, the secrets
+//! masked in everything written, status transitions, and the ledger record of the outcome.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::AgentSettings;
+use super::exec::{self, CommandOutcome};
+use crate::error::Result;
+use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
+use crate::policy::{self};
+use crate::render::Script;
+use crate::zk::Zk;
+use crate::zk::ledger::Recorded;
+use crate::zk::semaphore::Lease;
+
+/// One release on this host: what every step needs (its commands' environment, the secrets
+/// to mask, ZooKeeper), and the status writes.
+pub(super) struct HostRelease<'a> {
+    pub(super) settings: &'a AgentSettings,
+    /// Values masked in everything written (status, logs).
+    pub(super) secrets: Vec<String>,
+    pub(super) zk: &'a Zk,
+    pub(super) spec: &'a ReleaseSpec,
+    pub(super) cwd: PathBuf,
+    pub(super) env: Vec<(String, String)>,
+}
+
+impl HostRelease<'_> {
+    pub(super) async fn exec(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {
+        exec::run(script, &self.cwd, &self.env, timeout, &self.secrets).await
+    }
+
+    /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
+    pub(super) async fn exec_in(
+        &self,
+        script: &Script,
+        dir: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<CommandOutcome> {
+        let mut env = self.env.clone();
+        env.push(("DEPLOYCTL_RELEASE_DIR".into(), dir.display().to_string()));
+        exec::run(script, dir, &env, timeout, &self.secrets).await
+    }
+
+    pub(super) fn command_timeout(&self) -> Duration {
+        Duration::from_secs(self.spec.command_timeout_secs)
+    }
+
+    /// Move to `state` with `message` and write the status (fenced by the lease while holding a
+    /// slot, so a stale session cannot overwrite what came after).
+    pub(super) async fn set(
+        &self,
+        st: &mut HostStatus,
+        state: HostState,
+        message: impl Into<String>,
+        fence: Option<&Lease>,
+    ) -> Result<()> {
+        st.state = state;
+        st.message = message.into();
+        self.write(st, fence).await
+    }
+
+    /// End the release on this host in a final `state`: status written, outcome recorded in the
+    /// ledger (which may halt the release, or roll it back).
+    pub(super) async fn finish(
+        &self,
+        st: &mut HostStatus,
+        state: HostState,
+        message: impl Into<String>,
+        fence: Option<&Lease>,
+    ) -> Result<()> {
+        st.finished_at = Some(now_rfc3339());
+        self.set(st, state, message, fence).await?;
+        self.record(state).await
+    }
+
+    pub(super) async fn write(&self, st: &mut HostStatus, fence: Option<&Lease>) -> Result<()> {
+        st.updated_at = now_rfc3339();
+        st.output_tail = crate::secrets::redact(&st.output_tail, &self.secrets);
+        st.message = crate::secrets::redact(&st.message, &self.secrets);
+        tracing::info!(app = %self.spec.app, release = st.release, state = %st.state, "{}", st.message);
+        self.zk.write_status(&self.spec.app, st, fence).await
+    }
+
+    /// Hosts taking part in this release (for the failure budget and the run-once gate).
+    pub(super) async fn targets(&self) -> Result<Vec<String>> {
+        Ok(self
+            .zk
+            .hosts(&self.spec.app)
+            .await?
+            .into_iter()
+            .filter(|(_, p)| {
+                policy::in_groups(&self.spec.groups, p.as_ref().map_or(&[][..], |p| &p.groups))
+            })
+            .map(|(h, _)| h)
+            .collect())
+    }
+
+    /// Names of the hosts whose agents are present now (the gates' view of who can come).
+    pub(super) async fn registered(&self) -> Result<Vec<String>> {
+        Ok(self
+            .zk
+            .hosts(&self.spec.app)
+            .await?
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect())
+    }
+
+    /// Put the final state in the ledger; it may halt the release (or roll it back).
+    pub(super) async fn record(&self, state: HostState) -> Result<()> {
+        let targets = self.targets().await?.len();
+        let rec = self
+            .zk
+            .record_outcome(
+                &self.spec.app,
+                self.spec.release,
+                &self.settings.host,
+                state,
+                targets,
+            )
+            .await?;
+        log_recorded(&self.spec.app, self.spec.release, &rec);
+        Ok(())
+    }
+}
+
+pub(super) fn log_recorded(app: &str, release: u64, rec: &Recorded) {
+    match rec {
+        Recorded::Noted => {}
+        Recorded::Halted { reason } => tracing::warn!(app, "halted release {release}: {reason}"),
+        Recorded::RolledBack {
+            reason,
+            release: rb,
+        } => {
+            tracing::warn!(
+                app,
+                "halted release {release}: {reason}; rolled back as release {rb}"
+            )
+        }
+    }
+}
