@@ -527,3 +527,45 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
     assert!(!text.contains("Tok-Value-777"), "{text:.300}");
     assert!(!pwned.exists(), "a value ran as a command");
 }
+
+/// Issue 14: the output tail keeps the order the command printed stdout and stderr in, over
+/// ssh (two channels) and with --local (two pipes) alike, run after run.
+#[test]
+fn output_tail_keeps_the_order_the_command_printed() {
+    let env = TestEnv::new("ssh-tail-order");
+    let interleaved: String = (1..=20)
+        .map(|i| format!("echo o{i}; echo e{i} >&2; "))
+        .collect();
+    let want_interleaved: String = (1..=20).map(|i| format!("o{i}\ne{i}\n")).collect();
+    let cases = [
+        (
+            "echo 1; echo 2 >&2; echo 3".to_string(),
+            "1\n2\n3\n".to_string(),
+        ),
+        (interleaved, want_interleaved),
+    ];
+    for round in 0..3 {
+        for (cmd, want) in &cases {
+            let out = push(&env, &sshd().hosts, &["--cmd", cmd, "--output", "json"]);
+            assert!(out.status.success(), "{}", err(&out));
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            for step in v["stages"][0]["hosts"].as_array().unwrap() {
+                assert_eq!(step["output_tail"], want.as_str(), "round {round}: {step}");
+            }
+            let out = env
+                .cmd()
+                .current_dir(env.dir.path())
+                .args(["ssh-push", "--local", "--hosts", "localhost", "--cmd", cmd])
+                .args(["--output", "json"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", err(&out));
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                v["stages"][0]["hosts"][0]["output_tail"],
+                want.as_str(),
+                "round {round} (--local)"
+            );
+        }
+    }
+}

@@ -130,6 +130,11 @@ impl Runner<'_> {
         exec::run(script, &self.cwd, &self.env, timeout, &self.secrets).await
     }
 
+    /// Run with stdout captured on its own (get-version: its stdout is compared).
+    async fn exec_for_stdout(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {
+        exec::run_for_stdout(script, &self.cwd, &self.env, timeout, &self.secrets).await
+    }
+
     /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
     async fn exec_in(
         &self,
@@ -282,8 +287,9 @@ pub(super) async fn run(
 
     let already = match (&cmds.get_version, &cmds.git) {
         (Some(gv), _) => {
-            let out = runner.exec(gv, runner.command_timeout()).await?;
-            out.success() && decide::version_matches(&out.stdout, &spec.version)
+            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
+            out.success()
+                && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version)
         }
         // With a git source the version is what `current` points at.
         (None, Some(g)) => {
