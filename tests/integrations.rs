@@ -241,6 +241,7 @@ fn github_action_publishes_waits_and_reports() {
         run.outputs, run.stdout
     );
     assert!(run.outputs["json"].contains("\"release\":1"));
+    schema::parse(schema::Kind::Publish, run.outputs["json"].as_bytes());
 
     let mut inputs = common.to_vec();
     inputs.extend([
@@ -254,7 +255,7 @@ fn github_action_publishes_waits_and_reports() {
     assert_eq!(run.outputs["result"], "succeeded");
     assert_eq!(run.outputs["release"], "1");
     assert_eq!(run.outputs["exit-code"], "0");
-    let json: serde_json::Value = serde_json::from_str(&run.outputs["json"]).unwrap();
+    let json = schema::parse(schema::Kind::WaitSummary, run.outputs["json"].as_bytes());
     assert_eq!(json["hosts"].as_array().unwrap().len(), 2);
     assert!(
         std::fs::read_to_string(&junit)

@@ -255,7 +255,8 @@ fn once_mode_deploys_and_reports() {
     let out = env.ok(&args);
     assert!(out.contains("healthy at 3.0"), "{out}");
     // A second pass finds the host done and deploys nothing more.
-    env.ok(&args);
+    let report = env.json(&args);
+    assert_eq!(report["apps"][0]["status"]["state"], "healthy", "{report}");
     assert_eq!(intervals(&log).len(), 1);
     // A failing deploy: exit 1, output tail and exit code kept in the status.
     env.ok(&[
