@@ -555,10 +555,13 @@ fn output_tail_keeps_the_order_the_command_printed() {
                 .cmd()
                 .current_dir(env.dir.path())
                 .args(["ssh-push", "--local", "--hosts", "localhost", "--cmd", cmd])
-                .args(["--output", "json", "--events"])
+                .args(["--output", "json", "--events", "--json-file"])
+                .arg(env.path("push.json"))
                 .output()
                 .unwrap();
             assert!(out.status.success(), "{}", err(&out));
+            let file = std::fs::read(env.path("push.json")).unwrap();
+            schema::parse(schema::Kind::SshPushSummary, &file);
             // NDJSON events, each checked against its schema, then the summary.
             let docs =
                 schema::parse_stdout(&["ssh-push", "--output", "json", "--events"], &out.stdout);
