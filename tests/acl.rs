@@ -121,7 +121,7 @@ fn publishers_agents_and_strangers_are_kept_apart() {
         "30s",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     assert_eq!(summary["result"], "rolled_back", "{summary:#}");
     env.ok(&[
         "--zk-auth",
@@ -146,7 +146,8 @@ fn publishers_agents_and_strangers_are_kept_apart() {
 #[test]
 fn an_agent_waits_for_the_first_publish_of_its_app() {
     let env = TestEnv::new("acl-unpublished");
-    env.ok(&["init", "--publisher", PUBLISHER, "--agent", AGENT]);
+    let init = env.json(&["init", "--publisher", PUBLISHER, "--agent", AGENT]);
+    assert_eq!(init["publisher"], "ci", "{init}");
     // Started before anything of `api` exists: with agent credentials it may not create the
     // app's nodes, so it must wait for them rather than give up on the app (and exit).
     let mut agent = env.agent_with("a1", &["api"], &["--zk-auth", AGENT]);

@@ -158,8 +158,7 @@ fn rollouts_survive_agent_kills_and_a_leader_change() {
         );
         env.ok(&["wait-for-rollout", &app, "--timeout", "60s"]);
         let out = waiter.wait_with_output().expect("waiter output");
-        let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let summary = schema::parse(schema::Kind::WaitSummary, &out.stdout);
         assert_eq!(
             out.status.code(),
             Some(0),

@@ -78,8 +78,7 @@ fn racing_publishers_lose_nothing() {
         .map(|c| {
             let out = c.wait_with_output().unwrap();
             assert!(out.status.success(), "{}", stderr(&out));
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            release_of(&v)
+            release_of(&schema::parse(schema::Kind::Publish, &out.stdout))
         })
         .collect();
     ids.sort();
@@ -264,7 +263,8 @@ fn apps_list_show_delete() {
         "refuses while agents are registered"
     );
     agent.kill9();
-    env.ok(&["apps", "delete", "two", "--force"]);
+    let deleted = env.json(&["apps", "delete", "two", "--force"]);
+    assert_eq!(deleted["deleted"], true);
     let apps = env.json(&["apps"]);
     let names: Vec<&str> = apps["apps"]
         .as_array()

@@ -172,7 +172,7 @@ fn agent_git_source_switches_current_and_rolls_back_without_fetching() {
         "json",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     assert!(
         v["hosts"][0]["message"]
             .as_str()

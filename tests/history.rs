@@ -87,11 +87,12 @@ fn fix_over(env: &TestEnv, what: Plant, op: &str) -> Result<(), String> {
         "rollback" => vec!["rollback", &app],
         _ => vec!["abort", &app],
     };
-    let out = env.run(&[&["--output", "json"], &args[..]].concat());
+    let full = [&["--output", "json"], &args[..]].concat();
+    let out = env.run(&full);
     if !out.status.success() {
         return Err(format!("exited {:?}: {}", out.status.code(), stderr(&out)));
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let v = schema::parse(schema::Kind::of_command(&full), &out.stdout);
     let (ids, current) = block_on(async {
         let zk = zk::connect(&o).await.unwrap();
         (release_ids(&zk, &app).await, zk.read_spec(&app).await)
@@ -116,7 +117,11 @@ fn fix_over(env: &TestEnv, what: Plant, op: &str) -> Result<(), String> {
     }
     // And the next publish goes on from there.
     let out = env.run(&["--output", "json", "publish", &app, "7.0"]);
-    let next: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let next = if out.status.success() {
+        schema::parse(schema::Kind::Publish, &out.stdout)
+    } else {
+        serde_json::Value::Null
+    };
     let want = if op == "abort" { 6 } else { 7 };
     if next["release"] != want {
         return Err(format!(

@@ -39,6 +39,7 @@ impl Waiter {
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(out).lines().map_while(|l| l.ok()) {
                 if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    common::schema::check(common::schema::Kind::WaitEvent, &v);
                     let _ = tx.send(v);
                 }
             }

@@ -255,7 +255,8 @@ fn once_mode_deploys_and_reports() {
     let out = env.ok(&args);
     assert!(out.contains("healthy at 3.0"), "{out}");
     // A second pass finds the host done and deploys nothing more.
-    env.ok(&args);
+    let report = env.json(&args);
+    assert_eq!(report["apps"][0]["status"]["state"], "healthy", "{report}");
     assert_eq!(intervals(&log).len(), 1);
     // A failing deploy: exit 1, output tail and exit code kept in the status.
     env.ok(&[
@@ -411,4 +412,44 @@ fn self_checks_catch_a_vanished_lease_and_presence() {
         st["hosts"][0]["registered"] == true
     });
     drop(zk);
+}
+
+/// Issue 14: stdout and stderr reach the output tail in the order the command printed them
+/// (they once came from two pipes read by two pumps: `1 3 2`, differently from run to run).
+#[test]
+fn output_tail_keeps_the_order_the_command_printed() {
+    let env = TestEnv::new("tail-order");
+    let state = env.path("s1");
+    let args = [
+        "agent",
+        "--once",
+        "--host",
+        "t1",
+        "--app",
+        "ordered",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ];
+    let interleaved: String = (1..=20)
+        .map(|i| format!("echo o{i}; echo e{i} >&2; "))
+        .collect();
+    let want_interleaved: String = (1..=20).map(|i| format!("o{i}\ne{i}\n")).collect();
+    for round in 0..6 {
+        let (cmd, want) = if round % 2 == 0 {
+            (
+                "echo 1; echo 2 >&2; echo 3; exit 1".to_string(),
+                "1\n2\n3\n".to_string(),
+            )
+        } else {
+            (format!("{interleaved}exit 1"), want_interleaved.clone())
+        };
+        let version = format!("{round}.0");
+        env.ok(&["publish", "ordered", &version, "--deploy-cmd", &cmd]);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let st = env.status("ordered");
+        let h = host(&st, "t1").unwrap();
+        assert_eq!(h["state"], "failed");
+        assert_eq!(h["output_tail"], want.as_str(), "round {round}");
+    }
 }

@@ -117,6 +117,11 @@ fn secrets_never_reach_status_outputs_or_logs() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    schema::parse(schema::Kind::Publish, published.as_bytes());
+    schema::parse(
+        schema::Kind::WaitSummary,
+        &std::fs::read(&json).expect("--json-file written"),
+    );
     let mut texts = vec![
         String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr(&out),
@@ -124,9 +129,9 @@ fn secrets_never_reach_status_outputs_or_logs() {
         std::fs::read_to_string(&json).unwrap(),
         std::fs::read_to_string(&gh_summary).unwrap(),
         std::fs::read_to_string(env.path("gh_output")).unwrap(),
-        env.ok(&["--output", "json", "status", "api"]),
-        env.ok(&["--output", "json", "apps", "show", "api"]),
-        env.ok(&["--output", "json", "history", "api"]),
+        env.json(&["status", "api"]).to_string(),
+        env.json(&["apps", "show", "api"]).to_string(),
+        env.json(&["history", "api"]).to_string(),
     ];
     drop(agent);
     texts.push(std::fs::read_to_string(env.path("state-k1/agent.log")).unwrap());
@@ -570,8 +575,12 @@ fn a_secret_at_the_edge_of_the_tail_is_masked() {
         json.to_str().unwrap(),
     ]);
     let end = &secret[secret.len() - 6..];
+    schema::parse(
+        schema::Kind::WaitSummary,
+        &std::fs::read(&json).expect("--json-file written"),
+    );
     for text in [
-        env.ok(&["--output", "json", "status", "api"]),
+        env.json(&["status", "api"]).to_string(),
         std::fs::read_to_string(&json).unwrap(),
     ] {
         assert!(!text.contains(end), "the secret's end leaked: {text:.300}");

@@ -4,7 +4,6 @@ mod common;
 
 use common::sshd::sshd;
 use common::*;
-use serde_json::Value;
 
 fn push(env: &TestEnv, hosts: &[String], extra: &[&str]) -> std::process::Output {
     let mut c = env.cmd();
@@ -104,7 +103,7 @@ fn failed_canary_stops_everything() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("ran-"))
         .collect();
     assert!(ran.is_empty(), "other hosts ran: {ran:?}");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     let steps = v["stages"][0]["hosts"].as_array().unwrap();
     assert_eq!(steps[0]["state"], "failed");
     assert_eq!(steps[0]["exit_code"], 4);
@@ -173,7 +172,7 @@ fn retries_recover_a_flaky_first_attempt() {
         ],
     );
     assert!(out.status.success(), "{}", err(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     assert_eq!(v["stages"][0]["hosts"][0]["attempts"], 2);
     assert!(
         v["stages"][0]["hosts"][0]["output_tail"]
@@ -278,7 +277,7 @@ run = "echo {{{{ host }}}} >> {d}/finish.log"
         3,
         "a can_fail failure does not stop anyone"
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     let states: Vec<&str> = v["stages"]
         .as_array()
         .unwrap()
@@ -311,7 +310,7 @@ run = "echo {{{{ host }}}} >> {d}/finish.log"
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     assert_eq!(v["stages"][3]["state"], "skipped");
     assert_eq!(v["hosts"][1]["failed_stage"], "warm");
 }
@@ -512,7 +511,7 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", err(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     let tail = v["stages"][0]["hosts"][0]["output_tail"]
         .as_str()
         .unwrap()
@@ -526,4 +525,53 @@ fn ssh_values_are_data_and_secrets_stay_hidden() {
     assert!(!text.contains(&secret[secret.len() - 6..]), "{text:.300}");
     assert!(!text.contains("Tok-Value-777"), "{text:.300}");
     assert!(!pwned.exists(), "a value ran as a command");
+}
+
+/// Issue 14: the output tail keeps the order the command printed stdout and stderr in, over
+/// ssh (two channels) and with --local (two pipes) alike, run after run.
+#[test]
+fn output_tail_keeps_the_order_the_command_printed() {
+    let env = TestEnv::new("ssh-tail-order");
+    let interleaved: String = (1..=20)
+        .map(|i| format!("echo o{i}; echo e{i} >&2; "))
+        .collect();
+    let want_interleaved: String = (1..=20).map(|i| format!("o{i}\ne{i}\n")).collect();
+    let cases = [
+        (
+            "echo 1; echo 2 >&2; echo 3".to_string(),
+            "1\n2\n3\n".to_string(),
+        ),
+        (interleaved, want_interleaved),
+    ];
+    for round in 0..3 {
+        for (cmd, want) in &cases {
+            let out = push(&env, &sshd().hosts, &["--cmd", cmd, "--output", "json"]);
+            assert!(out.status.success(), "{}", err(&out));
+            let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+            for step in v["stages"][0]["hosts"].as_array().unwrap() {
+                assert_eq!(step["output_tail"], want.as_str(), "round {round}: {step}");
+            }
+            let out = env
+                .cmd()
+                .current_dir(env.dir.path())
+                .args(["ssh-push", "--local", "--hosts", "localhost", "--cmd", cmd])
+                .args(["--output", "json", "--events", "--json-file"])
+                .arg(env.path("push.json"))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", err(&out));
+            let file = std::fs::read(env.path("push.json")).unwrap();
+            schema::parse(schema::Kind::SshPushSummary, &file);
+            // NDJSON events, each checked against its schema, then the summary.
+            let docs =
+                schema::parse_stdout(&["ssh-push", "--output", "json", "--events"], &out.stdout);
+            assert!(docs.len() > 2, "{docs:?}");
+            let v = docs.last().unwrap();
+            assert_eq!(
+                v["stages"][0]["hosts"][0]["output_tail"],
+                want.as_str(),
+                "round {round} (--local)"
+            );
+        }
+    }
 }

@@ -186,6 +186,7 @@ fn tls_connections_work_and_plain_ones_to_the_tls_port_fail_clearly() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"version\":\"1.0\""));
+    common::schema::parse(common::schema::Kind::Status, &out.stdout);
 
     // A plain client on the TLS port: exit 4, bounded, one clear line.
     let started = Instant::now();

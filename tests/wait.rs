@@ -83,7 +83,7 @@ fn succeeds_promptly_with_junit_and_json() {
         ],
     ));
     assert!(out.status.success(), "{}", stderr(&out));
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, &std::fs::read(&json).unwrap());
     assert_eq!(summary["result"], "succeeded");
     assert_eq!(summary["release"], 1);
     assert_eq!(summary["hosts"].as_array().unwrap().len(), 4);
@@ -149,7 +149,7 @@ fn failed_host_fails_the_wait_promptly_with_its_output() {
         started.elapsed() < Duration::from_secs(20),
         "failure must not wait for the timeout"
     );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     assert_eq!(summary["result"], "failed");
     let f2 = summary["hosts"]
         .as_array()
@@ -202,7 +202,7 @@ fn killed_agent_is_reported_lost() {
     agents[names.iter().position(|h| *h == victim).unwrap()].kill9();
     let (out, _) = finish(child);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     let v = summary["hosts"]
         .as_array()
         .unwrap()
@@ -236,7 +236,7 @@ fn newer_release_supersedes_the_wait() {
     env.ok(&["publish", "app", "2.0", "--deploy-cmd", "true"]);
     let (out, _) = finish(child);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     assert_eq!(summary["result"], "superseded");
     assert_eq!(summary["superseded_by"], 2);
     // Waiting for an old version now ends at once the same way.
@@ -295,6 +295,7 @@ fn publish_wait_events_and_github_files() {
         .iter()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v.get("event").is_some())
+        .inspect(|v| schema::check(schema::Kind::WaitEvent, v))
         .collect();
     assert_eq!(events.first().unwrap()["event"], "started");
     assert_eq!(events.last().unwrap()["event"], "finished");
@@ -309,7 +310,7 @@ fn publish_wait_events_and_github_files() {
             .any(|l| l.starts_with("::error title=deploy of site 3.1 failed on g2::")),
         "{stdout}"
     );
-    let summary: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let summary = schema::parse(schema::Kind::WaitSummary, lines.last().unwrap().as_bytes());
     assert_eq!(summary["result"], "failed");
     let md = std::fs::read_to_string(&step_summary).unwrap();
     assert!(md.contains("| g2 | failed |"), "{md}");

@@ -34,13 +34,12 @@ fn start_wait(env: &TestEnv, app: &str, timeout: &str) -> Child {
 
 fn finish_wait(child: Child) -> (Option<i32>, Value) {
     let out = child.wait_with_output().expect("wait-for-rollout output");
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    assert!(
+        !out.stdout.is_empty(),
+        "no summary: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = schema::parse(schema::Kind::WaitSummary, &out.stdout);
     (out.status.code(), v)
 }
 
@@ -305,6 +304,7 @@ impl StatusWatch {
                     std::thread::sleep(Duration::from_millis(100));
                     continue;
                 };
+                schema::check(schema::Kind::Status, &v);
                 for h in v["hosts"].as_array().into_iter().flatten() {
                     let (Some(name), Some(release), Some(at)) = (
                         h["host"].as_str(),

@@ -1,5 +1,6 @@
 //! Running one command for the agent: `sh -c` under the guard, with a timeout and an output tail.
 
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -25,7 +26,8 @@ pub struct CommandOutcome {
     /// `None` when it was killed for running too long.
     pub exit_code: Option<i32>,
     pub timed_out: bool,
-    pub stdout: String,
+    /// The command's stdout alone, only when run with [`run_for_stdout`] (get-version).
+    pub stdout: Option<String>,
     /// Output tail, secrets masked.
     pub tail: String,
     pub duration: Duration,
@@ -121,16 +123,51 @@ pub fn tail_of(bytes: &[u8], max: usize) -> String {
     s.trim_start_matches('\u{FFFD}').to_string()
 }
 
+/// How the command's output is captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Capture {
+    /// stdout and stderr share one pipe, so the tail keeps the order the command wrote in (two
+    /// pipes read by two pumps interleave by scheduling, not by time).
+    Combined,
+    /// stdout on its own pipe as well (a get-version comparison needs it alone); the tail's
+    /// interleaving of stdout and stderr is then not reliable.
+    StdoutApart,
+}
+
 /// Run `script` with `sh -c` under the guard in `cwd`, killing it (and its process group) after
 /// `timeout` or when this future is dropped. The script's values go in its environment (after
 /// `env`); argv holds only the value-free text. `secrets` are masked in the output tail before
 /// it is cut. A command that cannot start is a failed outcome with the reason, not an error.
+/// stdout and stderr go to one pipe: the tail is in the order the command printed.
 pub async fn run(
     script: &Script,
     cwd: &Path,
     env: &[(String, String)],
     timeout: Duration,
     secrets: &[String],
+) -> Result<CommandOutcome> {
+    run_with(script, cwd, env, timeout, secrets, Capture::Combined).await
+}
+
+/// Like [`run`], but also captures stdout alone ([`CommandOutcome::stdout`]), for commands whose
+/// stdout is compared (get-version).
+pub async fn run_for_stdout(
+    script: &Script,
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+    secrets: &[String],
+) -> Result<CommandOutcome> {
+    run_with(script, cwd, env, timeout, secrets, Capture::StdoutApart).await
+}
+
+async fn run_with(
+    script: &Script,
+    cwd: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+    secrets: &[String],
+    capture: Capture,
 ) -> Result<CommandOutcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
@@ -142,9 +179,24 @@ pub async fn run(
             env.iter()
                 .chain(&script.env)
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        );
+    // Combined: one pipe, both ends of the command write to it (the kernel keeps the order).
+    // The read end is close-on-exec, so only the guard and its children hold the write end.
+    let mut shared = None;
+    match capture {
+        Capture::Combined => {
+            let (reader, writer) =
+                std::io::pipe().map_err(|e| Error::io("creating the output pipe", e))?;
+            let writer2 = writer
+                .try_clone()
+                .map_err(|e| Error::io("creating the output pipe", e))?;
+            cmd.stdout(writer).stderr(writer2);
+            shared = Some(reader);
+        }
+        Capture::StdoutApart => {
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        }
+    }
     // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs).
     let heartbeat = env
         .iter()
@@ -170,7 +222,11 @@ pub async fn run(
         });
     }
     let started = Instant::now();
-    let child = match cmd.spawn() {
+    let spawned = cmd.spawn();
+    // The command holds our copies of the shared pipe's write end: drop them now, or the pipe
+    // never reaches end-of-file.
+    drop(cmd);
+    let child = match spawned {
         Ok(c) => c,
         // E2BIG, a missing working directory, …: this attempt failed; retrying is the policy's
         // call, not a loop of agent errors.
@@ -178,7 +234,7 @@ pub async fn run(
             return Ok(CommandOutcome {
                 exit_code: None,
                 timed_out: false,
-                stdout: String::new(),
+                stdout: None,
                 tail: String::new(),
                 duration: started.elapsed(),
                 start_error: Some(format!("{e} (in {})", cwd.display())),
@@ -190,11 +246,19 @@ pub async fn run(
         reaped: false,
     };
     let sink = Arc::new(Mutex::new(Captured::default()));
-    let out = guard
-        .child
-        .stdout
-        .take()
-        .map(|o| tokio::spawn(pump(o, sink.clone(), true)));
+    let out = match shared {
+        Some(reader) => {
+            let r = tokio::net::unix::pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
+                .map_err(|e| Error::io("reading the command's output", e))?;
+            // Not `stdout`: this pipe carries stderr as well.
+            Some(tokio::spawn(pump(r, sink.clone(), false)))
+        }
+        None => guard
+            .child
+            .stdout
+            .take()
+            .map(|o| tokio::spawn(pump(o, sink.clone(), true))),
+    };
     let err = guard
         .child
         .stderr
@@ -244,7 +308,8 @@ pub async fn run(
     Ok(CommandOutcome {
         exit_code,
         timed_out,
-        stdout: String::from_utf8_lossy(&captured.stdout).into_owned(),
+        stdout: (capture == Capture::StdoutApart)
+            .then(|| String::from_utf8_lossy(&captured.stdout).into_owned()),
         tail: crate::secrets::masked_tail(&captured.tail, captured.cut, secrets, TAIL_BYTES),
         duration: started.elapsed(),
         start_error: None,

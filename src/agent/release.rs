@@ -31,6 +31,15 @@ impl HostRelease<'_> {
         exec::run(script, &self.cwd, &self.env, timeout, &self.secrets).await
     }
 
+    /// Run with stdout captured on its own (get-version: its stdout is compared).
+    pub(super) async fn exec_for_stdout(
+        &self,
+        script: &Script,
+        timeout: Duration,
+    ) -> Result<CommandOutcome> {
+        exec::run_for_stdout(script, &self.cwd, &self.env, timeout, &self.secrets).await
+    }
+
     /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
     pub(super) async fn exec_in(
         &self,

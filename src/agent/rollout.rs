@@ -86,8 +86,9 @@ pub(super) async fn run(
 
     let already = match (&cmds.get_version, &cmds.git) {
         (Some(gv), _) => {
-            let out = runner.exec(gv, runner.command_timeout()).await?;
-            out.success() && decide::version_matches(&out.stdout, &spec.version)
+            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
+            out.success()
+                && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version)
         }
         // With a git source the version is what `current` points at.
         (None, Some(g)) => {

@@ -104,7 +104,12 @@ struct OnceReport<'a> {
 #[derive(Serialize)]
 struct OnceApp<'a> {
     app: &'a str,
+    #[serde(skip)]
     status: Option<&'a HostStatus>,
+    /// The host's status as the CLI prints it; left out when nothing was published.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    status_view: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
@@ -186,6 +191,11 @@ pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
             .map(|(app, r)| OnceApp {
                 app,
                 status: r.as_ref().ok().and_then(Option::as_ref),
+                status_view: r
+                    .as_ref()
+                    .ok()
+                    .and_then(Option::as_ref)
+                    .map(crate::output::views::host_status),
                 error: r.as_ref().err().map(|e| e.to_string()),
             })
             .collect(),

@@ -33,10 +33,15 @@ pub enum AppsAction {
 #[derive(Debug, Serialize)]
 struct AppRow {
     app: String,
+    // Left out while nothing (readable) is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
     release: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<String>,
     hosts: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
@@ -90,10 +95,11 @@ pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
             let Some(spec) = spec else {
                 return Err(Error::invalid("app", &app, "has no published release"));
             };
+            let view = crate::output::views::spec(&spec);
             if ctx.printer.is_json() {
-                ctx.printer.json(&spec);
+                ctx.printer.json(&view);
             } else {
-                let pretty = serde_json::to_string_pretty(&spec).unwrap_or_default();
+                let pretty = serde_json::to_string_pretty(&view).unwrap_or_default();
                 ctx.printer.line(&pretty);
             }
         }

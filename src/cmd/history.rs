@@ -16,11 +16,19 @@ pub struct HistoryArgs {
     pub app: String,
 }
 
+/// One release in `history --output json` (docs/schema/history.schema.json).
 #[derive(Serialize)]
 struct Entry<'a> {
-    spec: &'a ReleaseSpec,
-    ledger: Option<&'a Ledger>,
+    release: u64,
+    version: &'a str,
     outcome: String,
+    #[serde(skip)]
+    spec: &'a ReleaseSpec,
+    #[serde(rename = "spec")]
+    spec_view: serde_json::Value,
+    /// Left out for a release no agent recorded anything for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<&'a Ledger>,
 }
 
 pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
@@ -36,7 +44,10 @@ pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
     let entries: Vec<Entry> = history
         .iter()
         .map(|(s, l)| Entry {
+            release: s.release,
+            version: &s.version,
             spec: s,
+            spec_view: crate::output::views::spec(s),
             ledger: l.as_ref(),
             outcome: policy::outcome(s, l.as_ref(), newest),
         })

@@ -339,9 +339,24 @@ pub struct PublishOutput<'a> {
     pub app: &'a str,
     pub version: &'a str,
     pub release: u64,
+    /// The release this one replaced; left out for an app's first release.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<u64>,
     pub unchanged: bool,
-    pub spec: &'a ReleaseSpec,
+    pub spec: serde_json::Value,
+}
+
+impl<'a> PublishOutput<'a> {
+    pub fn new(spec: &'a ReleaseSpec, unchanged: bool) -> Self {
+        PublishOutput {
+            app: &spec.app,
+            version: &spec.version,
+            release: spec.release,
+            previous: spec.previous,
+            unchanged,
+            spec: crate::output::views::spec(spec),
+        }
+    }
 }
 
 pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
@@ -369,14 +384,7 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     if ctx.printer.is_json() {
         // With --wait the rollout summary (which names the release) is the one JSON object.
         if !args.wait {
-            ctx.printer.json(&PublishOutput {
-                app: &spec.app,
-                version: &spec.version,
-                release: spec.release,
-                previous: spec.previous,
-                unchanged,
-                spec,
-            });
+            ctx.printer.json(&PublishOutput::new(spec, unchanged));
         }
     } else if unchanged {
         ctx.printer.line(&format!(
@@ -394,15 +402,7 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         ));
     }
     if !args.wait {
-        let json = serde_json::to_string(&PublishOutput {
-            app: &spec.app,
-            version: &spec.version,
-            release: spec.release,
-            previous: spec.previous,
-            unchanged,
-            spec,
-        })
-        .unwrap_or_default();
+        let json = serde_json::to_string(&PublishOutput::new(spec, unchanged)).unwrap_or_default();
         crate::output::github::write_outputs(&[
             ("release", spec.release.to_string()),
             ("json", json),

@@ -36,7 +36,9 @@ pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<()> {
     let rb = zk.rollback(&args.app, args.to.as_deref(), &by).await?;
     if ctx.printer.is_json() {
         if !args.wait {
-            ctx.printer.json(&rb);
+            // The same document as `publish` prints (docs/schema/publish.schema.json).
+            ctx.printer
+                .json(&super::publish::PublishOutput::new(&rb, false));
         }
     } else {
         ctx.printer.line(&format!(

@@ -23,7 +23,13 @@ pub struct StatusArgs {
 #[derive(Debug, Serialize)]
 pub struct StatusOutput<'a> {
     pub app: &'a str,
-    pub release: Option<&'a ReleaseSpec>,
+    /// The current release's id, version and spec; left out while nothing is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<serde_json::Value>,
     pub hosts: &'a [HostView],
     /// Slot leases in queue order: who holds, who waits.
     pub slots: Vec<SlotView>,
@@ -34,7 +40,10 @@ pub struct StatusOutput<'a> {
 #[derive(Debug, Serialize)]
 pub struct SlotView {
     pub lease: String,
+    /// Left out when the lease's data cannot be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::zk::semaphore::LeaseState>,
 }
 
@@ -84,7 +93,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         .collect();
     let out = StatusOutput {
         app: &args.app,
-        release: spec.as_ref(),
+        release: spec.as_ref().map(|s| s.release),
+        version: spec.as_ref().map(|s| s.version.as_str()),
+        spec: spec.as_ref().map(crate::output::views::spec),
         hosts: &views,
         slots,
         unreadable,

@@ -4,6 +4,10 @@ pub mod github;
 pub mod junit;
 pub mod progress;
 pub mod summary;
+pub mod views;
+
+#[cfg(test)]
+mod schema_tests;
 
 use std::io::Write;
 

@@ -23,6 +23,7 @@ pub enum WaitEvent {
         state: HostState,
         #[serde(skip_serializing_if = "Option::is_none")]
         previous: Option<HostState>,
+        #[serde(skip_serializing_if = "String::is_empty")]
         message: String,
         /// Done / total target hosts after this change.
         done: usize,
@@ -35,6 +36,7 @@ pub enum WaitEvent {
         at: String,
         elapsed_ms: u64,
         counts: BTreeMap<HostState, usize>,
+        #[serde(skip_serializing_if = "String::is_empty")]
         pending: String,
     },
     Finished {

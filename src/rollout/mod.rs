@@ -21,16 +21,26 @@ pub struct HostView {
     pub state: HostState,
     /// Whether an agent is registered for the app on this host right now.
     pub registered: bool,
+    // Printed as JSON (docs/schema/): a value that is not there is left out, never "" or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// When the host last wrote its status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
 }
 

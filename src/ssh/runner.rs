@@ -53,9 +53,13 @@ pub struct HostStep {
     pub host: String,
     pub state: StepState,
     pub attempts: u32,
+    // Printed as JSON (docs/schema/): a value that is not there is left out, never "" or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     pub duration_ms: u64,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
 }
 
@@ -85,6 +89,7 @@ pub struct HostSummary {
     /// Stages this host completed successfully.
     pub completed: Vec<String>,
     /// The stage where it failed (not counting `can_fail` stages), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_stage: Option<String>,
 }
 
@@ -92,6 +97,13 @@ pub struct HostSummary {
 pub struct PushSummary {
     pub result: &'static str,
     pub message: String,
+    /// With `--app`: the app and the release id pushed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<u64>,
+    /// Empty (left out) when pushed without a version.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub version: String,
     pub started_at: String,
     pub finished_at: String,
@@ -523,6 +535,8 @@ fn summarize(
     PushSummary {
         result,
         message,
+        app: opts.zk.as_ref().map(|l| l.spec.app.clone()),
+        release: opts.zk.as_ref().map(|l| l.spec.release),
         version: opts.version.clone(),
         started_at: format_time(started),
         finished_at: format_time(now),

@@ -146,8 +146,10 @@ fn remote_script(script: &Script, timeout: Duration) -> Result<String> {
         shlex::try_quote(&script.text).map_err(|e| Error::invalid("command", &script.text, e))?;
     let secs = timeout.as_secs().max(1);
     // `</dev/null`: the command must not read the rest of this script (nor block on it).
+    // `2>&1`: stdout and stderr travel over ssh as two channels, read apart; one stream keeps
+    // the order the command printed in (the output tail).
     out.push_str(&format!(
-        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} sh -c {q} </dev/null; else exec sh -c {q} </dev/null; fi\n"
+        "if command -v timeout >/dev/null 2>&1; then exec timeout -k 5 {secs} sh -c {q} </dev/null 2>&1; else exec sh -c {q} </dev/null 2>&1; fi\n"
     ));
     Ok(out)
 }
@@ -189,7 +191,7 @@ impl Conn {
                         return Ok(CommandOutcome {
                             exit_code: None,
                             timed_out: true,
-                            stdout: String::new(),
+                            stdout: None,
                             tail: String::new(),
                             duration: started.elapsed(),
                             start_error: None,
@@ -199,13 +201,15 @@ impl Conn {
                     Ok(Ok(o)) => o,
                 };
                 let code = out.status.code();
-                let mut combined = out.stdout.clone();
+                // The command's own output is all on stdout (see remote_script); stderr holds
+                // only what the wrapper or ssh itself said, after it.
+                let mut combined = out.stdout;
                 combined.extend_from_slice(&out.stderr);
                 Ok(CommandOutcome {
                     // 124: coreutils `timeout` killed it on the host.
                     timed_out: code == Some(124),
                     exit_code: code,
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stdout: None,
                     tail: crate::secrets::masked_tail(&combined, false, secrets, exec::TAIL_BYTES),
                     duration: started.elapsed(),
                     start_error: None,

@@ -3,6 +3,7 @@
 
 pub mod ensemble;
 pub mod git;
+pub mod schema;
 pub mod sshd;
 
 use std::path::{Path, PathBuf};
@@ -123,12 +124,28 @@ impl TestEnv {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Run `deployctl --output json ARGS` (insisting on success): stdout must be exactly one
+    /// JSON document, valid against the command's schema (docs/schema/).
     pub fn json(&self, args: &[&str]) -> Value {
         let mut a = vec!["--output", "json"];
         a.extend_from_slice(args);
         let out = self.ok(&a);
-        serde_json::from_str(out.trim())
-            .unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+        schema::parse(schema::Kind::of_command(&a), out.as_bytes())
+    }
+
+    /// Run `deployctl ARGS` (any exit code) and parse its stdout as the JSON it promises,
+    /// checked against the schemas (see `schema::parse_stdout`); the last document.
+    pub fn run_json(&self, args: &[&str]) -> (Output, Value) {
+        let out = self.run(args);
+        let docs = schema::parse_stdout(args, &out.stdout);
+        let last = docs.last().cloned().unwrap_or_else(|| {
+            panic!(
+                "no JSON from {args:?} ({:?}): {}",
+                out.status.code(),
+                stderr(&out)
+            )
+        });
+        (out, last)
     }
 
     pub fn status(&self, app: &str) -> Value {
