@@ -256,11 +256,9 @@ fn github_action_publishes_waits_and_reports() {
     assert_eq!(run.outputs["exit-code"], "0");
     let json: serde_json::Value = serde_json::from_str(&run.outputs["json"]).unwrap();
     assert_eq!(json["hosts"].as_array().unwrap().len(), 2);
-    assert!(
-        std::fs::read_to_string(&junit)
-            .unwrap()
-            .contains("<testcase name=\"a1\"")
-    );
+    let report = common::junit::check_junit(&junit);
+    assert_eq!(report.counts.tests, 2);
+    report.case("a1");
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
         md.contains("web release 1 (1.0): succeeded") && md.contains("| a2 | healthy |"),

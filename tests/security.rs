@@ -117,6 +117,7 @@ fn secrets_never_reach_status_outputs_or_logs() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    common::junit::check_junit(&junit);
     let mut texts = vec![
         String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr(&out),
