@@ -415,6 +415,22 @@ mod tests {
         insta::assert_snapshot!(rollout(&fixtures::summary(), "ci-runner").to_xml());
     }
 
+    /// A host still deploying when another host's failure ended the wait is skipped (not its
+    /// fault); when the wait timed out it is an error (it is why).
+    #[test]
+    fn pending_hosts_are_skipped_after_a_failure_and_errors_after_a_timeout() {
+        let mut s = fixtures::summary();
+        s.hosts[0].state = HostState::Deploying;
+        let case = |s: &RolloutSummary| rollout(s, "h").suites[0].cases[0].outcome.clone();
+        assert!(
+            matches!(case(&s), Outcome::Skipped { ref message } if message.contains("(failed)")),
+            "{:?}",
+            case(&s)
+        );
+        s.result = WaitResult::TimedOut;
+        assert!(matches!(case(&s), Outcome::Error { .. }), "{:?}", case(&s));
+    }
+
     #[test]
     fn control_characters_do_not_break_the_xml() {
         assert_eq!(
