@@ -467,4 +467,16 @@ fn stale_reports_are_replaced_on_exit_2_and_4() {
             .collect();
         assert_eq!(leftovers.len(), 2, "temp files left: {leftovers:?}");
     }
+    // `publish --wait`: the reports cover the publish too (here: a bad version, exit 2).
+    stale(&env);
+    let mut args = vec!["publish", "web", "1.0;rm", "--deploy-cmd", "true", "--wait"];
+    args.extend(files);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(check_junit(&junit).kinds(), vec!["error"]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        (v["result"].as_str(), v["command"].as_str()),
+        (Some("error"), Some("publish"))
+    );
 }
