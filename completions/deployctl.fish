@@ -86,8 +86,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l keep-history -d 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
@@ -105,7 +105,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-di
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rollback -d 'When the release halts, publish the previous release again'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s q -l quiet -d 'Less output'
@@ -137,8 +137,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l release -d 'Wait for this release id' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l expect-hosts -d 'Also wait until this many hosts take part' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
@@ -152,7 +152,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s q -l quiet -d 'Less output'
@@ -224,8 +224,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help 
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l junit -d 'Write a JUnit XML report here (one testcase per host)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
@@ -240,7 +240,7 @@ json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l wait -d 'Then wait for the rollback\'s rollout (same flags and exit codes as wait-for-rollout)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON events on stdout while waiting'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s q -l quiet -d 'Less output'
@@ -371,8 +371,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l ssh-opt
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l identity -d 'Private key to use (only this key is offered)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l user -d 'Remote user when a host does not name one' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l ssh-timeout -d 'SSH connect timeout' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l junit -d 'Write a JUnit XML report here (one testsuite per stage, one testcase per host)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l json-file -d 'Write the JSON summary here' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -388,7 +388,7 @@ json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l continue-on-error -d 'Keep going on the other hosts after a (non-canary) failure'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l insecure-ignore-host-keys -d 'Do not check host keys (host key checking is on by default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l local -d 'Run on this machine without SSH (hosts must be `localhost`)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l events -d 'Stream NDJSON events on stdout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s q -l quiet -d 'Less output'

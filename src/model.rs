@@ -607,6 +607,13 @@ pub fn parse_time(s: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(s).ok()
 }
 
+/// Where a long-running command (a wait, an ssh-push) sends its progress events. The producers
+/// (`rollout::watch`, `ssh::runner`) know only this; `output::report::Fanout` implements it for
+/// every event type and hands each event to all reporters.
+pub trait EventSink<E>: Send {
+    fn emit(&mut self, event: &E);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,7 +54,20 @@ fn sandbox_rolls_out_and_leaves_nothing_behind() {
         stdout.contains("demo release 2 (1.1.0): succeeded"),
         "{stdout}"
     );
-    assert!(results.path().join("release-2.junit.xml").exists());
+    for release in [1, 2] {
+        let report = common::junit::check_junit(
+            &results.path().join(format!("release-{release}.junit.xml")),
+        );
+        assert_eq!(
+            report.counts.failures + report.counts.errors,
+            0,
+            "{report:?}"
+        );
+        assert!(
+            report.cases.iter().all(|c| c.classname == "demo"),
+            "{report:?}"
+        );
+    }
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()

@@ -122,6 +122,7 @@ fn secrets_never_reach_status_outputs_or_logs() {
         schema::Kind::WaitSummary,
         &std::fs::read(&json).expect("--json-file written"),
     );
+    common::junit::check_junit(&junit);
     let mut texts = vec![
         String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr(&out),

@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::junit::check_junit;
 use common::sshd::sshd;
 use common::*;
 
@@ -24,20 +25,19 @@ fn err(o: &std::process::Output) -> String {
     )
 }
 
+/// (host, kind) of every testcase, after Jenkins' schema and junitparser accepted the file.
 fn junit(path: &std::path::Path) -> Vec<(String, String)> {
-    let xml = std::fs::read_to_string(path).unwrap();
-    let doc = roxmltree::Document::parse(&xml).unwrap();
-    doc.descendants()
-        .filter(|n| n.has_tag_name("testcase"))
-        .map(|n| {
-            let kind = n
-                .children()
-                .find(|c| c.is_element())
-                .map(|c| c.tag_name().name().to_string());
-            (
-                n.attribute("name").unwrap().to_string(),
-                kind.unwrap_or_else(|| "pass".into()),
-            )
+    let report = check_junit(path);
+    report
+        .cases
+        .iter()
+        .map(|c| {
+            let kind = if c.kind == "passed" {
+                "pass"
+            } else {
+                c.kind.as_str()
+            };
+            (c.name.clone(), kind.to_string())
         })
         .collect()
 }
@@ -307,12 +307,26 @@ run = "echo {{{{ host }}}} >> {d}/finish.log"
             env.path("strict.toml").to_str().unwrap(),
             "--output",
             "json",
+            "--junit",
+            env.path("strict.xml").to_str().unwrap(),
         ],
     );
     assert_eq!(out.status.code(), Some(1));
     let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
     assert_eq!(v["stages"][3]["state"], "skipped");
     assert_eq!(v["hosts"][1]["failed_stage"], "warm");
+    // One suite per stage, one case per host and stage; the stopped stage's hosts are skipped.
+    let report = check_junit(&env.path("strict.xml"));
+    assert_eq!(report.suites.len(), 4);
+    assert_eq!(report.counts.tests, 12);
+    assert_eq!(report.counts.failures, 1);
+    let finish: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.classname == "ssh-push.finish")
+        .map(|c| c.kind.as_str())
+        .collect();
+    assert_eq!(finish, vec!["skipped"; 3], "{report:?}");
 }
 
 #[test]
@@ -385,6 +399,86 @@ fn local_preview_runs_without_ssh() {
         "true",
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// ssh-push reports like wait-for-rollout (one reporting path): GitHub step outputs, summary
+/// and annotations; report files in directories that do not exist yet; and on bad input an
+/// error report replaces a stale file.
+#[test]
+fn local_push_reports_to_github_and_files() {
+    let env = TestEnv::new("ssh-reports");
+    let gh_output = env.path("gh_output");
+    let step_summary = env.path("step_summary.md");
+    let junit_file = env.path("out/nested/junit.xml");
+    let json_file = env.path("out/nested/push.json");
+    let run = |cmd: &str, extra: &[&str]| {
+        env.cmd()
+            .current_dir(env.dir.path())
+            .args([
+                "-q",
+                "ssh-push",
+                "--local",
+                "--hosts",
+                "localhost",
+                "--version",
+                "0.2",
+            ])
+            .args(["--cmd", cmd])
+            .args(["--junit", junit_file.to_str().unwrap()])
+            .args(["--json-file", json_file.to_str().unwrap()])
+            .args(extra)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &gh_output)
+            .env("GITHUB_STEP_SUMMARY", &step_summary)
+            .output()
+            .unwrap()
+    };
+    let out = run("echo out; echo broken >&2; exit 3", &["--output", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    assert_eq!(v["result"], "failed");
+    let outputs = std::fs::read_to_string(&gh_output).unwrap();
+    assert!(outputs.starts_with("result=failed\njson={"), "{outputs}");
+    let json_line = outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("json="))
+        .unwrap();
+    assert_eq!(
+        schema::parse(schema::Kind::SshPushSummary, json_line.as_bytes()),
+        v
+    );
+    assert!(
+        stderr(&out).contains("::error title=ssh-push stage deploy failed on localhost::"),
+        "{}",
+        stderr(&out)
+    );
+    let md = std::fs::read_to_string(&step_summary).unwrap();
+    assert!(md.contains("| localhost | deploy | failed |"), "{md}");
+    let report = check_junit(&junit_file);
+    assert_eq!(report.kinds(), vec!["failure"]);
+    assert_eq!(report.cases[0].classname, "ssh-push.deploy");
+    assert!(report.cases[0].system_out.contains("broken"), "{report:?}");
+    assert!(!report.suites[0].contains("  "), "{:?}", report.suites);
+    let saved = schema::parse(
+        schema::Kind::SshPushSummary,
+        &std::fs::read(&json_file).expect("--json-file written"),
+    );
+    assert_eq!(saved, v);
+
+    // Bad input (exit 2): the reports are still written, as an error.
+    std::fs::write(&gh_output, "").unwrap();
+    let out = run("{{ nosuch", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+    let report = check_junit(&junit_file);
+    assert_eq!(report.kinds(), vec!["error"]);
+    let saved = schema::parse(
+        schema::Kind::SshPushSummary,
+        &std::fs::read(&json_file).expect("--json-file written"),
+    );
+    assert_eq!(saved["result"], "error");
+    assert_eq!(saved["exit_code"], 2);
+    let outputs = std::fs::read_to_string(&gh_output).unwrap();
+    assert!(outputs.starts_with("result=error\njson={"), "{outputs}");
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod common;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::junit::check_junit;
 use common::*;
 use serde_json::Value;
 
@@ -23,31 +24,6 @@ fn spawn_wait(env: &TestEnv, args: &[&str]) -> Child {
 fn finish(child: Child) -> (Output, Instant) {
     let out = child.wait_with_output().expect("wait output");
     (out, Instant::now())
-}
-
-fn junit_cases(path: &std::path::Path) -> (usize, usize, Vec<String>) {
-    let xml = std::fs::read_to_string(path).expect("junit file");
-    let doc = roxmltree::Document::parse(&xml).expect("valid XML");
-    let cases: Vec<_> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("testcase"))
-        .collect();
-    let failures: Vec<String> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("failure"))
-        .map(|n| {
-            format!(
-                "{} {}",
-                n.attribute("message").unwrap_or(""),
-                n.text().unwrap_or("")
-            )
-        })
-        .collect();
-    let suites = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("testsuite"))
-        .count();
-    (suites, cases.len(), failures)
 }
 
 #[test]
@@ -104,8 +80,21 @@ fn succeeds_promptly_with_junit_and_json() {
         "wait returned {}ms after the last deploy ended",
         lag_ms - since_exit
     );
-    let (suites, cases, failures) = junit_cases(&junit);
-    assert_eq!((suites, cases, failures.len()), (1, 4, 0));
+    let report = check_junit(&junit);
+    assert_eq!(report.suites.len(), 1);
+    assert_eq!(
+        (
+            report.counts.tests,
+            report.counts.failures,
+            report.counts.errors
+        ),
+        (4, 0, 0)
+    );
+    assert!(
+        report.cases.iter().all(|c| c.classname == "web"),
+        "{report:?}"
+    );
+    assert_eq!(report.property("release"), Some("1"));
     // Human report on stdout, progress lines on stderr.
     let human = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -113,6 +102,43 @@ fn succeeds_promptly_with_junit_and_json() {
         "{human}"
     );
     assert!(stderr(&out).contains("healthy"), "{}", stderr(&out));
+
+    // The next release: the same (classname, name) per host, so a CI server can track each
+    // host across releases; the release is in the suite name and properties.
+    env.ok(&[
+        "publish",
+        "web",
+        "2.0",
+        "--slots",
+        "4",
+        "--deploy-cmd",
+        "true",
+    ]);
+    let junit2 = env.path("out/junit-2.xml");
+    let (out, _) = finish(spawn_wait(
+        &env,
+        &[
+            "web",
+            "--timeout",
+            "60s",
+            "--junit",
+            junit2.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report2 = check_junit(&junit2);
+    let ids = |r: &common::junit::Junit| {
+        let mut v: Vec<(String, String)> = r
+            .cases
+            .iter()
+            .map(|c| (c.classname.clone(), c.name.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&report), ids(&report2));
+    assert_ne!(report.suites, report2.suites);
+    assert_eq!(report2.property("release"), Some("2"));
 }
 
 #[test]
@@ -159,13 +185,47 @@ fn failed_host_fails_the_wait_promptly_with_its_output() {
         .unwrap();
     assert_eq!(f2["state"], "failed");
     assert_eq!(f2["exit_code"], 9);
-    let (_, cases, failures) = junit_cases(&junit);
-    assert_eq!(cases, 3);
-    assert_eq!(failures.len(), 1);
+    let report = check_junit(&junit);
+    assert_eq!((report.counts.tests, report.counts.failures), (3, 1));
+    let f2 = report.case("f2");
+    assert_eq!(f2.kind, "failure");
+    assert!(f2.message.contains("exit code 9"), "{f2:?}");
+    // The output once, in system-out (agents report one combined tail).
+    assert!(f2.system_out.contains("disk full on f2"), "{f2:?}");
+
+    // Under GitHub Actions, even with -q: stdout is still exactly the one JSON document, the
+    // annotation goes to stderr (the runner reads workflow commands from both).
+    let gh_output = env.path("gh_output");
+    let out = env
+        .cmd()
+        .args([
+            "-q",
+            "--output",
+            "json",
+            "wait-for-rollout",
+            "api",
+            "--timeout",
+            "60s",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &gh_output)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(summary["result"], "failed");
     assert!(
-        failures[0].contains("exit code 9") && failures[0].contains("disk full on f2"),
-        "{failures:?}"
+        stderr(&out).contains("::error title=deploy of api 1.0 failed on f2::"),
+        "{}",
+        stderr(&out)
     );
+    let outputs = std::fs::read_to_string(&gh_output).unwrap();
+    assert!(outputs.contains("result=failed\n"), "{outputs}");
 }
 
 #[test]
@@ -290,13 +350,18 @@ fn publish_wait_events_and_github_files() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    // NDJSON events, then the ::error:: annotation, then the summary object last.
-    let events: Vec<Value> = lines
+    // NDJSON: every line one JSON object, the events then the summary object last.
+    let values: Vec<Value> = lines
         .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v.get("event").is_some())
-        .inspect(|v| schema::check(schema::Kind::WaitEvent, v))
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
+        })
         .collect();
+    let events: Vec<&Value> = values.iter().filter(|v| v.get("event").is_some()).collect();
+    for e in &events {
+        schema::check(schema::Kind::WaitEvent, e);
+    }
     assert_eq!(events.first().unwrap()["event"], "started");
     assert_eq!(events.last().unwrap()["event"], "finished");
     assert!(
@@ -305,10 +370,11 @@ fn publish_wait_events_and_github_files() {
             .any(|e| e["event"] == "host" && e["host"] == "g2" && e["state"] == "failed")
     );
     assert!(
-        lines
-            .iter()
+        stderr(&out)
+            .lines()
             .any(|l| l.starts_with("::error title=deploy of site 3.1 failed on g2::")),
-        "{stdout}"
+        "{}",
+        stderr(&out)
     );
     let summary = schema::parse(schema::Kind::WaitSummary, lines.last().unwrap().as_bytes());
     assert_eq!(summary["result"], "failed");
@@ -343,4 +409,77 @@ fn plain_progress_has_heartbeats() {
     let err = stderr(&out);
     assert!(err.contains("still waiting on b1 deploying for"), "{err}");
     assert!(err.contains("b1: deploying -> healthy"), "{err}");
+}
+
+/// Reports are written on every exit: bad input (2) and an unreachable ZooKeeper (4) replace a
+/// stale file from an earlier build with an error report, instead of leaving it to be archived.
+#[test]
+fn stale_reports_are_replaced_on_exit_2_and_4() {
+    let env = TestEnv::new("wait-stale");
+    let junit = env.path("reports/junit.xml");
+    let json = env.path("reports/summary.json");
+    let stale = |env: &TestEnv| {
+        std::fs::create_dir_all(env.path("reports")).unwrap();
+        std::fs::write(&junit, "<testsuites name=\"stale\"/>").unwrap();
+        std::fs::write(&json, "{\"result\":\"succeeded\",\"stale\":true}").unwrap();
+    };
+    let files = [
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json-file",
+        json.to_str().unwrap(),
+    ];
+    for (code, zk, app) in [(2, None, "nosuch"), (4, Some("127.0.0.1:1"), "web")] {
+        stale(&env);
+        let mut c = env.cmd();
+        c.args([
+            "--output",
+            "json",
+            "--connect-timeout",
+            "1s",
+            "wait-for-rollout",
+            app,
+        ]);
+        c.args(files);
+        if let Some(zk) = zk {
+            c.env("DEPLOYCTL_ZK", zk);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        let report = check_junit(&junit);
+        assert_eq!(report.kinds(), vec!["error"], "{report:?}");
+        assert_eq!(report.cases[0].classname, app);
+        assert_eq!(
+            report.property("exit_code"),
+            Some(code.to_string().as_str())
+        );
+        let v = schema::parse(schema::Kind::Error, &std::fs::read(&json).unwrap());
+        assert_eq!(v["result"], "error", "{v}");
+        assert_eq!(v["exit_code"], code);
+        assert!(v.get("stale").is_none());
+        let message = v["message"].as_str().unwrap();
+        assert!(!message.is_empty());
+        // The same document on stdout, and the message on stderr.
+        let on_stdout: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(on_stdout, v);
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        let leftovers: Vec<_> = std::fs::read_dir(env.path("reports"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "temp files left: {leftovers:?}");
+    }
+    // `publish --wait`: the reports cover the publish too (here: a bad version, exit 2).
+    stale(&env);
+    let mut args = vec!["publish", "web", "1.0;rm", "--deploy-cmd", "true", "--wait"];
+    args.extend(files);
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(check_junit(&junit).kinds(), vec!["error"]);
+    let v = schema::parse(schema::Kind::Error, &std::fs::read(&json).unwrap());
+    assert_eq!(
+        (v["result"].as_str(), v["command"].as_str()),
+        (Some("error"), Some("publish"))
+    );
 }

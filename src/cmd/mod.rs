@@ -8,6 +8,7 @@ pub mod exec_guard;
 pub mod history;
 pub mod init;
 pub mod publish;
+pub mod report;
 pub mod rollback;
 pub mod sandbox;
 pub mod ssh_push;

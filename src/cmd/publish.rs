@@ -8,8 +8,10 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
+use super::report::Reports;
 use crate::error::{Error, Result};
 use crate::model::{FailureBudget, ReleaseSpec};
+use crate::output::report::Outcome;
 use crate::policy::retention;
 use crate::render;
 use crate::zk::{self, store::Published};
@@ -363,12 +365,29 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     if let (false, Some(flag)) = (args.wait, args.wait_flags.any_set()) {
         return Err(Error::Usage(format!("{flag} only applies with --wait")));
     }
+    if !args.wait {
+        return publish(ctx, &args).await.map(|_| ());
+    }
+    // With --wait the reports cover the publish too: bad input or an unreachable ZooKeeper
+    // still replace an older report file.
+    let mut reports = Reports::new(ctx, &args.wait_flags.report, "publish", args.app.as_deref());
+    let summary = async {
+        let (app, release) = publish(ctx, &args).await?;
+        let target = crate::rollout::watch::Target::Release(release);
+        super::wait::wait_with(ctx, &app, target, &args.wait_flags, &mut reports).await
+    }
+    .await;
+    reports.conclude(summary.map(Outcome::Rollout))
+}
+
+/// Publish; returns the app and the release id.
+async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let file = match &args.spec {
         Some(p) => load_spec_file(p)?,
         None => SpecFile::default(),
     };
     let keep = keep_history(args.keep_history.or(file.keep_history))?;
-    let request = build_request(&args, file)?;
+    let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let published = zk.publish(&request, args.force).await?;
     if let Published::Created(spec) = &published
@@ -408,11 +427,7 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             ("json", json),
         ])?;
     }
-    if args.wait {
-        let target = crate::rollout::watch::Target::Release(spec.release);
-        return super::wait::wait_and_report(ctx, &spec.app, target, &args.wait_flags).await;
-    }
-    Ok(())
+    Ok((spec.app.clone(), spec.release))
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 use clap::Args;
 
 use super::Ctx;
+use super::report::Reports;
 use super::wait::WaitFlags;
 use crate::error::{Error, Result};
+use crate::output::report::Outcome;
 use crate::rollout::watch::Target;
 use crate::validate;
 use crate::zk;
@@ -24,6 +26,28 @@ pub struct RollbackArgs {
 }
 
 pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<()> {
+    if !args.wait {
+        return rollback(ctx, &args).await.map(|_| ());
+    }
+    // With --wait the reports cover the rollback too (written on every exit).
+    let mut reports = Reports::new(ctx, &args.wait_flags.report, "rollback", Some(&args.app));
+    let summary = async {
+        let release = rollback(ctx, &args).await?;
+        super::wait::wait_with(
+            ctx,
+            &args.app,
+            Target::Release(release),
+            &args.wait_flags,
+            &mut reports,
+        )
+        .await
+    }
+    .await;
+    reports.conclude(summary.map(Outcome::Rollout))
+}
+
+/// Publish the rollback; returns its release id.
+async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<u64> {
     validate::app_name(&args.app)?;
     if let Some(v) = &args.to {
         validate::version(v)?;
@@ -49,14 +73,5 @@ pub async fn run(ctx: &Ctx, args: RollbackArgs) -> Result<()> {
             rb.rollback_of.unwrap_or_default()
         ));
     }
-    if args.wait {
-        return super::wait::wait_and_report(
-            ctx,
-            &rb.app,
-            Target::Release(rb.release),
-            &args.wait_flags,
-        )
-        .await;
-    }
-    Ok(())
+    Ok(rb.release)
 }

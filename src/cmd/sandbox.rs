@@ -249,9 +249,11 @@ async fn rollouts(
         let flags = WaitFlags {
             timeout: Some(Duration::from_secs(60 + 10 * u64::from(args.hosts))),
             expect_hosts: Some(hosts.len()),
-            junit: Some(junit.clone()),
-            json_file: Some(json.clone()),
-            events: false,
+            report: super::report::ReportArgs {
+                junit: Some(junit.clone()),
+                json_file: Some(json.clone()),
+                events: false,
+            },
             heartbeat: Duration::from_secs(5),
         };
         let r =

@@ -1,18 +1,18 @@
 //! `deployctl ssh-push`: run a command or a staged plan on hosts over SSH.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
 use super::Ctx;
+use super::report::{ReportArgs, Reports};
 use crate::error::{Error, Result};
+use crate::output::report::Outcome;
 use crate::ssh::inventory::{self, Target};
 use crate::ssh::plan::{self, Stage};
-use crate::ssh::report::{HumanPush, NdjsonPush, PushFanout, render_human, render_junit};
-use crate::ssh::runner::{self, PushOptions, PushReporter};
+use crate::ssh::runner::{self, PushOptions, PushSummary};
 use crate::ssh::transport::{Connector, SshOptions};
 use crate::ssh::zk_link::{ZkLink, status_name};
 use crate::validate;
@@ -94,15 +94,8 @@ pub struct SshPushArgs {
     /// Run on this machine without SSH (hosts must be `localhost`)
     #[arg(long)]
     pub local: bool,
-    /// Write a JUnit XML report here (one testsuite per stage, one testcase per host)
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the JSON summary here
-    #[arg(long, value_name = "FILE")]
-    pub json_file: Option<PathBuf>,
-    /// Stream NDJSON events on stdout
-    #[arg(long)]
-    pub events: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 fn parse_ssh_option(s: &str) -> std::result::Result<(String, String), String> {
@@ -167,8 +160,18 @@ fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
 }
 
 pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
-    let targets = targets(&args)?;
-    let stages = stages(&args)?;
+    let mut reports = Reports::new(ctx, &args.report, "ssh-push", args.app.as_deref());
+    let summary = push(ctx, &args, &mut reports).await;
+    reports.conclude(summary.map(|summary| Outcome::Push {
+        summary,
+        app: args.app.clone(),
+    }))
+}
+
+/// Check the input, connect, push; progress goes to `reports`, the caller concludes them.
+async fn push(ctx: &Ctx, args: &SshPushArgs, reports: &mut Reports) -> Result<PushSummary> {
+    let targets = targets(args)?;
+    let stages = stages(args)?;
     for (k, v) in args.vars.iter().chain(&args.secret_vars) {
         validate::var_value(k, v)?;
     }
@@ -231,34 +234,5 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
         local: args.local,
         zk: link,
     };
-    let mut reporters = PushFanout::default();
-    if !ctx.printer.quiet {
-        reporters
-            .0
-            .push(Box::new(HumanPush::new(std::io::stderr().is_terminal())));
-    }
-    if args.events {
-        reporters.0.push(Box::new(NdjsonPush));
-    }
-    let summary = runner::run(&stages, &targets, opts, connector, &mut reporters).await;
-    reporters.finish();
-    if let Some(p) = &args.junit {
-        std::fs::write(p, render_junit(&summary))
-            .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
-    }
-    let json = serde_json::to_string(&summary).unwrap_or_default();
-    if let Some(p) = &args.json_file {
-        std::fs::write(p, format!("{json}\n"))
-            .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
-    }
-    if ctx.printer.is_json() {
-        ctx.printer.json(&summary);
-    } else {
-        ctx.printer.line(render_human(&summary).trim_end());
-    }
-    if summary.succeeded() {
-        Ok(())
-    } else {
-        Err(Error::Failed(format!("ssh-push {}", summary.message)))
-    }
+    Ok(runner::run(&stages, &targets, opts, connector, reports.sink()).await)
 }

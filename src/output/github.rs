@@ -1,11 +1,13 @@
-//! GitHub Actions integration: step summary, `::error::` annotations, step outputs.
+//! GitHub Actions integration: step summary, `::error::` annotations (on stderr), step outputs.
 
 use std::io::Write;
 use std::path::Path;
 
+use super::report::Outcome;
 use super::summary::RolloutSummary;
 use crate::error::{Error, Result};
 use crate::model::HostState;
+use crate::ssh::runner::{PushSummary, StepState};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -66,11 +68,7 @@ pub fn annotations(s: &RolloutSummary) -> Vec<String> {
             } else {
                 format!("{}\n{}", h.message, h.output_tail.trim_end())
             };
-            format!(
-                "::error title={}::{}",
-                escape_property(&title),
-                escape_data(&body)
-            )
+            annotation(&title, &body)
         })
         .collect()
 }
@@ -97,7 +95,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
 
 /// When `GITHUB_ACTIONS=true`: append `key=value` lines to `$GITHUB_OUTPUT` (values one line).
 pub fn write_outputs(pairs: &[(&str, String)]) -> Result<()> {
-    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+    if !enabled() {
         return Ok(());
     }
     let Ok(p) = std::env::var("GITHUB_OUTPUT") else {
@@ -110,19 +108,113 @@ pub fn write_outputs(pairs: &[(&str, String)]) -> Result<()> {
     append(Path::new(&p), &text)
 }
 
-/// When `GITHUB_ACTIONS=true`: write the step summary and outputs; return the annotation lines
-/// (the caller prints them to stdout, where the runner reads workflow commands).
-pub fn publish(s: &RolloutSummary) -> Result<Vec<String>> {
-    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
-        return Ok(vec![]);
+pub fn enabled() -> bool {
+    std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true")
+}
+
+/// The step summary of an ssh-push: the result, then one row per host and stage.
+pub fn push_step_summary(s: &PushSummary, app: Option<&str>) -> String {
+    let icon = if s.succeeded() { "✅" } else { "❌" };
+    let what = match (app, s.version.as_str()) {
+        (Some(a), "") => format!("ssh-push {}", cell(a)),
+        (Some(a), v) => format!("ssh-push {} {}", cell(a), cell(v)),
+        (None, "") => "ssh-push".to_string(),
+        (None, v) => format!("ssh-push {}", cell(v)),
+    };
+    let mut out = format!(
+        "### {icon} {what}: {}\n\n{}\n\n| host | stage | state | attempts | duration | message |\n|---|---|---|---|---|---|\n",
+        s.result,
+        cell(&s.message)
+    );
+    for st in &s.stages {
+        for h in &st.hosts {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                cell(&h.host),
+                cell(&st.name),
+                super::push::state_word(h.state),
+                h.attempts,
+                super::short_duration(std::time::Duration::from_millis(h.duration_ms)),
+                cell(&h.message)
+            ));
+        }
     }
+    out
+}
+
+fn annotation(title: &str, body: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property(title),
+        escape_data(body)
+    )
+}
+
+/// `::error` lines for the hosts and stages of an ssh-push that failed or could not be reached.
+pub fn push_annotations(s: &PushSummary) -> Vec<String> {
+    let mut out = vec![];
+    for st in &s.stages {
+        for h in st
+            .hosts
+            .iter()
+            .filter(|h| matches!(h.state, StepState::Failed | StepState::Error))
+        {
+            let title = format!(
+                "ssh-push stage {} {} on {}",
+                st.name,
+                super::push::state_word(h.state),
+                h.host
+            );
+            let body = if h.output_tail.is_empty() {
+                h.message.clone()
+            } else {
+                format!("{}\n{}", h.message, h.output_tail.trim_end())
+            };
+            out.push(annotation(&title, &body));
+        }
+    }
+    out
+}
+
+/// When `GITHUB_ACTIONS=true`: append the step summary and the step outputs (`result`, `json`,
+/// and `release` for a rollout), and print the annotations on stderr — the runner reads workflow
+/// commands from both streams, and stdout stays the machine output.
+pub fn publish(o: &Outcome) -> Result<()> {
+    if !enabled() {
+        return Ok(());
+    }
+    let (summary, outputs, annotations) = match o {
+        Outcome::Rollout(s) => (step_summary(s), outputs(s), annotations(s)),
+        Outcome::Push { summary, app } => (
+            push_step_summary(summary, app.as_deref()),
+            format!("result={}\njson={}\n", summary.result, o.to_json()),
+            push_annotations(summary),
+        ),
+        Outcome::Error(e) => (
+            format!(
+                "### ❌ deployctl {}{}: error\n\n{}\n",
+                e.command,
+                e.app
+                    .as_deref()
+                    .map(|a| format!(" {}", cell(a)))
+                    .unwrap_or_default(),
+                cell(&e.message)
+            ),
+            format!("result=error\njson={}\n", o.to_json()),
+            vec![annotation(&format!("deployctl {}", e.command), &e.message)],
+        ),
+    };
     if let Ok(p) = std::env::var("GITHUB_STEP_SUMMARY") {
-        append(Path::new(&p), &step_summary(s))?;
+        append(Path::new(&p), &summary)?;
     }
     if let Ok(p) = std::env::var("GITHUB_OUTPUT") {
-        append(Path::new(&p), &outputs(s))?;
+        append(Path::new(&p), &outputs)?;
     }
-    Ok(annotations(s))
+    let mut err = std::io::stderr().lock();
+    for line in annotations {
+        let _ = writeln!(err, "{line}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

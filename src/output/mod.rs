@@ -3,6 +3,8 @@
 pub mod github;
 pub mod junit;
 pub mod progress;
+pub mod push;
+pub mod report;
 pub mod summary;
 pub mod views;
 

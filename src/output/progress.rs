@@ -1,58 +1,67 @@
-//! Human progress while waiting: an indicatif bar on a terminal, plain timestamped lines in CI
-//! logs. Both on stderr; stdout carries the final report (or NDJSON events).
+//! Human progress of a wait or an ssh-push: bars and spinners on a terminal, plain timestamped
+//! lines in CI logs. Always on stderr; stdout carries the final report (or NDJSON events).
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::push::state_word;
+use super::report::{Event, Reporter};
+use super::short_duration;
+use crate::error::Result;
 use crate::model::HostState;
-use crate::rollout::events::{Reporter, WaitEvent};
+use crate::rollout::events::WaitEvent;
+use crate::ssh::runner::{PushEvent, StepState};
 
 pub struct HumanProgress {
+    /// On a terminal: the bars' owner (lines are printed above them).
+    multi: Option<MultiProgress>,
+    /// The wait's overall bar.
     bar: Option<ProgressBar>,
+    /// ssh-push: one spinner per active host.
+    spinners: HashMap<String, ProgressBar>,
 }
 
 impl HumanProgress {
-    /// A bar when stderr is a terminal, plain lines otherwise.
+    /// Bars when stderr is a terminal, plain lines otherwise.
     pub fn new(terminal: bool) -> Self {
-        let bar = terminal.then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            let style =
-                ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> ");
-            bar.set_style(style);
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar
-        });
-        HumanProgress { bar }
+        HumanProgress {
+            multi: terminal.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            bar: None,
+            spinners: HashMap::new(),
+        }
     }
 
     fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(text);
+            }
             None => {
                 let _ = writeln!(std::io::stderr().lock(), "{text}");
             }
         }
     }
-}
 
-fn counts_text(counts: &std::collections::BTreeMap<HostState, usize>) -> String {
-    counts
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+    fn wait_bar(&mut self) -> Option<&ProgressBar> {
+        if self.bar.is_none()
+            && let Some(m) = &self.multi
+        {
+            let bar = m.add(ProgressBar::new(0));
+            let style =
+                ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            self.bar = Some(bar);
+        }
+        self.bar.as_ref()
+    }
 
-/// `2026-11-21T10:00:04Z` → `10:00:04`: CI logs carry the date already.
-fn clock(at: &str) -> &str {
-    at.get(11..19).unwrap_or(at)
-}
-
-impl Reporter for HumanProgress {
-    fn event(&mut self, event: &WaitEvent) {
+    fn wait_event(&mut self, event: &WaitEvent) {
         match event {
             WaitEvent::Started {
                 at,
@@ -60,6 +69,7 @@ impl Reporter for HumanProgress {
                 release,
                 version,
             } => {
+                self.wait_bar();
                 self.line(&format!(
                     "[{}] waiting for {app} release {release} ({version})",
                     clock(at)
@@ -75,7 +85,7 @@ impl Reporter for HumanProgress {
                 total,
                 active,
             } => {
-                if let Some(bar) = &self.bar {
+                if let Some(bar) = self.wait_bar() {
                     bar.set_length(*total as u64);
                     bar.set_position(*done as u64);
                     let msg = if active.is_empty() {
@@ -106,7 +116,7 @@ impl Reporter for HumanProgress {
                 pending,
                 ..
             } => {
-                if self.bar.is_none() {
+                if self.multi.is_none() {
                     self.line(&format!(
                         "[{}] {}; {pending}",
                         clock(at),
@@ -118,9 +128,93 @@ impl Reporter for HumanProgress {
         }
     }
 
-    fn finish(&mut self) {
+    fn push_event(&mut self, e: &PushEvent) {
+        match e {
+            PushEvent::StageStarted { at, stage, hosts } => {
+                self.line(&format!("[{}] stage {stage}: {hosts} host(s)", clock(at)));
+            }
+            PushEvent::HostStarted { at, stage, host } => match &self.multi {
+                Some(m) => {
+                    let bar = m.add(ProgressBar::new_spinner());
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    bar.set_message(format!("{host}: {stage}"));
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    self.spinners.insert(host.clone(), bar);
+                }
+                None => self.line(&format!("[{}] {host}: {stage} started", clock(at))),
+            },
+            PushEvent::HostRetry {
+                at,
+                stage,
+                host,
+                attempt,
+                message,
+            } => {
+                self.line(&format!(
+                    "[{}] {host}: {stage} attempt {attempt} failed ({message}); retrying",
+                    clock(at)
+                ));
+            }
+            PushEvent::HostFinished { at, stage, result } => {
+                if let Some(bar) = self.spinners.remove(&result.host) {
+                    bar.finish_and_clear();
+                }
+                let d = short_duration(Duration::from_millis(result.duration_ms));
+                let what = match result.state {
+                    StepState::Ok => format!("ok in {d}"),
+                    _ => format!("{} in {d}: {}", state_word(result.state), result.message),
+                };
+                self.line(&format!("[{}] {}: {stage} {what}", clock(at), result.host));
+            }
+            PushEvent::StageFinished { .. } | PushEvent::Finished { .. } => {}
+        }
+    }
+
+    /// Before the final report: no bar may be left drawn over it.
+    fn clear(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+        for (_, bar) in self.spinners.drain() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn counts_text(counts: &std::collections::BTreeMap<HostState, usize>) -> String {
+    counts
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `2026-11-21T10:00:04Z` → `10:00:04`: CI logs carry the date already.
+fn clock(at: &str) -> &str {
+    at.get(11..19).unwrap_or(at)
+}
+
+impl Reporter for HumanProgress {
+    fn event(&mut self, event: &Event<'_>) -> Result<()> {
+        match event {
+            Event::Wait(e) => self.wait_event(e),
+            Event::Push(e) => self.push_event(e),
+            Event::Finished(_) => self.clear(),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_keeps_the_time_of_day() {
+        assert_eq!(clock("2026-11-21T10:00:04.200Z"), "10:00:04");
+        assert_eq!(clock("short"), "short");
     }
 }

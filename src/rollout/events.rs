@@ -1,4 +1,5 @@
-//! Events the wait runner emits; reporters turn them into progress lines, bars or NDJSON.
+//! Events the wait runner emits (through `model::EventSink`); `output::report` fans them out to
+//! the reporters (progress lines, bars, NDJSON).
 
 use std::collections::BTreeMap;
 
@@ -44,41 +45,4 @@ pub enum WaitEvent {
         result: WaitResult,
         message: String,
     },
-}
-
-pub trait Reporter {
-    fn event(&mut self, event: &WaitEvent);
-    /// Called once before the final report is printed (e.g. to clear a progress bar).
-    fn finish(&mut self) {}
-}
-
-/// NDJSON on stdout (`--events`).
-pub struct NdjsonReporter;
-
-impl Reporter for NdjsonReporter {
-    fn event(&mut self, event: &WaitEvent) {
-        use std::io::Write;
-        if let Ok(line) = serde_json::to_string(event) {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        }
-    }
-}
-
-/// Sends every event to several reporters.
-#[derive(Default)]
-pub struct Fanout(pub Vec<Box<dyn Reporter + Send>>);
-
-impl Reporter for Fanout {
-    fn event(&mut self, event: &WaitEvent) {
-        for r in &mut self.0 {
-            r.event(event);
-        }
-    }
-    fn finish(&mut self) {
-        for r in &mut self.0 {
-            r.finish();
-        }
-    }
 }

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant, SystemTime};
 use zookeeper_client as zkc;
 
 use super::Absence;
-use super::events::{Reporter, WaitEvent};
+use super::events::WaitEvent;
 use super::wait::{self, Facts, Verdict, WaitResult};
 use crate::error::{Error, Result};
+use crate::model::EventSink;
 use crate::model::{HostState, HostStatus, Presence, ReleaseSpec, format_time, now_rfc3339};
 use crate::output::summary::RolloutSummary;
 use crate::policy;
@@ -366,7 +367,7 @@ struct Changes {
 }
 
 impl Changes {
-    fn emit(&mut self, facts: &Facts<'_>, reporter: &mut dyn Reporter) {
+    fn emit(&mut self, facts: &Facts<'_>, reporter: &mut dyn EventSink<WaitEvent>) {
         let release = facts.target.release;
         let views = wait::targets(facts);
         let total = views.len();
@@ -390,7 +391,7 @@ impl Changes {
             if previous == Some(state) || (previous.is_none() && state == HostState::Idle) {
                 continue;
             }
-            reporter.event(&WaitEvent::Host {
+            reporter.emit(&WaitEvent::Host {
                 at: now_rfc3339(),
                 host: v.host.clone(),
                 state,
@@ -413,13 +414,13 @@ impl Changes {
 pub async fn wait(
     zk_opts: &ZkOptions,
     opts: &WaitOptions,
-    reporter: &mut dyn Reporter,
+    reporter: &mut dyn EventSink<WaitEvent>,
 ) -> Result<RolloutSummary> {
     let started = SystemTime::now();
     let deadline = Instant::now() + opts.timeout;
     let first = zk::connect(zk_opts).await?;
     let target = resolve_target(&first, &opts.app, &opts.target).await?;
-    reporter.event(&WaitEvent::Started {
+    reporter.emit(&WaitEvent::Started {
         at: now_rfc3339(),
         app: target.app.clone(),
         release: target.release,
@@ -462,7 +463,7 @@ pub async fn wait(
         .await;
         match outcome {
             Ok(summary) => {
-                reporter.event(&WaitEvent::Finished {
+                reporter.emit(&WaitEvent::Finished {
                     at: summary.finished_at.clone(),
                     result: summary.result,
                     message: summary.message.clone(),
@@ -489,7 +490,7 @@ async fn watch_session(
     snap: &mut Snapshot,
     absences: &mut Absences,
     changes: &mut Changes,
-    reporter: &mut dyn Reporter,
+    reporter: &mut dyn EventSink<WaitEvent>,
 ) -> Result<RolloutSummary> {
     let app = &opts.app;
     let app_path = zk.layout.app(app);
@@ -584,7 +585,7 @@ async fn watch_session(
                 let parts = snap.parts(target, absences);
                 let facts = snap.facts(target, &parts, opts);
                 let views = wait::targets(&facts);
-                reporter.event(&WaitEvent::Heartbeat {
+                reporter.emit(&WaitEvent::Heartbeat {
                     at: now_rfc3339(),
                     elapsed_ms: SystemTime::now().duration_since(started).unwrap_or_default().as_millis() as u64,
                     counts: wait::counts(&views, target.release),

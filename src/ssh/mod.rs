@@ -3,7 +3,6 @@
 pub mod inventory;
 pub mod plan;
 pub mod planner;
-pub mod report;
 pub mod runner;
 pub mod transport;
 pub mod zk_link;

@@ -14,7 +14,7 @@ use super::plan::Stage;
 use super::planner::StagePlanner;
 use super::transport::{Conn, Connector};
 use super::zk_link::{ZkLink, status_name};
-use crate::model::HostState;
+use crate::model::{EventSink, HostState};
 use crate::model::{format_time, now_rfc3339};
 use crate::render::{self, RenderContext};
 
@@ -153,11 +153,6 @@ pub enum PushEvent {
         result: &'static str,
         message: String,
     },
-}
-
-pub trait PushReporter: Send {
-    fn event(&mut self, e: &PushEvent);
-    fn finish(&mut self) {}
 }
 
 type SharedConn = Arc<OnceCell<std::result::Result<Conn, String>>>;
@@ -315,7 +310,7 @@ pub async fn run(
     targets: &[Target],
     opts: PushOptions,
     connector: Connector,
-    reporter: &mut dyn PushReporter,
+    reporter: &mut dyn EventSink<PushEvent>,
 ) -> PushSummary {
     let started = SystemTime::now();
     let opts = Arc::new(opts);
@@ -343,7 +338,7 @@ pub async fn run(
         if stage.run_once {
             eligible.truncate(1);
         }
-        reporter.event(&PushEvent::StageStarted {
+        reporter.emit(&PushEvent::StageStarted {
             at: now_rfc3339(),
             stage: stage.name.clone(),
             hosts: eligible.len(),
@@ -363,7 +358,7 @@ pub async fn run(
         loop {
             while let Some(k) = planner.launch() {
                 let i = eligible[k];
-                reporter.event(&PushEvent::HostStarted {
+                reporter.emit(&PushEvent::HostStarted {
                     at: now_rfc3339(),
                     stage: stage.name.clone(),
                     host: targets[i].name(),
@@ -382,7 +377,7 @@ pub async fn run(
                 break;
             }
             tokio::select! {
-                Some(e) = rx.recv() => reporter.event(&e),
+                Some(e) = rx.recv() => reporter.emit(&e),
                 Some(joined) = tasks.join_next() => {
                     let Ok((k, step)) = joined else { continue };
                     let ok = step.state == StepState::Ok;
@@ -390,13 +385,13 @@ pub async fn run(
                         canary_failed = true;
                     }
                     planner.complete(k, ok);
-                    reporter.event(&PushEvent::HostFinished { at: now_rfc3339(), stage: stage.name.clone(), result: step.clone() });
+                    reporter.emit(&PushEvent::HostFinished { at: now_rfc3339(), stage: stage.name.clone(), result: step.clone() });
                     results[eligible[k]] = Some(step);
                 }
             }
         }
         while let Ok(e) = rx.try_recv() {
-            reporter.event(&e);
+            reporter.emit(&e);
         }
         let failures = planner.failures();
         let mut hosts = vec![];
@@ -422,7 +417,7 @@ pub async fn run(
         if state == StageState::Failed && (canary_failed || !opts.continue_on_error) {
             stopped = Some(format!("not run: stage {:?} failed", stage.name));
         }
-        reporter.event(&PushEvent::StageFinished {
+        reporter.emit(&PushEvent::StageFinished {
             at: now_rfc3339(),
             stage: stage.name.clone(),
             state,
@@ -494,7 +489,7 @@ fn summarize(
     targets: &[Target],
     opts: &PushOptions,
     started: SystemTime,
-    reporter: &mut dyn PushReporter,
+    reporter: &mut dyn EventSink<PushEvent>,
 ) -> PushSummary {
     let hosts: Vec<HostSummary> = targets
         .iter()
@@ -527,7 +522,7 @@ fn summarize(
         ("failed", format!("failed on {}", failed.join(", ")))
     };
     let now = SystemTime::now();
-    reporter.event(&PushEvent::Finished {
+    reporter.emit(&PushEvent::Finished {
         at: format_time(now),
         result,
         message: message.clone(),

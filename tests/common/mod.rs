@@ -3,6 +3,7 @@
 
 pub mod ensemble;
 pub mod git;
+pub mod junit;
 pub mod schema;
 pub mod sshd;
 

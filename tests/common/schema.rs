@@ -75,6 +75,8 @@ pub enum Kind {
     AgentOnce,
     SshPushSummary,
     SshPushEvent,
+    /// A run that ended without a result (exit 2 or 4), whatever the command.
+    Error,
 }
 
 impl Kind {
@@ -93,6 +95,7 @@ impl Kind {
             Kind::AgentOnce => "agent-once.schema.json",
             Kind::SshPushSummary => "ssh-push-summary.schema.json",
             Kind::SshPushEvent => "ssh-push-event.schema.json",
+            Kind::Error => "error.schema.json",
         }
     }
 
@@ -164,11 +167,17 @@ pub fn check(kind: Kind, doc: &Value) {
     );
 }
 
-/// Parse `text` as exactly one JSON document of `kind`, checked against its schema.
+/// Parse `text` as exactly one JSON document of `kind`, checked against its schema — or, for a
+/// run that ended without a result (`result: "error"`), against the error report's.
 pub fn parse(kind: Kind, text: &[u8]) -> Value {
     let text = String::from_utf8_lossy(text);
     let v: Value = serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"));
+    let kind = if v["result"] == "error" {
+        Kind::Error
+    } else {
+        kind
+    };
     check(kind, &v);
     v
 }
