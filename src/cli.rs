@@ -70,12 +70,7 @@ pub enum Command {
     ExecGuard(cmd::exec_guard::ExecGuardArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    #[default]
-    Human,
-    Json,
-}
+pub use crate::output::OutputFormat;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {

@@ -2,12 +2,13 @@
 //!
 //! Layout: `cli` (the parser), `cmd` (one module per subcommand), `agent` (the host daemon),
 //! `zk` (ZooKeeper layout, typed store, slot semaphore), `rollout` (pure views of a rollout), `policy` (pure rollout-safety decisions, below `zk`),
-//! `render` (command templates), `model` (stored records), `validate`, `output`, `error`.
+//! `render` (command templates), `exec` (running one command locally, under the guard), `model` (stored records), `validate`, `output`, `error`.
 
 pub mod agent;
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod exec;
 pub mod git;
 pub mod model;
 pub mod output;

@@ -595,6 +595,17 @@ pub struct Presence {
     pub session_timeout_ms: Option<u64>,
 }
 
+/// `1.5s`, `2m03s`: short durations for tables.
+pub fn short_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        let total = d.as_secs();
+        format!("{}m{:02}s", total / 60, total % 60)
+    }
+}
+
 pub fn now_rfc3339() -> String {
     format_time(SystemTime::now())
 }

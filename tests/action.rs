@@ -263,15 +263,14 @@ fn action_multiline_args_publish_wait_and_failure() {
         &steps,
     );
     // Line 2 of args arrived, and the quoted value arrived as one word, quotes intact.
-    let status: Value =
-        serde_json::from_str(&std::fs::read_to_string(&status_json).unwrap()).unwrap();
-    assert_eq!(status["release"]["slots"], 2, "{status:#}");
+    let status = schema::parse(schema::Kind::Status, &std::fs::read(&status_json).unwrap());
+    assert_eq!(status["spec"]["slots"], 2, "{status:#}");
     assert_eq!(
-        status["release"]["deploy_cmd"], "echo 'deployed two words'",
+        status["spec"]["deploy_cmd"], "echo 'deployed two words'",
         "{status:#}"
     );
     assert_eq!(
-        status["release"]["vars"]["note"], "$HOME $(id) *",
+        status["spec"]["vars"]["note"], "$HOME $(id) *",
         "{status:#}"
     );
 
@@ -281,7 +280,10 @@ fn action_multiline_args_publish_wait_and_failure() {
     assert_eq!(run.outcome("publish"), "success", "{}", run.log);
     assert_eq!(run.output("publish", "release"), "1", "{}", run.log);
     assert_eq!(run.output("publish", "exit-code"), "0");
-    let published: Value = serde_json::from_str(run.output("publish", "json")).unwrap();
+    let published = schema::parse(
+        schema::Kind::Publish,
+        run.output("publish", "json").as_bytes(),
+    );
     assert_eq!(published["release"], 1);
     assert_eq!(
         run.output("publish", "deployctl-path"),
@@ -293,13 +295,14 @@ fn action_multiline_args_publish_wait_and_failure() {
     assert_eq!(run.output("wait", "result"), "succeeded");
     assert_eq!(run.output("wait", "release"), "1");
     assert_eq!(run.output("wait", "exit-code"), "0");
-    let summary: Value = serde_json::from_str(run.output("wait", "json")).unwrap();
-    assert_eq!(summary["hosts"].as_array().map(Vec::len), Some(2));
-    let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(
-        xml.contains("name=\"a1\"") && xml.contains("name=\"a2\""),
-        "{xml}"
+    let summary = schema::parse(
+        schema::Kind::WaitSummary,
+        run.output("wait", "json").as_bytes(),
     );
+    assert_eq!(summary["hosts"].as_array().map(Vec::len), Some(2));
+    let report = common::junit::check_junit(&junit);
+    report.case("a1");
+    report.case("a2");
 
     // A failing rollout: the step fails (as the runner reports it) with its outputs set.
     assert_eq!(run.outcome("fail"), "failure", "{}", run.log);
@@ -307,11 +310,14 @@ fn action_multiline_args_publish_wait_and_failure() {
     assert_eq!(run.output("fail", "result"), "failed", "{}", run.log);
     assert_eq!(run.output("fail", "release"), "2");
     assert_eq!(run.output("fail", "exit-code"), "1");
-    let failed: Value = serde_json::from_str(run.output("fail", "json")).unwrap();
+    let failed = schema::parse(
+        schema::Kind::WaitSummary,
+        run.output("fail", "json").as_bytes(),
+    );
     assert_eq!(failed["result"], "failed");
     let st = env.status("web");
-    assert_eq!(st["release"]["slots"], 2, "args on both lines: {st:#}");
-    assert_eq!(st["release"]["deploy_cmd"], "false", "{st:#}");
+    assert_eq!(st["spec"]["slots"], 2, "args on both lines: {st:#}");
+    assert_eq!(st["spec"]["deploy_cmd"], "false", "{st:#}");
 
     // Unbalanced quotes fail loudly, before deployctl runs.
     assert_eq!(run.outcome("badargs"), "failure", "{}", run.log);

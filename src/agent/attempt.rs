@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use super::commands::Commands;
-use super::exec::{self, CommandOutcome};
 use super::release::HostRelease;
 use super::{Shutdown, shutdown_at};
 use crate::error::Result;
+use crate::exec::{self, CommandOutcome};
 use crate::git::{self};
 use crate::model::{HostState, HostStatus};
 use crate::render::Script;

@@ -48,12 +48,6 @@ pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
     }
 }
 
-/// Delay before retry `attempt` (1-based): doubling from `first_ms`, capped at a minute.
-pub fn retry_delay(first_ms: u64, attempt: u32) -> std::time::Duration {
-    let factor = 1u64 << attempt.saturating_sub(1).min(16);
-    std::time::Duration::from_millis(first_ms.saturating_mul(factor).min(60_000))
-}
-
 /// Was this status left mid-deploy by an agent that went away?
 pub fn interrupted(status: &HostStatus) -> bool {
     matches!(status.state, HostState::Deploying | HostState::Verifying)
@@ -155,10 +149,10 @@ mod tests {
 
     #[test]
     fn retry_backoff_doubles_and_caps() {
-        assert_eq!(retry_delay(1000, 1).as_millis(), 1000);
-        assert_eq!(retry_delay(1000, 3).as_millis(), 4000);
-        assert_eq!(retry_delay(1000, 40).as_millis(), 60_000);
-        assert_eq!(retry_delay(0, 5).as_millis(), 0);
+        assert_eq!(crate::policy::retry_delay(1000, 1).as_millis(), 1000);
+        assert_eq!(crate::policy::retry_delay(1000, 3).as_millis(), 4000);
+        assert_eq!(crate::policy::retry_delay(1000, 40).as_millis(), 60_000);
+        assert_eq!(crate::policy::retry_delay(0, 5).as_millis(), 0);
     }
 
     #[test]

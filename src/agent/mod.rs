@@ -7,7 +7,6 @@ mod attempt;
 mod commands;
 pub mod config;
 pub mod decide;
-pub mod exec;
 mod gates;
 pub mod guard;
 mod release;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::AgentSettings;
-use super::exec::{self, CommandOutcome};
 use crate::error::Result;
+use crate::exec::{self, CommandOutcome};
 use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::render::Script;

@@ -4,11 +4,11 @@
 use super::attempt::{Attempt, attempt};
 use super::commands::{Commands, render_commands};
 use super::decide;
-use super::exec::{self};
 use super::gates::{Gate, pass_gates, wait_at_gates};
 use super::release::HostRelease;
 use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
+use crate::exec::{self};
 use crate::git::{self};
 use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
@@ -225,7 +225,7 @@ async fn hold_and_deploy(
                 break Err(msg);
             }
             Attempt::Failed(msg) => {
-                let delay = decide::retry_delay(spec.retry_delay_ms, tried);
+                let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
                 runner
                     .set(st, HostState::Deploying, message, Some(lease))

@@ -15,8 +15,6 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
-
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     pub format: OutputFormat,
@@ -86,16 +84,15 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `1.5s`, `2m03s`: short durations for tables.
-pub fn short_duration(d: std::time::Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 60.0 {
-        format!("{s:.1}s")
-    } else {
-        let total = d.as_secs();
-        format!("{}m{:02}s", total / 60, total % 60)
-    }
+/// What stdout carries: a human report, or one JSON document (`--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
 }
+
+pub use crate::model::short_duration;
 
 #[cfg(test)]
 mod tests {

@@ -1,45 +1,10 @@
-//! The rollout summary: one documented object (docs/json.md) that every reporter renders.
+//! Rendering the rollout summary (`rollout::summary::RolloutSummary`, the domain's result) for
+//! people: the headline and host table.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::{render_table, short_duration};
-use crate::model::HostState;
-use crate::rollout::HostView;
-use crate::rollout::wait::WaitResult;
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RolloutSummary {
-    pub app: String,
-    pub version: String,
-    pub release: u64,
-    pub result: WaitResult,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub superseded_by: Option<u64>,
-    pub started_at: String,
-    pub finished_at: String,
-    pub duration_ms: u64,
-    /// The code this release is, when it was published with --version-from-git.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<crate::model::Source>,
-    /// Hosts per state, for the target release.
-    pub counts: BTreeMap<HostState, usize>,
-    /// One entry per target host; `state` is the state for the target release.
-    pub hosts: Vec<HostView>,
-}
-
-impl RolloutSummary {
-    pub fn succeeded(&self) -> bool {
-        self.result == WaitResult::Succeeded
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
+pub use crate::rollout::summary::RolloutSummary;
 
 fn dash(s: Option<String>) -> String {
     s.unwrap_or_else(|| "-".into())
@@ -94,6 +59,10 @@ pub fn render_human(s: &RolloutSummary) -> String {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
+    use crate::model::HostState;
+    use crate::rollout::HostView;
+    use crate::rollout::wait::WaitResult;
+    use std::collections::BTreeMap;
 
     /// A fixed summary with every interesting host state, for snapshot tests.
     pub fn summary() -> RolloutSummary {

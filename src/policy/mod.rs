@@ -217,6 +217,12 @@ pub fn halt_decision(
     })
 }
 
+/// Delay before retry `attempt` (1-based): doubling from `first_ms`, capped at a minute.
+pub fn retry_delay(first_ms: u64, attempt: u32) -> std::time::Duration {
+    let factor = 1u64 << attempt.saturating_sub(1).min(16);
+    std::time::Duration::from_millis(first_ms.saturating_mul(factor).min(60_000))
+}
+
 /// After a failure: have the failures exceeded the budget?
 pub fn budget_exceeded(spec: &ReleaseSpec, failures: usize, targets: usize) -> bool {
     failures > spec.max_failures.allowed(targets)

@@ -1,6 +1,7 @@
 //! Pure views of a rollout: merging presence and status into what each host is doing.
 
 pub mod events;
+pub mod summary;
 // Moved down a floor to `crate::policy`; kept here while older paths are updated.
 pub use crate::policy;
 pub use crate::policy::retention;

@@ -238,7 +238,7 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
                     format!(
                         "{} {state} for {}",
                         v.host,
-                        crate::output::short_duration(Duration::from_millis(ms))
+                        crate::model::short_duration(Duration::from_millis(ms))
                     )
                 }
                 _ => format!("{} {state}", v.host),

@@ -9,11 +9,11 @@ use zookeeper_client as zkc;
 
 use super::Absence;
 use super::events::WaitEvent;
+use super::summary::RolloutSummary;
 use super::wait::{self, Facts, Verdict, WaitResult};
 use crate::error::{Error, Result};
 use crate::model::EventSink;
 use crate::model::{HostState, HostStatus, Presence, ReleaseSpec, format_time, now_rfc3339};
-use crate::output::summary::RolloutSummary;
 use crate::policy;
 use crate::validate;
 use crate::zk::watch::{PersistentWatch, WatchEvent};

@@ -276,7 +276,7 @@ async fn run_host_stage(job: HostJob) -> HostStep {
                 attempt,
                 message,
             });
-            tokio::time::sleep(crate::agent::decide::retry_delay(
+            tokio::time::sleep(crate::policy::retry_delay(
                 job.opts.retry_delay.as_millis() as u64,
                 attempt,
             ))

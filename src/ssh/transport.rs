@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use openssh::{KnownHosts, Session, SessionBuilder};
 
 use super::inventory::Target;
-use crate::agent::exec::{self, CommandOutcome};
 use crate::error::{Error, Result};
+use crate::exec::{self, CommandOutcome};
 use crate::render::Script;
 
 #[derive(Debug, Clone, Default)]
