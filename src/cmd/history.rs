@@ -31,6 +31,20 @@ struct Entry<'a> {
     ledger: Option<&'a Ledger>,
 }
 
+/// The ledger's host lists in name order (they are kept in the order hosts finished), so the
+/// output is the same for the same outcome.
+fn sorted_hosts(mut l: Ledger) -> Ledger {
+    for list in [
+        &mut l.healthy,
+        &mut l.current,
+        &mut l.failed,
+        &mut l.canaries,
+    ] {
+        list.sort();
+    }
+    l
+}
+
 pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
@@ -38,7 +52,7 @@ pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
         .history(&args.app)
         .await?
         .into_iter()
-        .map(|(s, l)| (s.redacted(), l))
+        .map(|(s, l)| (s.redacted(), l.map(sorted_hosts)))
         .collect();
     let newest = history.last().map_or(0, |(s, _)| s.release);
     let entries: Vec<Entry> = history
