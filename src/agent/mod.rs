@@ -1,7 +1,8 @@
 //! The host daemon: register, watch releases, take a slot, deploy, report.
 //!
-//! `session` owns the ZooKeeper session life cycle (connect, notice loss, reconnect);
-//! `rollout` does one release on this host; `decide` holds the pure decisions.
+//! This module owns the ZooKeeper session life cycle (connect, notice loss, reconnect) and serves
+//! each app; `rollout` does one release on this host (with `gates`, `attempt`, `release`,
+//! `commands`); `decide` holds the pure decisions.
 
 mod attempt;
 mod commands;

@@ -335,7 +335,7 @@ pub(crate) fn publisher() -> String {
     format!("{user}@{host}")
 }
 
-/// The JSON printed by `publish --output json` (docs/json.md).
+/// The JSON printed by `publish --output json` (docs/output.md, docs/schema/).
 #[derive(Debug, Serialize)]
 pub struct PublishOutput<'a> {
     pub app: &'a str,

@@ -19,7 +19,7 @@ pub struct StatusArgs {
     pub app: String,
 }
 
-/// The JSON printed by `status --output json` (docs/json.md).
+/// The JSON printed by `status --output json` (docs/output.md, docs/schema/).
 #[derive(Debug, Serialize)]
 pub struct StatusOutput<'a> {
     pub app: &'a str,

@@ -1,4 +1,5 @@
-//! ZooKeeper access: connecting, the path layout, typed reads and writes, the slot semaphore.
+//! ZooKeeper access, applying what `policy` decides: connecting, the path layout, typed reads
+//! and writes, the compare-and-set, slot and presence recipes, persistent watches.
 
 pub mod acl;
 mod cas;
@@ -19,7 +20,8 @@ pub use layout::Layout;
 
 use crate::error::{Error, Result, ZkContext};
 
-/// How to reach ZooKeeper; merged from flags, environment and config in `settings`.
+/// How to reach ZooKeeper; merged from flags, environment and config (`cli::GlobalArgs`,
+/// `cmd::agent`).
 #[derive(Debug, Clone)]
 pub struct ZkOptions {
     pub servers: String,
