@@ -13,8 +13,20 @@ use crate::validate;
 /// Default per-command timeout when a spec does not say.
 pub const DEFAULT_COMMAND_TIMEOUT_SECS: u64 = 600;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ReleaseState {
     #[default]
     Active,
@@ -24,19 +36,9 @@ pub enum ReleaseState {
 }
 
 impl ReleaseState {
+    /// The same name as in JSON (one derive, so they cannot drift).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReleaseState::Active => "active",
-            ReleaseState::Paused => "paused",
-            ReleaseState::Halted => "halted",
-            ReleaseState::Aborted => "aborted",
-        }
-    }
-}
-
-impl std::fmt::Display for ReleaseState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -487,9 +489,22 @@ impl ReleaseSpec {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash, PartialOrd, Ord,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::Display,
 )]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum HostState {
     #[default]
     Idle,
@@ -514,23 +529,9 @@ impl HostState {
     pub fn is_success(self) -> bool {
         matches!(self, HostState::Healthy | HostState::Current)
     }
+    /// The same name as in JSON (one derive, so they cannot drift).
     pub fn as_str(self) -> &'static str {
-        match self {
-            HostState::Idle => "idle",
-            HostState::Waiting => "waiting",
-            HostState::Deploying => "deploying",
-            HostState::Verifying => "verifying",
-            HostState::Healthy => "healthy",
-            HostState::Failed => "failed",
-            HostState::Current => "current",
-            HostState::Lost => "lost",
-        }
-    }
-}
-
-impl std::fmt::Display for HostState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -628,6 +629,25 @@ pub trait EventSink<E>: Send {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_names_are_the_json_names() {
+        use HostState::*;
+        for st in [
+            Idle, Waiting, Deploying, Verifying, Healthy, Failed, Current, Lost,
+        ] {
+            assert_eq!(serde_json::to_string(&st).unwrap(), format!("\"{st}\""));
+            assert_eq!(st.as_str(), st.to_string());
+        }
+        for rs in [
+            ReleaseState::Active,
+            ReleaseState::Paused,
+            ReleaseState::Halted,
+            ReleaseState::Aborted,
+        ] {
+            assert_eq!(serde_json::to_string(&rs).unwrap(), format!("\"{rs}\""));
+        }
+    }
 
     fn spec() -> ReleaseSpec {
         serde_json::from_str(r#"{"app":"web","version":"1.0"}"#).unwrap()

@@ -9,8 +9,9 @@ use super::{Absence, HostView, host_views};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
 use crate::policy;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum WaitResult {
     Succeeded,
     Failed,
@@ -21,15 +22,9 @@ pub enum WaitResult {
 }
 
 impl WaitResult {
+    /// The same name as in JSON (one derive, so they cannot drift).
     pub fn as_str(self) -> &'static str {
-        match self {
-            WaitResult::Succeeded => "succeeded",
-            WaitResult::Failed => "failed",
-            WaitResult::TimedOut => "timed_out",
-            WaitResult::Aborted => "aborted",
-            WaitResult::RolledBack => "rolled_back",
-            WaitResult::Superseded => "superseded",
-        }
+        self.into()
     }
 }
 
