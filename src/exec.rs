@@ -1,4 +1,5 @@
-//! Running one command for the agent: `sh -c` under the guard, with a timeout and an output tail.
+//! Running one command locally — for the agent and for `ssh-push --local` — `sh -c` under the
+//! guard, with a timeout and an output tail: the one local command runner.
 
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -11,7 +12,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use crate::error::{Error, Result};
 use crate::render::Script;
 
-/// Environment variable that turns on the agent → guard heartbeat (milliseconds).
+/// How the guard learns the heartbeat interval (milliseconds); set from
+/// [`RunOptions::heartbeat`], never by callers.
 pub const HEARTBEAT_ENV: &str = "DEPLOYCTL_GUARD_HEARTBEAT_MS";
 
 /// Bytes of combined stdout/stderr kept for status, JSON and JUnit.
@@ -26,7 +28,7 @@ pub struct CommandOutcome {
     /// `None` when it was killed for running too long.
     pub exit_code: Option<i32>,
     pub timed_out: bool,
-    /// The command's stdout alone, only when run with [`run_for_stdout`] (get-version).
+    /// The command's stdout alone, only with `Capture::StdoutApart` (get-version).
     pub stdout: Option<String>,
     /// Output tail, secrets masked.
     pub tail: String,
@@ -125,7 +127,7 @@ pub fn tail_of(bytes: &[u8], max: usize) -> String {
 
 /// How the command's output is captured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Capture {
+pub enum Capture {
     /// stdout and stderr share one pipe, so the tail keeps the order the command wrote in (two
     /// pipes read by two pumps interleave by scheduling, not by time).
     Combined,
@@ -134,33 +136,54 @@ enum Capture {
     StdoutApart,
 }
 
-/// Run `script` with `sh -c` under the guard in `cwd`, killing it (and its process group) after
-/// `timeout` or when this future is dropped. The script's values go in its environment (after
-/// `env`); argv holds only the value-free text. `secrets` are masked in the output tail before
-/// it is cut. A command that cannot start is a failed outcome with the reason, not an error.
-/// stdout and stderr go to one pipe: the tail is in the order the command printed.
-pub async fn run(
-    script: &Script,
-    cwd: &Path,
-    env: &[(String, String)],
-    timeout: Duration,
-    secrets: &[String],
-) -> Result<CommandOutcome> {
-    run_with(script, cwd, env, timeout, secrets, Capture::Combined).await
+/// How to run one command: where, with what environment, for how long, what to mask, what to
+/// capture, and whether the guard expects the caller's heartbeats.
+#[derive(Debug, Clone)]
+pub struct RunOptions<'a> {
+    pub cwd: &'a Path,
+    /// Set before the script's own values (`Script::env`).
+    pub env: &'a [(String, String)],
+    pub timeout: Duration,
+    /// Masked in the output tail before it is cut.
+    pub secrets: &'a [String],
+    pub capture: Capture,
+    /// The guard kills the command when no heartbeat arrives for this long (guard.rs): a
+    /// stopped (SIGSTOP) agent's command dies before its session can expire.
+    pub heartbeat: Option<Duration>,
 }
 
-/// Like [`run`], but also captures stdout alone ([`CommandOutcome::stdout`]), for commands whose
-/// stdout is compared (get-version).
-pub async fn run_for_stdout(
-    script: &Script,
-    cwd: &Path,
-    env: &[(String, String)],
-    timeout: Duration,
-    secrets: &[String],
-) -> Result<CommandOutcome> {
-    run_with(script, cwd, env, timeout, secrets, Capture::StdoutApart).await
+impl<'a> RunOptions<'a> {
+    /// Combined output, no heartbeat, nothing to mask.
+    pub fn new(cwd: &'a Path, timeout: Duration) -> Self {
+        RunOptions {
+            cwd,
+            env: &[],
+            timeout,
+            secrets: &[],
+            capture: Capture::Combined,
+            heartbeat: None,
+        }
+    }
 }
 
+/// Run `script` with `sh -c` under the guard, killing it (and its process group) after the
+/// timeout or when this future is dropped. The script's values go in its environment; argv
+/// holds only the value-free text. A command that cannot start is a failed outcome with the
+/// reason, not an error. With `Capture::Combined`, stdout and stderr go to one pipe: the tail is
+/// in the order the command printed.
+pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcome> {
+    let RunOptions {
+        cwd,
+        env,
+        timeout,
+        secrets,
+        capture,
+        heartbeat,
+    } = opts.clone();
+    run_with(script, cwd, env, timeout, secrets, capture, heartbeat).await
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_with(
     script: &Script,
     cwd: &Path,
@@ -168,6 +191,7 @@ async fn run_with(
     timeout: Duration,
     secrets: &[String],
     capture: Capture,
+    heartbeat: Option<Duration>,
 ) -> Result<CommandOutcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
@@ -197,13 +221,12 @@ async fn run_with(
             cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         }
     }
-    // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs).
-    let heartbeat = env
-        .iter()
-        .find(|(k, _)| k == HEARTBEAT_ENV)
-        .and_then(|(_, v)| v.parse::<u64>().ok())
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis);
+    // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs); the
+    // guard learns the interval from its environment.
+    let heartbeat = heartbeat.filter(|d| !d.is_zero());
+    if let Some(interval) = heartbeat {
+        cmd.env(HEARTBEAT_ENV, interval.as_millis().to_string());
+    }
     cmd.stdin(if heartbeat.is_some() {
         Stdio::piped()
     } else {
@@ -338,9 +361,12 @@ mod tests {
             env: vec![("DEPLOYCTL_V1".into(), "x".repeat(200 * 1024))],
         };
         let dir = tempfile::tempdir().unwrap();
-        let out = run(&script, dir.path(), &[], Duration::from_secs(5), &[])
-            .await
-            .expect("an outcome, not an error");
+        let out = run(
+            &script,
+            &RunOptions::new(dir.path(), Duration::from_secs(5)),
+        )
+        .await
+        .expect("an outcome, not an error");
         assert!(!out.success());
         let msg = out.describe("deploy command");
         assert!(
@@ -348,15 +374,10 @@ mod tests {
             "{msg}"
         );
         // A missing working directory, likewise.
-        let out = run(
-            &script,
-            &dir.path().join("nope"),
-            &[],
-            Duration::from_secs(5),
-            &[],
-        )
-        .await
-        .unwrap();
+        let nope = dir.path().join("nope");
+        let out = run(&script, &RunOptions::new(&nope, Duration::from_secs(5)))
+            .await
+            .unwrap();
         assert!(out.describe("x").contains("could not start"));
     }
 

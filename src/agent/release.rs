@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::AgentSettings;
 use crate::error::Result;
-use crate::exec::{self, CommandOutcome};
+use crate::exec::{self, Capture, CommandOutcome, RunOptions};
 use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::render::Script;
@@ -24,11 +24,24 @@ pub(super) struct HostRelease<'a> {
     pub(super) spec: &'a ReleaseSpec,
     pub(super) cwd: PathBuf,
     pub(super) env: Vec<(String, String)>,
+    /// How often the agent proves to each command's guard that it is alive (guard.rs).
+    pub(super) heartbeat: Duration,
 }
 
 impl HostRelease<'_> {
+    fn run_options<'o>(&'o self, cwd: &'o std::path::Path, timeout: Duration) -> RunOptions<'o> {
+        RunOptions {
+            cwd,
+            env: &self.env,
+            timeout,
+            secrets: &self.secrets,
+            capture: Capture::Combined,
+            heartbeat: Some(self.heartbeat),
+        }
+    }
+
     pub(super) async fn exec(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {
-        exec::run(script, &self.cwd, &self.env, timeout, &self.secrets).await
+        exec::run(script, &self.run_options(&self.cwd, timeout)).await
     }
 
     /// Run with stdout captured on its own (get-version: its stdout is compared).
@@ -37,7 +50,11 @@ impl HostRelease<'_> {
         script: &Script,
         timeout: Duration,
     ) -> Result<CommandOutcome> {
-        exec::run_for_stdout(script, &self.cwd, &self.env, timeout, &self.secrets).await
+        let opts = RunOptions {
+            capture: Capture::StdoutApart,
+            ..self.run_options(&self.cwd, timeout)
+        };
+        exec::run(script, &opts).await
     }
 
     /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
@@ -49,7 +66,11 @@ impl HostRelease<'_> {
     ) -> Result<CommandOutcome> {
         let mut env = self.env.clone();
         env.push(("DEPLOYCTL_RELEASE_DIR".into(), dir.display().to_string()));
-        exec::run(script, dir, &env, timeout, &self.secrets).await
+        let opts = RunOptions {
+            env: &env,
+            ..self.run_options(dir, timeout)
+        };
+        exec::run(script, &opts).await
     }
 
     pub(super) fn command_timeout(&self) -> Duration {

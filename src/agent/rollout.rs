@@ -8,7 +8,6 @@ use super::gates::{Gate, pass_gates, wait_at_gates};
 use super::release::HostRelease;
 use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
-use crate::exec::{self};
 use crate::git::{self};
 use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
@@ -16,6 +15,7 @@ use crate::render::Script;
 use crate::zk::Zk;
 use crate::zk::semaphore::{Lease, SlotWait};
 use crate::zk::store::SpecRead;
+use std::time::Duration;
 
 pub(super) async fn run(
     settings: &AgentSettings,
@@ -53,14 +53,9 @@ pub(super) async fn run(
                 "DEPLOYCTL_PREVIOUS_VERSION".into(),
                 spec.previous_version.clone().unwrap_or_default(),
             ),
-            // A stopped agent's command dies before its session can expire (guard.rs).
-            (
-                exec::HEARTBEAT_ENV.into(),
-                (settings.zk.session_timeout.as_millis() / 3)
-                    .max(300)
-                    .to_string(),
-            ),
         ],
+        // A stopped agent's command dies before its session can expire (guard.rs).
+        heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
     };
 
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the

@@ -163,9 +163,15 @@ impl Conn {
         secrets: &[String],
     ) -> std::result::Result<CommandOutcome, String> {
         match self {
-            Conn::Local(cwd) => exec::run(script, cwd, &[], timeout, secrets)
-                .await
-                .map_err(|e| e.to_string()),
+            Conn::Local(cwd) => exec::run(
+                script,
+                &exec::RunOptions {
+                    secrets,
+                    ..exec::RunOptions::new(cwd, timeout)
+                },
+            )
+            .await
+            .map_err(|e| e.to_string()),
             Conn::Ssh(session) => {
                 let stdin = remote_script(script, timeout).map_err(|e| e.to_string())?;
                 let started = Instant::now();
