@@ -77,11 +77,16 @@ pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
                 || (v.release == Some(release)
                     && !matches!(v.state, HostState::Waiting | HostState::Idle))
         })
+        .map(|mut v| {
+            // One meaning from here on: the host's state *for the target release*.
+            v.state = state_for_target(&v, release);
+            v
+        })
         .collect()
 }
 
 /// The state a host is in *for the target release* (older status means it has not started).
-pub fn state_for_target(v: &HostView, release: u64) -> HostState {
+fn state_for_target(v: &HostView, release: u64) -> HostState {
     if v.release == Some(release) {
         v.state
     } else {
@@ -153,7 +158,7 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
     let release = target.release;
     let bad: Vec<String> = views
         .iter()
-        .filter_map(|v| match state_for_target(v, release) {
+        .filter_map(|v| match v.state {
             HostState::Failed => Some(format!("{} failed", v.host)),
             HostState::Lost => Some(format!("{} lost ({})", v.host, v.message)),
             _ => None,
@@ -161,7 +166,7 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         .collect();
     let failed = views
         .iter()
-        .filter(|v| state_for_target(v, release) == HostState::Failed)
+        .filter(|v| v.state == HostState::Failed)
         .count();
     if policy::budget_exceeded(target, bad.len(), views.len()) {
         // The agent that recorded the failure over budget rolls back in the same write; don't
@@ -186,7 +191,7 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         return Verdict::Pending;
     }
     let settled = |v: &HostView| {
-        let s = state_for_target(v, release);
+        let s = v.state;
         s.is_success() || matches!(s, HostState::Failed | HostState::Lost)
     };
     if views.iter().all(settled) {
@@ -208,10 +213,10 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
 }
 
 /// Counts per state for the target release (for progress and summaries).
-pub fn counts(views: &[HostView], release: u64) -> BTreeMap<HostState, usize> {
+pub fn counts(views: &[HostView]) -> BTreeMap<HostState, usize> {
     let mut c = BTreeMap::new();
     for v in views {
-        *c.entry(state_for_target(v, release)).or_insert(0) += 1;
+        *c.entry(v.state).or_insert(0) += 1;
     }
     c
 }
@@ -225,9 +230,9 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
     let release = f.target.release;
     let mut parts: Vec<String> = views
         .iter()
-        .filter(|v| !state_for_target(v, release).is_success())
+        .filter(|v| !v.state.is_success())
         .map(|v| {
-            let state = state_for_target(v, release);
+            let state = v.state;
             match (state, v.duration_ms) {
                 (HostState::Deploying | HostState::Verifying, Some(ms)) => {
                     format!(

@@ -335,14 +335,8 @@ fn summarize(
 ) -> RolloutSummary {
     let parts = snap.parts(target, absences);
     let facts = snap.facts(target, &parts, opts);
-    let hosts: Vec<_> = wait::targets(&facts)
-        .into_iter()
-        .map(|mut v| {
-            v.state = wait::state_for_target(&v, target.release);
-            v
-        })
-        .collect();
-    let counts = wait::counts(&hosts, target.release);
+    let hosts: Vec<_> = wait::targets(&facts).into_iter().collect();
+    let counts = wait::counts(&hosts);
     let now = SystemTime::now();
     RolloutSummary {
         app: target.app.clone(),
@@ -371,22 +365,14 @@ impl Changes {
         let release = facts.target.release;
         let views = wait::targets(facts);
         let total = views.len();
-        let done = views
-            .iter()
-            .filter(|v| wait::state_for_target(v, release).is_success())
-            .count();
+        let done = views.iter().filter(|v| v.state.is_success()).count();
         let active: Vec<String> = views
             .iter()
-            .filter(|v| {
-                matches!(
-                    wait::state_for_target(v, release),
-                    HostState::Deploying | HostState::Verifying
-                )
-            })
+            .filter(|v| matches!(v.state, HostState::Deploying | HostState::Verifying))
             .map(|v| v.host.clone())
             .collect();
         for v in &views {
-            let state = wait::state_for_target(v, release);
+            let state = v.state;
             let previous = self.seen.insert(v.host.clone(), state);
             if previous == Some(state) || (previous.is_none() && state == HostState::Idle) {
                 continue;
@@ -588,7 +574,7 @@ async fn watch_session(
                 reporter.emit(&WaitEvent::Heartbeat {
                     at: now_rfc3339(),
                     elapsed_ms: SystemTime::now().duration_since(started).unwrap_or_default().as_millis() as u64,
-                    counts: wait::counts(&views, target.release),
+                    counts: wait::counts(&views),
                     pending: wait::pending_reason(&facts),
                 });
             }
