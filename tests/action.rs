@@ -330,6 +330,64 @@ fn action_multiline_args_publish_wait_and_failure() {
     );
 }
 
+/// `command: ssh-push` through the action: the same outputs as a wait (`result`, `json`,
+/// `exit-code`), written by ssh-push's own reporting (one reporting path), a JUnit file, and a
+/// failing push that fails the step with its outputs set.
+#[test]
+fn action_ssh_push_sets_outputs() {
+    let env = TestEnv::new("action-ssh-push");
+    let junit = env.path("push.xml");
+    let with = format!(
+        "          binary: '{}'\n          zk: '{}'\n",
+        bin(),
+        zk_addr()
+    );
+    let steps = format!(
+        r#"      - id: push
+        uses: ./
+        with:
+{with}          command: ssh-push
+          version: "4.2"
+          junit: '{junit}'
+          args: |
+            --local --hosts localhost
+            --cmd "echo pushing {{{{ version }}}}"
+      - id: broken
+        uses: ./
+        continue-on-error: true
+        with:
+{with}          command: ssh-push
+          args: --local --hosts localhost --cmd "exit 3"
+"#,
+        junit = junit.display(),
+    );
+    let run = run_act(
+        &env,
+        "push",
+        &[("DEPLOYCTL_ZK_ROOT", env.root.as_str())],
+        &steps,
+    );
+    assert_eq!(run.outcome("push"), "success", "{}", run.log);
+    assert_eq!(run.output("push", "result"), "succeeded", "{}", run.log);
+    assert_eq!(run.output("push", "exit-code"), "0");
+    let summary = schema::parse(
+        schema::Kind::SshPushSummary,
+        run.output("push", "json").as_bytes(),
+    );
+    assert_eq!(summary["version"], "4.2", "{summary:#}");
+    let report = common::junit::check_junit(&junit);
+    report.case("localhost");
+
+    assert_eq!(run.outcome("broken"), "failure", "{}", run.log);
+    assert_eq!(run.output("broken", "result"), "failed", "{}", run.log);
+    assert_eq!(run.output("broken", "exit-code"), "1");
+    let failed = schema::parse(
+        schema::Kind::SshPushSummary,
+        run.output("broken", "json").as_bytes(),
+    );
+    assert_eq!(failed["result"], "failed");
+}
+
 #[test]
 fn action_downloads_verifies_sha256_and_caches() {
     let env = TestEnv::new("action-download");
