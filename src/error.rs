@@ -17,8 +17,30 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    /// Every code, in order: the one list that `--help`, the man pages and the docs render.
+    pub const ALL: [ExitCode; 5] = [
+        ExitCode::Success,
+        ExitCode::Failed,
+        ExitCode::Usage,
+        ExitCode::TimedOut,
+        ExitCode::Zk,
+    ];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// What the code means, as printed in `--help` and the EXIT STATUS man section.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => "success",
+            ExitCode::Failed => {
+                "rollout or deploy failed (a host failed, the release halted or was rolled back)"
+            }
+            ExitCode::Usage => "bad usage or invalid input (also: no such app)",
+            ExitCode::TimedOut => "timed out",
+            ExitCode::Zk => "ZooKeeper unreachable or not authorised",
+        }
     }
 }
 

@@ -1,9 +1,8 @@
-use clap::Parser;
 use deployctl::cli::{Cli, Command, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     // The command guard must stay tiny: no runtime, no logging set-up.
     if let Command::ExecGuard(args) = &cli.command {
         std::process::exit(deployctl::agent::guard::run(&args.script));
