@@ -169,6 +169,27 @@ fn jenkins_step_and_jenkinsfile_compile() {
     groovyc(&[&stub, &jf]);
 }
 
+/// The Jenkins step and the example pipeline pass npm-groovy-lint (CodeNarc) without an error or
+/// a warning (`.ci/install-deps` installs it from npm; it runs on the installed Java).
+#[test]
+fn jenkins_step_passes_npm_groovy_lint() {
+    let out = Command::new("npm-groovy-lint")
+        .args(["--noserver", "--failon", "warning", "--output", "txt"])
+        .arg(root().join("jenkins/vars/deployctl.groovy"))
+        .arg(root().join("jenkins/Jenkinsfile"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("npm-groovy-lint: {e}; install it with `npm install -g npm-groovy-lint`")
+        });
+    assert!(
+        out.status.success(),
+        "npm-groovy-lint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs action.yml's steps like the GitHub runner: `${{ }}` expressions substituted, each step's
 /// `env`, `bash --noprofile --norc -eo pipefail`, a fresh GITHUB_OUTPUT per step.
 struct ActionRun {
