@@ -1,7 +1,8 @@
 //! The command-line surface: the top-level parser and global flags. Each subcommand's own
 //! arguments live beside its implementation in `cmd/`.
 
-use std::time::Duration;
+use std::ffi::OsString;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -52,10 +53,60 @@ pub fn command() -> clap::Command {
 }
 
 impl Cli {
-    /// Parse the process arguments with [`command`] (exits with clap's message on bad usage).
+    /// Parse the process arguments with [`command`]; on bad usage, exit 2 with clap's message
+    /// (one JSON line when `--log-format json` was asked for).
     pub fn parse_args() -> Cli {
-        let matches = command().get_matches();
-        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let parsed = command()
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m));
+        match parsed {
+            Ok(cli) => cli,
+            // --help and --version go to stdout as they are.
+            Err(e) if e.use_stderr() && log_format_requested(&args) == LogFormat::Json => {
+                let text = e.render().to_string();
+                let text = text.trim_end().trim_start_matches("error: ");
+                eprintln!("{}", error_line(LogFormat::Json, text, e.exit_code()));
+                std::process::exit(e.exit_code());
+            }
+            Err(e) => e.exit(),
+        }
+    }
+}
+
+/// The log format asked for on the command line or in the environment, read before parsing so
+/// that a usage error follows it too.
+fn log_format_requested(args: &[OsString]) -> LogFormat {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut format = std::env::var("DEPLOYCTL_LOG_FORMAT").ok();
+    while let Some(w) = words.next() {
+        if w == "--" {
+            break;
+        } else if w == "--log-format" {
+            format = words.next().map(|v| v.into_owned());
+        } else if let Some(v) = w.strip_prefix("--log-format=") {
+            format = Some(v.to_string());
+        }
+    }
+    match format.as_deref() {
+        Some("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    }
+}
+
+/// The line a failed command ends with on stderr: `error: …`, or with `--log-format json` one
+/// JSON object shaped like the JSON log lines (timestamp, level, fields.message, target), so
+/// that every stderr line is JSON for a log shipper.
+pub fn error_line(format: LogFormat, message: &str, exit_code: i32) -> String {
+    match format {
+        LogFormat::Text => format!("error: {message}"),
+        LogFormat::Json => serde_json::json!({
+            "timestamp": humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
+            "level": "ERROR",
+            "fields": { "message": message, "exit_code": exit_code },
+            "target": "deployctl",
+        })
+        .to_string(),
     }
 }
 

@@ -122,3 +122,22 @@ fn usage_line_does_not_depend_on_the_environment() {
     );
     assert!(!err.contains("--zk <SERVERS>"), "{err}");
 }
+
+/// The README's exit-code table is the same list, row for row.
+#[test]
+fn readme_exit_code_table_is_the_same_list() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != "## Exit codes")
+        .skip_while(|l| !l.starts_with("| code"))
+        .skip(2) // the header and its rule
+        .take_while(|l| l.starts_with("| "))
+        .collect();
+    let expected: Vec<String> = ExitCode::ALL
+        .iter()
+        .map(|c| format!("| {} | {} |", c.code(), c.meaning()))
+        .collect();
+    assert_eq!(rows, expected);
+}

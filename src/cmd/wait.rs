@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Ctx;
+use crate::cli::LogFormat;
 use crate::error::{Error, Result};
 use crate::output::progress::HumanProgress;
 use crate::output::summary::{RolloutSummary, render_human};
@@ -107,9 +108,10 @@ pub async fn wait_and_report(
     };
     let mut reporters = Fanout::default();
     if !ctx.printer.quiet {
-        reporters.0.push(Box::new(HumanProgress::new(
-            std::io::stderr().is_terminal(),
-        )));
+        reporters.0.push(Box::new(match ctx.global.log_format {
+            LogFormat::Json => HumanProgress::logged(),
+            LogFormat::Text => HumanProgress::new(std::io::stderr().is_terminal()),
+        }));
     }
     if flags.events {
         reporters.0.push(Box::new(NdjsonReporter));

@@ -10,6 +10,8 @@ use crate::rollout::events::{Reporter, WaitEvent};
 
 pub struct HumanProgress {
     bar: Option<ProgressBar>,
+    /// `--log-format json`: each line goes out as a log event, so stderr stays all JSON.
+    logged: bool,
 }
 
 impl HumanProgress {
@@ -25,10 +27,22 @@ impl HumanProgress {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        HumanProgress { bar }
+        HumanProgress { bar, logged: false }
+    }
+
+    /// Lines as `info` events of target `deployctl::progress` (JSON with `--log-format json`).
+    pub fn logged() -> Self {
+        HumanProgress {
+            bar: None,
+            logged: true,
+        }
     }
 
     fn line(&self, text: &str) {
+        if self.logged {
+            tracing::info!(target: "deployctl::progress", "{text}");
+            return;
+        }
         match &self.bar {
             Some(bar) => bar.println(text),
             None => {
