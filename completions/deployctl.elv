@@ -52,8 +52,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
-            cand generate-assets 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
-            cand exec-guard 'Internal: supervise one agent command (kills its process group when the agent goes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'deployctl;publish'= {
@@ -86,7 +84,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --junit 'Write a JUnit XML report here (one testcase per host; written on every exit)'
             cand --json-file 'Write the JSON summary here (written on every exit)'
-            cand --heartbeat 'Interval of progress heartbeat lines in CI logs'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -143,7 +140,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --junit 'Write a JUnit XML report here (one testcase per host; written on every exit)'
             cand --json-file 'Write the JSON summary here (written on every exit)'
-            cand --heartbeat 'Interval of progress heartbeat lines in CI logs'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -245,7 +241,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --junit 'Write a JUnit XML report here (one testcase per host; written on every exit)'
             cand --json-file 'Write the JSON summary here (written on every exit)'
-            cand --heartbeat 'Interval of progress heartbeat lines in CI logs'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -507,46 +502,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'deployctl;generate-assets'= {
-            cand --dir 'The repository root holding completions/ and man/'
-            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
-            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
-            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
-            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
-            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
-            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
-            cand --zk-tls-key 'PEM private key of the client certificate'
-            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
-            cand --output 'Output format'
-            cand --log-format 'Log format on stderr (json for log shippers)'
-            cand --check 'Do not write: fail (exit 1) when a committed file differs from what the CLI generates'
-            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
-            cand -v 'More log output (repeat for more)'
-            cand --verbose 'More log output (repeat for more)'
-            cand -q 'Less output'
-            cand --quiet 'Less output'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'deployctl;exec-guard'= {
-            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
-            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
-            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
-            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
-            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
-            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
-            cand --zk-tls-key 'PEM private key of the client certificate'
-            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
-            cand --output 'Output format'
-            cand --log-format 'Log format on stderr (json for log shippers)'
-            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
-            cand -v 'More log output (repeat for more)'
-            cand --verbose 'More log output (repeat for more)'
-            cand -q 'Less output'
-            cand --quiet 'Less output'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'deployctl;help'= {
             cand publish 'Register a new release of an app in ZooKeeper'
             cand agent 'Run the host daemon that rolls releases out on this host'
@@ -563,8 +518,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
-            cand generate-assets 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
-            cand exec-guard 'Internal: supervise one agent command (kills its process group when the agent goes)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'deployctl;help;publish'= {
@@ -605,10 +558,6 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;completions'= {
         }
         &'deployctl;help;man'= {
-        }
-        &'deployctl;help;generate-assets'= {
-        }
-        &'deployctl;help;exec-guard'= {
         }
         &'deployctl;help;help'= {
         }

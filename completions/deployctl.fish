@@ -56,8 +56,6 @@ complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "ssh-push" -d 'D
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
-complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "generate-assets" -d 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
-complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "exec-guard" -d 'Internal: supervise one agent command (kills its process group when the agent goes)'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l version-from-git -d 'Derive the version from the git repository at PATH (tag, describe, or short sha) and record its commit, ref, author and subject in the release' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l git-repo -d 'Agents deploy from this git repository: a checkout per version and a `current` symlink' -r
@@ -88,7 +86,6 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout 
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -139,7 +136,6 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -226,7 +222,6 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l heartbeat -d 'Interval of progress heartbeat lines in CI logs' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -446,58 +441,22 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls -d 'C
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l dir -d 'The repository root holding completions/ and man/' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l output -d 'Output format' -r -f -a "human\t''
-json\t''"
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
-json\t''"
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l check -d 'Do not write: fail (exit 1) when a committed file differs from what the CLI generates'
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s q -l quiet -d 'Less output'
-complete -c deployctl -n "__fish_deployctl_using_subcommand generate-assets" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l output -d 'Output format' -r -f -a "human\t''
-json\t''"
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
-json\t''"
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s q -l quiet -d 'Less output'
-complete -c deployctl -n "__fish_deployctl_using_subcommand exec-guard" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "status" -d 'Show every host\'s state for an app'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "resume" -d 'Continue a paused rollout'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "abort" -d 'Stop the current release for good'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "history" -d 'List the releases with their outcome'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "apps" -d 'List, show or delete apps'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "completions" -d 'Print shell completions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "generate-assets" -d 'Write completions/ and man/ from the CLI definition (--check: fail on drift)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "exec-guard" -d 'Internal: supervise one agent command (kills its process group when the agent goes)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man generate-assets exec-guard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "status" -d 'Show every host\'s state for an app'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "resume" -d 'Continue a paused rollout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "history" -d 'List the releases with their outcome'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "apps" -d 'List, show or delete apps'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "list" -d 'List apps with their current release (the default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "show" -d 'Show an app\'s current release spec'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "delete" -d 'Delete an app and its history, status and slots'

@@ -1,27 +1,120 @@
 //! The command-line surface: the top-level parser and global flags. Each subcommand's own
 //! arguments live beside its implementation in `cmd/`.
 
-use std::time::Duration;
+use std::ffi::OsString;
+use std::time::{Duration, SystemTime};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd;
+use crate::error::ExitCode;
 use crate::zk::ZkOptions;
 
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success
-  1  rollout or deploy failed (a host failed, the release halted or was rolled back)
-  2  bad usage or invalid input
-  3  timed out
-  4  ZooKeeper unreachable or not authorised";
+/// Help headings of the global flags, so each subcommand's own options stand apart.
+pub const ZK_HEADING: &str = "ZooKeeper options";
+pub const GLOBAL_HEADING: &str = "Global options";
+
+/// The exit-code table shown after every command's `--help`, from the one list in `error.rs`.
+pub fn exit_codes_help() -> String {
+    let mut s = String::from("Exit codes:");
+    for c in ExitCode::ALL {
+        s.push_str(&format!("\n  {}  {}", c.code(), c.meaning()));
+    }
+    s
+}
+
+/// The CLI as parsed and documented: the derive definition plus what derive cannot express —
+/// the exit-code table after every command's help, and usage lines that do not depend on which
+/// global flags happen to be set (clap lists the flags present, environment included, in the
+/// usage of an error, so `DEPLOYCTL_ZK=… wait-for-rollout` looked as if `--zk` were required).
+pub fn command() -> clap::Command {
+    let mut built = Cli::command();
+    built.build();
+    fn decorate(c: clap::Command, built: &clap::Command, help: &str) -> clap::Command {
+        let mut c = c.after_help(help.to_string());
+        if built.get_bin_name() != Some("deployctl") {
+            let usage = built.clone().render_usage().to_string();
+            let usage = usage.trim_start_matches("Usage:").trim().to_string();
+            c = c.override_usage(usage);
+        }
+        // Only the declared subcommands: `built` also has clap's generated `help` ones.
+        let names: Vec<String> = c
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        for name in names {
+            if let Some(sub) = built.find_subcommand(&name) {
+                c = c.mut_subcommand(&name, |s| decorate(s, sub, help));
+            }
+        }
+        c
+    }
+    decorate(Cli::command(), &built, &exit_codes_help())
+}
+
+impl Cli {
+    /// Parse the process arguments with [`command`]; on bad usage, exit 2 with clap's message
+    /// (one JSON line when `--log-format json` was asked for).
+    pub fn parse_args() -> Cli {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let parsed = command()
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m));
+        match parsed {
+            Ok(cli) => cli,
+            // --help and --version go to stdout as they are.
+            Err(e) if e.use_stderr() && log_format_requested(&args) == LogFormat::Json => {
+                let text = e.render().to_string();
+                let text = text.trim_end().trim_start_matches("error: ");
+                eprintln!("{}", error_line(LogFormat::Json, text, e.exit_code()));
+                std::process::exit(e.exit_code());
+            }
+            Err(e) => e.exit(),
+        }
+    }
+}
+
+/// The log format asked for on the command line or in the environment, read before parsing so
+/// that a usage error follows it too.
+fn log_format_requested(args: &[OsString]) -> LogFormat {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut format = std::env::var("DEPLOYCTL_LOG_FORMAT").ok();
+    while let Some(w) = words.next() {
+        if w == "--" {
+            break;
+        } else if w == "--log-format" {
+            format = words.next().map(|v| v.into_owned());
+        } else if let Some(v) = w.strip_prefix("--log-format=") {
+            format = Some(v.to_string());
+        }
+    }
+    match format.as_deref() {
+        Some("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    }
+}
+
+/// The line a failed command ends with on stderr: `error: …`, or with `--log-format json` one
+/// JSON object shaped like the JSON log lines (timestamp, level, fields.message, target), so
+/// that every stderr line is JSON for a log shipper.
+pub fn error_line(format: LogFormat, message: &str, exit_code: i32) -> String {
+    match format {
+        LogFormat::Text => format!("error: {message}"),
+        LogFormat::Json => serde_json::json!({
+            "timestamp": humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
+            "level": "ERROR",
+            "fields": { "message": message, "exit_code": exit_code },
+            "target": "deployctl",
+        })
+        .to_string(),
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "deployctl",
     version,
-    about = "Staggered, ZooKeeper-coordinated deployments driven from CI",
-    after_help = EXIT_CODES_HELP
+    about = "Staggered, ZooKeeper-coordinated deployments driven from CI"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -82,16 +175,16 @@ pub enum LogFormat {
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]
-    #[arg(long, env = "DEPLOYCTL_ZK", global = true, value_name = "SERVERS")]
+    #[arg(long, env = "DEPLOYCTL_ZK", global = true, help_heading = ZK_HEADING, value_name = "SERVERS")]
     pub zk: Option<String>,
     /// Root znode under which deployctl keeps its data [default: /deployctl]
-    #[arg(long, env = "DEPLOYCTL_ZK_ROOT", global = true, value_name = "PATH")]
+    #[arg(long, env = "DEPLOYCTL_ZK_ROOT", global = true, help_heading = ZK_HEADING, value_name = "PATH")]
     pub zk_root: Option<String>,
     /// ZooKeeper digest credentials USER:PASSWORD
     #[arg(
         long,
         env = "DEPLOYCTL_ZK_AUTH",
-        global = true,
+        global = true, help_heading = ZK_HEADING,
         hide_env_values = true,
         value_name = "USER:PASSWORD"
     )]
@@ -100,19 +193,19 @@ pub struct GlobalArgs {
     #[arg(
         long,
         env = "DEPLOYCTL_ZK_AUTH_FILE",
-        global = true,
+        global = true, help_heading = ZK_HEADING,
         value_name = "FILE",
         conflicts_with = "zk_auth"
     )]
     pub zk_auth_file: Option<std::path::PathBuf>,
     /// Connect to ZooKeeper over TLS (its secure client port)
-    #[arg(long, env = "DEPLOYCTL_ZK_TLS", global = true)]
+    #[arg(long, env = "DEPLOYCTL_ZK_TLS", global = true, help_heading = ZK_HEADING)]
     pub zk_tls: bool,
     /// PEM file of the CA that signed the ZooKeeper servers' certificates
     #[arg(
         long,
         env = "DEPLOYCTL_ZK_TLS_CA",
-        global = true,
+        global = true, help_heading = ZK_HEADING,
         value_name = "FILE",
         requires = "zk_tls"
     )]
@@ -121,7 +214,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         env = "DEPLOYCTL_ZK_TLS_CERT",
-        global = true,
+        global = true, help_heading = ZK_HEADING,
         value_name = "FILE",
         requires = "zk_tls_key"
     )]
@@ -130,19 +223,19 @@ pub struct GlobalArgs {
     #[arg(
         long,
         env = "DEPLOYCTL_ZK_TLS_KEY",
-        global = true,
+        global = true, help_heading = ZK_HEADING,
         value_name = "FILE",
         requires = "zk_tls_cert"
     )]
     pub zk_tls_key: Option<std::path::PathBuf>,
     /// How long to try reaching ZooKeeper before giving up with exit code 4
-    #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, help_heading = ZK_HEADING, value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,
     /// Output format
     #[arg(
         long,
         env = "DEPLOYCTL_OUTPUT",
-        global = true,
+        global = true, help_heading = GLOBAL_HEADING,
         value_enum,
         default_value_t
     )]
@@ -151,16 +244,16 @@ pub struct GlobalArgs {
     #[arg(
         long,
         env = "DEPLOYCTL_LOG_FORMAT",
-        global = true,
+        global = true, help_heading = GLOBAL_HEADING,
         value_enum,
         default_value_t
     )]
     pub log_format: LogFormat,
     /// More log output (repeat for more)
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
     /// Less output
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL_HEADING, conflicts_with = "verbose")]
     pub quiet: u8,
 }
 
@@ -199,5 +292,6 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

@@ -17,8 +17,34 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    /// Every code, in order: the one list that `--help`, the man pages and the docs render.
+    pub const ALL: [ExitCode; 5] = [
+        ExitCode::Success,
+        ExitCode::Failed,
+        ExitCode::Usage,
+        ExitCode::TimedOut,
+        ExitCode::Zk,
+    ];
+
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// What the code means, as printed in `--help` and the EXIT STATUS man section.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => "success",
+            ExitCode::Failed => {
+                "rollout or deploy failed (a host failed or was lost, the release halted, was \
+                 aborted, rolled back or superseded)"
+            }
+            ExitCode::Usage => {
+                "bad usage or invalid input, an unknown app included (the message names the bad \
+                 value)"
+            }
+            ExitCode::TimedOut => "timed out",
+            ExitCode::Zk => "ZooKeeper unreachable or not authorised",
+        }
     }
 }
 
@@ -33,6 +59,12 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    /// One rule for every command that reads an app: an app ZooKeeper has never heard of
+    /// (nothing published, no agent registered) is bad input, not an empty result.
+    #[error(
+        "no such app {0:?}: nothing was published and no agent registered (`deployctl apps` lists the apps)"
+    )]
+    NoSuchApp(String),
     #[error("{context}: {source}{hint}", hint = zk_hint(source))]
     Zk {
         context: String,
@@ -105,7 +137,7 @@ impl Error {
     /// The single place where errors become exit codes.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Invalid { .. } | Error::Usage(_) => ExitCode::Usage,
+            Error::Invalid { .. } | Error::Usage(_) | Error::NoSuchApp(_) => ExitCode::Usage,
             Error::Zk { .. } | Error::Unreachable { .. } => ExitCode::Zk,
             Error::Io { .. } | Error::Failed(_) => ExitCode::Failed,
             Error::TimedOut(_) => ExitCode::TimedOut,

@@ -1,9 +1,8 @@
-use clap::Parser;
-use deployctl::cli::{Cli, Command, LogFormat};
+use deployctl::cli::{Cli, Command, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     // The command guard must stay tiny: no runtime, no logging set-up.
     if let Command::ExecGuard(args) = &cli.command {
         std::process::exit(deployctl::agent::guard::run(&args.script));
@@ -20,22 +19,26 @@ fn main() -> std::process::ExitCode {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    match cli.global.log_format {
+    let format = cli.global.log_format;
+    match format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let msg = format!("cannot start the async runtime: {e}");
+            eprintln!("{}", error_line(format, &msg, 1));
             return std::process::ExitCode::from(1);
         }
     };
     match runtime.block_on(deployctl::cmd::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::from(e.exit_code().code() as u8)
+            let code = e.exit_code().code();
+            // Printed whatever the log filter says: it is the command's answer.
+            eprintln!("{}", error_line(format, &e.to_string(), code));
+            std::process::ExitCode::from(code as u8)
         }
     }
 }

@@ -296,3 +296,146 @@ fn an_ssh_option_that_would_be_ignored_is_refused() {
     assert!(msg.contains("StrictHostKeyChecking=no"), "{msg}");
     assert!(msg.contains("--insecure-ignore-host-keys"), "{msg}");
 }
+
+/// One rule for "no such app": every command that reads or changes an app ZooKeeper has never
+/// heard of exits 2 naming it (status used to print "nothing published" and exit 0, while
+/// wait-for-rollout exited 2). An app whose agents registered before its first publish exists:
+/// status shows its hosts.
+#[test]
+fn no_such_app_is_exit_2_in_every_command() {
+    let env = TestEnv::new("nosuch");
+    env.ok(&["publish", "real", "1.0"]);
+    for args in [
+        vec!["status", "nosuch"],
+        vec!["history", "nosuch"],
+        vec!["wait-for-rollout", "nosuch", "--timeout", "5s"],
+        vec!["pause", "nosuch"],
+        vec!["resume", "nosuch"],
+        vec!["abort", "nosuch"],
+        vec!["rollback", "nosuch"],
+        vec!["apps", "show", "nosuch"],
+    ] {
+        for json in [false, true] {
+            let mut a = if json {
+                vec!["--output", "json"]
+            } else {
+                vec![]
+            };
+            a.extend_from_slice(&args);
+            let out = env.run(&a);
+            assert_eq!(out.status.code(), Some(2), "{a:?}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("no such app \"nosuch\""),
+                "{a:?}: {}",
+                stderr(&out)
+            );
+            if !json {
+                assert!(out.stdout.is_empty(), "{a:?}: nothing on stdout");
+            }
+        }
+    }
+
+    // Registered before anything is published: it exists, with its host and no release.
+    let _agent = env.agent("early-1", &["early"]);
+    let st = env.wait_status("early", Duration::from_secs(30), "agent registered", |st| {
+        host(st, "early-1").is_some()
+    });
+    assert!(st["release"].is_null(), "{st}");
+    assert!(
+        env.ok(&["status", "early"])
+            .contains("early: nothing published")
+    );
+    let out = env.run(&["history", "early"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// `--log-format json`: every stderr line is one JSON object — logs, wait's progress lines, the
+/// final error line, and clap's usage errors — so a log shipper never meets plain text.
+#[test]
+fn log_format_json_makes_every_stderr_line_json() {
+    fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+        let err = stderr(out);
+        err.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("stderr line is not JSON ({e}): {l}\n{err}"))
+            })
+            .collect()
+    }
+    fn last_error(lines: &[serde_json::Value]) -> &serde_json::Value {
+        let last = lines.last().expect("an error line");
+        assert_eq!(last["level"], "ERROR", "{last}");
+        last
+    }
+    let env = TestEnv::new("logjson");
+
+    // Usage error, flag or environment.
+    let out = env.run(&["--log-format", "json", "wait-for-rollout"]);
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&out);
+    assert!(
+        last_error(&lines)["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("<APP>")
+    );
+    let out = env
+        .cmd()
+        .env("DEPLOYCTL_LOG_FORMAT", "json")
+        .args(["status", "a b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(last_error(&json_lines(&out))["fields"]["exit_code"], 2);
+
+    // A failed command's error line.
+    let out = env.run(&["--log-format", "json", "status", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&out);
+    assert!(
+        last_error(&lines)["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such app")
+    );
+
+    // wait's progress lines (and heartbeats), then the failure.
+    let names = hosts("lj", 2);
+    let _agents = env.start_agents("lj", &names, &[]);
+    env.ok(&[
+        "publish",
+        "lj",
+        "1.0",
+        "--deploy-cmd",
+        "echo broken; exit 3",
+    ]);
+    let out = env.run(&[
+        "--log-format",
+        "json",
+        "wait-for-rollout",
+        "lj",
+        "--timeout",
+        "60s",
+        "--heartbeat",
+        "200ms",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    let progress: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["target"] == "deployctl::progress")
+        .filter_map(|l| l["fields"]["message"].as_str())
+        .collect();
+    assert!(
+        progress
+            .iter()
+            .any(|m| m.contains("waiting for lj release 1")),
+        "{progress:?}"
+    );
+    assert!(
+        progress.iter().any(|m| m.contains("failed")),
+        "{progress:?}"
+    );
+    assert_eq!(last_error(&lines)["fields"]["exit_code"], 1);
+}

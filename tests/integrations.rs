@@ -69,9 +69,75 @@ fn man_pages_render_without_warnings() {
             e.path().display()
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("deployctl"));
+        // mandoc is stricter than groff (dates, paragraph macros): no warning at all.
+        let lint = Command::new("mandoc")
+            .args(["-Tlint", "-W", "warning"])
+            .arg(e.path())
+            .output()
+            .expect("mandoc (apt-get install -y mandoc)");
+        assert!(
+            lint.status.success() && lint.stdout.is_empty() && lint.stderr.is_empty(),
+            "mandoc -Tlint: {}{}",
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let status = text
+            .split(".SH \"EXIT STATUS\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}: no EXIT STATUS section", e.path().display()));
+        for c in deployctl::error::ExitCode::ALL {
+            assert!(
+                status.contains(&format!("\\fB{}\\fR\n{}", c.code(), c.meaning())),
+                "{}: exit code {} missing",
+                e.path().display(),
+                c.code()
+            );
+        }
+        // Every page a page refers to is shipped (`deployctl\-help(1)` was not).
+        for xref in text
+            .split("(1)")
+            .map(|t| t.rsplit(['\n', ' ', '>']).next().unwrap_or(""))
+        {
+            let name = xref
+                .replace("\\fB", "")
+                .replace("\\fR", "")
+                .replace("\\-", "-");
+            if name.starts_with("deployctl") {
+                assert!(
+                    root().join("man").join(format!("{name}.1")).exists(),
+                    "{} refers to {name}(1), which is not shipped",
+                    e.path().display()
+                );
+            }
+        }
         pages += 1;
     }
     assert!(pages >= 15, "one page per subcommand");
+}
+
+#[test]
+fn completions_offer_no_internal_command_or_hidden_flag() {
+    for e in std::fs::read_dir(root().join("completions"))
+        .unwrap()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        for hidden in [
+            "exec-guard",
+            "exec__guard",
+            "generate-assets",
+            "generate__assets",
+            "heartbeat",
+        ] {
+            assert!(
+                !text.contains(hidden),
+                "{} offers the hidden {hidden}",
+                e.path().display()
+            );
+        }
+        assert!(text.contains("wait-for-rollout"), "{}", e.path().display());
+    }
 }
 
 #[test]
@@ -99,6 +165,27 @@ fn jenkins_step_and_jenkinsfile_compile() {
     let jf = dir.path().join("Jenkinsfile.groovy");
     std::fs::copy(root().join("jenkins/Jenkinsfile"), &jf).unwrap();
     groovyc(&[&stub, &jf]);
+}
+
+/// The Jenkins step and the example pipeline pass npm-groovy-lint (CodeNarc) without an error or
+/// a warning (`.ci/install-deps` installs it from npm; it runs on the installed Java).
+#[test]
+fn jenkins_step_passes_npm_groovy_lint() {
+    let out = Command::new("npm-groovy-lint")
+        .args(["--noserver", "--failon", "warning", "--output", "txt"])
+        .arg(root().join("jenkins/vars/deployctl.groovy"))
+        .arg(root().join("jenkins/Jenkinsfile"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("npm-groovy-lint: {e}; install it with `npm install -g npm-groovy-lint`")
+        });
+    assert!(
+        out.status.success(),
+        "npm-groovy-lint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every `deployctl ...` command in the README's shell blocks must parse with the real CLI, so

@@ -14,7 +14,7 @@
 // Exit codes become build results: 0 success; 3 (timed out) UNSTABLE; 1 (rollout failed),
 // 2 (bad input), 4 (ZooKeeper) FAILURE. The JUnit report is always archived and recorded.
 
-def call(Map opts = [:]) {
+int call(Map opts = [:]) {
     List argv = [opts.command ?: 'status']
     if (opts.app) {
         argv << opts.app
@@ -22,7 +22,7 @@ def call(Map opts = [:]) {
     return runDeployctl(argv + (opts.args ?: []), opts)
 }
 
-def publish(Map opts) {
+int publish(Map opts) {
     List argv = ['publish', required(opts, 'app')]
     if (opts.version) {
         argv << opts.version
@@ -35,24 +35,26 @@ def publish(Map opts) {
     return runDeployctl(argv + (opts.args ?: []), opts + [recordJunit: opts.wait ? true : false])
 }
 
-def waitForRollout(Map opts) {
-    List argv = ['wait-for-rollout', required(opts, 'app'), '--timeout', opts.timeout ?: '15m', '--junit', junitFile(opts)]
+int waitForRollout(Map opts) {
+    List argv = ['wait-for-rollout', required(opts, 'app')]
+    argv += ['--timeout', opts.timeout ?: '15m', '--junit', junitFile(opts)]
     if (opts.version) {
         argv += ['--version', opts.version]
     }
     if (opts.release) {
         argv += ['--release', opts.release.toString()]
     }
-    return runDeployctl(argv + (opts.args ?: []), opts + [recordJunit: true])
+    return runDeployctl(argv + (opts.args ?: []), recordingJunit(opts))
 }
 
-def sshPush(Map opts) {
+int sshPush(Map opts) {
     List argv = ['ssh-push', '--junit', junitFile(opts)]
     if (opts.inventory) {
         argv += ['--inventory', opts.inventory]
     }
     if (opts.hosts) {
-        argv += ['--hosts', opts.hosts instanceof List ? opts.hosts.join(',') : opts.hosts]
+        // A list or one comma-separated string.
+        argv += ['--hosts', [opts.hosts].flatten().join(',')]
     }
     if (opts.cmd) {
         argv += ['--cmd', opts.cmd]
@@ -63,7 +65,11 @@ def sshPush(Map opts) {
     if (opts.version) {
         argv += ['--version', opts.version]
     }
-    return runDeployctl(argv + (opts.args ?: []), opts + [recordJunit: true])
+    return runDeployctl(argv + (opts.args ?: []), recordingJunit(opts))
+}
+
+private Map recordingJunit(Map opts) {
+    return opts + [recordJunit: true]
 }
 
 private String required(Map opts, String key) {
@@ -84,7 +90,7 @@ private String shellQuote(Object value) {
 
 private int runDeployctl(List argv, Map opts) {
     String bin = opts.binary ?: (env.DEPLOYCTL_BIN ?: 'deployctl')
-    String script = ([bin] + argv).collect { shellQuote(it) }.join(' ')
+    String script = ([bin] + argv).collect { word -> shellQuote(word) }.join(' ')
     List envs = []
     if (opts.zk) {
         envs << "DEPLOYCTL_ZK=${opts.zk}"
@@ -107,16 +113,16 @@ private int runDeployctl(List argv, Map opts) {
         case 0:
             break
         case 3:
-            unstable("deployctl: timed out (exit 3)")
+            unstable('deployctl: timed out (exit 3)')
             break
         case 1:
-            error("deployctl: rollout or deploy failed (exit 1)")
+            error('deployctl: rollout or deploy failed (exit 1)')
             break
         case 2:
-            error("deployctl: bad usage or invalid input (exit 2)")
+            error('deployctl: bad usage or invalid input (exit 2)')
             break
         case 4:
-            error("deployctl: ZooKeeper unreachable or not authorised (exit 4)")
+            error('deployctl: ZooKeeper unreachable or not authorised (exit 4)')
             break
         default:
             error("deployctl: exit code ${code}")

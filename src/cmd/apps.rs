@@ -93,6 +93,7 @@ pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
             validate::app_name(&app)?;
             let spec: Option<ReleaseSpec> = zk.read_spec(&app).await?.map(|(s, _)| s.redacted());
             let Some(spec) = spec else {
+                zk.require_app(&app).await?;
                 return Err(Error::invalid("app", &app, "has no published release"));
             };
             let view = crate::output::views::spec(&spec);

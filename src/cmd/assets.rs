@@ -10,7 +10,7 @@ use clap_complete::Shell;
 
 use super::Ctx;
 use crate::cli::Cli;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -44,6 +44,10 @@ const SHELLS: [(Shell, &str); 5] = [
     (Shell::PowerShell, "_deployctl.ps1"),
 ];
 
+/// Date in every man page's `.TH` line (YYYY-MM-DD, which mandoc parses): fixed, so the
+/// generated pages are reproducible; move it forward when the CLI changes.
+const MAN_DATE: &str = "2026-11-22";
+
 /// The CLI definition without anything that depends on the caller's environment (clap shows
 /// `[env: NAME=value]` when a variable is set), so generated files are reproducible.
 fn command() -> clap::Command {
@@ -54,31 +58,113 @@ fn command() -> clap::Command {
     scrub(Cli::command())
 }
 
+/// The command as completions should offer it: clap_complete's generators list hidden
+/// subcommands and flags (only hidden possible values are skipped), so the internal
+/// `exec-guard`/`generate-assets` and `--heartbeat` are left out of the copy they see.
+fn visible(c: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(c.get_name().to_string())
+        .args(c.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+        .groups(c.get_groups().cloned().map(|mut g| {
+            // derive groups each flattened struct's args; the hidden ones are gone here.
+            let ids = g
+                .get_args()
+                .filter(|id| {
+                    c.get_arguments()
+                        .any(|a| a.get_id() == *id && !a.is_hide_set())
+                })
+                .cloned()
+                .collect::<Vec<_>>();
+            let multiple = g.is_multiple();
+            clap::ArgGroup::new(g.get_id().clone())
+                .args(ids)
+                .multiple(multiple)
+                .required(g.is_required_set())
+        }))
+        .subcommands(
+            c.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(visible),
+        )
+        .visible_aliases(c.get_visible_aliases().map(str::to_string))
+        .subcommand_required(c.is_subcommand_required_set())
+        .args_conflicts_with_subcommands(c.is_args_conflicts_with_subcommands_set());
+    if let Some(about) = c.get_about() {
+        out = out.about(about.clone());
+    }
+    if let Some(v) = c.get_version() {
+        out = out.version(v.to_string());
+    }
+    out
+}
+
 fn completion(shell: Shell) -> Vec<u8> {
     let mut buf = vec![];
-    clap_complete::generate(shell, &mut command(), "deployctl", &mut buf);
+    clap_complete::generate(shell, &mut visible(&command()), "deployctl", &mut buf);
     buf
 }
 
-/// Every man page: the main one and one per visible subcommand.
-fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
-    let cmd = command();
-    let render = |c: clap::Command| -> Result<Vec<u8>> {
-        let mut buf = vec![];
-        clap_mangen::Man::new(c)
-            .render(&mut buf)
-            .map_err(|e| Error::io("rendering a man page", e))?;
-        Ok(buf)
-    };
-    let mut pages = vec![("deployctl.1".to_string(), render(cmd.clone())?)];
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("deployctl-{}", sub.get_name());
-        let page = sub
-            .clone()
-            .name(name.clone())
-            .bin_name(format!("deployctl {}", sub.get_name()));
-        pages.push((format!("{name}.1"), render(page)?));
+/// One man page: clap_mangen's sections, then EXIT STATUS from the one exit-code list.
+fn render_page(c: clap::Command) -> Result<Vec<u8>> {
+    let name = c.get_display_name().unwrap_or(c.get_name()).to_string();
+    let man = clap_mangen::Man::new(c)
+        .title(name.to_uppercase())
+        .date(MAN_DATE)
+        .source(format!("deployctl {}", env!("CARGO_PKG_VERSION")))
+        .manual("deployctl manual");
+    let mut buf = vec![];
+    man.render(&mut buf)
+        .map_err(|e| Error::io("rendering a man page", e))?;
+    let mut status = clap_mangen::roff::Roff::new();
+    status.control("SH", ["EXIT STATUS"]);
+    for code in ExitCode::ALL {
+        status.control("TP", []);
+        status.text([clap_mangen::roff::bold(code.code().to_string())]);
+        status.text([clap_mangen::roff::roman(code.meaning())]);
     }
+    if name != "deployctl" {
+        status.control("SH", ["SEE ALSO"]);
+        status.text([
+            clap_mangen::roff::bold("deployctl"),
+            clap_mangen::roff::roman("(1) for the ZooKeeper and global options"),
+        ]);
+    }
+    let status = status.to_roff();
+    // Before VERSION, where man pages keep EXIT STATUS; at the end if there is none.
+    // clap_mangen separates "Possible values:" with `.br`, a blank line, `.br`; mandoc warns
+    // about both breaks around the blank line's implied `.sp`, so say `.sp` alone.
+    let text = String::from_utf8_lossy(&buf).replace("\n.br\n\n.br\n", "\n.sp\n");
+    let text = match text.find(".SH VERSION") {
+        Some(at) => format!("{}{status}{}", &text[..at], &text[at..]),
+        None => text + &status,
+    };
+    Ok(text.into_bytes())
+}
+
+/// Every man page: the main one and one per visible subcommand, nested ones included (a page
+/// lists its subcommands as `deployctl-apps-list(1)`, so each must exist). clap's generated
+/// `help` subcommand gets no page and is not listed.
+fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
+    fn walk(c: clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
+        let c = c.disable_help_subcommand(true);
+        let name = c.get_display_name().unwrap_or(c.get_name()).to_string();
+        let bin = c.get_bin_name().unwrap_or(c.get_name()).to_string();
+        for sub in c.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let page = sub
+                .clone()
+                .display_name(format!("{name}-{}", sub.get_name()))
+                .bin_name(format!("{bin} {}", sub.get_name()));
+            walk(page, out)?;
+        }
+        out.push((format!("{name}.1"), render_page(c)?));
+        Ok(())
+    }
+    let mut pages = vec![];
+    walk(
+        command().display_name("deployctl").bin_name("deployctl"),
+        &mut pages,
+    )?;
+    // The main page first (`deployctl man` prints it), then by name.
+    pages.sort_by(|a, b| (a.0 != "deployctl.1", &a.0).cmp(&(b.0 != "deployctl.1", &b.0)));
     Ok(pages)
 }
 

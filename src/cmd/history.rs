@@ -54,6 +54,9 @@ pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
         .into_iter()
         .map(|(s, l)| (s.redacted(), l.map(sorted_hosts)))
         .collect();
+    if history.is_empty() {
+        zk.require_app(&args.app).await?;
+    }
     let newest = history.last().map_or(0, |(s, _)| s.release);
     let entries: Vec<Entry> = history
         .iter()

@@ -58,7 +58,10 @@ impl Reports {
         let mut fanout = Fanout::default();
         // Progress first: it clears its bars before anything else prints the end.
         if !ctx.printer.quiet {
-            fanout.add(HumanProgress::new(std::io::stderr().is_terminal()));
+            fanout.add(match ctx.global.log_format {
+                crate::cli::LogFormat::Json => HumanProgress::logged(),
+                crate::cli::LogFormat::Text => HumanProgress::new(std::io::stderr().is_terminal()),
+            });
         }
         if args.events {
             fanout.add(NdjsonEvents);

@@ -57,6 +57,10 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let spec = zk.read_spec(&args.app).await?.map(|(s, _)| s.redacted());
+    if spec.is_none() {
+        // Hosts registered before the first publish are worth showing; a typo is not.
+        zk.require_app(&args.app).await?;
+    }
     let registered: Vec<String> = zk
         .hosts(&args.app)
         .await?

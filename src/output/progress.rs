@@ -22,6 +22,8 @@ pub struct HumanProgress {
     bar: Option<ProgressBar>,
     /// ssh-push: one spinner per active host.
     spinners: HashMap<String, ProgressBar>,
+    /// `--log-format json`: each line goes out as a log event, so stderr stays all JSON.
+    logged: bool,
 }
 
 impl HumanProgress {
@@ -31,10 +33,25 @@ impl HumanProgress {
             multi: terminal.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
             bar: None,
             spinners: HashMap::new(),
+            logged: false,
+        }
+    }
+
+    /// Lines as `info` events of target `deployctl::progress` (JSON with `--log-format json`).
+    pub fn logged() -> Self {
+        HumanProgress {
+            multi: None,
+            bar: None,
+            spinners: HashMap::new(),
+            logged: true,
         }
     }
 
     fn line(&self, text: &str) {
+        if self.logged {
+            tracing::info!(target: "deployctl::progress", "{text}");
+            return;
+        }
         match &self.multi {
             Some(m) => {
                 let _ = m.println(text);

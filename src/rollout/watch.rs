@@ -291,6 +291,9 @@ impl Absences {
 pub async fn resolve_target(zk: &Zk, app: &str, target: &Target) -> Result<ReleaseSpec> {
     validate::app_name(app)?;
     let current = zk.read_spec(app).await?.map(|(s, _)| s);
+    if current.is_none() {
+        zk.require_app(app).await?;
+    }
     if let Target::Version(v) = target {
         validate::version(v)?;
     }

@@ -275,7 +275,10 @@ impl Zk {
             let mut replacing = false;
             let (mut spec, sv) = match self.read_spec(app).await {
                 Ok(Some(s)) => s,
-                Ok(None) => return Err(Error::invalid("app", app, "has no published release")),
+                Ok(None) => {
+                    self.require_app(app).await?;
+                    return Err(Error::invalid("app", app, "has no published release"));
+                }
                 Err(e @ Error::Invalid { .. }) if to == ReleaseState::Aborted => {
                     let (_, version) = self.read_app_node(app).await?;
                     let (newest, _) = self.next_release_id(app).await?;
@@ -382,7 +385,7 @@ impl Zk {
             // release of the history instead.
             let (node, sv) = match self.client.check_stat(&app_path).await {
                 Ok(Some(_)) => self.read_app_node(app).await?,
-                Ok(None) => return Err(Error::invalid("app", app, "has no published release")),
+                Ok(None) => return Err(Error::NoSuchApp(app.to_string())),
                 Err(e) => return Err(Error::zk(format!("reading {app_path}"), e)),
             };
             let (newest, next) = self.next_release_id(app).await?;

@@ -86,6 +86,17 @@ impl Zk {
         Ok(())
     }
 
+    /// `Err(NoSuchApp)` when ZooKeeper has no node for `app` at all (nothing ever published,
+    /// no agent registered); read commands call it when they found nothing to show.
+    pub async fn require_app(&self, app: &str) -> Result<()> {
+        let path = self.layout.app(app);
+        match self.client.check_stat(&path).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Error::NoSuchApp(app.to_string())),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+        }
+    }
+
     /// The current release spec and the node's version; `None` when nothing is published.
     /// A spec that fails validation is an error naming the node (never a command run).
     pub async fn read_spec(&self, app: &str) -> Result<Option<(ReleaseSpec, i32)>> {

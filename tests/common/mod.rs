@@ -163,7 +163,16 @@ impl TestEnv {
     ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
-            let st = self.status(app);
+            // Before an agent or a publish has created the app, `status` says "no such app"
+            // (exit 2): that is "not yet" here.
+            let out = self.run(&["--output", "json", "status", app]);
+            let st = if out.status.code() == Some(2) && stderr(&out).contains("no such app") {
+                Value::Null
+            } else {
+                assert!(out.status.success(), "status {app}: {}", stderr(&out));
+                serde_json::from_slice(&out.stdout)
+                    .unwrap_or_else(|e| panic!("bad JSON from status {app}: {e}"))
+            };
             if pred(&st) {
                 return st;
             }
