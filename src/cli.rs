@@ -164,6 +164,7 @@ pub enum Command {
 }
 
 pub use crate::output::OutputFormat;
+use crate::settings::Combine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
@@ -261,16 +262,17 @@ impl GlobalArgs {
     /// Connection settings; `config` values (from an agent config) sit between flags/env and defaults.
     pub fn zk_options(&self, config_zk: Option<&str>, config_root: Option<&str>) -> ZkOptions {
         let d = ZkOptions::default();
+        // Flags (and their environment variables, folded in by clap) over the config file.
         ZkOptions {
             servers: self
                 .zk
                 .clone()
-                .or(config_zk.map(str::to_string))
+                .combine(config_zk.map(str::to_string))
                 .unwrap_or(d.servers),
             root: self
                 .zk_root
                 .clone()
-                .or(config_root.map(str::to_string))
+                .combine(config_root.map(str::to_string))
                 .unwrap_or(d.root),
             auth: self.zk_auth.clone(),
             connect_timeout: self.connect_timeout,

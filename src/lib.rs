@@ -16,6 +16,7 @@ pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod secrets;
+pub mod settings;
 pub mod ssh;
 pub mod validate;
 pub mod zk;

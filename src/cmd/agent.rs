@@ -11,6 +11,7 @@ use super::Ctx;
 use crate::agent::{self, AgentConfig, AgentSettings};
 use crate::error::{Error, Result};
 use crate::model::HostStatus;
+use crate::settings::Combine;
 use crate::validate;
 
 const DEFAULT_CONFIG: &str = "/etc/deployctl/agent.toml";
@@ -40,9 +41,10 @@ pub struct AgentArgs {
     pub once: bool,
 }
 
-/// Pure: merge flags over the config file over defaults.
+/// Pure: merge flags over the config file over defaults (`settings::Combine`; apps and groups
+/// add up).
 fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSettings> {
-    let host = match args.host.clone().or(config.host.clone()) {
+    let host = match args.host.clone().combine(config.host.clone()) {
         Some(h) => h,
         None => gethostname::gethostname().to_string_lossy().into_owned(),
     };
@@ -67,13 +69,13 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
         .as_deref()
         .map(|s| humantime::parse_duration(s).map_err(|e| Error::invalid("session_timeout", s, e)))
         .transpose()?;
-    if let Some(t) = args.session_timeout.or(config_timeout) {
+    if let Some(t) = args.session_timeout.combine(config_timeout) {
         zk.session_timeout = t;
     }
     let state_dir = args
         .state_dir
         .clone()
-        .or(config.state_dir.clone())
+        .combine(config.state_dir.clone())
         .unwrap_or_else(|| PathBuf::from("/var/lib/deployctl"));
     let mut groups = config.groups.clone();
     for g in &args.groups {

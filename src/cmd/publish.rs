@@ -14,6 +14,7 @@ use crate::model::{FailureBudget, ReleaseSpec};
 use crate::output::report::Outcome;
 use crate::policy::retention;
 use crate::render;
+use crate::settings::{Combine, combine_fields};
 use crate::zk::{self, store::Published};
 
 #[derive(Debug, Args)]
@@ -130,7 +131,8 @@ pub(crate) fn parse_var(s: &str) -> std::result::Result<(String, String), String
     Ok((k.to_string(), v.to_string()))
 }
 
-/// The fields a `--spec` file may set.
+/// The fields a `--spec` file may set — also the shape of the flags' layer (`SpecFile::from_flags`):
+/// the two combine field by field, flags winning (`settings::Combine`), defaults after.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpecFile {
@@ -152,8 +154,8 @@ struct SpecFile {
     health_retries: Option<u32>,
     health_interval_ms: Option<u64>,
     health_timeout_secs: Option<u64>,
-    #[serde(default)]
-    groups: Vec<String>,
+    /// Replaced, not added to: `--groups` names all the groups of the release.
+    groups: Option<Vec<String>>,
     slot_increment: Option<u32>,
     git: Option<crate::model::GitSourceSpec>,
     #[serde(default)]
@@ -161,6 +163,79 @@ struct SpecFile {
     #[serde(default)]
     secret_vars: Vec<String>,
     keep_history: Option<usize>,
+}
+
+combine_fields!(SpecFile {
+    app,
+    version,
+    slots,
+    deploy_cmd,
+    get_version_cmd,
+    health_cmd,
+    command_timeout_secs,
+    pre_cmd,
+    post_cmd,
+    run_once_cmd,
+    canary,
+    max_failures,
+    auto_rollback,
+    retries,
+    retry_delay_ms,
+    health_retries,
+    health_interval_ms,
+    health_timeout_secs,
+    groups,
+    slot_increment,
+    git,
+    vars,
+    secret_vars,
+    keep_history,
+});
+
+impl SpecFile {
+    /// The flags as a layer (durations in the file's units); `version` is `--version-from-git`'s
+    /// when no VERSION argument is given.
+    fn from_flags(args: &PublishArgs, git_version: Option<String>) -> SpecFile {
+        let secs = |d: Option<Duration>| d.map(|d| d.as_secs().max(1));
+        let millis = |d: Option<Duration>| d.map(|d| d.as_millis() as u64);
+        SpecFile {
+            app: args.app.clone(),
+            version: args.version.clone().or(git_version),
+            slots: args.slots,
+            deploy_cmd: args.deploy_cmd.clone(),
+            get_version_cmd: args.get_version_cmd.clone(),
+            health_cmd: args.health_cmd.clone(),
+            command_timeout_secs: secs(args.command_timeout),
+            pre_cmd: args.pre_cmd.clone(),
+            post_cmd: args.post_cmd.clone(),
+            run_once_cmd: args.run_once_cmd.clone(),
+            canary: args.canary,
+            max_failures: args.max_failures,
+            auto_rollback: args.auto_rollback.then_some(true),
+            retries: args.retries,
+            retry_delay_ms: millis(args.retry_delay),
+            health_retries: args.health_retries,
+            health_interval_ms: millis(args.health_interval),
+            health_timeout_secs: secs(args.health_timeout),
+            groups: (!args.groups.is_empty()).then(|| args.groups.clone()),
+            slot_increment: args.slot_increment,
+            git: args
+                .git_repo
+                .as_ref()
+                .map(|repo| crate::model::GitSourceSpec {
+                    repo: repo.clone(),
+                    git_ref: args
+                        .git_ref
+                        .clone()
+                        .unwrap_or_else(|| "{{ version }}".into()),
+                    keep_releases: args.keep_releases.unwrap_or(5),
+                    deploy_to: None,
+                }),
+            vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
+            secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),
+            keep_history: args.keep_history,
+        }
+    }
 }
 
 fn load_spec_file(path: &Path) -> Result<SpecFile> {
@@ -179,85 +254,50 @@ fn load_spec_file(path: &Path) -> Result<SpecFile> {
 
 /// Pure: merge flags over the file over defaults into a request (no bookkeeping yet).
 fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
-    let app =
-        args.app.clone().or(file.app).ok_or_else(|| {
-            Error::Usage("publish needs an APP (argument or `app` in --spec)".into())
-        })?;
     let from_git = match &args.version_from_git {
         Some(p) => Some(crate::git::version_from_git(p, args.allow_dirty)?),
         None => None,
     };
-    let version = args
-        .version
-        .clone()
-        .or(from_git.as_ref().map(|g| g.version.clone()))
-        .or(file.version)
-        .ok_or_else(|| {
-            Error::Usage(
-                "publish needs a VERSION (argument, --version-from-git or `version` in --spec)"
-                    .into(),
-            )
-        })?;
+    let layers =
+        SpecFile::from_flags(args, from_git.as_ref().map(|g| g.version.clone())).combine(file);
+    let app = layers
+        .app
+        .ok_or_else(|| Error::Usage("publish needs an APP (argument or `app` in --spec)".into()))?;
+    let version = layers.version.ok_or_else(|| {
+        Error::Usage(
+            "publish needs a VERSION (argument, --version-from-git or `version` in --spec)".into(),
+        )
+    })?;
     let defaults = ReleaseSpec::new(&app, &version);
-    let mut vars = file.vars;
-    vars.extend(args.vars.iter().cloned());
-    vars.extend(args.secret_vars.iter().cloned());
-    let mut secret_vars = file.secret_vars;
-    secret_vars.extend(args.secret_vars.iter().map(|(k, _)| k.clone()));
+    let mut secret_vars = layers.secret_vars;
     secret_vars.sort();
     secret_vars.dedup();
     let spec = ReleaseSpec {
-        slots: args.slots.or(file.slots).unwrap_or(1),
-        deploy_cmd: args.deploy_cmd.clone().or(file.deploy_cmd),
-        get_version_cmd: args.get_version_cmd.clone().or(file.get_version_cmd),
-        health_cmd: args.health_cmd.clone().or(file.health_cmd),
-        command_timeout_secs: args
-            .command_timeout
-            .map(|d| d.as_secs().max(1))
-            .or(file.command_timeout_secs)
+        slots: layers.slots.unwrap_or(1),
+        deploy_cmd: layers.deploy_cmd,
+        get_version_cmd: layers.get_version_cmd,
+        health_cmd: layers.health_cmd,
+        command_timeout_secs: layers
+            .command_timeout_secs
             .unwrap_or(crate::model::DEFAULT_COMMAND_TIMEOUT_SECS),
-        pre_cmd: args.pre_cmd.clone().or(file.pre_cmd),
-        post_cmd: args.post_cmd.clone().or(file.post_cmd),
-        run_once_cmd: args.run_once_cmd.clone().or(file.run_once_cmd),
-        canary: args.canary.or(file.canary).unwrap_or(0),
-        max_failures: args.max_failures.or(file.max_failures).unwrap_or_default(),
-        auto_rollback: args.auto_rollback || file.auto_rollback.unwrap_or(false),
-        retries: args.retries.or(file.retries).unwrap_or(0),
-        retry_delay_ms: args
-            .retry_delay
-            .map(|d| d.as_millis() as u64)
-            .or(file.retry_delay_ms)
-            .unwrap_or(defaults.retry_delay_ms),
-        health_retries: args.health_retries.or(file.health_retries).unwrap_or(0),
-        health_interval_ms: args
-            .health_interval
-            .map(|d| d.as_millis() as u64)
-            .or(file.health_interval_ms)
+        pre_cmd: layers.pre_cmd,
+        post_cmd: layers.post_cmd,
+        run_once_cmd: layers.run_once_cmd,
+        canary: layers.canary.unwrap_or(0),
+        max_failures: layers.max_failures.unwrap_or_default(),
+        auto_rollback: layers.auto_rollback.unwrap_or(false),
+        retries: layers.retries.unwrap_or(0),
+        retry_delay_ms: layers.retry_delay_ms.unwrap_or(defaults.retry_delay_ms),
+        health_retries: layers.health_retries.unwrap_or(0),
+        health_interval_ms: layers
+            .health_interval_ms
             .unwrap_or(defaults.health_interval_ms),
-        health_timeout_secs: args
-            .health_timeout
-            .map(|d| d.as_secs().max(1))
-            .or(file.health_timeout_secs),
-        groups: if args.groups.is_empty() {
-            file.groups
-        } else {
-            args.groups.clone()
-        },
-        slot_increment: args.slot_increment.or(file.slot_increment).unwrap_or(0),
-        git: match &args.git_repo {
-            Some(repo) => Some(crate::model::GitSourceSpec {
-                repo: repo.clone(),
-                git_ref: args
-                    .git_ref
-                    .clone()
-                    .unwrap_or_else(|| "{{ version }}".into()),
-                keep_releases: args.keep_releases.unwrap_or(5),
-                deploy_to: None,
-            }),
-            None => file.git,
-        },
+        health_timeout_secs: layers.health_timeout_secs,
+        groups: layers.groups.unwrap_or_default(),
+        slot_increment: layers.slot_increment.unwrap_or(0),
+        git: layers.git,
         source: from_git.map(|g| g.source),
-        vars,
+        vars: layers.vars,
         secret_vars,
         published_by: publisher(),
         ..defaults
@@ -386,7 +426,7 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
         Some(p) => load_spec_file(p)?,
         None => SpecFile::default(),
     };
-    let keep = keep_history(args.keep_history.or(file.keep_history))?;
+    let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let published = zk.publish(&request, args.force).await?;
