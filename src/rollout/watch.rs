@@ -324,36 +324,138 @@ pub async fn resolve_target(zk: &Zk, app: &str, target: &Target) -> Result<Relea
     })
 }
 
-/// Build the summary from what is known now.
-#[allow(clippy::too_many_arguments)]
-fn summarize(
-    target: &ReleaseSpec,
-    snap: &Snapshot,
-    opts: &WaitOptions,
-    result: WaitResult,
-    message: String,
-    superseded_by: Option<u64>,
+/// One wait's state, kept across ZooKeeper sessions: the pinned release, the picture of the app,
+/// who is absent since when, and which host states were already reported.
+struct Waiter<'o> {
+    target: ReleaseSpec,
+    opts: &'o WaitOptions,
+    deadline: Instant,
     started: SystemTime,
-    absences: &Absences,
-) -> RolloutSummary {
-    let parts = snap.parts(target, absences);
-    let facts = snap.facts(target, &parts, opts);
-    let hosts: Vec<_> = wait::targets(&facts).into_iter().collect();
-    let counts = wait::counts(&hosts);
-    let now = SystemTime::now();
-    RolloutSummary {
-        app: target.app.clone(),
-        version: target.version.clone(),
-        release: target.release,
-        result,
-        message,
-        superseded_by,
-        started_at: format_time(started),
-        finished_at: format_time(now),
-        duration_ms: now.duration_since(started).unwrap_or_default().as_millis() as u64,
-        source: target.source.clone(),
-        counts,
-        hosts,
+    snap: Snapshot,
+    absences: Absences,
+    changes: Changes,
+}
+
+impl Waiter<'_> {
+    /// Read everything again (a new session, a resync, a heartbeat, a grace that ran out).
+    async fn reload(&mut self, zk: &Zk) -> Result<()> {
+        self.snap = Snapshot::load(zk, &self.opts.app, self.target.release).await?;
+        self.absences.observe(&self.snap, self.target.release);
+        Ok(())
+    }
+
+    fn parts(&self) -> Parts {
+        self.snap.parts(&self.target, &self.absences)
+    }
+
+    /// The summary from what is known now.
+    fn summarize(
+        &self,
+        result: WaitResult,
+        message: String,
+        superseded_by: Option<u64>,
+    ) -> RolloutSummary {
+        let parts = self.parts();
+        let facts = self.snap.facts(&self.target, &parts, self.opts);
+        let hosts: Vec<_> = wait::targets(&facts).into_iter().collect();
+        let counts = wait::counts(&hosts);
+        let now = SystemTime::now();
+        RolloutSummary {
+            app: self.target.app.clone(),
+            version: self.target.version.clone(),
+            release: self.target.release,
+            result,
+            message,
+            superseded_by,
+            started_at: format_time(self.started),
+            finished_at: format_time(now),
+            duration_ms: now
+                .duration_since(self.started)
+                .unwrap_or_default()
+                .as_millis() as u64,
+            source: self.target.source.clone(),
+            counts,
+            hosts,
+        }
+    }
+
+    /// An agent halted the release but could not publish its auto-rollback (ACLs): publish it
+    /// here. Whoever's write lands first wins, the others find it done. `Some` ends the wait.
+    async fn publish_pending_rollback(&mut self, zk: &Zk) -> Result<Option<RolloutSummary>> {
+        let (app, release) = (&self.opts.app, self.target.release);
+        match zk
+            .rollback_halted(app, release, "auto-rollback (wait-for-rollout)")
+            .await
+        {
+            Ok(Some(rb)) => tracing::warn!(
+                app,
+                "published release {} to roll back halted release {release}",
+                rb.release
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                let message = format!(
+                    "release {release} halted; its auto-rollback is pending and could not be published here: {e}"
+                );
+                return Ok(Some(self.summarize(WaitResult::Failed, message, None)));
+            }
+        }
+        self.reload(zk).await?;
+        Ok(None)
+    }
+
+    fn rollback_pending(&self) -> bool {
+        self.snap
+            .ledger
+            .as_ref()
+            .is_some_and(|l| l.rollback_pending)
+            && self
+                .snap
+                .current
+                .as_ref()
+                .is_some_and(|c| c.release == self.target.release)
+    }
+
+    /// Report changed host states; `Some` when the outcome is known.
+    fn evaluate(&mut self, reporter: &mut dyn EventSink<WaitEvent>) -> Option<RolloutSummary> {
+        self.absences.observe(&self.snap, self.target.release);
+        let parts = self.parts();
+        let facts = self.snap.facts(&self.target, &parts, self.opts);
+        self.changes.emit(&facts, reporter);
+        match wait::evaluate(&facts) {
+            Verdict::Done {
+                result,
+                message,
+                superseded_by,
+            } => Some(self.summarize(result, message, superseded_by)),
+            Verdict::Pending => None,
+        }
+    }
+
+    fn heartbeat(&self, reporter: &mut dyn EventSink<WaitEvent>) {
+        let parts = self.parts();
+        let facts = self.snap.facts(&self.target, &parts, self.opts);
+        let views = wait::targets(&facts);
+        reporter.emit(&WaitEvent::Heartbeat {
+            at: now_rfc3339(),
+            elapsed_ms: SystemTime::now()
+                .duration_since(self.started)
+                .unwrap_or_default()
+                .as_millis() as u64,
+            counts: wait::counts(&views),
+            pending: wait::pending_reason(&facts),
+        });
+    }
+
+    fn timed_out(&self) -> RolloutSummary {
+        let parts = self.parts();
+        let facts = self.snap.facts(&self.target, &parts, self.opts);
+        let message = format!(
+            "timed out after {}: {}",
+            humantime::format_duration(self.opts.timeout),
+            wait::pending_reason(&facts)
+        );
+        self.summarize(WaitResult::TimedOut, message, None)
     }
 }
 
@@ -415,9 +517,15 @@ pub async fn wait(
         release: target.release,
         version: target.version.clone(),
     });
-    let mut changes = Changes::default();
-    let mut snap = Snapshot::default();
-    let mut absences = Absences::default();
+    let mut waiter = Waiter {
+        target,
+        opts,
+        deadline,
+        started,
+        snap: Snapshot::default(),
+        absences: Absences::default(),
+        changes: Changes::default(),
+    };
     let mut session = Some(first);
     loop {
         let zk = match session.take() {
@@ -438,18 +546,7 @@ pub async fn wait(
                 }
             }
         };
-        let outcome = watch_session(
-            &zk,
-            &target,
-            opts,
-            deadline,
-            started,
-            &mut snap,
-            &mut absences,
-            &mut changes,
-            reporter,
-        )
-        .await;
+        let outcome = watch_session(&zk, &mut waiter, reporter).await;
         match outcome {
             Ok(summary) => {
                 reporter.emit(&WaitEvent::Finished {
@@ -469,20 +566,12 @@ pub async fn wait(
 }
 
 /// One ZooKeeper session's worth of waiting. `Err` means: reconnect (if time remains).
-#[allow(clippy::too_many_arguments)]
 async fn watch_session(
     zk: &Zk,
-    target: &ReleaseSpec,
-    opts: &WaitOptions,
-    deadline: Instant,
-    started: SystemTime,
-    snap: &mut Snapshot,
-    absences: &mut Absences,
-    changes: &mut Changes,
+    w: &mut Waiter<'_>,
     reporter: &mut dyn EventSink<WaitEvent>,
 ) -> Result<RolloutSummary> {
-    let app = &opts.app;
-    let app_path = zk.layout.app(app);
+    let app_path = zk.layout.app(&w.opts.app);
     // Watch first, then read: nothing that happens after the read is missed.
     let mut watcher = PersistentWatch::new(
         &zk.client,
@@ -490,107 +579,39 @@ async fn watch_session(
         zkc::AddWatchMode::PersistentRecursive,
     )
     .await?;
-    *snap = Snapshot::load(zk, app, target.release).await?;
-    let mut heartbeat =
-        tokio::time::interval_at(tokio::time::Instant::now() + opts.heartbeat, opts.heartbeat);
+    w.reload(zk).await?;
+    let every = w.opts.heartbeat;
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let mut rollback_tried = false;
     loop {
-        absences.observe(snap, target.release);
-        // An agent halted the release but could not publish its auto-rollback (ACLs): do it here,
-        // once; whoever's write lands first wins, the others find it done.
-        let pending = snap.ledger.as_ref().is_some_and(|l| l.rollback_pending)
-            && snap
-                .current
-                .as_ref()
-                .is_some_and(|c| c.release == target.release);
-        if pending && !rollback_tried {
+        if w.rollback_pending() && !rollback_tried {
+            // Once per wait session: a failure to publish it is reported, not retried.
             rollback_tried = true;
-            match zk
-                .rollback_halted(app, target.release, "auto-rollback (wait-for-rollout)")
-                .await
-            {
-                Ok(Some(rb)) => tracing::warn!(
-                    app,
-                    "published release {} to roll back halted release {}",
-                    rb.release,
-                    target.release
-                ),
-                Ok(None) => {}
-                Err(e) => {
-                    let message = format!(
-                        "release {} halted; its auto-rollback is pending and could not be published here: {e}",
-                        target.release
-                    );
-                    return Ok(summarize(
-                        target,
-                        snap,
-                        opts,
-                        WaitResult::Failed,
-                        message,
-                        None,
-                        started,
-                        absences,
-                    ));
-                }
+            if let Some(summary) = w.publish_pending_rollback(zk).await? {
+                return Ok(summary);
             }
-            *snap = Snapshot::load(zk, app, target.release).await?;
             continue;
         }
-        let parts = snap.parts(target, absences);
-        let facts = snap.facts(target, &parts, opts);
-        changes.emit(&facts, reporter);
-        if let Verdict::Done {
-            result,
-            message,
-            superseded_by,
-        } = wait::evaluate(&facts)
-        {
-            return Ok(summarize(
-                target,
-                snap,
-                opts,
-                result,
-                message,
-                superseded_by,
-                started,
-                absences,
-            ));
+        if let Some(summary) = w.evaluate(reporter) {
+            return Ok(summary);
         }
-        let grace_over = absences.next_expiry();
+        let grace_over = w.absences.next_expiry();
         tokio::select! {
             ev = watcher.next() => match ev? {
-                WatchEvent::Node(ev) => snap.apply(zk, app, target.release, &ev).await?,
+                WatchEvent::Node(ev) => w.snap.apply(zk, &w.opts.app, w.target.release, &ev).await?,
                 // Events during a disconnection are lost: rebuild the picture.
-                WatchEvent::Resynced => *snap = Snapshot::load(zk, app, target.release).await?,
+                WatchEvent::Resynced => w.reload(zk).await?,
             },
-            // An absent agent's grace ran out: it may be `lost` now.
+            // An absent agent's grace ran out: it may be `lost` now. Calling a host lost is
+            // final: decide on a fresh read, not on watch events alone.
             _ = async { match grace_over { Some(t) => tokio::time::sleep_until(t.into()).await, None => std::future::pending().await } } => {
-                // Calling a host lost is final: decide on a fresh read, not on watch events alone.
-                *snap = Snapshot::load(zk, app, target.release).await?;
+                w.reload(zk).await?;
             }
             _ = heartbeat.tick() => {
-                *snap = Snapshot::load(zk, app, target.release).await?;
-                absences.observe(snap, target.release);
-                let parts = snap.parts(target, absences);
-                let facts = snap.facts(target, &parts, opts);
-                let views = wait::targets(&facts);
-                reporter.emit(&WaitEvent::Heartbeat {
-                    at: now_rfc3339(),
-                    elapsed_ms: SystemTime::now().duration_since(started).unwrap_or_default().as_millis() as u64,
-                    counts: wait::counts(&views),
-                    pending: wait::pending_reason(&facts),
-                });
+                w.reload(zk).await?;
+                w.heartbeat(reporter);
             }
-            _ = tokio::time::sleep_until(deadline.into()) => {
-                let parts = snap.parts(target, absences);
-                let facts = snap.facts(target, &parts, opts);
-                let message = format!(
-                    "timed out after {}: {}",
-                    humantime::format_duration(opts.timeout),
-                    wait::pending_reason(&facts)
-                );
-                return Ok(summarize(target, snap, opts, WaitResult::TimedOut, message, None, started, absences));
-            }
+            _ = tokio::time::sleep_until(w.deadline.into()) => return Ok(w.timed_out()),
         }
     }
 }
