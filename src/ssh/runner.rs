@@ -313,16 +313,19 @@ pub async fn run(
     reporter: &mut dyn EventSink<PushEvent>,
 ) -> PushSummary {
     let started = SystemTime::now();
-    let opts = Arc::new(opts);
-    let connector = Arc::new(connector);
-    let conns: Vec<SharedConn> = targets.iter().map(|_| Arc::new(OnceCell::new())).collect();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PushEvent>();
-    // Hosts still taking part (a non-`can_fail` failure drops a host from later stages).
-    let mut alive = vec![true; targets.len()];
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<PushEvent>();
+    let mut push = Push {
+        targets,
+        opts: Arc::new(opts),
+        connector: Arc::new(connector),
+        conns: targets.iter().map(|_| Arc::new(OnceCell::new())).collect(),
+        alive: vec![true; targets.len()],
+        tx,
+        rx,
+    };
     let mut stopped: Option<String> = None;
     let mut reports = vec![];
     for stage in stages {
-        let stage_started = std::time::Instant::now();
         if let Some(why) = &stopped {
             reports.push(StageReport {
                 name: stage.name.clone(),
@@ -334,7 +337,51 @@ pub async fn run(
             });
             continue;
         }
-        let mut eligible: Vec<usize> = (0..targets.len()).filter(|i| alive[*i]).collect();
+        let (report, stop) = push.run_stage(stage, reporter).await;
+        if stop {
+            stopped = Some(format!("not run: stage {:?} failed", stage.name));
+        }
+        reports.push(report);
+    }
+    let Push { opts, conns, .. } = push;
+    if let Some(link) = &opts.zk {
+        report_to_zk(link, &reports, targets).await;
+    }
+    for c in conns {
+        if let Some(cell) = Arc::into_inner(c)
+            && let Some(Ok(conn)) = cell.into_inner()
+        {
+            conn.close().await;
+        }
+    }
+    summarize(reports, targets, &opts, started, reporter)
+}
+
+/// One push's shared state across its stages: one connection per host (opened on first use),
+/// which hosts still take part, and the channel host tasks report progress on.
+struct Push<'t> {
+    targets: &'t [Target],
+    opts: Arc<PushOptions>,
+    connector: Arc<Connector>,
+    conns: Vec<SharedConn>,
+    /// A non-`can_fail` failure drops a host from later stages.
+    alive: Vec<bool>,
+    tx: tokio::sync::mpsc::UnboundedSender<PushEvent>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<PushEvent>,
+}
+
+impl Push<'_> {
+    /// Run one stage over the hosts still taking part: canary first, then a bounded pool (the
+    /// pure `StagePlanner` decides who starts when). Returns its report and whether the push
+    /// stops after it.
+    async fn run_stage(
+        &mut self,
+        stage: &Stage,
+        reporter: &mut dyn EventSink<PushEvent>,
+    ) -> (StageReport, bool) {
+        let targets = self.targets;
+        let stage_started = std::time::Instant::now();
+        let mut eligible: Vec<usize> = (0..targets.len()).filter(|i| self.alive[*i]).collect();
         if stage.run_once {
             eligible.truncate(1);
         }
@@ -343,13 +390,13 @@ pub async fn run(
             stage: stage.name.clone(),
             hosts: eligible.len(),
         });
-        let canary = stage.canary.unwrap_or(opts.canary) as usize;
-        let parallel = stage.parallel.unwrap_or(opts.parallel) as usize;
+        let canary = stage.canary.unwrap_or(self.opts.canary) as usize;
+        let parallel = stage.parallel.unwrap_or(self.opts.parallel) as usize;
         let mut planner = StagePlanner::new(
             eligible.len(),
             canary,
             parallel,
-            !opts.continue_on_error,
+            !self.opts.continue_on_error,
             stage.can_fail,
         );
         let mut results: Vec<Option<HostStep>> = vec![None; targets.len()];
@@ -365,11 +412,11 @@ pub async fn run(
                 });
                 let job = HostJob {
                     target: targets[i].clone(),
-                    conn: conns[i].clone(),
+                    conn: self.conns[i].clone(),
                     stage: stage.clone(),
-                    opts: opts.clone(),
-                    connector: connector.clone(),
-                    events: tx.clone(),
+                    opts: self.opts.clone(),
+                    connector: self.connector.clone(),
+                    events: self.tx.clone(),
                 };
                 tasks.spawn(async move { (k, run_host(job).await) });
             }
@@ -377,7 +424,7 @@ pub async fn run(
                 break;
             }
             tokio::select! {
-                Some(e) = rx.recv() => reporter.emit(&e),
+                Some(e) = self.rx.recv() => reporter.emit(&e),
                 Some(joined) = tasks.join_next() => {
                     let Ok((k, step)) = joined else { continue };
                     let ok = step.state == StepState::Ok;
@@ -390,7 +437,7 @@ pub async fn run(
                 }
             }
         }
-        while let Ok(e) = rx.try_recv() {
+        while let Ok(e) = self.rx.try_recv() {
             reporter.emit(&e);
         }
         let failures = planner.failures();
@@ -398,14 +445,14 @@ pub async fn run(
         for (i, t) in targets.iter().enumerate() {
             let step = match results[i].take() {
                 Some(s) => s,
-                None if !alive[i] => skipped(t, "dropped out in an earlier stage"),
+                None if !self.alive[i] => skipped(t, "dropped out in an earlier stage"),
                 None if stage.run_once && eligible.first() != Some(&i) => {
                     skipped(t, "run_once: ran on another host")
                 }
                 None => skipped(t, "not started: the stage stopped after a failure"),
             };
             if step.state != StepState::Ok && step.state != StepState::Skipped && !stage.can_fail {
-                alive[i] = false;
+                self.alive[i] = false;
             }
             hosts.push(step);
         }
@@ -414,34 +461,22 @@ pub async fn run(
             (_, true) => StageState::FailedAllowed,
             (_, false) => StageState::Failed,
         };
-        if state == StageState::Failed && (canary_failed || !opts.continue_on_error) {
-            stopped = Some(format!("not run: stage {:?} failed", stage.name));
-        }
+        let stop = state == StageState::Failed && (canary_failed || !self.opts.continue_on_error);
         reporter.emit(&PushEvent::StageFinished {
             at: now_rfc3339(),
             stage: stage.name.clone(),
             state,
         });
-        reports.push(StageReport {
+        let report = StageReport {
             name: stage.name.clone(),
             state,
             can_fail: stage.can_fail,
             run_once: stage.run_once,
             duration_ms: stage_started.elapsed().as_millis() as u64,
             hosts,
-        });
+        };
+        (report, stop)
     }
-    if let Some(link) = &opts.zk {
-        report_to_zk(link, &reports, targets).await;
-    }
-    for c in conns {
-        if let Some(cell) = Arc::into_inner(c)
-            && let Some(Ok(conn)) = cell.into_inner()
-        {
-            conn.close().await;
-        }
-    }
-    summarize(reports, targets, &opts, started, reporter)
 }
 
 /// Final per-host status for `--app`: healthy when every stage that ran for it succeeded.
