@@ -193,33 +193,51 @@ async fn hold_and_deploy(
         return Ok(Held::Finished);
     }
 
+    let outcome = match attempts_with_retries(runner, cmds, deploy, st, lease, shutdown).await? {
+        Attempt::Abandoned => {
+            abandon(runner, st, lease).await?;
+            return Ok(Held::Finished);
+        }
+        Attempt::Passed => after_deploy(runner, cmds).await?,
+        failed => failed,
+    };
+    let (state, message) = match outcome {
+        Attempt::Failed(msg) => (HostState::Failed, msg),
+        _ => (HostState::Healthy, format!("running {}", spec.version)),
+    };
+    runner.finish(st, state, message, Some(lease)).await?;
+    Ok(Held::Finished)
+}
+
+/// Attempts (pre, deploy, health) until one passes or `retries` more have failed, waiting the
+/// retry delay between them: the last attempt's outcome.
+async fn attempts_with_retries(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    deploy: Option<&Script>,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Attempt> {
+    let spec = runner.spec;
     let max_attempts = spec.retries + 1;
-    let mut first = true;
     // Attempts in this run (`st.attempts` also counts those of an earlier, crashed agent).
     let mut tried = 0;
-    let outcome = loop {
+    loop {
         tried += 1;
         st.attempts += 1;
-        st.state = HostState::Deploying;
-        if first {
+        if tried == 1 {
             st.started_at = Some(now_rfc3339());
-            first = false;
         }
         st.finished_at = None;
         st.exit_code = None;
         st.output_tail.clear();
-        st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
-        runner.write(st, Some(lease)).await?;
+        let message = format!("deploying {} (attempt {})", spec.version, st.attempts);
+        runner
+            .set(st, HostState::Deploying, message, Some(lease))
+            .await?;
         match attempt(runner, cmds, deploy, st, lease, shutdown).await? {
-            Attempt::Abandoned => {
-                abandon(runner, st, lease).await?;
-                return Ok(Held::Finished);
-            }
-            Attempt::Passed => break Ok(()),
-            Attempt::Failed(msg) if tried >= max_attempts || *shutdown.borrow() > 0 => {
-                break Err(msg);
-            }
-            Attempt::Failed(msg) => {
+            Attempt::Failed(msg) if tried < max_attempts && *shutdown.borrow() == 0 => {
                 let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
                 runner
@@ -227,27 +245,29 @@ async fn hold_and_deploy(
                     .await?;
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = shutdown_at(shutdown, 1) => break Err(msg),
+                    _ = shutdown_at(shutdown, 1) => return Ok(Attempt::Failed(msg)),
                 }
             }
+            done => return Ok(done),
         }
-    };
-    let release_dir = cmds.git.as_ref().map(|g| g.release_dir(&spec.version));
-    let outcome = match (outcome, &cmds.post) {
-        (Ok(()), Some(post)) => {
-            let out = match &release_dir {
-                Some(d) => runner.exec_in(post, d, runner.command_timeout()).await?,
-                None => runner.exec(post, runner.command_timeout()).await?,
-            };
-            if out.success() {
-                Ok(())
-            } else {
-                Err(out.describe("post command"))
-            }
+    }
+}
+
+/// After a passed attempt: the post command (its failure fails the host), then pruning old git
+/// checkouts (a failure there is only logged).
+async fn after_deploy(runner: &HostRelease<'_>, cmds: &Commands) -> Result<Attempt> {
+    let spec = runner.spec;
+    if let Some(post) = &cmds.post {
+        let release_dir = cmds.git.as_ref().map(|g| g.release_dir(&spec.version));
+        let out = match &release_dir {
+            Some(d) => runner.exec_in(post, d, runner.command_timeout()).await?,
+            None => runner.exec(post, runner.command_timeout()).await?,
+        };
+        if !out.success() {
+            return Ok(Attempt::Failed(out.describe("post command")));
         }
-        (o, _) => o,
-    };
-    if let (Ok(()), Some(g)) = (&outcome, &cmds.git) {
+    }
+    if let Some(g) = &cmds.git {
         let (g, previous) = (g.clone(), spec.previous_version.clone());
         match tokio::task::spawn_blocking(move || git::deploy::prune(&g, previous.as_deref())).await
         {
@@ -258,12 +278,7 @@ async fn hold_and_deploy(
             _ => {}
         }
     }
-    let (state, message) = match outcome {
-        Ok(()) => (HostState::Healthy, format!("running {}", spec.version)),
-        Err(msg) => (HostState::Failed, msg),
-    };
-    runner.finish(st, state, message, Some(lease)).await?;
-    Ok(Held::Finished)
+    Ok(Attempt::Passed)
 }
 
 async fn abandon(runner: &HostRelease<'_>, st: &mut HostStatus, lease: &Lease) -> Result<()> {
