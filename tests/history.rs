@@ -4,23 +4,7 @@ mod common;
 
 use common::*;
 use deployctl::model::ReleaseSpec;
-use deployctl::zk::{self, Zk, ZkOptions};
-
-fn opts(env: &TestEnv) -> ZkOptions {
-    ZkOptions {
-        servers: env.servers.clone(),
-        root: env.root.clone(),
-        ..Default::default()
-    }
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
+use deployctl::zk::{self, Zk};
 
 /// Publish 1.0 … n.0 of `app` (releases 1..=n).
 async fn history(zk: &Zk, app: &str, n: u64) {
@@ -74,7 +58,7 @@ async fn plant(zk: &Zk, app: &str, what: Plant) {
 
 /// One operation over a planted spec; `Err` says what went wrong.
 fn fix_over(env: &TestEnv, what: Plant, op: &str) -> Result<(), String> {
-    let o = opts(env);
+    let o = env.zk_options();
     let app = format!("{what:?}-{op}").to_lowercase();
     block_on(async {
         let zk = zk::connect(&o).await.unwrap();
@@ -149,7 +133,7 @@ fn a_bad_current_spec_never_blocks_publish_rollback_or_abort() {
 #[test]
 fn a_release_id_without_successor_is_a_clear_error() {
     let env = TestEnv::new("maxid-history");
-    let o = opts(&env);
+    let o = env.zk_options();
     block_on(async {
         let zk = zk::connect(&o).await.unwrap();
         history(&zk, "web", 2).await;
@@ -194,7 +178,7 @@ async fn history_nodes(zk: &Zk, app: &str) -> usize {
 }
 
 fn ids_and_nodes(env: &TestEnv, app: &str) -> (Vec<u64>, usize) {
-    let o = opts(env);
+    let o = env.zk_options();
     block_on(async {
         let zk = zk::connect(&o).await.unwrap();
         let mut ids = release_ids(&zk, app).await;
@@ -248,7 +232,7 @@ fn keep_history_never_prunes_the_previous_or_the_rollback_target() {
 #[test]
 fn history_keeps_100_releases_by_default() {
     let env = TestEnv::new("retention-default");
-    let o = opts(&env);
+    let o = env.zk_options();
     block_on(async {
         let zk = zk::connect(&o).await.unwrap();
         history(&zk, "web", 105).await;

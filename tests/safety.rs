@@ -6,7 +6,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::Value;
 
 const T: Duration = Duration::from_secs(45);
 
@@ -21,19 +20,6 @@ fn deploy_failing_on(sleep: &str) -> String {
          if echo {{{{ vars.bad }}}} | tr ' ' '\\n' | grep -qx {{{{ host }}}}; then echo end {{{{ host }}}} $(date +%s%N) >> {{{{ vars.log }}}}; echo broken on {{{{ host }}}}; exit 1; fi; \
          echo end {{{{ host }}}} $(date +%s%N) >> {{{{ vars.log }}}}; echo {{{{ version }}}} > version"
     )
-}
-
-fn wait_json(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
-    let mut a = vec!["--output", "json", "wait-for-rollout"];
-    a.extend_from_slice(args);
-    let out = env.run(&a);
-    assert!(
-        !out.stdout.is_empty(),
-        "no summary: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = schema::parse(schema::Kind::WaitSummary, &out.stdout);
-    (out.status.code(), v)
 }
 
 #[test]
@@ -58,7 +44,7 @@ fn canary_failure_halts_before_anyone_else_deploys() {
         "--var",
         &format!("bad={bad}"),
     ]);
-    let (code, summary) = wait_json(&env, &["web", "--timeout", "30s"]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "30s"]);
     assert_eq!(code, Some(1), "{summary:#}");
     assert_eq!(summary["result"], "failed", "{summary:#}");
     // Give the other slot holders time to (wrongly) start, then check nobody else deployed.
@@ -111,10 +97,7 @@ fn failure_budget_halts_then_auto_rollback_restores_the_previous_version() {
         "--var",
         "bad=b2 b4",
     ]));
-    let (code, summary) = wait_json(
-        &env,
-        &["api", "--release", &r2.to_string(), "--timeout", "40s"],
-    );
+    let (code, summary) = env.wait_json(&["api", "--release", &r2.to_string(), "--timeout", "40s"]);
     assert_eq!(code, Some(1), "{summary:#}");
     assert_eq!(summary["result"], "rolled_back", "{summary:#}");
 
@@ -148,16 +131,13 @@ fn failure_budget_halts_then_auto_rollback_restores_the_previous_version() {
         "exactly one rollback: {history:#}"
     );
     assert_eq!(releases.len(), 3, "exactly one rollback release");
-    let (code, summary) = wait_json(
-        &env,
-        &[
-            "api",
-            "--release",
-            &rb_release.to_string(),
-            "--timeout",
-            "40s",
-        ],
-    );
+    let (code, summary) = env.wait_json(&[
+        "api",
+        "--release",
+        &rb_release.to_string(),
+        "--timeout",
+        "40s",
+    ]);
     assert_eq!(code, Some(0), "{summary:#}");
     // Read the 2.0 log again now: a deploy that raced the halt may have been logged after the
     // first read. Every host has finished the rollback release, so all of them are in it now
@@ -225,7 +205,7 @@ fn pause_holds_new_deploys_and_resume_completes() {
     env.ok(&["abort", "svc"]);
     let out = env.run(&["resume", "svc"]);
     assert_eq!(out.status.code(), Some(2));
-    let (code, summary) = wait_json(&env, &["svc", "--timeout", "5s"]);
+    let (code, summary) = env.wait_json(&["svc", "--timeout", "5s"]);
     assert_eq!(
         (code, summary["result"].as_str()),
         (Some(1), Some("aborted"))
@@ -274,7 +254,7 @@ fn retries_health_gate_pre_and_post() {
         "--health-interval",
         "100ms",
     ]);
-    let (code, summary) = wait_json(&env, &["r", "--timeout", "30s"]);
+    let (code, summary) = env.wait_json(&["r", "--timeout", "30s"]);
     assert_eq!(code, Some(1));
     let h = &summary["hosts"][0];
     assert_eq!(h["state"], "failed");
@@ -349,7 +329,7 @@ fn only_agents_in_the_groups_take_part() {
         "--var",
         &log_var(&log),
     ]);
-    let (code, summary) = wait_json(&env, &["site", "--timeout", "30s"]);
+    let (code, summary) = env.wait_json(&["site", "--timeout", "30s"]);
     assert_eq!(code, Some(0), "{summary:#}");
     let waited: Vec<&str> = summary["hosts"]
         .as_array()

@@ -17,30 +17,11 @@ use serde_json::Value;
 const T: Duration = Duration::from_secs(60);
 
 fn start_wait(env: &TestEnv, app: &str, timeout: &str) -> Child {
-    env.cmd()
-        .args([
-            "--output",
-            "json",
-            "wait-for-rollout",
-            app,
-            "--timeout",
-            timeout,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn wait-for-rollout")
+    env.spawn_wait(&[app, "--timeout", timeout])
 }
 
 fn finish_wait(child: Child) -> (Option<i32>, Value) {
-    let out = child.wait_with_output().expect("wait-for-rollout output");
-    assert!(
-        !out.stdout.is_empty(),
-        "no summary: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = schema::parse(schema::Kind::WaitSummary, &out.stdout);
-    (out.status.code(), v)
+    wait_summary(child.wait_with_output().expect("wait-for-rollout output"))
 }
 
 /// Poll until `pred` holds (bounded), for conditions outside `status`.
@@ -403,22 +384,6 @@ fn session_expiry_storm() {
     assert!(max_overlap(&iv, now_ns()) <= 2, "{iv:?}");
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
-fn zk_options(env: &TestEnv) -> deployctl::zk::ZkOptions {
-    deployctl::zk::ZkOptions {
-        servers: env.servers.clone(),
-        root: env.root.clone(),
-        ..Default::default()
-    }
-}
-
 /// Garbage in a release's ledger: the hosts cannot go on, and `status` and the waiter say why
 /// (not only the agent log).
 #[test]
@@ -426,7 +391,7 @@ fn a_garbage_ledger_is_shown_where_operators_look() {
     let env = TestEnv::new("garbage-ledger");
     let release = release_of(&env.json(&["publish", "web", "2.0", "--deploy-cmd", "true"]));
     block_on(async {
-        let zk = deployctl::zk::connect(&zk_options(&env)).await.unwrap();
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
         zk.client
             .set_data(&zk.ledger_path("web", release), b"{not json", None)
             .await

@@ -282,6 +282,55 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// `--output json wait-for-rollout ARGS…`, started in the background.
+    pub fn spawn_wait(&self, args: &[&str]) -> Child {
+        self.cmd()
+            .args(["--output", "json", "wait-for-rollout"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wait-for-rollout")
+    }
+
+    /// `--output json wait-for-rollout ARGS…`: its exit code and summary (schema-checked).
+    pub fn wait_json(&self, args: &[&str]) -> (Option<i32>, Value) {
+        let mut a = vec!["--output", "json", "wait-for-rollout"];
+        a.extend_from_slice(args);
+        wait_summary(self.run(&a))
+    }
+
+    /// Options for a direct ZooKeeper client on this test's servers and root.
+    pub fn zk_options(&self) -> deployctl::zk::ZkOptions {
+        deployctl::zk::ZkOptions {
+            servers: self.servers.clone(),
+            root: self.root.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A finished wait's exit code and summary (schema-checked).
+pub fn wait_summary(out: Output) -> (Option<i32>, Value) {
+    assert!(
+        !out.stdout.is_empty(),
+        "no summary: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = schema::parse(schema::Kind::WaitSummary, &out.stdout);
+    (out.status.code(), v)
+}
+
+/// Run a future to completion on a small runtime (direct ZooKeeper access from a test).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
 impl Drop for TestEnv {
     /// `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps a copy of the test's dir (agent logs, deploy logs).
     fn drop(&mut self) {
