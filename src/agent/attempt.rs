@@ -35,7 +35,6 @@ fn append_tail(st: &mut HostStatus, out: &CommandOutcome) {
 pub(super) async fn attempt(
     runner: &HostRelease<'_>,
     cmds: &Commands,
-    deploy: Option<&Script>,
     st: &mut HostStatus,
     lease: &Lease,
     shutdown: &mut Shutdown,
@@ -63,7 +62,7 @@ pub(super) async fn attempt(
     if let Some(pre) = &cmds.pre {
         steps.push(("pre command", pre));
     }
-    if let Some(deploy) = deploy {
+    if let Some(deploy) = &cmds.deploy {
         steps.push(("deploy command", deploy));
     }
     for (what, script) in steps {

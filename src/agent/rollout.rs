@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::git::{self};
 use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
-use crate::render::Script;
 use crate::zk::Zk;
 use crate::zk::semaphore::{Lease, SlotWait};
 use crate::zk::store::SpecRead;
@@ -77,7 +76,6 @@ pub(super) async fn run(
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     }
-    let deploy = cmds.deploy.clone();
 
     let already = match (&cmds.get_version, &cmds.git) {
         (Some(gv), _) => {
@@ -111,15 +109,7 @@ pub(super) async fn run(
                 .await?;
         }
         let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
-        let result = hold_and_deploy(
-            &runner,
-            &cmds,
-            deploy.as_ref(),
-            &mut st,
-            &mut lease,
-            shutdown,
-        )
-        .await;
+        let result = hold_and_deploy(&runner, &cmds, &mut st, &mut lease, shutdown).await;
         // Always give the slot back, whatever happened (a dead session takes it anyway).
         if let Err(e) = zk.release(&lease).await {
             tracing::warn!(app = %spec.app, "{e}");
@@ -163,7 +153,6 @@ enum Held {
 async fn hold_and_deploy(
     runner: &HostRelease<'_>,
     cmds: &Commands,
-    deploy: Option<&Script>,
     st: &mut HostStatus,
     lease: &mut Lease,
     shutdown: &mut Shutdown,
@@ -193,7 +182,7 @@ async fn hold_and_deploy(
         return Ok(Held::Finished);
     }
 
-    let outcome = match attempts_with_retries(runner, cmds, deploy, st, lease, shutdown).await? {
+    let outcome = match attempts_with_retries(runner, cmds, st, lease, shutdown).await? {
         Attempt::Abandoned => {
             abandon(runner, st, lease).await?;
             return Ok(Held::Finished);
@@ -214,7 +203,6 @@ async fn hold_and_deploy(
 async fn attempts_with_retries(
     runner: &HostRelease<'_>,
     cmds: &Commands,
-    deploy: Option<&Script>,
     st: &mut HostStatus,
     lease: &Lease,
     shutdown: &mut Shutdown,
@@ -236,7 +224,7 @@ async fn attempts_with_retries(
         runner
             .set(st, HostState::Deploying, message, Some(lease))
             .await?;
-        match attempt(runner, cmds, deploy, st, lease, shutdown).await? {
+        match attempt(runner, cmds, st, lease, shutdown).await? {
             Attempt::Failed(msg) if tried < max_attempts && *shutdown.borrow() == 0 => {
                 let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
