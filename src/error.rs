@@ -71,10 +71,11 @@ pub enum Error {
         #[source]
         source: zookeeper_client::Error,
     },
-    #[error("cannot reach ZooKeeper at {servers} within {timeout_s}s: {reason}")]
+    #[error("cannot reach ZooKeeper at {servers}: {reason} (gave up after {waited_s:.1}s)")]
     Unreachable {
         servers: String,
-        timeout_s: u64,
+        /// How long we tried: the connect timeout, or less when every server refused.
+        waited_s: f64,
         reason: String,
     },
     #[error("{context}: {source}")]

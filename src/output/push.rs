@@ -36,9 +36,18 @@ pub fn render_human(s: &PushSummary) -> String {
             row
         })
         .collect();
+    // `ssh-push web 1.2`, `ssh-push 1.2`, or plain `ssh-push` when neither is known.
+    let what: Vec<&str> = [s.app.as_deref(), Some(s.version.as_str())]
+        .into_iter()
+        .flatten()
+        .filter(|w| !w.is_empty())
+        .collect();
+    let headline = std::iter::once("ssh-push")
+        .chain(what)
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut out = format!(
-        "ssh-push {}: {} in {}: {}\n{}",
-        s.version,
+        "{headline}: {} in {}: {}\n{}",
         s.result,
         short_duration(Duration::from_millis(s.duration_ms)),
         s.message,

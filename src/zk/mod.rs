@@ -123,9 +123,10 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
         }
         connector = connector.with_auth("digest", auth.as_bytes());
     }
+    let started = std::time::Instant::now();
     let unreachable = |reason: String| Error::Unreachable {
         servers: opts.servers.clone(),
-        timeout_s: opts.connect_timeout.as_secs(),
+        waited_s: started.elapsed().as_secs_f64(),
         reason,
     };
     let tls = opts.tls.as_ref().map(tls_options).transpose()?;
