@@ -77,6 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--health-retries', '--health-retries', [CompletionResultType]::ParameterName, 'Extra runs of the health command before the host counts as failed [default: 0]')
             [CompletionResult]::new('--health-interval', '--health-interval', [CompletionResultType]::ParameterName, 'Pause between health command runs [default: 1s]')
             [CompletionResult]::new('--health-timeout', '--health-timeout', [CompletionResultType]::ParameterName, 'Timeout of one health command run [default: the command timeout]')
+            [CompletionResult]::new('--bake-time', '--bake-time', [CompletionResultType]::ParameterName, 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy')
             [CompletionResult]::new('--groups', '--groups', [CompletionResultType]::ParameterName, 'Only agents in one of these groups take part')
             [CompletionResult]::new('--slot-increment', '--slot-increment', [CompletionResultType]::ParameterName, 'After each healthy host, grow the slot count by K (accelerating rollout)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Timeout for each command on a host [default: 10m]')

@@ -73,6 +73,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --health-retries 'Extra runs of the health command before the host counts as failed [default: 0]'
             cand --health-interval 'Pause between health command runs [default: 1s]'
             cand --health-timeout 'Timeout of one health command run [default: the command timeout]'
+            cand --bake-time 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy'
             cand --groups 'Only agents in one of these groups take part'
             cand --slot-increment 'After each healthy host, grow the slot count by K (accelerating rollout)'
             cand --command-timeout 'Timeout for each command on a host [default: 10m]'

@@ -75,6 +75,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retry-de
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-retries -d 'Extra runs of the health command before the host counts as failed [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-interval -d 'Pause between health command runs [default: 1s]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-timeout -d 'Timeout of one health command run [default: the command timeout]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l bake-time -d 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l groups -d 'Only agents in one of these groups take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l slot-increment -d 'After each healthy host, grow the slot count by K (accelerating rollout)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l command-timeout -d 'Timeout for each command on a host [default: 10m]' -r

@@ -146,6 +146,10 @@ pub struct ReleaseSpec {
     /// Timeout of one health command run; defaults to `command_timeout_secs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_timeout_secs: Option<u64>,
+    /// A host that turned healthy keeps its slot this long more (its health command re-run at
+    /// `health_interval_ms` during it and at its end) before it is `healthy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake_time_ms: Option<u64>,
     /// The first `canary` hosts to take a slot must be healthy before any other host starts.
     #[serde(default)]
     pub canary: u32,
@@ -347,6 +351,7 @@ impl Default for ReleaseSpec {
             health_retries: 0,
             health_interval_ms: default_health_interval(),
             health_timeout_secs: None,
+            bake_time_ms: None,
             canary: 0,
             max_failures: FailureBudget::Count(0),
             auto_rollback: false,
@@ -511,6 +516,8 @@ pub enum HostState {
     Waiting,
     Deploying,
     Verifying,
+    /// Healthy, and holding its slot through the bake time (`--bake-time`).
+    Baking,
     Healthy,
     Failed,
     Current,

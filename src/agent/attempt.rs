@@ -88,45 +88,105 @@ pub(super) async fn attempt(
     {
         return Ok(Attempt::Failed(e.to_string()));
     }
-    let Some(health) = &cmds.health else {
-        return Ok(Attempt::Passed);
-    };
-    runner
-        .set(
-            st,
-            HostState::Verifying,
-            "running health check",
-            Some(lease),
-        )
-        .await?;
     let health_timeout = Duration::from_secs(
         spec.health_timeout_secs
             .unwrap_or(spec.command_timeout_secs),
     );
-    let mut last = String::new();
-    for check in 0..=spec.health_retries {
-        if check > 0 {
-            tokio::time::sleep(Duration::from_millis(spec.health_interval_ms)).await;
+    let check = cmds.health.as_ref().map(|script| HealthCheck {
+        script,
+        dir: release_dir.as_deref(),
+        timeout: health_timeout,
+    });
+    if let Some(check) = &check {
+        runner
+            .set(
+                st,
+                HostState::Verifying,
+                "running health check",
+                Some(lease),
+            )
+            .await?;
+        match check
+            .run(runner, spec.health_retries, st, lease, shutdown)
+            .await?
+        {
+            Attempt::Passed => {}
+            other => return Ok(other),
         }
-        let Some(out) = run_step(
-            runner,
-            health,
-            release_dir.as_deref(),
-            health_timeout,
-            lease,
-            shutdown,
-        )
-        .await?
-        else {
-            return Ok(Attempt::Abandoned);
-        };
-        if out.success() {
+    }
+    let Some(bake) = spec.bake_time_ms.map(Duration::from_millis) else {
+        return Ok(Attempt::Passed);
+    };
+    // Bake: keep the slot, re-check health every health interval and at the end.
+    let until = tokio::time::Instant::now() + bake;
+    let message = format!(
+        "baking: healthy, holding the slot until {} ({} more)",
+        crate::model::format_time(std::time::SystemTime::now() + bake),
+        humantime::format_duration(bake)
+    );
+    runner
+        .set(st, HostState::Baking, message, Some(lease))
+        .await?;
+    let interval = Duration::from_millis(spec.health_interval_ms.max(100));
+    loop {
+        let now = tokio::time::Instant::now();
+        let last = now + interval >= until;
+        let next = if last { until } else { now + interval };
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = shutdown_at(shutdown, 2) => return Ok(Attempt::Abandoned),
+        }
+        if let Some(check) = &check {
+            match check.run(runner, 0, st, lease, shutdown).await? {
+                Attempt::Failed(why) => {
+                    return Ok(Attempt::Failed(format!("during the bake: {why}")));
+                }
+                Attempt::Abandoned => return Ok(Attempt::Abandoned),
+                Attempt::Passed => {}
+            }
+        }
+        if last {
             return Ok(Attempt::Passed);
         }
-        append_tail(st, &out);
-        last = out.describe("health check");
     }
-    Ok(Attempt::Failed(last))
+}
+
+/// The release's health command, where and how long it runs.
+struct HealthCheck<'a> {
+    script: &'a Script,
+    dir: Option<&'a std::path::Path>,
+    timeout: Duration,
+}
+
+impl HealthCheck<'_> {
+    /// Run it up to `retries` + 1 times, `health_interval` apart, until it passes.
+    async fn run(
+        &self,
+        runner: &HostRelease<'_>,
+        retries: u32,
+        st: &mut HostStatus,
+        lease: &Lease,
+        shutdown: &mut Shutdown,
+    ) -> Result<Attempt> {
+        let mut last = String::new();
+        for check in 0..=retries {
+            if check > 0 {
+                let interval = runner.spec.health_interval_ms;
+                tokio::time::sleep(Duration::from_millis(interval)).await;
+            }
+            let Some(out) =
+                run_step(runner, self.script, self.dir, self.timeout, lease, shutdown).await?
+            else {
+                return Ok(Attempt::Abandoned);
+            };
+            if out.success() {
+                return Ok(Attempt::Passed);
+            }
+            append_tail(st, &out);
+            last = out.describe("health check");
+        }
+        Ok(Attempt::Failed(last))
+    }
 }
 
 /// Run a command unless the agent is told to abandon (second signal): `None` then.

@@ -50,7 +50,10 @@ pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
 
 /// Was this status left mid-deploy by an agent that went away?
 pub fn interrupted(status: &HostStatus) -> bool {
-    matches!(status.state, HostState::Deploying | HostState::Verifying)
+    matches!(
+        status.state,
+        HostState::Deploying | HostState::Verifying | HostState::Baking
+    )
 }
 
 #[cfg(test)]

@@ -85,6 +85,10 @@ pub struct PublishArgs {
     /// Timeout of one health command run [default: the command timeout]
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub health_timeout: Option<Duration>,
+    /// A host that turned healthy keeps its slot this long more, its health command re-run at
+    /// --health-interval during it and at its end, before it counts as healthy
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub bake_time: Option<Duration>,
     /// Only agents in one of these groups take part
     #[arg(long, value_delimiter = ',', value_name = "GROUP,...")]
     pub groups: Vec<String>,
@@ -154,6 +158,7 @@ struct SpecFile {
     health_retries: Option<u32>,
     health_interval_ms: Option<u64>,
     health_timeout_secs: Option<u64>,
+    bake_time_ms: Option<u64>,
     /// Replaced, not added to: `--groups` names all the groups of the release.
     groups: Option<Vec<String>>,
     slot_increment: Option<u32>,
@@ -184,6 +189,7 @@ combine_fields!(SpecFile {
     health_retries,
     health_interval_ms,
     health_timeout_secs,
+    bake_time_ms,
     groups,
     slot_increment,
     git,
@@ -217,6 +223,7 @@ impl SpecFile {
             health_retries: args.health_retries,
             health_interval_ms: millis(args.health_interval),
             health_timeout_secs: secs(args.health_timeout),
+            bake_time_ms: millis(args.bake_time),
             groups: (!args.groups.is_empty()).then(|| args.groups.clone()),
             slot_increment: args.slot_increment,
             git: args
@@ -293,6 +300,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
             .health_interval_ms
             .unwrap_or(defaults.health_interval_ms),
         health_timeout_secs: layers.health_timeout_secs,
+        bake_time_ms: layers.bake_time_ms.filter(|ms| *ms > 0),
         groups: layers.groups.unwrap_or_default(),
         slot_increment: layers.slot_increment.unwrap_or(0),
         git: layers.git,
@@ -494,6 +502,7 @@ mod tests {
             health_retries: None,
             health_interval: None,
             health_timeout: None,
+            bake_time: None,
             groups: vec![],
             slot_increment: None,
             vars: vec![],

@@ -97,8 +97,10 @@ pub fn host_views(
             // Only a host that had started (deploying, verifying) can be lost: one that left while
             // waiting for a slot simply is no target any more.
             let gone_mid_deploy = st.is_some_and(|st| {
-                matches!(st.state, HostState::Deploying | HostState::Verifying)
-                    && !registered
+                matches!(
+                    st.state,
+                    HostState::Deploying | HostState::Verifying | HostState::Baking
+                ) && !registered
                     && Some(st.release) == current_release
             });
             let lost = gone_mid_deploy && absence.is_none_or(|a| a.expired());

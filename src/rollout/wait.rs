@@ -234,7 +234,7 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
         .map(|v| {
             let state = v.state;
             match (state, v.duration_ms) {
-                (HostState::Deploying | HostState::Verifying, Some(ms)) => {
+                (HostState::Deploying | HostState::Verifying | HostState::Baking, Some(ms)) => {
                     format!(
                         "{} {state} for {}",
                         v.host,

@@ -240,7 +240,10 @@ impl Absences {
             .values()
             .filter(|st| {
                 st.release == release
-                    && matches!(st.state, HostState::Deploying | HostState::Verifying)
+                    && matches!(
+                        st.state,
+                        HostState::Deploying | HostState::Verifying | HostState::Baking
+                    )
                     && !snap.registered.contains_key(&st.host)
             })
             .map(|st| &st.host)
@@ -473,7 +476,12 @@ impl Changes {
         let done = views.iter().filter(|v| v.state.is_success()).count();
         let active: Vec<String> = views
             .iter()
-            .filter(|v| matches!(v.state, HostState::Deploying | HostState::Verifying))
+            .filter(|v| {
+                matches!(
+                    v.state,
+                    HostState::Deploying | HostState::Verifying | HostState::Baking
+                )
+            })
             .map(|v| v.host.clone())
             .collect();
         for v in &views {
