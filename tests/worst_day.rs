@@ -434,11 +434,16 @@ fn an_aborted_release_is_shown_on_the_hosts_that_wait() {
         "--deploy-cmd",
         &format!("while [ ! -e {} ]; do sleep 0.05; done", gate.display()),
     ]));
-    let st = env.wait_status("web", T, "one host waiting for the slot", |st| {
-        st["hosts"].as_array().is_some_and(|h| {
-            h.iter()
-                .any(|h| h["release"] == release && h["state"] == "waiting")
-        })
+    // One host holds the slot (deploying, held by the gate file), the other queues behind it.
+    let st = env.wait_status("web", T, "one host deploying, one waiting", |st| {
+        let count = |state: &str| {
+            st["hosts"].as_array().map_or(0, |h| {
+                h.iter()
+                    .filter(|h| h["release"] == release && h["state"] == state)
+                    .count()
+            })
+        };
+        count("deploying") == 1 && count("waiting") == 1
     });
     let waiting = st["hosts"]
         .as_array()
