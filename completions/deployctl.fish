@@ -85,6 +85,10 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l keep-history -d 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
+pause\t''
+abort\t''
+rollback\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
@@ -135,6 +139,10 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l release -d 'Wait for this release id' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
+pause\t''
+abort\t''
+rollback\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
@@ -221,6 +229,10 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help 
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
+pause\t''
+abort\t''
+rollback\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r

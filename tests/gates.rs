@@ -108,3 +108,62 @@ fn a_health_failure_during_the_bake_fails_the_host() {
         "{summary:#}"
     );
 }
+
+/// `--on-timeout rollback`: a wait whose own timeout passes mid-rollout rolls the release back,
+/// exits 3, and the history says why (the rollback release names who published it and why).
+#[test]
+fn a_wait_that_times_out_can_roll_the_release_back() {
+    let env = TestEnv::new("on-timeout");
+    let names = hosts("o", 2);
+    let _agents = env.start_agents("web", &names, &[]);
+    let gate = env.path("gate");
+    let r1 = release_of(&env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+    ]));
+    env.wait_hosts("web", &names, r1, &["healthy"], T);
+    // 2.0 hangs in its deploy (until the gate file exists): the wait cannot finish.
+    let r2 = release_of(&env.json(&[
+        "publish",
+        "web",
+        "2.0",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &format!(
+            "while [ ! -e {} ]; do sleep 0.05; done; echo {{{{ version }}}} > version",
+            gate.display()
+        ),
+        "--get-version-cmd",
+        GET_VERSION,
+    ]));
+    env.wait_for_deploying("web", T);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "1s", "--on-timeout", "rollback"]);
+    assert_eq!(code, Some(3), "{summary:#}");
+    assert_eq!(summary["result"], "timed_out", "{summary:#}");
+    let message = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("rolled back release {r2} as release")),
+        "{summary:#}"
+    );
+    let history = env.json(&["history", "web"]);
+    let releases = history["releases"].as_array().unwrap();
+    let rb = releases.last().unwrap();
+    assert_eq!(rb["spec"]["rollback_of"], r2, "{history:#}");
+    assert_eq!(rb["spec"]["version"], "1.0", "{history:#}");
+    assert!(
+        rb["spec"]["published_by"]
+            .as_str()
+            .is_some_and(|b| b.contains("--on-timeout rollback")),
+        "{history:#}"
+    );
+    std::fs::write(&gate, "open").unwrap();
+    // Every host ends on 1.0 again.
+    let rb_release = rb["release"].as_u64().unwrap();
+    env.wait_hosts("web", &names, rb_release, &["healthy", "current"], T);
+}

@@ -249,6 +249,7 @@ async fn rollouts(
         let flags = WaitFlags {
             timeout: Some(Duration::from_secs(60 + 10 * u64::from(args.hosts))),
             expect_hosts: Some(hosts.len()),
+            on_timeout: Default::default(),
             report: super::report::ReportArgs {
                 junit: Some(junit.clone()),
                 json_file: Some(json.clone()),

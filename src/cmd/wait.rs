@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::Ctx;
 use super::report::{ReportArgs, Reports};
 use crate::error::Result;
+use crate::model::ReleaseState;
 use crate::output::report::Outcome;
 use crate::output::summary::RolloutSummary;
+use crate::rollout::wait::WaitResult;
 use crate::rollout::watch::{self, Target, WaitOptions};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -22,11 +24,32 @@ pub struct WaitFlags {
     /// Also wait until this many hosts take part
     #[arg(long, value_name = "N")]
     pub expect_hosts: Option<usize>,
+    /// What to do to the release when this wait's timeout passes: leave it rolling, pause,
+    /// abort, or roll it back (the wait still exits 3)
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t)]
+    pub on_timeout: OnTimeout,
     #[command(flatten)]
     pub report: ReportArgs,
     /// Interval of progress heartbeat lines in CI logs
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION", default_value = "30s", hide = true)]
     pub heartbeat: Duration,
+}
+
+/// What a wait does to its release when its own timeout passes: a timeout need not leave a
+/// half-upgraded fleet rolling on unattended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, strum::Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum OnTimeout {
+    // Plain comments, not doc comments: clap would turn every help into its long form.
+    // Leave it rolling.
+    #[default]
+    Leave,
+    // Pause it: hosts that have not started stay put; `resume` goes on.
+    Pause,
+    // Abort it for good.
+    Abort,
+    // Publish the previous good release again (`rollback`).
+    Rollback,
 }
 
 impl WaitFlags {
@@ -36,6 +59,8 @@ impl WaitFlags {
             Some("--timeout")
         } else if self.expect_hosts.is_some() {
             Some("--expect-hosts")
+        } else if self.on_timeout != OnTimeout::Leave {
+            Some("--on-timeout")
         } else {
             self.report.any_set()
         }
@@ -94,5 +119,53 @@ pub async fn wait_with(
         expect_hosts: flags.expect_hosts,
         heartbeat: flags.heartbeat.max(Duration::from_millis(100)),
     };
-    watch::wait(&ctx.global.zk_options(None, None), &opts, reports.sink()).await
+    let mut summary =
+        watch::wait(&ctx.global.zk_options(None, None), &opts, reports.sink()).await?;
+    if summary.result == WaitResult::TimedOut && flags.on_timeout != OnTimeout::Leave {
+        let done = match act_on_timeout(ctx, &summary, flags.on_timeout).await {
+            Ok(done) => done,
+            Err(e) => format!("--on-timeout {} failed: {e}", flags.on_timeout),
+        };
+        tracing::warn!(app, "{done}");
+        summary.message = format!("{}; {done}", summary.message);
+    }
+    Ok(summary)
+}
+
+/// Apply `--on-timeout` to the timed-out release, if it is still the current one (a newer
+/// release is someone else's to steer). Says what was done.
+async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) -> Result<String> {
+    let (app, release) = (summary.app.as_str(), summary.release);
+    let zk = crate::zk::connect(&ctx.global.zk_options(None, None)).await?;
+    let current = zk.read_spec(app).await?.map(|(s, _)| s);
+    if current.as_ref().map(|c| c.release) != Some(release) {
+        return Ok(format!(
+            "--on-timeout {action}: left alone, release {release} is no longer the current one"
+        ));
+    }
+    Ok(match action {
+        OnTimeout::Leave => "left rolling".to_string(),
+        OnTimeout::Pause => {
+            zk.set_release_state(app, &[ReleaseState::Active], ReleaseState::Paused)
+                .await?;
+            format!("paused release {release} (--on-timeout pause)")
+        }
+        OnTimeout::Abort => {
+            let from = [ReleaseState::Active, ReleaseState::Paused];
+            zk.set_release_state(app, &from, ReleaseState::Aborted)
+                .await?;
+            format!("aborted release {release} (--on-timeout abort)")
+        }
+        OnTimeout::Rollback => {
+            let by = format!(
+                "wait-for-rollout --on-timeout rollback ({})",
+                crate::cmd::publish::publisher()
+            );
+            let rb = zk.rollback(app, None, &by).await?;
+            format!(
+                "rolled back release {release} as release {} ({}) (--on-timeout rollback)",
+                rb.release, rb.version
+            )
+        }
+    })
 }
