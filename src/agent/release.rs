@@ -129,13 +129,7 @@ impl HostRelease<'_> {
 
     /// Names of the hosts whose agents are present now (the gates' view of who can come).
     pub(super) async fn registered(&self) -> Result<Vec<String>> {
-        Ok(self
-            .zk
-            .hosts(&self.spec.app)
-            .await?
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect())
+        self.zk.registered(&self.spec.app).await
     }
 
     /// Put the final state in the ledger; it may halt the release (or roll it back).

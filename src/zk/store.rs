@@ -303,12 +303,10 @@ impl Zk {
     /// Registered agents of `app` with their presence data.
     pub async fn hosts(&self, app: &str) -> Result<Vec<(String, Option<Presence>)>> {
         let dir = self.layout.hosts(app);
-        let mut hosts = match self.client.list_children(&dir).await {
+        let hosts = match self.client.list_children(&dir).await {
             Err(zkc::Error::NoNode) => vec![],
-            r => r.zk_context(|| format!("listing {dir}"))?,
+            r => host_names(r.zk_context(|| format!("listing {dir}"))?),
         };
-        hosts.retain(|h| validate::host_name(h).is_ok());
-        hosts.sort();
         let reads: Vec<_> = hosts
             .iter()
             .map(|h| self.client.get_data(&self.layout.host(app, h)))
@@ -330,14 +328,21 @@ impl Zk {
         app: &str,
     ) -> Result<(Vec<String>, zkc::OneshotWatcher)> {
         let dir = self.layout.hosts(app);
-        let (mut hosts, _, watcher) = self
+        let (hosts, _, watcher) = self
             .client
             .get_and_watch_children(&dir)
             .await
             .zk_context(|| format!("listing {dir}"))?;
-        hosts.retain(|h| validate::host_name(h).is_ok());
-        hosts.sort();
-        Ok((hosts, watcher))
+        Ok((host_names(hosts), watcher))
+    }
+
+    /// Names of the registered agents of `app` (one read; `hosts` also reads each presence).
+    pub async fn registered(&self, app: &str) -> Result<Vec<String>> {
+        let dir = self.layout.hosts(app);
+        match self.client.list_children(&dir).await {
+            Err(zkc::Error::NoNode) => Ok(vec![]),
+            r => Ok(host_names(r.zk_context(|| format!("listing {dir}"))?)),
+        }
     }
 
     /// Every host's status for `app`, by host name; unparsable ones are reported as errors.
@@ -497,4 +502,11 @@ impl Zk {
         }
         Ok(())
     }
+}
+
+/// Children of a `hosts/` node that are host names (planted junk is ignored), sorted.
+fn host_names(mut children: Vec<String>) -> Vec<String> {
+    children.retain(|h| validate::host_name(h).is_ok());
+    children.sort();
+    children
 }
