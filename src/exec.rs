@@ -180,19 +180,6 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         capture,
         heartbeat,
     } = opts.clone();
-    run_with(script, cwd, env, timeout, secrets, capture, heartbeat).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_with(
-    script: &Script,
-    cwd: &Path,
-    env: &[(String, String)],
-    timeout: Duration,
-    secrets: &[String],
-    capture: Capture,
-    heartbeat: Option<Duration>,
-) -> Result<CommandOutcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("exec-guard")
