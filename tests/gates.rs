@@ -135,10 +135,7 @@ fn a_wait_that_times_out_can_roll_the_release_back() {
         "--slots",
         "1",
         "--deploy-cmd",
-        &format!(
-            "while [ ! -e {} ]; do sleep 0.05; done; echo {{{{ version }}}} > version",
-            gate.display()
-        ),
+        &gated_deploy(&gate, "echo {{ version }} > version"),
         "--get-version-cmd",
         GET_VERSION,
     ]));

@@ -173,10 +173,7 @@ fn agents_leaving_while_waiting_for_a_slot_are_not_lost() {
     // The first deploy holds the only slot until the gate file exists, so the others are
     // certainly still waiting for a slot when they are stopped.
     let gate = env.path("gate");
-    let deploy = format!(
-        "while [ ! -e {{{{ vars.gate }}}} ]; do sleep 0.05; done; {}",
-        logging_deploy("0.2")
-    );
+    let deploy = gated_deploy(&gate, &logging_deploy("0.2"));
     let publish = env.json(&[
         "publish",
         "web",
@@ -189,29 +186,14 @@ fn agents_leaving_while_waiting_for_a_slot_are_not_lost() {
         GET_VERSION,
         "--var",
         &format!("log={}", log.display()),
-        "--var",
-        &format!("gate={}", gate.display()),
     ]);
     let release = release_of(&publish);
     let waiter = start_wait(&env, "web", "90s");
     // One host holds the slot (deploying, held by the gate); the others queue behind it.
     let st = env.wait_status("web", T, "one deploying, the others waiting", |st| {
-        let count = |state: &str| {
-            st["hosts"].as_array().map_or(0, |h| {
-                h.iter()
-                    .filter(|h| h["release"] == release && h["state"] == state)
-                    .count()
-            })
-        };
-        count("deploying") == 1 && count("waiting") == 3
+        hosts_in(st, release, "deploying").len() == 1 && hosts_in(st, release, "waiting").len() == 3
     });
-    let waiting: Vec<String> = st["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["release"] == release && h["state"] == "waiting")
-        .map(|h| h["host"].as_str().unwrap().to_string())
-        .collect();
+    let waiting = hosts_in(&st, release, "waiting");
     let idx = |h: &str| names.iter().position(|n| n == h).unwrap();
     let (stopped, restarted) = (idx(&waiting[0]), idx(&waiting[1]));
     sigterm(&agents[stopped]);
@@ -432,27 +414,13 @@ fn an_aborted_release_is_shown_on_the_hosts_that_wait() {
         "--slots",
         "1",
         "--deploy-cmd",
-        &format!("while [ ! -e {} ]; do sleep 0.05; done", gate.display()),
+        &gated_deploy(&gate, "true"),
     ]));
     // One host holds the slot (deploying, held by the gate file), the other queues behind it.
     let st = env.wait_status("web", T, "one host deploying, one waiting", |st| {
-        let count = |state: &str| {
-            st["hosts"].as_array().map_or(0, |h| {
-                h.iter()
-                    .filter(|h| h["release"] == release && h["state"] == state)
-                    .count()
-            })
-        };
-        count("deploying") == 1 && count("waiting") == 1
+        hosts_in(st, release, "deploying").len() == 1 && hosts_in(st, release, "waiting").len() == 1
     });
-    let waiting = st["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["state"] == "waiting")
-        .and_then(|h| h["host"].as_str())
-        .unwrap()
-        .to_string();
+    let waiting = hosts_in(&st, release, "waiting").remove(0);
     env.ok(&["abort", "web"]);
     env.wait_status("web", T, "the abort in the waiting host's status", |st| {
         host(st, &waiting).is_some_and(|h| {

@@ -398,6 +398,26 @@ pub fn logging_deploy(sleep: &str) -> String {
     )
 }
 
+/// A deploy command that holds its slot until the file `gate` exists, then runs `then`: the
+/// test decides when the slot holder may finish.
+pub fn gated_deploy(gate: &Path, then: &str) -> String {
+    format!(
+        "while [ ! -e {} ]; do sleep 0.05; done; {then}",
+        gate.display()
+    )
+}
+
+/// The hosts whose status for `release` is `state`, in name order.
+pub fn hosts_in(status: &Value, release: u64, state: &str) -> Vec<String> {
+    status["hosts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["release"] == release && h["state"] == state)
+        .filter_map(|h| h["host"].as_str().map(str::to_string))
+        .collect()
+}
+
 pub const GET_VERSION: &str = "cat version 2>/dev/null || true";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
