@@ -72,6 +72,19 @@ fn six_agents_never_exceed_slots_and_reach_exactly_slots() {
     assert_eq!(max_overlap(&iv, now_ns()), 1, "{iv:?}");
 }
 
+/// A host's status says deploying a moment before its command logs its start: wait (bounded)
+/// for the start line.
+fn wait_for_start(log: &std::path::Path, host: &str) {
+    let deadline = std::time::Instant::now() + T;
+    while !intervals(log).iter().any(|i| i.host == host) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{host}'s deploy never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Is any process still running whose command line contains `marker`?
 fn process_with(marker: &str) -> bool {
     std::fs::read_dir("/proc")
@@ -98,6 +111,15 @@ fn killed_agent_frees_its_slot_and_capacity_survives() {
     let r1 = publish(&env, "api", "1.0", 2, &log, "3.1415");
     let victim = env.wait_for_deploying("api", T);
     let idx = names.iter().position(|h| *h == victim).unwrap();
+    // Its status says deploying a moment before its command logs its start: wait for the start.
+    let deadline = std::time::Instant::now() + T;
+    while !intervals(&log).iter().any(|i| i.host == victim) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{victim}'s deploy never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(process_with("3.1415"), "the deploy should be running");
     agents[idx].kill9();
     let killed_at = now_ns();
@@ -343,6 +365,7 @@ fn stopped_agent_loses_its_deploy_before_its_slot() {
     let log = env.path("d.log");
     let r = publish(&env, "frozen", "1.0", 1, &log, "4.2718");
     let victim = env.wait_for_deploying("frozen", T);
+    wait_for_start(&log, &victim);
     let pid = agents[names.iter().position(|h| *h == victim).unwrap()]
         .pid()
         .unwrap() as i32;
