@@ -79,6 +79,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--health-timeout', '--health-timeout', [CompletionResultType]::ParameterName, 'Timeout of one health command run [default: the command timeout]')
             [CompletionResult]::new('--bake-time', '--bake-time', [CompletionResultType]::ParameterName, 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy')
             [CompletionResult]::new('--groups', '--groups', [CompletionResultType]::ParameterName, 'Only agents in one of these groups take part')
+            [CompletionResult]::new('--hosts', '--hosts', [CompletionResultType]::ParameterName, 'Only the agents on these hosts deploy this release (with --groups: both must hold)')
+            [CompletionResult]::new('--exclude-hosts', '--exclude-hosts', [CompletionResultType]::ParameterName, 'The agents on these hosts do not deploy this release')
             [CompletionResult]::new('--slot-increment', '--slot-increment', [CompletionResultType]::ParameterName, 'After each healthy host, grow the slot count by K (accelerating rollout)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Timeout for each command on a host [default: 10m]')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Template variable, available as {{ vars.NAME }} (repeatable)')

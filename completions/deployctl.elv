@@ -75,6 +75,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --health-timeout 'Timeout of one health command run [default: the command timeout]'
             cand --bake-time 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy'
             cand --groups 'Only agents in one of these groups take part'
+            cand --hosts 'Only the agents on these hosts deploy this release (with --groups: both must hold)'
+            cand --exclude-hosts 'The agents on these hosts do not deploy this release'
             cand --slot-increment 'After each healthy host, grow the slot count by K (accelerating rollout)'
             cand --command-timeout 'Timeout for each command on a host [default: 10m]'
             cand --var 'Template variable, available as {{ vars.NAME }} (repeatable)'

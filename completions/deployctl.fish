@@ -77,6 +77,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-i
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-timeout -d 'Timeout of one health command run [default: the command timeout]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l bake-time -d 'A host that turned healthy keeps its slot this long more, its health command re-run at --health-interval during it and at its end, before it counts as healthy' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l groups -d 'Only agents in one of these groups take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l hosts -d 'Only the agents on these hosts deploy this release (with --groups: both must hold)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l exclude-hosts -d 'The agents on these hosts do not deploy this release' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l slot-increment -d 'After each healthy host, grow the slot count by K (accelerating rollout)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l command-timeout -d 'Timeout for each command on a host [default: 10m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l var -d 'Template variable, available as {{ vars.NAME }} (repeatable)' -r

@@ -165,6 +165,12 @@ pub struct ReleaseSpec {
     /// Only agents in one of these groups take part (empty: all agents).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// Only these hosts take part (empty: every host in the groups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// These hosts do not take part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_hosts: Vec<String>,
     /// Deploy from this git repository (checkout per version, `current` symlink switch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitSourceSpec>,
@@ -357,6 +363,8 @@ impl Default for ReleaseSpec {
             auto_rollback: false,
             slot_increment: 0,
             groups: vec![],
+            hosts: vec![],
+            exclude_hosts: vec![],
             git: None,
             vars: BTreeMap::new(),
             secret_vars: vec![],
@@ -399,6 +407,16 @@ impl ReleaseSpec {
         }
         for g in &self.groups {
             validate::group_name(g)?;
+        }
+        for h in self.hosts.iter().chain(&self.exclude_hosts) {
+            validate::host_name(h)?;
+        }
+        if !self.hosts.is_empty() && self.hosts.iter().all(|h| self.exclude_hosts.contains(h)) {
+            return Err(Error::invalid(
+                "exclude hosts",
+                self.exclude_hosts.join(","),
+                "leaves none of --hosts to deploy to",
+            ));
         }
         if self.health_timeout_secs == Some(0) {
             return Err(Error::invalid(

@@ -350,6 +350,95 @@ fn only_agents_in_the_groups_take_part() {
 }
 
 #[test]
+fn only_the_named_hosts_deploy_and_are_waited_for() {
+    let env = TestEnv::new("chosenhosts");
+    let names = hosts("k", 3);
+    let agents = env.start_agents("pick", &names, &[]);
+    let log = env.path("d.log");
+    env.ok(&[
+        "publish",
+        "pick",
+        "1.0",
+        "--hosts",
+        "k1,k3",
+        "--slots",
+        "3",
+        "--deploy-cmd",
+        &logging_deploy("0.1"),
+        "--var",
+        &log_var(&log),
+    ]);
+    let junit = env.path("junit.xml");
+    let (code, summary) = env.wait_json(&[
+        "pick",
+        "--timeout",
+        "30s",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let waited: Vec<&str> = summary["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(waited, vec!["k1", "k3"]);
+    let j = common::junit::check_junit(&junit);
+    let mut cases: Vec<&str> = j.cases.iter().map(|c| c.name.as_str()).collect();
+    cases.sort();
+    assert_eq!(cases, vec!["k1", "k3"], "{:?}", j.cases);
+    // k2 saw the release and decided it is not one of its hosts (its own log says so), so it
+    // never runs it: no deploy logged, its status stays idle.
+    let k2 = &agents[1];
+    let deadline = Instant::now() + T;
+    while !k2.log().contains("not among the release's hosts") {
+        assert!(Instant::now() < deadline, "k2 never decided:\n{}", k2.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut deployed: Vec<String> = intervals(&log).into_iter().map(|i| i.host).collect();
+    deployed.sort();
+    assert_eq!(deployed, vec!["k1", "k3"]);
+    let st = env.status("pick");
+    assert_eq!(host(&st, "k2").unwrap()["state"], "idle", "{st:#}");
+
+    // Bad host syntax: exit 2, naming the value.
+    let out = env.run(&["publish", "pick", "2.0", "--hosts", "k1,bad/host"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad/host"), "{}", stderr(&out));
+}
+
+#[test]
+fn excluded_hosts_sit_out_with_groups() {
+    let env = TestEnv::new("excludehosts");
+    let web = hosts("w", 3);
+    let _a = env.start_agents("mix", &web, &["--group", "web"]);
+    let _b = env.start_agents("mix", &["d1".to_string()], &["--group", "db"]);
+    env.ok(&[
+        "publish",
+        "mix",
+        "1.0",
+        "--groups",
+        "web",
+        "--exclude-hosts",
+        "w2",
+        "--slots",
+        "3",
+        "--deploy-cmd",
+        "true",
+    ]);
+    let (code, summary) = env.wait_json(&["mix", "--timeout", "30s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let waited: Vec<&str> = summary["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(waited, vec!["w1", "w3"]);
+}
+
+#[test]
 fn slot_increment_accelerates_one_two_three() {
     let env = TestEnv::new("increment");
     let names = hosts("i", 7);

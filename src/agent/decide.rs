@@ -10,9 +10,17 @@ pub enum Action {
     Rollout,
 }
 
-pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>, groups: &[String]) -> Action {
+pub fn next_action(
+    spec: &ReleaseSpec,
+    host: &str,
+    status: Option<&HostStatus>,
+    groups: &[String],
+) -> Action {
     if !crate::policy::in_groups(&spec.groups, groups) {
         return Action::Wait("this host is not in the release's groups");
+    }
+    if !crate::policy::takes_part(spec, host, groups) {
+        return Action::Wait("this host is not among the release's hosts");
     }
     match spec.state {
         ReleaseState::Active => {}
@@ -80,9 +88,9 @@ mod tests {
     #[test]
     fn new_release_rolls_out() {
         let s = spec(2, ReleaseState::Active);
-        assert_eq!(next_action(&s, None, &[]), Action::Rollout);
+        assert_eq!(next_action(&s, "h1", None, &[]), Action::Rollout);
         assert_eq!(
-            next_action(&s, Some(&status(1, HostState::Healthy)), &[]),
+            next_action(&s, "h1", Some(&status(1, HostState::Healthy)), &[]),
             Action::Rollout
         );
     }
@@ -92,7 +100,7 @@ mod tests {
         let s = spec(2, ReleaseState::Active);
         for st in [HostState::Healthy, HostState::Current, HostState::Failed] {
             assert!(matches!(
-                next_action(&s, Some(&status(2, st)), &[]),
+                next_action(&s, "h1", Some(&status(2, st)), &[]),
                 Action::Wait(_)
             ));
         }
@@ -108,7 +116,7 @@ mod tests {
             HostState::Lost,
         ] {
             assert_eq!(
-                next_action(&s, Some(&status(2, st)), &[]),
+                next_action(&s, "h1", Some(&status(2, st)), &[]),
                 Action::Rollout,
                 "{st}"
             );
@@ -123,7 +131,7 @@ mod tests {
             ReleaseState::Aborted,
         ] {
             assert!(matches!(
-                next_action(&spec(2, state), None, &[]),
+                next_action(&spec(2, state), "h1", None, &[]),
                 Action::Wait(_)
             ));
         }
@@ -134,11 +142,33 @@ mod tests {
         let mut s = spec(2, ReleaseState::Active);
         s.groups = vec!["web".into()];
         assert!(matches!(
-            next_action(&s, None, &["db".to_string()]),
+            next_action(&s, "h1", None, &["db".to_string()]),
             Action::Wait(_)
         ));
-        assert!(matches!(next_action(&s, None, &[]), Action::Wait(_)));
-        assert_eq!(next_action(&s, None, &["web".to_string()]), Action::Rollout);
+        assert!(matches!(next_action(&s, "h1", None, &[]), Action::Wait(_)));
+        assert_eq!(
+            next_action(&s, "h1", None, &["web".to_string()]),
+            Action::Rollout
+        );
+    }
+
+    #[test]
+    fn only_the_named_hosts_take_part() {
+        let mut s = spec(2, ReleaseState::Active);
+        s.hosts = vec!["k1".into(), "k3".into()];
+        assert_eq!(next_action(&s, "k1", None, &[]), Action::Rollout);
+        assert!(matches!(next_action(&s, "k2", None, &[]), Action::Wait(_)));
+        s.exclude_hosts = vec!["k3".into()];
+        assert!(matches!(next_action(&s, "k3", None, &[]), Action::Wait(_)));
+        s.hosts.clear();
+        assert_eq!(next_action(&s, "k2", None, &[]), Action::Rollout);
+        // With groups, both must hold.
+        s.groups = vec!["web".into()];
+        assert!(matches!(next_action(&s, "k2", None, &[]), Action::Wait(_)));
+        assert_eq!(
+            next_action(&s, "k2", None, &["web".to_string()]),
+            Action::Rollout
+        );
     }
 
     #[test]

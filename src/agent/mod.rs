@@ -449,7 +449,7 @@ async fn serve_once(
     };
     spec.state = crate::policy::effective_state(&spec, ledger.as_ref());
     let status = zk.status_of(app, &settings.host).await?;
-    match decide::next_action(&spec, status.as_ref(), &settings.groups) {
+    match decide::next_action(&spec, &settings.host, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {
             tracing::debug!(app, release = spec.release, "{reason}");
             // A host left mid-way (waiting for a slot, or interrupted) shows why it stopped, so

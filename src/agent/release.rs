@@ -120,8 +120,8 @@ impl HostRelease<'_> {
             .hosts(&self.spec.app)
             .await?
             .into_iter()
-            .filter(|(_, p)| {
-                policy::in_groups(&self.spec.groups, p.as_ref().map_or(&[][..], |p| &p.groups))
+            .filter(|(h, p)| {
+                policy::takes_part(self.spec, h, p.as_ref().map_or(&[][..], |p| &p.groups))
             })
             .map(|(h, _)| h)
             .collect())

@@ -92,6 +92,12 @@ pub struct PublishArgs {
     /// Only agents in one of these groups take part
     #[arg(long, value_delimiter = ',', value_name = "GROUP,...")]
     pub groups: Vec<String>,
+    /// Only the agents on these hosts deploy this release (with --groups: both must hold)
+    #[arg(long, value_delimiter = ',', value_name = "HOST,...")]
+    pub hosts: Vec<String>,
+    /// The agents on these hosts do not deploy this release
+    #[arg(long, value_delimiter = ',', value_name = "HOST,...")]
+    pub exclude_hosts: Vec<String>,
     /// After each healthy host, grow the slot count by K (accelerating rollout)
     #[arg(long, value_name = "K")]
     pub slot_increment: Option<u32>,
@@ -161,6 +167,9 @@ struct SpecFile {
     bake_time_ms: Option<u64>,
     /// Replaced, not added to: `--groups` names all the groups of the release.
     groups: Option<Vec<String>>,
+    /// Replaced, not added to, like `groups`.
+    hosts: Option<Vec<String>>,
+    exclude_hosts: Option<Vec<String>>,
     slot_increment: Option<u32>,
     git: Option<crate::model::GitSourceSpec>,
     #[serde(default)]
@@ -191,6 +200,8 @@ combine_fields!(SpecFile {
     health_timeout_secs,
     bake_time_ms,
     groups,
+    hosts,
+    exclude_hosts,
     slot_increment,
     git,
     vars,
@@ -225,6 +236,8 @@ impl SpecFile {
             health_timeout_secs: secs(args.health_timeout),
             bake_time_ms: millis(args.bake_time),
             groups: (!args.groups.is_empty()).then(|| args.groups.clone()),
+            hosts: (!args.hosts.is_empty()).then(|| args.hosts.clone()),
+            exclude_hosts: (!args.exclude_hosts.is_empty()).then(|| args.exclude_hosts.clone()),
             slot_increment: args.slot_increment,
             git: args
                 .git_repo
@@ -302,6 +315,8 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         health_timeout_secs: layers.health_timeout_secs,
         bake_time_ms: layers.bake_time_ms.filter(|ms| *ms > 0),
         groups: layers.groups.unwrap_or_default(),
+        hosts: sorted_unique(layers.hosts.unwrap_or_default()),
+        exclude_hosts: sorted_unique(layers.exclude_hosts.unwrap_or_default()),
         slot_increment: layers.slot_increment.unwrap_or(0),
         git: layers.git,
         source: from_git.map(|g| g.source),
@@ -341,6 +356,13 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         render::check_limits(t, &ctx)?;
     }
     Ok(spec)
+}
+
+/// Host lists are sets: order and repeats do not make another release.
+fn sorted_unique(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
 }
 
 fn keep_history(n: Option<usize>) -> Result<usize> {
@@ -504,6 +526,8 @@ mod tests {
             health_timeout: None,
             bake_time: None,
             groups: vec![],
+            hosts: vec![],
+            exclude_hosts: vec![],
             slot_increment: None,
             vars: vec![],
             secret_vars: vec![],
@@ -556,6 +580,28 @@ mod tests {
         let mut a = args("web", "1.0");
         a.slots = Some(0);
         assert!(build_request(&a, SpecFile::default()).is_err());
+    }
+
+    #[test]
+    fn host_lists_are_checked_and_sets() {
+        let mut a = args("web", "1.0");
+        a.hosts = vec!["k3".into(), "k1".into(), "k3".into()];
+        let s = build_request(&a, SpecFile::default()).unwrap();
+        assert_eq!(s.hosts, vec!["k1", "k3"]);
+        a.hosts = vec!["k1".into(), "bad/host".into()];
+        let e = build_request(&a, SpecFile::default()).unwrap_err();
+        assert!(e.to_string().contains("bad/host"), "{e}");
+        assert_eq!(e.exit_code().code(), 2);
+        a.hosts = vec!["k1".into()];
+        a.exclude_hosts = vec!["k1".into()];
+        let e = build_request(&a, SpecFile::default()).unwrap_err();
+        assert_eq!(e.exit_code().code(), 2, "{e}");
+        let file = SpecFile {
+            exclude_hosts: Some(vec!["k2".into()]),
+            ..Default::default()
+        };
+        let s = build_request(&args("web", "1.0"), file).unwrap();
+        assert_eq!(s.exclude_hosts, vec!["k2"]);
     }
 
     #[test]

@@ -41,6 +41,20 @@ pub fn in_groups(spec_groups: &[String], agent_groups: &[String]) -> bool {
     spec_groups.is_empty() || spec_groups.iter().any(|g| agent_groups.contains(g))
 }
 
+/// Is `host` among the hosts a release names: in `hosts` (when it names any) and not in
+/// `exclude_hosts` (`publish --hosts`, `--exclude-hosts`)?
+pub fn in_hosts(hosts: &[String], exclude_hosts: &[String], host: &str) -> bool {
+    (hosts.is_empty() || hosts.iter().any(|h| h == host))
+        && !exclude_hosts.iter().any(|h| h == host)
+}
+
+/// Does the agent on `host`, in `agent_groups`, take part in `spec`'s release? The one
+/// membership rule: the agent deciding whether to deploy, its failure budget's targets and the
+/// waiter's targets all ask this.
+pub fn takes_part(spec: &ReleaseSpec, host: &str, agent_groups: &[String]) -> bool {
+    in_groups(&spec.groups, agent_groups) && in_hosts(&spec.hosts, &spec.exclude_hosts, host)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOnceStep {
     /// No run-once command, or it already ran: go on.

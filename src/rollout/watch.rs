@@ -154,11 +154,11 @@ impl Snapshot {
         Ok(())
     }
 
-    /// Registered agents that take part in `target` (its groups).
+    /// Registered agents that take part in `target` (its groups and hosts).
     fn registered_for(&self, target: &ReleaseSpec) -> Vec<String> {
         self.registered
             .iter()
-            .filter(|(_, groups)| policy::in_groups(&target.groups, groups))
+            .filter(|(h, groups)| policy::takes_part(target, h, groups))
             .map(|(h, _)| h.clone())
             .collect()
     }
