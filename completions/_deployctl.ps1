@@ -144,8 +144,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;wait-for-rollout' {
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Wait for the latest release of this version [default: the latest release]')
-            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Wait for this release id')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Wait for the latest release of this version [default: the latest release] (one app only)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Wait for this release id (one app only)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')

@@ -138,8 +138,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --help 'Print help'
         }
         &'deployctl;wait-for-rollout'= {
-            cand --version 'Wait for the latest release of this version [default: the latest release]'
-            cand --release 'Wait for this release id'
+            cand --version 'Wait for the latest release of this version [default: the latest release] (one app only)'
+            cand --release 'Wait for this release id (one app only)'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'

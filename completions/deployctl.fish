@@ -137,8 +137,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls -d 
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l version -d 'Wait for the latest release of this version [default: the latest release]' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l release -d 'Wait for this release id' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l version -d 'Wait for the latest release of this version [default: the latest release] (one app only)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l release -d 'Wait for this release id (one app only)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''

@@ -106,7 +106,7 @@ fn usage_line_does_not_depend_on_the_environment() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("<APP>"), "{env:?}: {err}");
         assert!(
-            err.contains("Usage: deployctl wait-for-rollout [OPTIONS] <APP>\n"),
+            err.contains("Usage: deployctl wait-for-rollout [OPTIONS] <APP>...\n"),
             "{env:?}: the usage line must not list the flags that happen to be set: {err}"
         );
     }

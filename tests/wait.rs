@@ -483,3 +483,124 @@ fn stale_reports_are_replaced_on_exit_2_and_4() {
         (Some("error"), Some("publish"))
     );
 }
+
+#[test]
+fn one_wait_over_two_apps_reports_each_and_exits_with_the_worst() {
+    let env = TestEnv::new("wait-apps");
+    let names = hosts("m", 2);
+    let agents: Vec<Agent> = names
+        .iter()
+        .map(|h| env.agent(h, &["web", "api"]))
+        .collect();
+    for app in ["web", "api"] {
+        env.wait_status(app, T, "agents registered", |st| {
+            names
+                .iter()
+                .all(|n| host(st, n).is_some_and(|h| h["registered"] == true))
+        });
+    }
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "true",
+    ]);
+    env.ok(&[
+        "publish",
+        "api",
+        "3.1",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "echo api is broken; exit 4",
+    ]);
+    let junit = env.path("apps.xml");
+    let json = env.path("apps.json");
+    let (out, summary) = env.run_json(&[
+        "--output",
+        "json",
+        "wait-for-rollout",
+        "web",
+        "api",
+        "--timeout",
+        "40s",
+        "--events",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json-file",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{summary:#}\n{}", stderr(&out));
+    assert_eq!(summary["result"], "failed");
+    let apps = summary["apps"].as_array().unwrap();
+    let results: Vec<(&str, &str)> = apps
+        .iter()
+        .map(|a| (a["app"].as_str().unwrap(), a["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(results, vec![("web", "succeeded"), ("api", "failed")]);
+    assert_eq!(apps[1]["version"], "3.1");
+    assert!(
+        summary["message"].as_str().unwrap().contains("api: failed"),
+        "{summary:#}"
+    );
+    // The file holds the same document.
+    let file = schema::parse(schema::Kind::WaitSummary, &std::fs::read(&json).unwrap());
+    assert_eq!(file["apps"].as_array().unwrap().len(), 2);
+    // Every progress line names its app.
+    let events = schema::parse_stdout(
+        &["--output", "json", "wait-for-rollout", "--events"],
+        &out.stdout,
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e["event"] == "host")
+            .all(|e| e["app"] == "web" || e["app"] == "api"),
+        "{events:#?}"
+    );
+    let report = check_junit(&junit);
+    assert_eq!(report.suites.len(), 2, "{:?}", report.suites);
+    assert!(
+        report.suites[0].starts_with("web release 1"),
+        "{:?}",
+        report.suites
+    );
+    assert!(
+        report.suites[1].starts_with("api release 1"),
+        "{:?}",
+        report.suites
+    );
+    let api_failed: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.kind == "failure")
+        .map(|c| c.classname.as_str())
+        .collect();
+    assert!(
+        !api_failed.is_empty() && api_failed.iter().all(|c| *c == "api"),
+        "{:?}",
+        report.cases
+    );
+    assert_eq!(report.counts.tests, 4);
+    drop(agents);
+
+    // Human output: each app's report, then the overall line.
+    let out = env.run(&["wait-for-rollout", "web", "api", "--timeout", "10s"]);
+    assert_eq!(out.status.code(), Some(1));
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.contains("web release 1 (1.0): succeeded"), "{human}");
+    assert!(human.contains("2 app(s): failed"), "{human}");
+
+    // Bad input names the value, exit 2; --release pins one app only.
+    let out = env.run(&["wait-for-rollout", "web", "../x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("../x"), "{}", stderr(&out));
+    let out = env.run(&["wait-for-rollout", "web", "api", "--release", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = env.run(&["wait-for-rollout", "web", "nosuchapp", "--timeout", "10s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nosuchapp"), "{}", stderr(&out));
+}

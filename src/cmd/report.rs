@@ -92,6 +92,11 @@ impl Reports {
         &mut self.fanout
     }
 
+    /// Name the run's subject in an error report (known only after the arguments were read).
+    pub fn set_app(&mut self, app: Option<String>) {
+        self.app = app;
+    }
+
     /// Report how the run ended (also when it ended in an error) and turn that into the exit
     /// status. A report that cannot be written fails a run that otherwise succeeded; it never
     /// hides the run's own error.
@@ -118,6 +123,15 @@ impl Reports {
 fn status_of(o: &Outcome) -> Result<()> {
     match o {
         Outcome::Rollout(s) => match s.result {
+            WaitResult::Succeeded => Ok(()),
+            WaitResult::TimedOut => Err(Error::TimedOut(s.message.clone())),
+            _ => Err(Error::Failed(format!(
+                "{}: {}",
+                s.result.as_str(),
+                s.message
+            ))),
+        },
+        Outcome::Rollouts(s) => match s.result {
             WaitResult::Succeeded => Ok(()),
             WaitResult::TimedOut => Err(Error::TimedOut(s.message.clone())),
             _ => Err(Error::Failed(format!(

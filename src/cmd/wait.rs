@@ -6,10 +6,11 @@ use clap::{Args, ValueEnum};
 
 use super::Ctx;
 use super::report::{ReportArgs, Reports};
-use crate::error::Result;
-use crate::model::ReleaseState;
-use crate::output::report::Outcome;
-use crate::output::summary::RolloutSummary;
+use crate::error::{Error, Result};
+use crate::model::{EventSink, ReleaseState};
+use crate::output::report::{AppSink, Outcome};
+use crate::output::summary::{AppsSummary, RolloutSummary};
+use crate::rollout::events::WaitEvent;
 use crate::rollout::wait::WaitResult;
 use crate::rollout::watch::{self, Target, WaitOptions};
 
@@ -69,12 +70,14 @@ impl WaitFlags {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// App whose rollout to wait for
-    pub app: String,
-    /// Wait for the latest release of this version [default: the latest release]
+    /// App(s) whose rollout to wait for; with several, one wait over all of them (each pinned to
+    /// its latest release), one report with a part per app, and the worst app's exit code
+    #[arg(value_name = "APP", required = true, num_args = 1..)]
+    pub apps: Vec<String>,
+    /// Wait for the latest release of this version [default: the latest release] (one app only)
     #[arg(long, conflicts_with = "release")]
     pub version: Option<String>,
-    /// Wait for this release id
+    /// Wait for this release id (one app only)
     #[arg(long, value_name = "ID")]
     pub release: Option<u64>,
     #[command(flatten)]
@@ -87,7 +90,63 @@ pub async fn run(ctx: &Ctx, args: WaitArgs) -> Result<()> {
         (None, Some(r)) => Target::Release(r),
         (None, None) => Target::Latest,
     };
-    wait_and_report(ctx, &args.app, target, &args.flags).await
+    match args.apps.as_slice() {
+        [app] => wait_and_report(ctx, app, target, &args.flags).await,
+        apps => wait_for_apps(ctx, apps, target, &args.flags).await,
+    }
+}
+
+/// One wait over several apps: their waits run together, sending their events (each named by
+/// its app) to the one set of reports, which end with one summary of all of them.
+async fn wait_for_apps(
+    ctx: &Ctx,
+    apps: &[String],
+    target: Target,
+    flags: &WaitFlags,
+) -> Result<()> {
+    let mut reports = Reports::new(ctx, &flags.report, "wait-for-rollout", None);
+    let result = async {
+        if !matches!(target, Target::Latest) {
+            return Err(Error::Usage(
+                "--version and --release pin one app's wait; with several apps each waits for \
+                 its latest release"
+                    .into(),
+            ));
+        }
+        for app in apps {
+            crate::validate::app_name(app)?;
+        }
+        if let Some(dup) = apps
+            .iter()
+            .enumerate()
+            .find(|(i, a)| apps[..*i].contains(a))
+            .map(|(_, a)| a)
+        {
+            return Err(Error::invalid("app", dup, "is named twice"));
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        return reports.conclude(Err(e));
+    }
+    reports.set_app(Some(apps.join(" ")));
+    let summaries = {
+        let shared = std::sync::Mutex::new(reports.sink());
+        // The first error (no such app, ZooKeeper gone past the timeout) ends every wait.
+        futures::future::try_join_all(apps.iter().map(|app| {
+            let shared = &shared;
+            async move {
+                let mut sink = AppSink {
+                    app: app.clone(),
+                    fanout: shared,
+                };
+                wait_one(ctx, app, Target::Latest, flags, &mut sink).await
+            }
+        }))
+        .await
+    };
+    reports.conclude(summaries.map(|s| Outcome::Rollouts(AppsSummary::new(s))))
 }
 
 /// Wait, write every requested report (also when the wait cannot even start), and turn the
@@ -111,6 +170,17 @@ pub async fn wait_with(
     flags: &WaitFlags,
     reports: &mut Reports,
 ) -> Result<RolloutSummary> {
+    wait_one(ctx, app, target, flags, reports.sink()).await
+}
+
+/// One app's wait, its events to `sink`; `--on-timeout` applied to it.
+async fn wait_one(
+    ctx: &Ctx,
+    app: &str,
+    target: Target,
+    flags: &WaitFlags,
+    sink: &mut dyn EventSink<WaitEvent>,
+) -> Result<RolloutSummary> {
     crate::validate::app_name(app)?;
     let opts = WaitOptions {
         app: app.to_string(),
@@ -119,8 +189,7 @@ pub async fn wait_with(
         expect_hosts: flags.expect_hosts,
         heartbeat: flags.heartbeat.max(Duration::from_millis(100)),
     };
-    let mut summary =
-        watch::wait(&ctx.global.zk_options(None, None), &opts, reports.sink()).await?;
+    let mut summary = watch::wait(&ctx.global.zk_options(None, None), &opts, sink).await?;
     if summary.result == WaitResult::TimedOut && flags.on_timeout != OnTimeout::Leave {
         let done = match act_on_timeout(ctx, &summary, flags.on_timeout).await {
             Ok(done) => done,

@@ -185,6 +185,15 @@ pub fn publish(o: &Outcome) -> Result<()> {
     }
     let (summary, outputs, annotations) = match o {
         Outcome::Rollout(s) => (step_summary(s), outputs(s), annotations(s)),
+        Outcome::Rollouts(s) => (
+            s.apps
+                .iter()
+                .map(step_summary)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            format!("result={}\njson={}\n", s.result.as_str(), s.to_json()),
+            s.apps.iter().flat_map(annotations).collect(),
+        ),
         Outcome::Push { summary, app } => (
             push_step_summary(summary, app.as_deref()),
             format!("result={}\njson={}\n", summary.result, o.to_json()),

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::report::RunError;
-use super::summary::RolloutSummary;
+use super::summary::{AppsSummary, RolloutSummary};
 use crate::model::HostState;
 use crate::rollout::wait::WaitResult;
 use crate::ssh::runner::{PushSummary, StepState};
@@ -300,6 +300,19 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             properties,
             cases,
         }],
+    }
+}
+
+/// A wait over several apps: one suite per app (each as `rollout` makes it).
+pub fn rollouts(s: &AppsSummary, hostname: &str) -> Report {
+    let names: Vec<&str> = s.apps.iter().map(|a| a.app.as_str()).collect();
+    Report {
+        name: format!("deployctl wait-for-rollout {}", names.join(" ")),
+        suites: s
+            .apps
+            .iter()
+            .flat_map(|a| rollout(a, hostname).suites)
+            .collect(),
     }
 }
 

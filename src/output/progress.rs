@@ -78,7 +78,10 @@ impl HumanProgress {
         self.bar.as_ref()
     }
 
-    fn wait_event(&mut self, event: &WaitEvent) {
+    /// `app` is set when one run waits for several apps: lines then name it, and there is no
+    /// single bar to move.
+    fn wait_event(&mut self, app: Option<&str>, event: &WaitEvent) {
+        let prefix = app.map(|a| format!("{a} ")).unwrap_or_default();
         match event {
             WaitEvent::Started {
                 at,
@@ -102,7 +105,7 @@ impl HumanProgress {
                 total,
                 active,
             } => {
-                if let Some(bar) = self.wait_bar() {
+                if let Some(bar) = app.is_none().then(|| self.wait_bar()).flatten() {
                     bar.set_length(*total as u64);
                     bar.set_position(*done as u64);
                     let msg = if active.is_empty() {
@@ -123,7 +126,7 @@ impl HumanProgress {
                     format!(": {message}")
                 };
                 self.line(&format!(
-                    "[{}] {host}: {from}{state}{msg} ({done}/{total} done)",
+                    "[{}] {prefix}{host}: {from}{state}{msg} ({done}/{total} done)",
                     clock(at)
                 ));
             }
@@ -135,7 +138,7 @@ impl HumanProgress {
             } => {
                 if self.multi.is_none() {
                     self.line(&format!(
-                        "[{}] {}; {pending}",
+                        "[{}] {prefix}{}; {pending}",
                         clock(at),
                         counts_text(counts)
                     ));
@@ -217,7 +220,8 @@ fn clock(at: &str) -> &str {
 impl Reporter for HumanProgress {
     fn event(&mut self, event: &Event<'_>) -> Result<()> {
         match event {
-            Event::Wait(e) => self.wait_event(e),
+            Event::Wait(e) => self.wait_event(None, e),
+            Event::AppWait { app, event } => self.wait_event(Some(app), event),
             Event::Push(e) => self.push_event(e),
             Event::Finished(_) => self.clear(),
         }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::summary::{RolloutSummary, render_human};
+use super::summary::{AppsSummary, RolloutSummary, render_apps_human, render_human};
 use super::{github, junit, push};
 use crate::error::{Error, Result};
 use crate::model::EventSink;
@@ -24,6 +24,8 @@ use crate::ssh::runner::{PushEvent, PushSummary};
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Rollout(RolloutSummary),
+    /// A wait over several apps (`wait-for-rollout APP1 APP2 …`).
+    Rollouts(AppsSummary),
     Push {
         summary: PushSummary,
         /// `--app`, when the push reported to ZooKeeper like an agent.
@@ -63,6 +65,7 @@ impl Outcome {
     pub fn to_json(&self) -> String {
         match self {
             Outcome::Rollout(s) => s.to_json(),
+            Outcome::Rollouts(s) => s.to_json(),
             Outcome::Push { summary, .. } => serde_json::to_string(summary).unwrap_or_default(),
             Outcome::Error(e) => serde_json::to_string(e).unwrap_or_default(),
         }
@@ -71,6 +74,7 @@ impl Outcome {
     pub fn junit(&self, hostname: &str) -> String {
         match self {
             Outcome::Rollout(s) => junit::rollout(s, hostname),
+            Outcome::Rollouts(s) => junit::rollouts(s, hostname),
             Outcome::Push { summary, app } => junit::push(summary, app.as_deref(), hostname),
             Outcome::Error(e) => junit::error(e, hostname),
         }
@@ -83,6 +87,8 @@ impl Outcome {
 pub enum Event<'a> {
     /// Progress of a wait.
     Wait(&'a WaitEvent),
+    /// Progress of one app's wait among several (`wait-for-rollout APP1 APP2 …`).
+    AppWait { app: &'a str, event: &'a WaitEvent },
     /// Progress of an ssh-push.
     Push(&'a PushEvent),
     /// The run is over (always the last event, exactly once).
@@ -131,6 +137,24 @@ impl EventSink<WaitEvent> for Fanout {
     }
 }
 
+/// One app's wait events, when one run waits for several apps at once: each app's wait sends
+/// through its own `AppSink`, and they share the run's one `Fanout`.
+pub struct AppSink<'a, 'b> {
+    pub app: String,
+    pub fanout: &'a std::sync::Mutex<&'b mut Fanout>,
+}
+
+impl EventSink<WaitEvent> for AppSink<'_, '_> {
+    fn emit(&mut self, event: &WaitEvent) {
+        // A reporter that panicked while holding the lock poisoned it; the events still count.
+        let mut fanout = self.fanout.lock().unwrap_or_else(|p| p.into_inner());
+        fanout.dispatch(&Event::AppWait {
+            app: &self.app,
+            event,
+        });
+    }
+}
+
 impl EventSink<PushEvent> for Fanout {
     fn emit(&mut self, event: &PushEvent) {
         self.dispatch(&Event::Push(event));
@@ -151,6 +175,13 @@ impl Reporter for NdjsonEvents {
     fn event(&mut self, event: &Event<'_>) -> Result<()> {
         let line = match event {
             Event::Wait(e) => serde_json::to_string(e),
+            // Several apps in one stream: every line names its app.
+            Event::AppWait { app, event } => serde_json::to_value(event).map(|mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("app".into(), serde_json::Value::String(app.to_string()));
+                }
+                v.to_string()
+            }),
             Event::Push(e) => serde_json::to_string(e),
             Event::Finished(_) => return Ok(()),
         };
@@ -182,6 +213,7 @@ impl Reporter for FinalReport {
         }
         match outcome {
             Outcome::Rollout(s) => stdout_line(render_human(s).trim_end()),
+            Outcome::Rollouts(s) => stdout_line(render_apps_human(s).trim_end()),
             Outcome::Push { summary, .. } => stdout_line(push::render_human(summary).trim_end()),
             Outcome::Error(_) => {}
         }

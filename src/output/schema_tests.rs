@@ -96,6 +96,14 @@ fn the_snapshot_fixtures_validate() {
         "wait-summary.schema.json",
         &serde_json::to_value(&superseded).unwrap(),
     );
+    let mut api = fixtures::summary();
+    api.app = "api".into();
+    let apps = super::summary::AppsSummary::new(vec![superseded, api]);
+    let doc: Value = serde_json::from_str(&apps.to_json()).unwrap();
+    assert_valid("wait-apps-summary.schema.json", &doc);
+    // A single app's summary is not the several apps' one, nor the other way round.
+    assert!(!validator("wait-apps-summary.schema.json").is_valid(&summary));
+    assert!(!validator("wait-summary.schema.json").is_valid(&doc));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{render_table, short_duration};
-pub use crate::rollout::summary::RolloutSummary;
+pub use crate::rollout::summary::{AppsSummary, RolloutSummary};
 
 fn dash(s: Option<String>) -> String {
     s.unwrap_or_else(|| "-".into())
@@ -54,6 +54,20 @@ pub fn render_human(s: &RolloutSummary) -> String {
             &rows
         )
     )
+}
+
+/// The human final report of a wait over several apps: each app's report, then the overall
+/// line.
+pub fn render_apps_human(s: &AppsSummary) -> String {
+    let mut out: String = s.apps.iter().map(|a| render_human(a) + "\n").collect();
+    out.push_str(&format!(
+        "{} app(s): {} in {}: {}\n",
+        s.apps.len(),
+        s.result.as_str(),
+        short_duration(Duration::from_millis(s.duration_ms)),
+        s.message
+    ));
+    out
 }
 
 #[cfg(test)]

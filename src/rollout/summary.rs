@@ -39,3 +39,113 @@ impl RolloutSummary {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+/// The result of one wait over several apps (`wait-for-rollout APP1 APP2 …`,
+/// docs/schema/wait-apps-summary.schema.json): each app's own summary, pinned to its release, and
+/// the overall result — the worst of them (`WaitResult::severity`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AppsSummary {
+    pub result: WaitResult,
+    pub message: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub apps: Vec<RolloutSummary>,
+}
+
+impl AppsSummary {
+    /// `apps` in the order they were asked for; the run lasted from the first start to the last
+    /// finish.
+    pub fn new(apps: Vec<RolloutSummary>) -> Self {
+        let result = apps
+            .iter()
+            .map(|a| a.result)
+            .max_by_key(|r| r.severity())
+            .unwrap_or(WaitResult::Succeeded);
+        let message = apps
+            .iter()
+            .map(|a| match a.result {
+                WaitResult::Succeeded => format!("{}: {}", a.app, a.result.as_str()),
+                r => format!("{}: {}: {}", a.app, r.as_str(), a.message),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let started_at = apps
+            .iter()
+            .map(|a| a.started_at.clone())
+            .min()
+            .unwrap_or_default();
+        let finished_at = apps
+            .iter()
+            .map(|a| a.finished_at.clone())
+            .max()
+            .unwrap_or_default();
+        let duration_ms = match (
+            crate::model::parse_time(&started_at),
+            crate::model::parse_time(&finished_at),
+        ) {
+            (Some(a), Some(b)) => b.duration_since(a).unwrap_or_default().as_millis() as u64,
+            _ => apps.iter().map(|a| a.duration_ms).max().unwrap_or(0),
+        };
+        AppsSummary {
+            result,
+            message,
+            started_at,
+            finished_at,
+            duration_ms,
+            apps,
+        }
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.result == WaitResult::Succeeded
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(name: &str, result: WaitResult, start: &str, end: &str) -> RolloutSummary {
+        RolloutSummary {
+            app: name.into(),
+            version: "1".into(),
+            release: 1,
+            result,
+            message: format!("{name} {result}"),
+            superseded_by: None,
+            started_at: start.into(),
+            finished_at: end.into(),
+            duration_ms: 0,
+            source: None,
+            counts: BTreeMap::new(),
+            hosts: vec![],
+        }
+    }
+
+    #[test]
+    fn the_worst_app_decides() {
+        let t0 = "2026-01-01T00:00:00.000Z";
+        let t1 = "2026-01-01T00:00:01.000Z";
+        let t2 = "2026-01-01T00:00:02.500Z";
+        let s = AppsSummary::new(vec![
+            app("web", WaitResult::Succeeded, t0, t1),
+            app("api", WaitResult::Failed, t1, t2),
+            app("db", WaitResult::TimedOut, t0, t2),
+        ]);
+        assert_eq!(s.result, WaitResult::Failed);
+        assert_eq!(s.duration_ms, 2500);
+        assert!(s.message.contains("api: failed"), "{}", s.message);
+        let s = AppsSummary::new(vec![
+            app("web", WaitResult::Succeeded, t0, t1),
+            app("db", WaitResult::TimedOut, t0, t2),
+        ]);
+        assert_eq!(s.result, WaitResult::TimedOut);
+        let s = AppsSummary::new(vec![app("web", WaitResult::Succeeded, t0, t1)]);
+        assert!(s.succeeded());
+    }
+}

@@ -26,6 +26,20 @@ impl WaitResult {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// How bad the result is, for the overall result of a wait over several apps: an outcome
+    /// that exits 1 is worse than a timeout (exit 3, the release may still finish), and a failure
+    /// is the worst of those.
+    pub fn severity(self) -> u8 {
+        match self {
+            WaitResult::Succeeded => 0,
+            WaitResult::TimedOut => 1,
+            WaitResult::Superseded => 2,
+            WaitResult::RolledBack => 3,
+            WaitResult::Aborted => 4,
+            WaitResult::Failed => 5,
+        }
+    }
 }
 
 /// What is known right now.

@@ -64,6 +64,8 @@ fn validator(name: &str) -> std::sync::Arc<jsonschema::Validator> {
 pub enum Kind {
     Publish,
     WaitSummary,
+    /// `wait-for-rollout APP1 APP2 …`: picked by `parse` when a wait summary has `apps`.
+    WaitAppsSummary,
     WaitEvent,
     Status,
     History,
@@ -84,6 +86,7 @@ impl Kind {
         match self {
             Kind::Publish => "publish.schema.json",
             Kind::WaitSummary => "wait-summary.schema.json",
+            Kind::WaitAppsSummary => "wait-apps-summary.schema.json",
             Kind::WaitEvent => "wait-event.schema.json",
             Kind::Status => "status.schema.json",
             Kind::History => "history.schema.json",
@@ -173,13 +176,20 @@ pub fn parse(kind: Kind, text: &[u8]) -> Value {
     let text = String::from_utf8_lossy(text);
     let v: Value = serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{text}"));
-    let kind = if v["result"] == "error" {
+    check(refine(kind, &v), &v);
+    v
+}
+
+/// The kind `v` must be, printed where a document of `kind` was expected: a run that ended
+/// without a result prints the error report; a wait over several apps, their summary.
+fn refine(kind: Kind, v: &Value) -> Kind {
+    if v["result"] == "error" {
         Kind::Error
+    } else if kind == Kind::WaitSummary && v.get("apps").is_some() {
+        Kind::WaitAppsSummary
     } else {
         kind
-    };
-    check(kind, &v);
-    v
+    }
 }
 
 /// What `deployctl ARGS` printed on stdout, parsed and checked: with `--events`, every NDJSON
@@ -200,7 +210,7 @@ pub fn parse_stdout(args: &[&str], stdout: &[u8]) -> Vec<Value> {
             let v: Value = serde_json::from_str(l)
                 .unwrap_or_else(|e| panic!("not an NDJSON line ({e}): {l}\n{text}"));
             let kind = if json && i + 1 == lines.len() {
-                Kind::of_command(args)
+                refine(Kind::of_command(args), &v)
             } else {
                 Kind::events_of_command(args)
             };
