@@ -90,13 +90,50 @@ impl std::fmt::Debug for Script {
     }
 }
 
-/// Conveyor wrote `%(id)s` (the app) and `%(version)s`; accept them so old specs keep working.
+/// Conveyor wrote `%(id)s` (the app) and `%(version)s`, and its configs reached into the deploy
+/// request's data as `%(data[version])s`; accept them so old specs keep working.
 fn translate_conveyor(template: &str) -> String {
-    template
+    translate_conveyor_data(template)
         .replace("%(id)s", "{{ app }}")
         .replace("%(app)s", "{{ app }}")
         .replace("%(version)s", "{{ version }}")
         .replace("%(host)s", "{{ host }}")
+}
+
+/// `%(data[KEY])s`: the built-in values by their names (`id` is the app), any other KEY a var
+/// (`{{ vars.KEY }}`, so an unknown one is the usual unknown-variable error). A KEY that is not a
+/// plain name is left as it is.
+fn translate_conveyor_data(template: &str) -> String {
+    const OPEN: &str = "%(data[";
+    const CLOSE: &str = "])s";
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + OPEN.len()..];
+        let key = after
+            .find(CLOSE)
+            .map(|j| &after[..j])
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        match key {
+            Some(key) => {
+                out.push_str(&match key {
+                    "id" | "app" => "{{ app }}".to_string(),
+                    "version" | "host" | "release" | "previous_version" => {
+                        format!("{{{{ {key} }}}}")
+                    }
+                    other => format!("{{{{ vars.{other} }}}}"),
+                });
+                rest = &after[key.len() + CLOSE.len()..];
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Why a render failed: `limit` when the template did too much work or produced too much.
@@ -801,6 +838,20 @@ mod tests {
     fn conveyor_placeholders() {
         let s = render("echo install %(id)s==%(version)s", &ctx()).unwrap();
         assert_eq!(sh(&s), "install web==1.2\n");
+        let s = render(
+            "echo %(data[id])s %(data[version])s on %(data[host])s: %(data[greeting])s",
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(sh(&s), "web 1.2 on h1: hi there; rm -rf /\n");
+        // Not a plain key, or not closed: left alone (the shell sees the text).
+        assert_eq!(
+            translate_conveyor_data("a %(data[x y])s %(data[v"),
+            "a %(data[x y])s %(data[v"
+        );
+        let e = render("echo %(data[nosuch])s", &ctx()).unwrap_err();
+        assert!(e.to_string().contains("nosuch"), "{e}");
+        assert_eq!(e.exit_code().code(), 2);
     }
 
     #[test]
