@@ -1574,7 +1574,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__ssh__subcmd__push)
-            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --secret-var --parallel --canary --retries --retry-delay --timeout --continue-on-error --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --hosts --inventory --group --cmd --plan --version --app --var --secret-var --parallel --canary --retries --retry-delay --timeout --continue-on-error --max-failures --get-version-cmd --rerun-failed --limit --ssh-option --identity --user --ssh-timeout --insecure-ignore-host-keys --local --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1633,6 +1633,22 @@ _deployctl() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --get-version-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rerun-failed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -377,6 +377,10 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l canary 
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l retries -d 'Extra attempts per command, with doubling backoff' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l retry-delay -d 'First delay between attempts' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l timeout -d 'Timeout of each command' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l max-failures -d 'Failed hosts tolerated, as a count or N% of the hosts: one more stops the push; within it the push goes on and succeeds (as a rollout does) [default: 0]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l get-version-cmd -d 'Prints the version a host runs; a host already at --version runs nothing (`current`)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l rerun-failed -d 'Push only to the hosts that failed in an earlier run\'s JSON report (its --json-file, or its JSON stdout); with --hosts/--inventory, only those of them' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l limit -d 'Only the hosts whose name matches one of these globs (`*`, `?`, `[a-z]`), comma-separated' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l ssh-option -d 'Extra ssh_config option, e.g. --ssh-option ProxyJump=bastion (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l identity -d 'Private key to use (only this key is offered)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l user -d 'Remote user when a host does not name one' -r

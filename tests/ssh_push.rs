@@ -669,3 +669,230 @@ fn output_tail_keeps_the_order_the_command_printed() {
         }
     }
 }
+
+/// Hosts that ran the command, from the `ran-HOST` files it leaves (`:` as `_`), sorted.
+fn ran(env: &TestEnv) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix("ran-").map(|h| h.replace('_', ":"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A command that leaves `ran-HOST` in the test's dir and fails (exit 5) on the hosts in `bad`.
+fn touch_failing_on(env: &TestEnv, bad: &[&String]) -> String {
+    let bad: Vec<&str> = bad.iter().map(|s| s.as_str()).collect();
+    format!(
+        "touch {}/ran-$(echo {{{{ host }}}} | tr : _); for b in {}; do if [ {{{{ host }}}} = $b ]; then echo broken; exit 5; fi; done",
+        env.dir.path().display(),
+        bad.join(" ")
+    )
+}
+
+#[test]
+fn hosts_already_at_the_version_run_nothing() {
+    let env = TestEnv::new("ssh-current");
+    let h = &sshd().hosts[..3];
+    let getv = format!(
+        "if [ {{{{ host }}}} = {} ]; then echo starting; echo 2.0; else echo 1.9; fi",
+        h[1]
+    );
+    let out = push(
+        &env,
+        h,
+        &[
+            "--version",
+            "2.0",
+            "--get-version-cmd",
+            &getv,
+            "--cmd",
+            &touch_failing_on(&env, &[]),
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    let states: Vec<&str> = v["stages"][0]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["ok", "current", "ok"], "{v:#}");
+    let mut expect = vec![h[0].clone(), h[2].clone()];
+    expect.sort();
+    assert_eq!(ran(&env), expect);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 already running 2.0"),
+        "{v:#}"
+    );
+    // Without a version to compare with: exit 2.
+    let out = push(&env, h, &["--get-version-cmd", "echo 1", "--cmd", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+}
+
+#[test]
+fn rerun_failed_pushes_exactly_the_failed_hosts() {
+    let env = TestEnv::new("ssh-rerun");
+    let h = &sshd().hosts[..5];
+    let report = env.path("first.json");
+    let out = push(
+        &env,
+        h,
+        &[
+            "--canary",
+            "0",
+            "--continue-on-error",
+            "--cmd",
+            &touch_failing_on(&env, &[&h[1], &h[3]]),
+            "--json-file",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    assert_eq!(ran(&env).len(), 5);
+    for e in std::fs::read_dir(env.dir.path()).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("ran-") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let mut c = env.cmd();
+    c.args(["ssh-push", "--rerun-failed", report.to_str().unwrap()])
+        .args(sshd().flags())
+        .args(["--cmd", &touch_failing_on(&env, &[]), "--output", "json"])
+        .current_dir(env.dir.path());
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    let mut expect = vec![h[1].clone(), h[3].clone()];
+    expect.sort();
+    assert_eq!(ran(&env), expect);
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    assert_eq!(v["hosts"].as_array().unwrap().len(), 2, "{v:#}");
+    // With --hosts: only those of them that failed.
+    let out = push(
+        &env,
+        &[h[0].clone(), h[1].clone()],
+        &[
+            "--rerun-failed",
+            report.to_str().unwrap(),
+            "--cmd",
+            "true",
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    assert_eq!(v["hosts"][0]["host"], h[1].as_str(), "{v:#}");
+    assert_eq!(v["hosts"].as_array().unwrap().len(), 1, "{v:#}");
+    // A missing report: exit 2 naming it.
+    let missing = env.path("no-such-report.json");
+    let mut c = env.cmd();
+    c.args(["ssh-push", "--rerun-failed", missing.to_str().unwrap()])
+        .args(["--cmd", "true"]);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+    assert!(err(&out).contains("no-such-report.json"), "{}", err(&out));
+}
+
+#[test]
+fn max_failures_stops_at_one_failure_more() {
+    let env = TestEnv::new("ssh-budget");
+    let h = &sshd().hosts[..5];
+    let out = push(
+        &env,
+        h,
+        &[
+            "--canary",
+            "0",
+            "--parallel",
+            "1",
+            "--max-failures",
+            "1",
+            "--cmd",
+            &touch_failing_on(&env, &[&h[1], &h[2], &h[3], &h[4]]),
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    // One at a time, in order: h0 ok, h1 failed (tolerated), h2 failed: stop.
+    let mut expect = vec![h[0].clone(), h[1].clone(), h[2].clone()];
+    expect.sort();
+    assert_eq!(ran(&env), expect);
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    let states: Vec<&str> = v["stages"][0]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["ok", "failed", "failed", "skipped", "skipped"]);
+
+    // Within the budget the push goes on and succeeds.
+    let env = TestEnv::new("ssh-budget-ok");
+    let out = push(
+        &env,
+        h,
+        &[
+            "--canary",
+            "0",
+            "--max-failures",
+            "40%",
+            "--cmd",
+            &touch_failing_on(&env, &[&h[1], &h[3]]),
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(ran(&env).len(), 5);
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("within max_failures 40%"),
+        "{v:#}"
+    );
+    // Bad budget: exit 2 naming it.
+    let out = push(&env, h, &["--max-failures", "lots", "--cmd", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err(&out).contains("lots"), "{}", err(&out));
+}
+
+#[test]
+fn limit_picks_hosts_by_glob() {
+    let env = TestEnv::new("ssh-limit");
+    let h = &sshd().hosts;
+    let port = sshd().port;
+    let out = push(
+        &env,
+        h,
+        &[
+            "--limit",
+            &format!("127.0.0.[34]:{port},nomatch*"),
+            "--cmd",
+            &touch_failing_on(&env, &[]),
+        ],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(
+        ran(&env),
+        vec![format!("127.0.0.3:{port}"), format!("127.0.0.4:{port}")]
+    );
+    for bad in ["127.0.0.[3", "zzz*"] {
+        let out = push(&env, h, &["--limit", bad, "--cmd", "true"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", err(&out));
+        assert!(err(&out).contains(bad), "{}", err(&out));
+    }
+}

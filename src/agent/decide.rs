@@ -37,16 +37,7 @@ pub fn next_action(
     }
 }
 
-/// Does the get-version command's output say the host already runs `version`?
-/// The last non-empty line, trimmed, must equal it exactly.
-pub fn version_matches(output: &str, version: &str) -> bool {
-    output
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .is_some_and(|l| l == version)
-}
+pub use crate::policy::version_matches;
 
 /// Attempts so far for this release (a new release starts again from zero).
 pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {

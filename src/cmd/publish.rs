@@ -129,7 +129,7 @@ pub struct PublishArgs {
     pub wait_flags: super::wait::WaitFlags,
 }
 
-fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String> {
+pub(crate) fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String> {
     FailureBudget::parse(s).map_err(|e| e.to_string())
 }
 

@@ -25,7 +25,7 @@ pub struct SshPushArgs {
         value_delimiter = ',',
         value_name = "HOST,...",
         conflicts_with = "inventory",
-        required_unless_present = "inventory"
+        required_unless_present_any = ["inventory", "rerun_failed"]
     )]
     pub hosts: Vec<String>,
     /// Inventory file: one [user@]host[:port] per line, `#` comments, `[group]` sections
@@ -76,6 +76,20 @@ pub struct SshPushArgs {
     /// Keep going on the other hosts after a (non-canary) failure
     #[arg(long)]
     pub continue_on_error: bool,
+    /// Failed hosts tolerated, as a count or N% of the hosts: one more stops the push; within
+    /// it the push goes on and succeeds (as a rollout does) [default: 0]
+    #[arg(long, value_name = "N|N%", value_parser = super::publish::parse_budget, conflicts_with = "continue_on_error")]
+    pub max_failures: Option<crate::model::FailureBudget>,
+    /// Prints the version a host runs; a host already at --version runs nothing (`current`)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub get_version_cmd: Option<String>,
+    /// Push only to the hosts that failed in an earlier run's JSON report (its --json-file, or
+    /// its JSON stdout); with --hosts/--inventory, only those of them
+    #[arg(long, value_name = "REPORT.json")]
+    pub rerun_failed: Option<PathBuf>,
+    /// Only the hosts whose name matches one of these globs (`*`, `?`, `[a-z]`), comma-separated
+    #[arg(long, value_name = "PATTERN")]
+    pub limit: Option<String>,
     /// Extra ssh_config option, e.g. --ssh-option ProxyJump=bastion (repeatable)
     #[arg(long = "ssh-option", value_name = "KEY=VALUE", value_parser = parse_ssh_option)]
     pub ssh_options: Vec<(String, String)>,
@@ -121,18 +135,47 @@ fn parse_ssh_option(s: &str) -> std::result::Result<(String, String), String> {
 
 /// Pure: which hosts, which stages.
 fn targets(args: &SshPushArgs) -> Result<Vec<Target>> {
-    let targets = match &args.inventory {
-        Some(p) => {
+    let failed = match &args.rerun_failed {
+        Some(p) => Some(failed_hosts(p)?),
+        None => None,
+    };
+    let mut targets = match (&args.inventory, &failed) {
+        (Some(p), _) => {
             let text =
                 std::fs::read_to_string(p).map_err(|e| Error::input_file("inventory", p, e))?;
             inventory::select(&inventory::parse_inventory(&text)?, args.group.as_deref())?
         }
-        None => args
+        (None, Some(failed)) if args.hosts.is_empty() => failed
+            .iter()
+            .map(|h| Target::parse(h))
+            .collect::<Result<_>>()?,
+        (None, _) => args
             .hosts
             .iter()
             .map(|h| Target::parse(h))
             .collect::<Result<_>>()?,
     };
+    if let (Some(failed), Some(p)) = (&failed, &args.rerun_failed) {
+        targets.retain(|t| failed.contains(&t.name()));
+        if targets.is_empty() {
+            return Err(Error::invalid(
+                "--rerun-failed",
+                p.display(),
+                "names no failed host among the hosts given",
+            ));
+        }
+    }
+    if let Some(limit) = &args.limit {
+        let patterns = inventory::parse_limit(limit)?;
+        targets.retain(|t| inventory::limit_matches(&patterns, t));
+        if targets.is_empty() {
+            return Err(Error::invalid(
+                "--limit",
+                limit,
+                "matches none of the hosts",
+            ));
+        }
+    }
     if targets.is_empty() {
         return Err(Error::Usage("no hosts to push to".into()));
     }
@@ -146,6 +189,30 @@ fn targets(args: &SshPushArgs) -> Result<Vec<Target>> {
         ));
     }
     Ok(targets)
+}
+
+/// The hosts that failed in an earlier ssh-push's JSON report (a host whose `failed_stage` is
+/// set: it failed or was unreachable in a stage that may not fail).
+fn failed_hosts(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input_file("--rerun-failed report", path, e))?;
+    let bad = |why: String| Error::invalid("--rerun-failed report", path.display(), why);
+    let v: serde_json::Value =
+        serde_json::from_str(text.trim()).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let hosts = v
+        .get("hosts")
+        .and_then(|h| h.as_array())
+        .filter(|_| v.get("stages").is_some())
+        .ok_or_else(|| bad("is not an ssh-push JSON report (no `stages` and `hosts`)".into()))?;
+    let failed: Vec<String> = hosts
+        .iter()
+        .filter(|h| h.get("failed_stage").is_some_and(|s| s.is_string()))
+        .filter_map(|h| h.get("host").and_then(|n| n.as_str()).map(str::to_string))
+        .collect();
+    if failed.is_empty() {
+        return Err(bad("lists no failed host: nothing to rerun".into()));
+    }
+    Ok(failed)
 }
 
 fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
@@ -172,6 +239,14 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
 async fn push(ctx: &Ctx, args: &SshPushArgs, reports: &mut Reports) -> Result<PushSummary> {
     let targets = targets(args)?;
     let stages = stages(args)?;
+    if let Some(t) = &args.get_version_cmd {
+        crate::render::check_syntax(t)?;
+        if args.version.is_none() && args.app.is_none() {
+            return Err(Error::Usage(
+                "--get-version-cmd needs the version to compare with (--version or --app)".into(),
+            ));
+        }
+    }
     for (k, v) in args.vars.iter().chain(&args.secret_vars) {
         validate::var_value(k, v)?;
     }
@@ -231,6 +306,8 @@ async fn push(ctx: &Ctx, args: &SshPushArgs, reports: &mut Reports) -> Result<Pu
         retry_delay: args.retry_delay,
         timeout: args.timeout,
         continue_on_error: args.continue_on_error,
+        max_failures: args.max_failures,
+        get_version_cmd: args.get_version_cmd.clone(),
         local: args.local,
         zk: link,
     };

@@ -12,6 +12,7 @@ pub fn state_word(s: StepState) -> &'static str {
         StepState::Failed => "failed",
         StepState::Error => "error",
         StepState::Skipped => "skipped",
+        StepState::Current => "current",
     }
 }
 

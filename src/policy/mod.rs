@@ -55,6 +55,17 @@ pub fn takes_part(spec: &ReleaseSpec, host: &str, agent_groups: &[String]) -> bo
     in_groups(&spec.groups, agent_groups) && in_hosts(&spec.hosts, &spec.exclude_hosts, host)
 }
 
+/// Does the get-version command's output say the host already runs `version`? The last
+/// non-empty line, trimmed, must equal it exactly (agents and ssh-push alike).
+pub fn version_matches(output: &str, version: &str) -> bool {
+    output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l == version)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOnceStep {
     /// No run-once command, or it already ran: go on.

@@ -86,6 +86,98 @@ impl Target {
 }
 
 /// Parse an inventory: hosts by group (`""` for hosts before any section), in file order.
+/// `--limit`: comma-separated globs, each checked (exit 2 naming a bad one).
+pub fn parse_limit(text: &str) -> Result<Vec<String>> {
+    let patterns: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    if patterns.is_empty() {
+        return Err(Error::invalid("--limit", text, "names no pattern"));
+    }
+    for p in &patterns {
+        glob_match(p, "").map_err(|why| Error::invalid("--limit pattern", p, why))?;
+    }
+    Ok(patterns)
+}
+
+/// Does `t` match one of `patterns`, by its name (`host[:port]`) or its bare host?
+pub fn limit_matches(patterns: &[String], t: &Target) -> bool {
+    patterns.iter().any(|p| {
+        glob_match(p, &t.name()).unwrap_or(false) || glob_match(p, &t.host).unwrap_or(false)
+    })
+}
+
+/// Shell-style glob: `*` any run, `?` one character, `[abc]`, `[a-z]`, `[!a]` a class. An
+/// unclosed `[` is an error, whatever the text.
+pub fn glob_match(pattern: &str, text: &str) -> std::result::Result<bool, &'static str> {
+    let p: Vec<char> = pattern.chars().collect();
+    // Check the classes first, so a bad pattern is refused even when the text decides early.
+    let mut i = 0;
+    while i < p.len() {
+        if p[i] == '[' {
+            i = class_end(&p, i).ok_or("has an unclosed `[`")?;
+        }
+        i += 1;
+    }
+    let t: Vec<char> = text.chars().collect();
+    Ok(glob_at(&p, &t))
+}
+
+/// Index of the `]` closing the class opened at `open` (a `]` first in the class is literal).
+fn class_end(p: &[char], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    if p.get(j) == Some(&'!') {
+        j += 1;
+    }
+    if p.get(j) == Some(&']') {
+        j += 1;
+    }
+    while j < p.len() {
+        if p[j] == ']' {
+            return Some(j);
+        }
+        j += 1;
+    }
+    None
+}
+
+fn class_matches(class: &[char], c: char) -> bool {
+    let (negate, class) = match class.first() {
+        Some('!') => (true, &class[1..]),
+        _ => (false, class),
+    };
+    let mut hit = false;
+    let mut k = 0;
+    while k < class.len() {
+        if k + 2 < class.len() && class[k + 1] == '-' {
+            hit |= class[k] <= c && c <= class[k + 2];
+            k += 3;
+        } else {
+            hit |= class[k] == c;
+            k += 1;
+        }
+    }
+    hit != negate
+}
+
+fn glob_at(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') => (0..=t.len()).any(|k| glob_at(&p[1..], &t[k..])),
+        Some('?') => !t.is_empty() && glob_at(&p[1..], &t[1..]),
+        Some('[') => match class_end(p, 0) {
+            Some(end) => {
+                !t.is_empty() && class_matches(&p[1..end], t[0]) && glob_at(&p[end + 1..], &t[1..])
+            }
+            None => false,
+        },
+        Some(c) => t.first() == Some(c) && glob_at(&p[1..], &t[1..]),
+    }
+}
+
 pub fn parse_inventory(text: &str) -> Result<BTreeMap<String, Vec<Target>>> {
     let mut groups: BTreeMap<String, Vec<Target>> = BTreeMap::new();
     let mut current = String::new();
@@ -127,6 +219,26 @@ pub fn select(groups: &BTreeMap<String, Vec<Target>>, group: Option<&str>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limit_globs() {
+        let m = |p: &str, t: &str| glob_match(p, t).unwrap();
+        assert!(m("web-*", "web-1"));
+        assert!(!m("web-*", "db-1"));
+        assert!(m("web-?", "web-2"));
+        assert!(m("web-[13]", "web-3"));
+        assert!(!m("web-[13]", "web-2"));
+        assert!(m("web-[1-3]", "web-2"));
+        assert!(m("web-[!1]", "web-2"));
+        assert!(m("*", ""));
+        assert!(glob_match("web-[1", "x").is_err());
+        let e = parse_limit("web-*,db-[").unwrap_err();
+        assert!(e.to_string().contains("db-["), "{e}");
+        assert_eq!(e.exit_code().code(), 2);
+        let t = Target::parse("deploy@web-1:2222").unwrap();
+        assert!(limit_matches(&["web-1".into()], &t));
+        assert!(limit_matches(&["*:2222".into()], &t));
+    }
 
     #[test]
     fn targets() {

@@ -6,8 +6,9 @@ pub struct StagePlanner {
     hosts: usize,
     canary: usize,
     parallel: usize,
-    /// Stop launching after a failure (no --continue-on-error).
-    stop_on_failure: bool,
+    /// Failures tolerated before launching stops (0: the first stops it; `usize::MAX` with
+    /// --continue-on-error).
+    allowed_failures: usize,
     /// Failures never stop anything (`can_fail` stage).
     can_fail: bool,
     next: usize,
@@ -22,14 +23,14 @@ impl StagePlanner {
         hosts: usize,
         canary: usize,
         parallel: usize,
-        stop_on_failure: bool,
+        allowed_failures: usize,
         can_fail: bool,
     ) -> Self {
         StagePlanner {
             hosts,
             canary: canary.min(hosts),
             parallel: parallel.max(1),
-            stop_on_failure,
+            allowed_failures,
             can_fail,
             next: 0,
             running: 0,
@@ -67,8 +68,8 @@ impl StagePlanner {
         }
         if !ok {
             self.failures += 1;
-            if !self.can_fail && (index < self.canary || self.stop_on_failure) {
-                // A failed canary stops everything; without --continue-on-error any failure does.
+            if !self.can_fail && (index < self.canary || self.failures > self.allowed_failures) {
+                // A failed canary stops everything; otherwise one failure more than allowed.
                 self.stopped = true;
             }
         }
@@ -116,48 +117,61 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_stops_at_one_failure_more() {
+        // Host 0 is the canary and succeeds; 1 and 2 fail: with one failure allowed, the second
+        // stops the stage.
+        let p = StagePlanner::new(6, 1, 1, 1, false);
+        let (order, _, p) = drive(p, |i| !(i == 1 || i == 2));
+        assert_eq!(order, vec![0, 1, 2]);
+        assert_eq!(p.failures(), 2);
+        let p = StagePlanner::new(6, 1, 1, 2, false);
+        let (order, _, _) = drive(p, |i| !(i == 1 || i == 2));
+        assert_eq!(order.len(), 6);
+    }
+
+    #[test]
     fn canary_alone_then_bounded_pool() {
-        let mut p = StagePlanner::new(5, 1, 2, true, false);
+        let mut p = StagePlanner::new(5, 1, 2, 0, false);
         assert_eq!(p.launch(), Some(0));
         assert_eq!(p.launch(), None, "the canary runs alone");
         p.complete(0, true);
         assert_eq!(p.launch(), Some(1));
         assert_eq!(p.launch(), Some(2));
         assert_eq!(p.launch(), None, "parallel 2");
-        let (order, peak, _) = drive(StagePlanner::new(5, 1, 2, true, false), |_| true);
+        let (order, peak, _) = drive(StagePlanner::new(5, 1, 2, 0, false), |_| true);
         assert_eq!(order, vec![0, 1, 2, 3, 4]);
         assert_eq!(peak, 2);
     }
 
     #[test]
     fn failed_canary_stops_everything_even_with_continue_on_error() {
-        let (order, _, p) = drive(StagePlanner::new(5, 1, 3, false, false), |i| i != 0);
+        let (order, _, p) = drive(StagePlanner::new(5, 1, 3, usize::MAX, false), |i| i != 0);
         assert_eq!(order, vec![0]);
         assert_eq!(p.not_started(), 1..5);
     }
 
     #[test]
     fn failure_stops_new_launches_unless_continue_on_error() {
-        let (order, _, p) = drive(StagePlanner::new(6, 1, 2, true, false), |i| i != 2);
+        let (order, _, p) = drive(StagePlanner::new(6, 1, 2, 0, false), |i| i != 2);
         // 1 finished first and 3 took its place; after 2 failed nothing new started.
         assert_eq!(order, vec![0, 1, 2, 3]);
         assert_eq!(p.not_started(), 4..6);
         assert_eq!(p.failures(), 1);
-        let (order, _, p) = drive(StagePlanner::new(6, 1, 2, false, false), |i| i != 2);
+        let (order, _, p) = drive(StagePlanner::new(6, 1, 2, usize::MAX, false), |i| i != 2);
         assert_eq!(order.len(), 6);
         assert_eq!(p.failures(), 1);
     }
 
     #[test]
     fn can_fail_never_stops() {
-        let (order, _, p) = drive(StagePlanner::new(4, 1, 2, true, true), |_| false);
+        let (order, _, p) = drive(StagePlanner::new(4, 1, 2, 0, true), |_| false);
         assert_eq!(order.len(), 4);
         assert_eq!(p.failures(), 4);
     }
 
     #[test]
     fn several_canaries_and_edge_sizes() {
-        let mut p = StagePlanner::new(4, 2, 5, true, false);
+        let mut p = StagePlanner::new(4, 2, 5, 0, false);
         assert_eq!(
             (p.launch(), p.launch(), p.launch()),
             (Some(0), Some(1), None)
@@ -166,9 +180,9 @@ mod tests {
         assert_eq!(p.launch(), None, "waits for every canary");
         p.complete(1, true);
         assert_eq!((p.launch(), p.launch()), (Some(2), Some(3)));
-        let (order, _, _) = drive(StagePlanner::new(2, 5, 1, true, false), |_| true);
+        let (order, _, _) = drive(StagePlanner::new(2, 5, 1, 0, false), |_| true);
         assert_eq!(order, vec![0, 1]);
-        let p = StagePlanner::new(0, 1, 1, true, false);
+        let p = StagePlanner::new(0, 1, 1, 0, false);
         assert!(p.finished());
     }
 }

@@ -14,7 +14,7 @@ use super::plan::Stage;
 use super::planner::StagePlanner;
 use super::transport::{Conn, Connector};
 use super::zk_link::{ZkLink, status_name};
-use crate::model::{EventSink, HostState};
+use crate::model::{EventSink, FailureBudget, HostState};
 use crate::model::{format_time, now_rfc3339};
 use crate::render::{self, RenderContext};
 
@@ -31,6 +31,11 @@ pub struct PushOptions {
     pub retry_delay: Duration,
     pub timeout: Duration,
     pub continue_on_error: bool,
+    /// Failed hosts tolerated before the push stops (`--max-failures`); unset: the first
+    /// failure stops it, or none does with `continue_on_error`.
+    pub max_failures: Option<FailureBudget>,
+    /// `--get-version-cmd`: a host whose output says it runs `version` already runs nothing.
+    pub get_version_cmd: Option<String>,
     pub local: bool,
     /// `--app`: take ZooKeeper slots and report status like agents.
     pub zk: Option<Arc<ZkLink>>,
@@ -46,6 +51,8 @@ pub enum StepState {
     Error,
     /// Not run: the push stopped first, or the host dropped out in an earlier stage.
     Skipped,
+    /// Not run: the host already runs the version (`--get-version-cmd`).
+    Current,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,6 +211,36 @@ async fn run_host(job: HostJob) -> HostStep {
     step
 }
 
+/// Run the get-version command on one host: does it already run `opts.version`? Any trouble
+/// (unreachable, the command failed) means no: the stages then run and report it.
+async fn is_current(
+    target: &Target,
+    conn: &SharedConn,
+    template: &str,
+    opts: &PushOptions,
+    connector: &Connector,
+) -> bool {
+    let conn = conn
+        .get_or_init(|| async { connector.connect(target, opts.local).await })
+        .await;
+    let Ok(conn) = conn else { return false };
+    let ctx = RenderContext {
+        app: opts.app.clone(),
+        version: opts.version.clone(),
+        previous_version: String::new(),
+        host: target.name(),
+        release: 0,
+        vars: opts.vars.clone(),
+    };
+    let Ok(script) = render::render(template, &ctx) else {
+        return false;
+    };
+    match conn.run(&script, opts.timeout, &opts.secrets).await {
+        Ok(out) => out.success() && crate::policy::version_matches(&out.tail, &opts.version),
+        Err(_) => false,
+    }
+}
+
 async fn run_host_stage(job: HostJob) -> HostStep {
     let started = std::time::Instant::now();
     let name = job.target.name();
@@ -314,15 +351,24 @@ pub async fn run(
 ) -> PushSummary {
     let started = SystemTime::now();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<PushEvent>();
+    let allowed = match (opts.max_failures, opts.continue_on_error) {
+        (Some(b), _) => b.allowed(targets.len()),
+        (None, true) => usize::MAX,
+        (None, false) => 0,
+    };
     let mut push = Push {
         targets,
         opts: Arc::new(opts),
         connector: Arc::new(connector),
         conns: targets.iter().map(|_| Arc::new(OnceCell::new())).collect(),
         alive: vec![true; targets.len()],
+        current: vec![false; targets.len()],
+        allowed,
+        failed: 0,
         tx,
         rx,
     };
+    push.check_versions().await;
     let mut stopped: Option<String> = None;
     let mut reports = vec![];
     for stage in stages {
@@ -366,11 +412,51 @@ struct Push<'t> {
     conns: Vec<SharedConn>,
     /// A non-`can_fail` failure drops a host from later stages.
     alive: Vec<bool>,
+    /// Hosts that already run the version: they run no stage.
+    current: Vec<bool>,
+    /// Failed hosts tolerated (see `PushOptions::max_failures`), and failed so far.
+    allowed: usize,
+    failed: usize,
     tx: tokio::sync::mpsc::UnboundedSender<PushEvent>,
     rx: tokio::sync::mpsc::UnboundedReceiver<PushEvent>,
 }
 
 impl Push<'_> {
+    /// `--get-version-cmd`: ask every host (at most `parallel` at once) which version it runs.
+    async fn check_versions(&mut self) {
+        let Some(template) = self.opts.get_version_cmd.clone() else {
+            return;
+        };
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            self.opts.parallel.max(1) as usize
+        ));
+        let mut tasks = JoinSet::new();
+        for (i, t) in self.targets.iter().enumerate() {
+            let (t, conn, opts, connector, limit, template) = (
+                t.clone(),
+                self.conns[i].clone(),
+                self.opts.clone(),
+                self.connector.clone(),
+                limit.clone(),
+                template.clone(),
+            );
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (i, is_current(&t, &conn, &template, &opts, &connector).await)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((i, true)) = joined {
+                tracing::info!(
+                    "{}: already runs {}; nothing to do",
+                    self.targets[i].name(),
+                    self.opts.version
+                );
+                self.current[i] = true;
+            }
+        }
+    }
+
     /// Run one stage over the hosts still taking part: canary first, then a bounded pool (the
     /// pure `StagePlanner` decides who starts when). Returns its report and whether the push
     /// stops after it.
@@ -381,7 +467,9 @@ impl Push<'_> {
     ) -> (StageReport, bool) {
         let targets = self.targets;
         let stage_started = std::time::Instant::now();
-        let mut eligible: Vec<usize> = (0..targets.len()).filter(|i| self.alive[*i]).collect();
+        let mut eligible: Vec<usize> = (0..targets.len())
+            .filter(|i| self.alive[*i] && !self.current[*i])
+            .collect();
         if stage.run_once {
             eligible.truncate(1);
         }
@@ -396,7 +484,7 @@ impl Push<'_> {
             eligible.len(),
             canary,
             parallel,
-            !self.opts.continue_on_error,
+            self.allowed.saturating_sub(self.failed),
             stage.can_fail,
         );
         let mut results: Vec<Option<HostStep>> = vec![None; targets.len()];
@@ -445,6 +533,11 @@ impl Push<'_> {
         for (i, t) in targets.iter().enumerate() {
             let step = match results[i].take() {
                 Some(s) => s,
+                None if self.current[i] => HostStep {
+                    state: StepState::Current,
+                    message: format!("already running {}", self.opts.version),
+                    ..skipped(t, "")
+                },
                 None if !self.alive[i] => skipped(t, "dropped out in an earlier stage"),
                 None if stage.run_once && eligible.first() != Some(&i) => {
                     skipped(t, "run_once: ran on another host")
@@ -461,7 +554,10 @@ impl Push<'_> {
             (_, true) => StageState::FailedAllowed,
             (_, false) => StageState::Failed,
         };
-        let stop = state == StageState::Failed && (canary_failed || !self.opts.continue_on_error);
+        if !stage.can_fail {
+            self.failed += failures;
+        }
+        let stop = state == StageState::Failed && (canary_failed || self.failed > self.allowed);
         reporter.emit(&PushEvent::StageFinished {
             at: now_rfc3339(),
             stage: stage.name.clone(),
@@ -485,6 +581,17 @@ async fn report_to_zk(link: &ZkLink, stages: &[StageReport], targets: &[Target])
         let host = status_name(&t.name());
         let steps: Vec<(&StageReport, &HostStep)> =
             stages.iter().map(|s| (s, &s.hosts[i])).collect();
+        if steps.iter().all(|(_, h)| h.state == StepState::Current) {
+            let msg = format!("already running {} (ssh-push)", link.spec.version);
+            if let Err(e) = link
+                .report(&host, HostState::Current, 0, &msg, "", None)
+                .await
+            {
+                tracing::warn!("reporting {host} to ZooKeeper: {e}");
+            }
+            link.unregister(&host).await;
+            continue;
+        }
         if steps.iter().all(|(_, h)| h.state == StepState::Skipped) {
             link.unregister(&host).await;
             continue;
@@ -549,8 +656,32 @@ fn summarize(
         .filter_map(|h| h.failed_stage.as_ref().map(|s| format!("{} ({s})", h.host)))
         .collect();
     let skipped = stages.iter().any(|s| s.state == StageState::Skipped);
+    let current = stages.first().map_or(0, |s| {
+        s.hosts
+            .iter()
+            .filter(|h| h.state == StepState::Current)
+            .count()
+    });
+    let already = match current {
+        0 => String::new(),
+        n => format!(", {n} already running {}", opts.version),
+    };
+    let done = format!("{} host(s) done{already}", targets.len() - current);
+    // Within `--max-failures` the push went on to the end and succeeds, as a rollout does.
+    let tolerated = opts
+        .max_failures
+        .filter(|b| !failed.is_empty() && failed.len() <= b.allowed(targets.len()) && !skipped);
     let (result, message) = if failed.is_empty() && !skipped {
-        ("succeeded", format!("{} host(s) done", targets.len()))
+        ("succeeded", done)
+    } else if let Some(b) = tolerated {
+        (
+            "succeeded",
+            format!(
+                "{} host(s) done{already}; failed on {} within max_failures {b}",
+                targets.len() - current - failed.len(),
+                failed.join(", ")
+            ),
+        )
     } else if failed.is_empty() {
         ("failed", "stopped before every stage ran".to_string())
     } else {
