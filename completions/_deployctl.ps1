@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
+            [CompletionResult]::new('hosts', 'hosts', [CompletionResultType]::ParameterValue, 'Every host with the apps it serves, their versions and states (or delete a dead host)')
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -426,6 +427,60 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         'deployctl;apps;help;help' {
             break
         }
+        'deployctl;hosts' {
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--zk-tls-ca', '--zk-tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed the ZooKeeper servers'' certificates')
+            [CompletionResult]::new('--zk-tls-cert', '--zk-tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate, for servers that authenticate clients')
+            [CompletionResult]::new('--zk-tls-key', '--zk-tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a dead host''s status from every app')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'deployctl;hosts;delete' {
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--zk-tls-ca', '--zk-tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed the ZooKeeper servers'' certificates')
+            [CompletionResult]::new('--zk-tls-cert', '--zk-tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate, for servers that authenticate clients')
+            [CompletionResult]::new('--zk-tls-key', '--zk-tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete even while the host''s agent is registered for an app')
+            [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'deployctl;hosts;help' {
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a dead host''s status from every app')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'deployctl;hosts;help;delete' {
+            break
+        }
+        'deployctl;hosts;help;help' {
+            break
+        }
         'deployctl;ssh-push' {
             [CompletionResult]::new('--hosts', '--hosts', [CompletionResultType]::ParameterName, 'Hosts, [user@]host[:port], comma-separated')
             [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Inventory file: one [user@]host[:port] per line, `#` comments, `[group]` sections')
@@ -551,6 +606,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
+            [CompletionResult]::new('hosts', 'hosts', [CompletionResultType]::ParameterValue, 'Every host with the apps it serves, their versions and states (or delete a dead host)')
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -601,6 +657,13 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;help;apps;delete' {
+            break
+        }
+        'deployctl;help;hosts' {
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a dead host''s status from every app')
+            break
+        }
+        'deployctl;help;hosts;delete' {
             break
         }
         'deployctl;help;ssh-push' {

@@ -34,6 +34,9 @@ _deployctl() {
             deployctl,history)
                 cmd="deployctl__subcmd__history"
                 ;;
+            deployctl,hosts)
+                cmd="deployctl__subcmd__hosts"
+                ;;
             deployctl,init)
                 cmd="deployctl__subcmd__init"
                 ;;
@@ -106,6 +109,9 @@ _deployctl() {
             deployctl__subcmd__help,history)
                 cmd="deployctl__subcmd__help__subcmd__history"
                 ;;
+            deployctl__subcmd__help,hosts)
+                cmd="deployctl__subcmd__help__subcmd__hosts"
+                ;;
             deployctl__subcmd__help,init)
                 cmd="deployctl__subcmd__help__subcmd__init"
                 ;;
@@ -145,6 +151,21 @@ _deployctl() {
             deployctl__subcmd__help__subcmd__apps,show)
                 cmd="deployctl__subcmd__help__subcmd__apps__subcmd__show"
                 ;;
+            deployctl__subcmd__help__subcmd__hosts,delete)
+                cmd="deployctl__subcmd__help__subcmd__hosts__subcmd__delete"
+                ;;
+            deployctl__subcmd__hosts,delete)
+                cmd="deployctl__subcmd__hosts__subcmd__delete"
+                ;;
+            deployctl__subcmd__hosts,help)
+                cmd="deployctl__subcmd__hosts__subcmd__help"
+                ;;
+            deployctl__subcmd__hosts__subcmd__help,delete)
+                cmd="deployctl__subcmd__hosts__subcmd__help__subcmd__delete"
+                ;;
+            deployctl__subcmd__hosts__subcmd__help,help)
+                cmd="deployctl__subcmd__hosts__subcmd__help__subcmd__help"
+                ;;
             *)
                 ;;
         esac
@@ -152,7 +173,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,7 +699,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help)
-            opts="publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help"
+            opts="publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +827,34 @@ _deployctl() {
         deployctl__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__help__subcmd__hosts)
+            opts="delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__help__subcmd__hosts__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1004,6 +1053,156 @@ _deployctl() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__hosts)
+            opts="-v -q -h --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --zk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__hosts__subcmd__delete)
+            opts="-v -q -h --force --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --zk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__hosts__subcmd__help)
+            opts="delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__hosts__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__hosts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

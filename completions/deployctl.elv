@@ -48,6 +48,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
+            cand hosts 'Every host with the apps it serves, their versions and states (or delete a dead host)'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
@@ -403,6 +404,55 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         }
         &'deployctl;apps;help;help'= {
         }
+        &'deployctl;hosts'= {
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand delete 'Remove a dead host''s status from every app'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'deployctl;hosts;delete'= {
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --force 'Delete even while the host''s agent is registered for an app'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;hosts;help'= {
+            cand delete 'Remove a dead host''s status from every app'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'deployctl;hosts;help;delete'= {
+        }
+        &'deployctl;hosts;help;help'= {
+        }
         &'deployctl;ssh-push'= {
             cand --hosts 'Hosts, [user@]host[:port], comma-separated'
             cand --inventory 'Inventory file: one [user@]host[:port] per line, `#` comments, `[group]` sections'
@@ -524,6 +574,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
+            cand hosts 'Every host with the apps it serves, their versions and states (or delete a dead host)'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
@@ -560,6 +611,11 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;apps;show'= {
         }
         &'deployctl;help;apps;delete'= {
+        }
+        &'deployctl;help;hosts'= {
+            cand delete 'Remove a dead host''s status from every app'
+        }
+        &'deployctl;help;hosts;delete'= {
         }
         &'deployctl;help;ssh-push'= {
         }

@@ -147,6 +147,8 @@ pub enum Command {
     Init(cmd::init::InitArgs),
     /// List, show or delete apps
     Apps(cmd::apps::AppsArgs),
+    /// Every host with the apps it serves, their versions and states (or delete a dead host)
+    Hosts(cmd::hosts::HostsArgs),
     /// Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool
     SshPush(Box<cmd::ssh_push::SshPushArgs>),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases

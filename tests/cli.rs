@@ -439,3 +439,67 @@ fn log_format_json_makes_every_stderr_line_json() {
     );
     assert_eq!(last_error(&lines)["fields"]["exit_code"], 1);
 }
+
+#[test]
+fn hosts_across_apps_and_deleting_a_dead_one() {
+    let env = TestEnv::new("hosts-cmd");
+    let _k1 = env.agent("k1", &["web", "api"]);
+    let mut k2 = env.agent("k2", &["web"]);
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "true",
+    ]);
+    env.ok(&["publish", "api", "2.0", "--deploy-cmd", "true"]);
+    let both = vec!["k1".to_string(), "k2".to_string()];
+    env.wait_hosts("web", &both, 1, &["healthy"], Duration::from_secs(40));
+    env.wait_hosts("api", &both[..1], 1, &["healthy"], Duration::from_secs(40));
+    let v = env.json(&["hosts"]);
+    let rows = v["hosts"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v:#}");
+    assert_eq!(rows[0]["host"], "k1");
+    let k1: Vec<(&str, &str, &str)> = rows[0]["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["app"].as_str().unwrap(),
+                a["version"].as_str().unwrap(),
+                a["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        k1,
+        vec![("api", "2.0", "healthy"), ("web", "1.0", "healthy")]
+    );
+    let one = env.json(&["hosts", "k2"]);
+    assert_eq!(one["hosts"].as_array().unwrap().len(), 1);
+    assert_eq!(one["hosts"][0]["apps"][0]["app"], "web");
+    let human = env.ok(&["hosts"]);
+    assert!(human.contains("HOST") && human.contains("api"), "{human}");
+
+    // k2's agent is still there: refused.
+    let out = env.run(&["hosts", "delete", "k2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("k2"), "{}", stderr(&out));
+    k2.kill9();
+    env.wait_status("web", Duration::from_secs(30), "k2 gone", |st| {
+        host(st, "k2").is_some_and(|h| h["registered"] == false)
+    });
+    let v = env.json(&["hosts", "delete", "k2"]);
+    assert_eq!(v["deleted_from"], serde_json::json!(["web"]));
+    let st = env.status("web");
+    assert!(host(&st, "k2").is_none(), "{st:#}");
+    let out = env.run(&["hosts", "k2"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Bad host syntax: exit 2 naming it.
+    let out = env.run(&["hosts", "delete", "../k1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("../k1"), "{}", stderr(&out));
+}

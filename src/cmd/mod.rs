@@ -6,6 +6,7 @@ pub mod assets;
 pub mod control;
 pub mod exec_guard;
 pub mod history;
+pub mod hosts;
 pub mod init;
 pub mod publish;
 pub mod report;
@@ -52,6 +53,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(&ctx, args).await,
         Command::WaitForRollout(args) => wait::run(&ctx, args).await,
         Command::Apps(args) => apps::run(&ctx, args).await,
+        Command::Hosts(args) => hosts::run(&ctx, args).await,
         Command::Pause(args) => control::run(&ctx, control::Control::Pause, args).await,
         Command::Resume(args) => control::run(&ctx, control::Control::Resume, args).await,
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,

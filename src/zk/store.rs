@@ -479,6 +479,16 @@ impl Zk {
         self.delete_tree(&self.layout.app(app)).await
     }
 
+    /// Remove `host`'s status from `app` (`hosts delete`); false when it had none.
+    pub async fn delete_status(&self, app: &str, host: &str) -> Result<bool> {
+        validate::app_name(app)?;
+        validate::host_name(host)?;
+        let path = self.layout.status(app, host);
+        let existed = self.client.get_data(&path).await.is_ok();
+        self.delete_tree(&path).await?;
+        Ok(existed)
+    }
+
     async fn delete_tree(&self, path: &str) -> Result<()> {
         // Depth-first; children that vanish meanwhile (ephemerals) are fine.
         let mut stack = vec![(path.to_string(), false)];
