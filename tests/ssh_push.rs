@@ -88,8 +88,10 @@ fn failed_canary_stops_everything() {
     let env = TestEnv::new("ssh-canary");
     let hosts = &sshd().hosts;
     let first = hosts[0].clone();
+    // An absolute path: over ssh the command runs in the remote home directory, not here.
+    let dir = env.dir.path().display();
     let cmd = format!(
-        "if [ {{{{ host }}}} = {first} ]; then echo canary broke; exit 4; fi; touch ran-$(echo {{{{ host }}}} | tr : _)"
+        "if [ {{{{ host }}}} = {first} ]; then echo canary broke; exit 4; fi; touch {dir}/ran-$(echo {{{{ host }}}} | tr : _)"
     );
     let out = push(
         &env,
