@@ -19,6 +19,8 @@ pub enum WaitResult {
     Aborted,
     RolledBack,
     Superseded,
+    /// `--until-gate`: the release waits at a manual gate (`promote` lets it go on).
+    Paused,
 }
 
 impl WaitResult {
@@ -44,6 +46,8 @@ pub struct Facts<'a> {
     /// Hosts with a status but no agent, how long gone and their grace (see `host_views`).
     pub absent: &'a BTreeMap<String, Absence>,
     pub expect_hosts: Option<usize>,
+    /// `--until-gate`: a manual gate ends the wait (result `paused`).
+    pub until_gate: bool,
     pub now: SystemTime,
 }
 
@@ -83,6 +87,29 @@ pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
             v
         })
         .collect()
+}
+
+/// Where the target release stands in its steps while it is the current, running release
+/// (`None` without steps, or once it is not).
+pub fn step_position(f: &Facts<'_>) -> Option<policy::steps::Position> {
+    let cur = f.current.filter(|c| c.release == f.target.release)?;
+    if policy::effective_state(cur, f.ledger) != ReleaseState::Active {
+        return None;
+    }
+    let plan = policy::steps::plan(f.target);
+    let empty = crate::model::Ledger::new(f.target.release);
+    let ledger = f
+        .ledger
+        .filter(|l| l.release == f.target.release)
+        .unwrap_or(&empty);
+    policy::steps::position(&plan, ledger, f.now)
+}
+
+/// The gate the release waits at, for people (`None` when it does not wait at one).
+pub fn gate_text(f: &Facts<'_>) -> Option<String> {
+    step_position(f)
+        .filter(|p| p.at_gate())
+        .map(|p| p.describe(&f.target.app))
 }
 
 /// The state a host is in *for the target release* (older status means it has not started).
@@ -182,6 +209,18 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         }
         return Verdict::Pending;
     }
+    if f.until_gate
+        && let Some(pos) = step_position(f).filter(|p| p.at_manual_gate())
+    {
+        return done(
+            WaitResult::Paused,
+            format!(
+                "release {release} ({}) is {}",
+                target.version,
+                pos.describe(&target.app)
+            ),
+        );
+    }
     if views.is_empty() {
         return Verdict::Pending;
     }
@@ -265,6 +304,9 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
     if let Some(e) = f.ledger_error {
         reason.push_str(&format!("; agents cannot go on: {e}"));
     }
+    if let Some(gate) = gate_text(f) {
+        reason = format!("{gate}; {reason}");
+    }
     reason
 }
 
@@ -307,6 +349,7 @@ mod tests {
             ledger_error: None,
             absent: &NO_ABSENCE,
             expect_hosts: expect,
+            until_gate: false,
             now: SystemTime::now(),
         })
     }
@@ -356,6 +399,7 @@ mod tests {
             ledger_error: None,
             absent: &NO_ABSENCE,
             expect_hosts: None,
+            until_gate: false,
             now: SystemTime::now(),
         };
         assert_eq!(pending_reason(&f), "no hosts are registered for web");
@@ -427,6 +471,7 @@ mod tests {
             ledger_error: None,
             absent,
             expect_hosts: None,
+            until_gate: false,
             now: SystemTime::now(),
         };
         let within = absent(5);
@@ -526,6 +571,7 @@ mod tests {
                 ledger_error: None,
                 absent: &NO_ABSENCE,
                 expect_hosts: None,
+                until_gate: false,
                 now: SystemTime::now(),
             })
         };
@@ -561,6 +607,51 @@ mod tests {
         );
         cur.state = ReleaseState::Paused;
         assert_eq!(eval(&s, &cur, &["a"], &[], None), Verdict::Pending);
+    }
+
+    #[test]
+    fn until_gate_ends_the_wait_at_a_manual_gate() {
+        let mut s = spec(2);
+        s.steps = crate::model::Step::parse_list("1,pause").unwrap();
+        let reg = vec!["a".to_string(), "b".to_string()];
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Waiting),
+        ];
+        let mut ledger = crate::model::Ledger::new(2);
+        ledger.canaries = vec!["a".into()];
+        ledger.healthy = vec!["a".into()];
+        let facts = |l, until_gate| Facts {
+            target: &s,
+            current: Some(&s),
+            registered: &reg,
+            statuses: &sts,
+            ledger: Some(l),
+            ledger_error: None,
+            absent: &NO_ABSENCE,
+            expect_hosts: None,
+            until_gate,
+            now: SystemTime::now(),
+        };
+        // Step 1 not started yet: not at the gate.
+        let fresh = crate::model::Ledger::new(2);
+        assert_eq!(evaluate(&facts(&fresh, true)), Verdict::Pending);
+        let mut started = ledger.clone();
+        started.step = Some(crate::model::StepState {
+            index: 0,
+            started_at: crate::model::now_rfc3339(),
+            target: Some(1),
+            hosts: reg.clone(),
+        });
+        let v = evaluate(&facts(&started, true));
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Paused, message, .. }
+                if message.contains("paused at step 2 of 3: promote with `deployctl promote web`")),
+            "{v:?}"
+        );
+        // Without the flag the wait goes on, and says why.
+        assert_eq!(evaluate(&facts(&started, false)), Verdict::Pending);
+        assert!(pending_reason(&facts(&started, false)).starts_with("paused at step 2 of 3"));
     }
 
     #[test]
