@@ -374,3 +374,94 @@ fn bad_steps_and_deadlines_are_refused() {
     let out = env.run(&["promote", "web", "--release", "99"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// Is process `pid` gone (or a zombie nobody will run again)?
+fn dead(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Every deploy of 2.0 hangs (`sleep 60`), `--progress-deadline 3s --auto-rollback`, no waiter
+/// needed for it: the agents halt the release when no host turned healthy within 3 s, roll it
+/// back and kill the hung deploys. The wait exits 1 with `rolled_back` well within 15 s, every
+/// hung deploy is dead and every host runs 1.0 again.
+#[test]
+fn a_stalled_release_is_halted_rolled_back_and_its_deploys_killed() {
+    let env = TestEnv::new("deadline");
+    let names = hosts("d", 3);
+    let _agents = env.start_agents("web", &names, &[]);
+    on_one_dot_oh(&env, &names);
+    let pids = env.path("pids");
+    let started = std::time::Instant::now();
+    let r2 = release_of(&env.json(&[
+        "publish",
+        "web",
+        "2.0",
+        "--slots",
+        "3",
+        "--progress-deadline",
+        "3s",
+        "--auto-rollback",
+        "--deploy-cmd",
+        "echo $$ >> {{ vars.pids }}; exec sleep 60",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--var",
+        &format!("pids={}", pids.display()),
+    ]));
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(1), "{summary:#}");
+    assert_eq!(summary["result"], "rolled_back", "{summary:#}");
+    assert!(took < Duration::from_secs(15), "took {took:?}: {summary:#}");
+    let history = env.json(&["history", "web"]);
+    let halted = history["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["release"] == r2)
+        .unwrap()
+        .clone();
+    assert!(
+        halted["outcome"]
+            .as_str()
+            .is_some_and(|o| o.contains("progress deadline of 3s")),
+        "{halted:#}"
+    );
+    // The hung deploys were killed, not left running.
+    let pids: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert!(!pids.is_empty());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !pids.iter().all(|p| dead(*p)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "hung deploys still running: {:?}",
+            pids.iter().filter(|p| !dead(**p)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Every host back on 1.0.
+    let rb = history["releases"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(rb["spec"]["rollback_of"], r2, "{history:#}");
+    let rb = rb["release"].as_u64().unwrap();
+    env.wait_hosts("web", &names, rb, &["healthy", "current"], T);
+    for h in &names {
+        let v = std::fs::read_to_string(env.path(&format!("state-{h}/apps/web/version")))
+            .unwrap_or_default();
+        assert_eq!(v.trim(), "1.0", "{h}");
+    }
+}
