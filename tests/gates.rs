@@ -255,6 +255,23 @@ fn a_manual_gate_holds_the_rollout_until_promoted() {
     assert_eq!(st["step"]["step"], 2, "{st:#}");
     // Still one deploy after the gate was reached and the others have seen it.
     assert_eq!(intervals(&log).len(), 1, "{:?}", intervals(&log));
+    // status and history show the step and the gate, for people and in JSON.
+    let human = env.ok(&["status", "web"]);
+    assert!(
+        human.contains("steps: paused at step 2 of 3: promote with `deployctl promote web`"),
+        "{human}"
+    );
+    let history = env.json(&["history", "web"]);
+    let entry = history["releases"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(entry["step"]["gate"], "manual", "{history:#}");
+    assert_eq!(entry["ledger"]["step"]["index"], 1, "{history:#}");
+    let human = env.ok(&["history", "web"]);
+    assert!(human.contains("paused at step 2 of 3"), "{human}");
 
     // A wait without --until-gate keeps waiting at the gate: its timeout says so.
     let (code, summary) = env.wait_json(&["web", "--timeout", "1s"]);
@@ -366,6 +383,20 @@ fn bad_steps_and_deadlines_are_refused() {
     assert!(stderr(&out).contains("pause 5q"), "{}", stderr(&out));
     let out = env.run(&["promote", "web"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // The same list in a spec file, as a list or as the flag's string.
+    for steps in [r#"["1", "pause 1m", "100%"]"#, r#""1,pause 1m,100%""#] {
+        std::fs::write(
+            &spec,
+            format!("app = \"api\"\nversion = \"2.0\"\nsteps = {steps}\n"),
+        )
+        .unwrap();
+        let p = env.json(&["publish", "--force", "--spec", spec.to_str().unwrap()]);
+        assert_eq!(
+            p["spec"]["steps"],
+            serde_json::json!(["1", "pause 1m", "100%"]),
+            "{p:#}"
+        );
+    }
     // A release without steps has nothing to promote.
     env.json(&["publish", "web", "1.0", "--deploy-cmd", "true"]);
     let out = env.run(&["promote", "web", "--all"]);

@@ -170,6 +170,13 @@ pub fn rollback_spec(
     ReleaseSpec {
         release,
         state: ReleaseState::Active,
+        // A rollback waits for no one: its steps keep their sizes but lose their gates.
+        steps: target
+            .steps
+            .iter()
+            .copied()
+            .filter(|s| !s.is_gate())
+            .collect(),
         previous: Some(current.release),
         previous_version: Some(current.version.clone()),
         rollback_of: Some(current.release),
@@ -453,7 +460,14 @@ mod tests {
         );
         assert!(rollback_target(&history, current, Some("9.9")).is_err());
         assert!(rollback_target(&history[..1], &history[0].0, None).is_err());
-        let rb = rollback_spec(current, &history[1].0, 6, "me", "now");
+        let mut gated = history[1].0.clone();
+        gated.steps = crate::model::Step::parse_list("1,pause,50%,pause 1m").unwrap();
+        let rb = rollback_spec(current, &gated, 6, "me", "now");
+        assert_eq!(
+            rb.steps,
+            crate::model::Step::parse_list("1,50%").unwrap(),
+            "a rollback waits at no gate"
+        );
         assert_eq!(
             (rb.release, rb.version.as_str(), rb.rollback_of, rb.previous),
             (6, "1.1", Some(5), Some(5))
