@@ -273,8 +273,22 @@ fn a_manual_gate_holds_the_rollout_until_promoted() {
     let human = env.ok(&["history", "web"]);
     assert!(human.contains("paused at step 2 of 3"), "{human}");
 
-    // A wait without --until-gate keeps waiting at the gate: its timeout says so.
-    let (code, summary) = env.wait_json(&["web", "--timeout", "1s"]);
+    // A wait without --until-gate keeps waiting at the gate: its progress lines and its timeout
+    // say so.
+    let out = env.run(&[
+        "--output",
+        "json",
+        "wait-for-rollout",
+        "web",
+        "--timeout",
+        "1s",
+    ]);
+    let progress = stderr(&out);
+    assert!(
+        progress.contains("] paused at step 2 of 3: promote with `deployctl promote web`"),
+        "{progress}"
+    );
+    let (code, summary) = wait_summary(out);
     assert_eq!(code, Some(3), "{summary:#}");
     assert!(
         summary["message"]
