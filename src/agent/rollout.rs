@@ -103,10 +103,13 @@ pub(super) async fn run(
     // The steps below run under their own stop level: the agent's, raised to "abandon the
     // running step" when the release passes its progress deadline (its hung commands die).
     let (level_tx, mut level) = watch::channel(*shutdown.borrow());
+    // Boxed: the whole release's state machine is large, and an agent may run on a small stack.
+    let part = Box::pin(take_part(&runner, &cmds, &mut st, &mut level));
+    let deadline = Box::pin(watch_deadline(&runner, &level_tx));
     tokio::select! {
-        r = take_part(&runner, &cmds, &mut st, &mut level) => r,
+        r = part => r,
         _ = forward_shutdown(shutdown, &level_tx) => Ok(()),
-        _ = watch_deadline(&runner, &level_tx) => Ok(()),
+        _ = deadline => Ok(()),
     }
 }
 
