@@ -439,7 +439,14 @@ fn dead(pid: u32) -> bool {
 fn a_stalled_release_is_halted_rolled_back_and_its_deploys_killed() {
     let env = TestEnv::new("deadline");
     let names = hosts("d", 3);
-    let _agents = env.start_agents("web", &names, &[]);
+    let agents = env.start_agents("web", &names, &[]);
+    let logs = || {
+        agents
+            .iter()
+            .map(|a| format!("--- {} ---\n{}", a.host, a.log()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     on_one_dot_oh(&env, &names);
     let pids = env.path("pids");
     let started = std::time::Instant::now();
@@ -461,8 +468,8 @@ fn a_stalled_release_is_halted_rolled_back_and_its_deploys_killed() {
     ]));
     let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
     let took = started.elapsed();
-    assert_eq!(code, Some(1), "{summary:#}");
-    assert_eq!(summary["result"], "rolled_back", "{summary:#}");
+    assert_eq!(code, Some(1), "{summary:#}\n{}", logs());
+    assert_eq!(summary["result"], "rolled_back", "{summary:#}\n{}", logs());
     assert!(took < Duration::from_secs(15), "took {took:?}: {summary:#}");
     let history = env.json(&["history", "web"]);
     let halted = history["releases"]
