@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Hold the rollout: running deploys finish, no new slot is granted')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Continue a paused rollout')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Pass the gate a stepped release (--steps) waits at')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
@@ -71,7 +72,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--pre-cmd', '--pre-cmd', [CompletionResultType]::ParameterName, 'Runs before the deploy command on each host')
             [CompletionResult]::new('--post-cmd', '--post-cmd', [CompletionResultType]::ParameterName, 'Runs on each host after it became healthy')
             [CompletionResult]::new('--run-once-cmd', '--run-once-cmd', [CompletionResultType]::ParameterName, 'Runs on exactly one host before any host deploys (e.g. a database migration)')
-            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'The first N hosts to take a slot must be healthy before any other host starts')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)')
+            [CompletionResult]::new('--steps', '--steps', [CompletionResultType]::ParameterName, 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`')
+            [CompletionResult]::new('--progress-deadline', '--progress-deadline', [CompletionResultType]::ParameterName, 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'First delay between attempts [default: 1s]')
@@ -107,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--auto-rollback', '--auto-rollback', [CompletionResultType]::ParameterName, 'When the release halts, publish the previous release again')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Publish a new release even if the current one asks for the same')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)')
+            [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')
             [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
@@ -162,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')
             [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
@@ -252,6 +257,28 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'deployctl;promote' {
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Only if this is the current release (a promote meant for an older release does nothing)')
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--zk-tls-ca', '--zk-tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed the ZooKeeper servers'' certificates')
+            [CompletionResult]::new('--zk-tls-cert', '--zk-tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate, for servers that authenticate clients')
+            [CompletionResult]::new('--zk-tls-key', '--zk-tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Pass every gate left: straight to the last step')
+            [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'deployctl;rollback' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Version to go back to [default: the newest earlier good release with another version]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
@@ -270,6 +297,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then wait for the rollback''s rollout (same flags and exit codes as wait-for-rollout)')
+            [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')
             [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
@@ -602,6 +630,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Hold the rollout: running deploys finish, no new slot is granted')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Continue a paused rollout')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
+            [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Pass the gate a stepped release (--steps) waits at')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
@@ -633,6 +662,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;help;abort' {
+            break
+        }
+        'deployctl;help;promote' {
             break
         }
         'deployctl;help;rollback' {

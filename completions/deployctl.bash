@@ -46,6 +46,9 @@ _deployctl() {
             deployctl,pause)
                 cmd="deployctl__subcmd__pause"
                 ;;
+            deployctl,promote)
+                cmd="deployctl__subcmd__promote"
+                ;;
             deployctl,publish)
                 cmd="deployctl__subcmd__publish"
                 ;;
@@ -121,6 +124,9 @@ _deployctl() {
             deployctl__subcmd__help,pause)
                 cmd="deployctl__subcmd__help__subcmd__pause"
                 ;;
+            deployctl__subcmd__help,promote)
+                cmd="deployctl__subcmd__help__subcmd__promote"
+                ;;
             deployctl__subcmd__help,publish)
                 cmd="deployctl__subcmd__help__subcmd__publish"
                 ;;
@@ -173,7 +179,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -699,7 +705,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help)
-            opts="publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help"
+            opts="publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +901,20 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__help__subcmd__promote)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1384,8 +1404,66 @@ _deployctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        deployctl__subcmd__promote)
+            opts="-v -q -h --release --all --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --keep-history --wait --timeout --expect-hosts --on-timeout --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --keep-history --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1436,6 +1514,14 @@ _deployctl() {
                     return 0
                     ;;
                 --canary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --steps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress-deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1625,7 +1711,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__rollback)
-            opts="-v -q -h --to --wait --timeout --expect-hosts --on-timeout --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --to --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1977,7 +2063,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__wait__subcmd__for__subcmd__rollout)
-            opts="-v -q -h --version --release --timeout --expect-hosts --on-timeout --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --version --release --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

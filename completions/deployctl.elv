@@ -44,6 +44,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand pause 'Hold the rollout: running deploys finish, no new slot is granted'
             cand resume 'Continue a paused rollout'
             cand abort 'Stop the current release for good'
+            cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
@@ -67,7 +68,9 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --pre-cmd 'Runs before the deploy command on each host'
             cand --post-cmd 'Runs on each host after it became healthy'
             cand --run-once-cmd 'Runs on exactly one host before any host deploys (e.g. a database migration)'
-            cand --canary 'The first N hosts to take a slot must be healthy before any other host starts'
+            cand --canary 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)'
+            cand --steps 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`'
+            cand --progress-deadline 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed'
             cand --max-failures 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]'
             cand --retries 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]'
             cand --retry-delay 'First delay between attempts [default: 1s]'
@@ -103,6 +106,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --auto-rollback 'When the release halts, publish the previous release again'
             cand --force 'Publish a new release even if the current one asks for the same'
             cand --wait 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
+            cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
             cand --events 'Stream NDJSON progress events on stdout'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
             cand -v 'More log output (repeat for more)'
@@ -156,6 +160,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
             cand --events 'Stream NDJSON progress events on stdout'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
             cand -v 'More log output (repeat for more)'
@@ -241,6 +246,27 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'deployctl;promote'= {
+            cand --release 'Only if this is the current release (a promote meant for an older release does nothing)'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --all 'Pass every gate left: straight to the last step'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'deployctl;rollback'= {
             cand --to 'Version to go back to [default: the newest earlier good release with another version]'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
@@ -259,6 +285,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
             cand --wait 'Then wait for the rollback''s rollout (same flags and exit codes as wait-for-rollout)'
+            cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
             cand --events 'Stream NDJSON progress events on stdout'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
             cand -v 'More log output (repeat for more)'
@@ -570,6 +597,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand pause 'Hold the rollout: running deploys finish, no new slot is granted'
             cand resume 'Continue a paused rollout'
             cand abort 'Stop the current release for good'
+            cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
@@ -594,6 +622,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;resume'= {
         }
         &'deployctl;help;abort'= {
+        }
+        &'deployctl;help;promote'= {
         }
         &'deployctl;help;rollback'= {
         }

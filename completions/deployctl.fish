@@ -48,6 +48,7 @@ complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "status" -d 'Sho
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "resume" -d 'Continue a paused rollout'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "promote" -d 'Pass the gate a stepped release (--steps) waits at'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "history" -d 'List the releases with their outcome'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
@@ -69,7 +70,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-c
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l pre-cmd -d 'Runs before the deploy command on each host' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l post-cmd -d 'Runs on each host after it became healthy' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l run-once-cmd -d 'Runs on exactly one host before any host deploys (e.g. a database migration)' -r
-complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l steps -d 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l progress-deadline -d 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l max-failures -d 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retries -d 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retry-delay -d 'First delay between attempts [default: 1s]' -r
@@ -110,6 +113,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-di
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rollback -d 'When the release halts, publish the previous release again'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -s v -l verbose -d 'More log output (repeat for more)'
@@ -160,6 +164,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -s v -l verbose -d 'More log output (repeat for more)'
@@ -229,6 +234,24 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls -d 
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l release -d 'Only if this is the current release (a promote meant for an older release does nothing)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l all -d 'Pass every gate left: straight to the last step'
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
@@ -251,6 +274,7 @@ json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l wait -d 'Then wait for the rollback\'s rollout (same flags and exit codes as wait-for-rollout)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s v -l verbose -d 'More log output (repeat for more)'
@@ -498,23 +522,24 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls -d 'C
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "status" -d 'Show every host\'s state for an app'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "resume" -d 'Continue a paused rollout'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "abort" -d 'Stop the current release for good'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "history" -d 'List the releases with their outcome'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "apps" -d 'List, show or delete apps'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "hosts" -d 'Every host with the apps it serves, their versions and states (or delete a dead host)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps hosts ssh-push sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "status" -d 'Show every host\'s state for an app'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "resume" -d 'Continue a paused rollout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "promote" -d 'Pass the gate a stepped release (--steps) waits at'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "history" -d 'List the releases with their outcome'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "apps" -d 'List, show or delete apps'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "hosts" -d 'Every host with the apps it serves, their versions and states (or delete a dead host)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort promote rollback history init apps hosts ssh-push sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "list" -d 'List apps with their current release (the default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "show" -d 'Show an app\'s current release spec'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "delete" -d 'Delete an app and its history, status and slots'

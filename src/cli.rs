@@ -139,6 +139,8 @@ pub enum Command {
     Resume(cmd::control::ControlArgs),
     /// Stop the current release for good
     Abort(cmd::control::ControlArgs),
+    /// Pass the gate a stepped release (--steps) waits at
+    Promote(cmd::promote::PromoteArgs),
     /// Publish an earlier release again, marked as a rollback
     Rollback(cmd::rollback::RollbackArgs),
     /// List the releases with their outcome

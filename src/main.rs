@@ -1,12 +1,35 @@
 use deployctl::cli::{Cli, Command, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
+/// Stack for parsing and for the runtime's own thread. clap's derived builders and the
+/// commands' futures take stack room per flag and per state (much more in debug builds), and
+/// the binary must run under a small stack limit (`ulimit -s 512`, which also bounds what a
+/// deploy command's argv may hold): a thread's stack is ours to choose, the main thread's is not.
+const STACK: usize = 16 << 20;
+
+/// Run `f` on a thread with [`STACK`] bytes of stack.
+fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match std::thread::Builder::new().stack_size(STACK).spawn(f) {
+        Ok(t) => t
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(e) => {
+            eprintln!("error: cannot start a thread: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse_args();
-    // The command guard must stay tiny: no runtime, no logging set-up.
+    let cli = on_big_stack(Cli::parse_args);
+    // The command guard must stay tiny: no runtime, no logging set-up, no extra thread.
     if let Command::ExecGuard(args) = &cli.command {
         std::process::exit(deployctl::agent::guard::run(&args.script));
     }
+    on_big_stack(move || run(cli))
+}
+
+fn run(cli: Cli) -> std::process::ExitCode {
     let level = match (cli.global.quiet, cli.global.verbose) {
         (q, _) if q > 0 => "error",
         (_, 0) => "info",

@@ -150,9 +150,17 @@ pub struct ReleaseSpec {
     /// `health_interval_ms` during it and at its end) before it is `healthy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bake_time_ms: Option<u64>,
-    /// The first `canary` hosts to take a slot must be healthy before any other host starts.
+    /// The first `canary` hosts to take a slot must be healthy before any other host starts
+    /// (the same as `steps` `N,100%`).
     #[serde(default)]
     pub canary: u32,
+    /// A stepped rollout (`--steps`): host counts, percentages and gates, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    /// Halt the release when no host turned healthy (or failed) this long after the last
+    /// progress (not counted while paused at a gate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_deadline_ms: Option<u64>,
     /// Failures tolerated before the release halts (0: the first failure halts).
     #[serde(default)]
     pub max_failures: FailureBudget,
@@ -279,6 +287,159 @@ impl<'de> Deserialize<'de> for FailureBudget {
     }
 }
 
+/// Most items a `--steps` list may have.
+pub const MAX_STEPS: usize = 32;
+
+/// One item of a stepped rollout (`--steps 1,pause,25%,pause 10m,100%`): deploy until this many
+/// hosts (or this share of the target hosts, rounded up) are healthy, or a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Hosts(u32),
+    Percent(u32),
+    /// Stop until promoted (`None`), or for this many milliseconds (or until promoted).
+    Pause(Option<u64>),
+}
+
+impl Step {
+    /// One item: `N`, `N%`, `pause` or `pause DURATION`.
+    pub fn parse(item: &str) -> Result<Self> {
+        let s = item.trim();
+        let bad = |why: &str| Error::invalid("step", item, why);
+        if let Some(rest) = s.strip_prefix("pause") {
+            let rest = rest.trim();
+            if rest.is_empty() {
+                return Ok(Step::Pause(None));
+            }
+            let d = humantime::parse_duration(rest)
+                .map_err(|_| bad("a timed pause is `pause DURATION`, e.g. `pause 10m`"))?;
+            if d.is_zero() {
+                return Err(bad("a timed pause must be longer than zero"));
+            }
+            return Ok(Step::Pause(Some(d.as_millis() as u64)));
+        }
+        const EXPECTED: &str =
+            "expected a host count N, a percentage N%, `pause` or `pause DURATION`";
+        let (num, percent) = match s.strip_suffix('%') {
+            Some(p) => (p.trim(), true),
+            None => (s, false),
+        };
+        let n: u32 = num.parse().map_err(|_| bad(EXPECTED))?;
+        if n == 0 {
+            return Err(bad("a step deploys at least one host (or 1%)"));
+        }
+        if percent {
+            if n > 100 {
+                return Err(bad("a percentage is at most 100%"));
+            }
+            Ok(Step::Percent(n))
+        } else {
+            Ok(Step::Hosts(n))
+        }
+    }
+
+    /// A comma list (`1,pause,25%,pause 10m,100%`), checked as a whole.
+    pub fn parse_list(list: &str) -> Result<Vec<Step>> {
+        let steps = list
+            .split(',')
+            .map(Step::parse)
+            .collect::<Result<Vec<_>>>()?;
+        Step::check_list(&steps)?;
+        Ok(steps)
+    }
+
+    /// The rules for a whole list: not too long, growing counts and percentages, nothing after
+    /// 100%.
+    pub fn check_list(steps: &[Step]) -> Result<()> {
+        if steps.len() > MAX_STEPS {
+            return Err(Error::invalid(
+                "steps",
+                steps.len(),
+                format!("items; at most {MAX_STEPS}"),
+            ));
+        }
+        let (mut hosts, mut percent) = (0, 0);
+        for step in steps {
+            let bad = |why: String| Error::invalid("step", step, why);
+            if percent == 100 {
+                return Err(bad("comes after 100%: nothing can follow all hosts".into()));
+            }
+            match *step {
+                Step::Hosts(n) if n <= hosts => {
+                    return Err(bad(format!(
+                        "must be more hosts than the step before it ({hosts})"
+                    )));
+                }
+                Step::Percent(p) if p <= percent => {
+                    return Err(bad(format!(
+                        "must be a larger share than the step before it ({percent}%)"
+                    )));
+                }
+                Step::Hosts(n) => hosts = n,
+                Step::Percent(p) => percent = p,
+                Step::Pause(Some(0)) => return Err(bad("must be longer than zero".into())),
+                Step::Pause(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_gate(self) -> bool {
+        matches!(self, Step::Pause(_))
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Hosts(n) => write!(f, "{n}"),
+            Step::Percent(p) => write!(f, "{p}%"),
+            Step::Pause(None) => write!(f, "pause"),
+            Step::Pause(Some(ms)) => write!(
+                f,
+                "pause {}",
+                humantime::format_duration(Duration::from_millis(*ms))
+            ),
+        }
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u32),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Step::parse(&n.to_string()).map_err(serde::de::Error::custom),
+            Raw::S(s) => Step::parse(&s).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Where a stepped release stands (`Ledger::step`): the item of the plan it is at, when that
+/// item started, and — for a host-count step — its target and the hosts that may take part,
+/// fixed when the step started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StepState {
+    /// 0-based index into the release's plan (`policy::steps::plan`).
+    pub index: usize,
+    pub started_at: String,
+    /// Healthy hosts this step is reached with (unset until an agent fixed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<u32>,
+    /// The target hosts when the step started; a host joining later waits for the next step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+}
+
 /// Who did what for one release: `releases/r-<id>/ledger`, updated by agents with
 /// compare-and-set. The source of canary and run-once claims, the failure budget, slot growth
 /// and `history` outcomes.
@@ -294,7 +455,7 @@ pub struct Ledger {
     pub current: Vec<String>,
     #[serde(default)]
     pub failed: Vec<String>,
-    /// Hosts that claimed a canary place.
+    /// Hosts that claimed a place in a step (with `--canary`: the canaries).
     #[serde(default)]
     pub canaries: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,6 +470,16 @@ pub struct Ledger {
     pub rollback_pending: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<u64>,
+    /// A stepped release's position (see `policy::steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepState>,
+    /// With a progress deadline: when the rollout last made progress (first slot taken, a host
+    /// healthy or failed, a gate passed, a resume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_at: Option<String>,
+    /// Halted because it passed its progress deadline: agents kill its running commands.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deadline_passed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,6 +530,8 @@ impl Default for ReleaseSpec {
             health_timeout_secs: None,
             bake_time_ms: None,
             canary: 0,
+            steps: vec![],
+            progress_deadline_ms: None,
             max_failures: FailureBudget::Count(0),
             auto_rollback: false,
             slot_increment: 0,
@@ -416,6 +589,24 @@ impl ReleaseSpec {
                 "exclude hosts",
                 self.exclude_hosts.join(","),
                 "leaves none of --hosts to deploy to",
+            ));
+        }
+        Step::check_list(&self.steps)?;
+        if self.canary > 0 && !self.steps.is_empty() {
+            return Err(Error::invalid(
+                "canary",
+                self.canary,
+                format!(
+                    "and steps both given: --canary {} means --steps {},100%; give one of them",
+                    self.canary, self.canary
+                ),
+            ));
+        }
+        if self.progress_deadline_ms == Some(0) {
+            return Err(Error::invalid(
+                "progress deadline",
+                "0s",
+                "must be more than zero",
             ));
         }
         if self.health_timeout_secs == Some(0) {

@@ -1,4 +1,7 @@
-//! The run-once and canary gates: waited for without a slot, passed (and claimed) with one.
+//! The run-once and step gates (`--steps`, `--canary`): waited for without a slot, passed (and
+//! claimed) with one.
+
+use std::time::SystemTime;
 
 use super::commands::Commands;
 use super::release::{HostRelease, log_recorded};
@@ -6,19 +9,21 @@ use super::rollout::still_ours;
 use super::{Shutdown, shutdown_at};
 use crate::error::{Error, Result};
 use crate::model::{HostState, HostStatus, RunOnce, RunOnceState};
-use crate::policy::{self, CanaryStep, RunOnceStep};
+use crate::policy::steps::{self, StepGate};
+use crate::policy::{self, RunOnceStep};
 use crate::zk::semaphore::Lease;
 
 pub(super) enum Gate {
     Open,
     /// The release moved on or halted: give the slot up.
     Closed,
-    /// A gate makes this host wait (canaries not healthy yet, run-once running elsewhere).
-    Wait(String),
+    /// A gate makes this host wait (a step full or paused, run-once running elsewhere); a timed
+    /// pause ends at the given time.
+    Wait(String, Option<SystemTime>),
 }
 
-/// Where the gates stand for this host. `Open` also when a claim (run-once, canary place) is
-/// to be made: claims are made while holding the slot, in `pass_gates`.
+/// Where the gates stand for this host. `Open` also when a claim (run-once, a place in a step)
+/// is to be made: claims are made while holding the slot, in `pass_gates`.
 pub(super) async fn gate_now(
     runner: &HostRelease<'_>,
     ledger: &crate::model::Ledger,
@@ -26,12 +31,15 @@ pub(super) async fn gate_now(
 ) -> Result<Gate> {
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
     Ok(match policy::run_once_step(spec, ledger, registered, me) {
-        RunOnceStep::Proceed => match policy::canary_step(spec, ledger, me, registered) {
-            CanaryStep::Proceed | CanaryStep::Claim => Gate::Open,
-            CanaryStep::Wait(msg) => Gate::Wait(msg),
-        },
+        RunOnceStep::Proceed => {
+            let plan = steps::plan(spec);
+            match steps::gate(&plan, ledger, me, registered, &spec.app, SystemTime::now()) {
+                StepGate::Proceed | StepGate::Claim => Gate::Open,
+                StepGate::Wait { message, until } => Gate::Wait(message, until),
+            }
+        }
         RunOnceStep::Claim => Gate::Open,
-        RunOnceStep::Wait(msg) => Gate::Wait(msg),
+        RunOnceStep::Wait(msg) => Gate::Wait(msg, None),
         RunOnceStep::Halt(reason) => {
             let rec = zk.halt(&spec.app, spec.release, &reason).await?;
             log_recorded(&spec.app, spec.release, &rec);
@@ -47,7 +55,8 @@ pub(super) async fn wait_at_gates(
     shutdown: &mut Shutdown,
 ) -> Result<Gate> {
     let (zk, spec) = (runner.zk, runner.spec);
-    let gated = spec.canary > 0 || spec.run_once_cmd.is_some();
+    let plan = steps::plan(spec);
+    let gated = !plan.is_empty() || spec.run_once_cmd.is_some();
     loop {
         let (read, spec_watch) = zk.read_spec_watched(&spec.app).await?;
         let (registered, hosts_watch) = if gated {
@@ -64,14 +73,17 @@ pub(super) async fn wait_at_gates(
                 if !gated {
                     return Ok(Gate::Open);
                 }
+                if advance_steps(runner, &plan, &ledger).await? {
+                    continue;
+                }
                 match gate_now(runner, &ledger, &registered).await? {
-                    Gate::Wait(msg) => (msg, ledger_watch),
+                    Gate::Wait(msg, until) => ((msg, until), ledger_watch),
                     gate => return Ok(gate),
                 }
             }
             // A ledger nobody can parse: say so where operators look, and wait for a repair.
             Err(e @ Error::Invalid { .. }) => (
-                format!("cannot go on: {e}"),
+                (format!("cannot go on: {e}"), None),
                 zk.client
                     .check_and_watch_stat(&zk.ledger_path(&spec.app, spec.release))
                     .await
@@ -80,10 +92,17 @@ pub(super) async fn wait_at_gates(
             ),
             Err(e) => return Err(e),
         };
+        let (wait_msg, until) = wait_msg;
         if st.state != HostState::Waiting || st.message != wait_msg {
             runner.set(st, HostState::Waiting, wait_msg, None).await?;
         }
+        // A timed pause ends by itself: a timer, not polling.
+        let pause_over = until.map(|t| {
+            let left = t.duration_since(SystemTime::now()).unwrap_or_default();
+            tokio::time::Instant::now() + left
+        });
         tokio::select! {
+            _ = async { match pause_over { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {}
             _ = async { match ledger_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
             _ = spec_watch.changed() => {}
             _ = async { match hosts_watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
@@ -92,7 +111,32 @@ pub(super) async fn wait_at_gates(
     }
 }
 
-/// The run-once and canary gates, passed (and claimed) while holding the slot. A gate that
+/// Write down what the steps did by themselves (a step reached, a timed pause over, the first
+/// step started) and fix a new step's target from the target hosts now. True when the ledger was
+/// written (read it again).
+async fn advance_steps(
+    runner: &HostRelease<'_>,
+    plan: &[crate::model::Step],
+    ledger: &crate::model::Ledger,
+) -> Result<bool> {
+    let now = SystemTime::now();
+    let mut probe = ledger.clone();
+    if !steps::advance(plan, &mut probe, now, Some(&[])) {
+        return Ok(false);
+    }
+    // Only now the presence reads: the targets are needed when a step starts.
+    let targets = runner.targets().await?;
+    let spec = runner.spec;
+    runner
+        .zk
+        .update_ledger(&spec.app, spec.release, |l| {
+            steps::advance(plan, l, now, Some(&targets))
+        })
+        .await?;
+    Ok(true)
+}
+
+/// The run-once and step gates, passed (and claimed) while holding the slot. A gate that
 /// makes us wait is not waited for here: the caller gives the slot back first.
 pub(super) async fn pass_gates(
     runner: &HostRelease<'_>,
@@ -102,6 +146,19 @@ pub(super) async fn pass_gates(
     shutdown: &mut Shutdown,
 ) -> Result<Gate> {
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
+    let plan = steps::plan(spec);
+    if spec.progress_deadline_ms.is_some() {
+        // The first slot taken starts the progress deadline's clock.
+        let now = crate::model::now_rfc3339();
+        zk.update_ledger(&spec.app, spec.release, |l| {
+            let first = l.progress_at.is_none();
+            if first {
+                l.progress_at = Some(now.clone());
+            }
+            first
+        })
+        .await?;
+    }
     loop {
         let (read, _) = zk.read_spec_watched(&spec.app).await?;
         let (ledger, _) = zk.read_ledger_watched(&spec.app, spec.release).await?;
@@ -131,15 +188,16 @@ pub(super) async fn pass_gates(
             }
             _ => return gate_now(runner, &ledger, &registered).await,
         }
-        match policy::canary_step(spec, &ledger, me, &registered) {
-            CanaryStep::Proceed => return Ok(Gate::Open),
-            CanaryStep::Claim => {
+        let now = SystemTime::now();
+        match steps::gate(&plan, &ledger, me, &registered, &spec.app, now) {
+            StepGate::Proceed => return Ok(Gate::Open),
+            StepGate::Claim => {
                 zk.update_ledger(&spec.app, spec.release, |l| {
-                    policy::claim_canary(spec, l, me, &registered)
+                    steps::claim(&plan, l, me, &registered, &spec.app, now)
                 })
                 .await?;
             }
-            CanaryStep::Wait(msg) => return Ok(Gate::Wait(msg)),
+            StepGate::Wait { message, until } => return Ok(Gate::Wait(message, until)),
         }
     }
 }

@@ -26,6 +26,8 @@ pub(super) struct HostRelease<'a> {
     pub(super) env: Vec<(String, String)>,
     /// How often the agent proves to each command's guard that it is alive (guard.rs).
     pub(super) heartbeat: Duration,
+    /// Set when the release passed its progress deadline: why this host's step was killed.
+    pub(super) stalled: std::sync::OnceLock<String>,
 }
 
 impl HostRelease<'_> {

@@ -5,16 +5,18 @@ use super::attempt::{Attempt, attempt};
 use super::commands::{Commands, render_commands};
 use super::decide;
 use super::gates::{Gate, pass_gates, wait_at_gates};
-use super::release::HostRelease;
+use super::release::{HostRelease, log_recorded};
 use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
 use crate::git::{self};
-use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
+use crate::model::{HostState, HostStatus, Ledger, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::zk::Zk;
 use crate::zk::semaphore::{Lease, SlotWait};
 use crate::zk::store::SpecRead;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
 
 pub(super) async fn run(
     settings: &AgentSettings,
@@ -55,6 +57,7 @@ pub(super) async fn run(
         ],
         // A stopped agent's command dies before its session can expire (guard.rs).
         heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
+        stalled: std::sync::OnceLock::new(),
     };
 
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
@@ -97,19 +100,101 @@ pub(super) async fn run(
             .await;
     }
 
+    // The steps below run under their own stop level: the agent's, raised to "abandon the
+    // running step" when the release passes its progress deadline (its hung commands die).
+    let (level_tx, mut level) = watch::channel(*shutdown.borrow());
+    // Boxed: the whole release's state machine is large, and an agent may run on a small stack.
+    let part = Box::pin(take_part(&runner, &cmds, &mut st, &mut level));
+    let deadline = Box::pin(watch_deadline(&runner, &level_tx));
+    tokio::select! {
+        r = part => r,
+        _ = forward_shutdown(shutdown, &level_tx) => Ok(()),
+        _ = deadline => Ok(()),
+    }
+}
+
+/// Raise `to` with every shutdown level the agent is told; never ends.
+async fn forward_shutdown(from: &mut Shutdown, to: &watch::Sender<u8>) {
+    loop {
+        if from.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        let level = *from.borrow();
+        to.send_modify(|l| *l = (*l).max(level));
+    }
+}
+
+/// The progress deadline (`--progress-deadline`), enforced by every agent taking part: each
+/// sleeps until the deadline the ledger implies (woken by every ledger change), then halts the
+/// release by compare-and-set — re-checked on the fresh ledger, so one halt, and none when a host
+/// turned healthy meanwhile. Once the ledger says the deadline passed (whoever noticed), this
+/// host's running step is abandoned: its command is killed. Never ends.
+async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
+    let (zk, spec) = (runner.zk, runner.spec);
+    if spec.progress_deadline_ms.is_none() {
+        return std::future::pending().await;
+    }
+    let plan = policy::steps::plan(spec);
+    loop {
+        let (ledger, watch) = match zk.read_ledger_watched(&spec.app, spec.release).await {
+            Ok(read) => read,
+            Err(e) => {
+                // Connection trouble is the session loop's; garbage waits for a repair.
+                tracing::debug!(app = %spec.app, "progress deadline: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if ledger.deadline_passed {
+            let reason = ledger
+                .halt_reason
+                .clone()
+                .unwrap_or_else(|| "the release passed its progress deadline".into());
+            let _ = runner.stalled.set(reason);
+            stop.send_modify(|l| *l = (*l).max(2));
+            return std::future::pending().await;
+        }
+        let at = policy::steps::deadline(spec, &plan, &ledger, SystemTime::now());
+        let due = at.map(|t| {
+            tokio::time::Instant::now() + t.duration_since(SystemTime::now()).unwrap_or_default()
+        });
+        tokio::select! {
+            _ = async { match watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
+            _ = async { match due { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
+                let why = |l: &Ledger| policy::steps::deadline_passed(spec, &plan, l, SystemTime::now());
+                match zk.halt_stalled(&spec.app, spec.release, &why).await {
+                    Ok(rec) => log_recorded(&spec.app, spec.release, &rec),
+                    Err(e) => {
+                        tracing::warn!(app = %spec.app, "halting release {} at its progress deadline: {e}", spec.release);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Wait at the gates, take a slot, deploy: this host's part in the release.
+async fn take_part(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
+    let (zk, spec, settings) = (runner.zk, runner.spec, runner.settings);
     loop {
         // Gates are waited for without a slot: a host held at the canary or run-once gate must
         // not hold a slot the canary (or the run-once host) needs.
-        if let Gate::Closed = wait_at_gates(&runner, &mut st, shutdown).await? {
+        if let Gate::Closed = wait_at_gates(runner, st, shutdown).await? {
             return Ok(());
         }
         if st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT {
             runner
-                .set(&mut st, HostState::Waiting, WAITING_FOR_SLOT, None)
+                .set(st, HostState::Waiting, WAITING_FOR_SLOT, None)
                 .await?;
         }
         let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
-        let result = hold_and_deploy(&runner, &cmds, &mut st, &mut lease, shutdown).await;
+        let result = hold_and_deploy(runner, cmds, st, &mut lease, shutdown).await;
         // Always give the slot back, whatever happened (a dead session takes it anyway).
         if let Err(e) = zk.release(&lease).await {
             tracing::warn!(app = %spec.app, "{e}");
@@ -174,7 +259,7 @@ async fn hold_and_deploy(
     match pass_gates(runner, cmds, st, lease, shutdown).await? {
         Gate::Open => {}
         Gate::Closed => return Ok(Held::Finished),
-        Gate::Wait(_) => return Ok(Held::Gated),
+        Gate::Wait(..) => return Ok(Held::Gated),
     }
     // Told to stop while we were getting here (a slot granted as the signal arrived): there is
     // no running step to finish, so start none.
@@ -273,7 +358,10 @@ async fn abandon(runner: &HostRelease<'_>, st: &mut HostStatus, lease: &Lease) -
     // Not recorded in the ledger: the agent stopped, the release did not fail on its merits (no
     // failure budget is spent).
     st.finished_at = Some(now_rfc3339());
-    let message = "abandoned: the agent was stopped, or lost its slot, during this step";
+    let message = match runner.stalled.get() {
+        Some(why) => format!("killed: release {} halted: {why}", runner.spec.release),
+        None => "abandoned: the agent was stopped, or lost its slot, during this step".into(),
+    };
     runner
         .set(st, HostState::Failed, message, Some(lease))
         .await

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::Result;
-use crate::model::{Ledger, ReleaseSpec};
-use crate::policy;
+use crate::model::{Ledger, ReleaseSpec, ReleaseState};
+use crate::policy::{self, steps, steps::Position};
 use crate::validate;
 use crate::zk;
 
@@ -29,6 +29,18 @@ struct Entry<'a> {
     /// Left out for a release no agent recorded anything for.
     #[serde(skip_serializing_if = "Option::is_none")]
     ledger: Option<&'a Ledger>,
+    /// The running release's step and gate (`--steps`, `--canary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    step: Option<serde_json::Value>,
+}
+
+/// Where a running stepped release stands (the newest release, active).
+fn position(spec: &ReleaseSpec, ledger: Option<&Ledger>, newest: u64) -> Option<Position> {
+    let l = ledger?;
+    if spec.release != newest || policy::effective_state(spec, Some(l)) != ReleaseState::Active {
+        return None;
+    }
+    steps::position(&steps::plan(spec), l, std::time::SystemTime::now())
 }
 
 /// The ledger's host lists in name order (they are kept in the order hosts finished), so the
@@ -60,13 +72,21 @@ pub async fn run(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
     let newest = history.last().map_or(0, |(s, _)| s.release);
     let entries: Vec<Entry> = history
         .iter()
-        .map(|(s, l)| Entry {
-            release: s.release,
-            version: &s.version,
-            spec: s,
-            spec_view: crate::output::views::spec(s),
-            ledger: l.as_ref(),
-            outcome: policy::outcome(s, l.as_ref(), newest),
+        .map(|(s, l)| {
+            let step = position(s, l.as_ref(), newest);
+            let mut outcome = policy::outcome(s, l.as_ref(), newest);
+            if let Some(p) = &step {
+                outcome = format!("{}; {outcome}", p.describe(&s.app));
+            }
+            Entry {
+                release: s.release,
+                version: &s.version,
+                spec: s,
+                spec_view: crate::output::views::spec(s),
+                ledger: l.as_ref(),
+                step: step.as_ref().map(|p| crate::output::views::step(p, &s.app)),
+                outcome,
+            }
         })
         .collect();
     if ctx.printer.is_json() {

@@ -8,6 +8,7 @@ pub mod exec_guard;
 pub mod history;
 pub mod hosts;
 pub mod init;
+pub mod promote;
 pub mod publish;
 pub mod report;
 pub mod rollback;
@@ -57,6 +58,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Pause(args) => control::run(&ctx, control::Control::Pause, args).await,
         Command::Resume(args) => control::run(&ctx, control::Control::Resume, args).await,
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
+        Command::Promote(args) => promote::run(&ctx, args).await,
         Command::Rollback(args) => rollback::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,
         Command::Init(args) => init::run(&ctx, args).await,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Ctx;
 use super::report::Reports;
 use crate::error::{Error, Result};
-use crate::model::{FailureBudget, ReleaseSpec};
+use crate::model::{FailureBudget, ReleaseSpec, Step};
 use crate::output::report::Outcome;
 use crate::policy::retention;
 use crate::render;
@@ -61,9 +61,19 @@ pub struct PublishArgs {
     /// Runs on exactly one host before any host deploys (e.g. a database migration)
     #[arg(long, value_name = "TEMPLATE")]
     pub run_once_cmd: Option<String>,
-    /// The first N hosts to take a slot must be healthy before any other host starts
+    /// The first N hosts to take a slot must be healthy before any other host starts (the same
+    /// as --steps N,100%)
     #[arg(long, value_name = "N")]
     pub canary: Option<u32>,
+    /// Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates,
+    /// e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`
+    #[arg(long, value_name = "LIST", value_parser = parse_steps)]
+    pub steps: Option<StepList>,
+    /// Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails
+    /// this long after the last progress; not counted while paused at a gate; its running
+    /// commands are killed
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub progress_deadline: Option<Duration>,
     /// Failed hosts tolerated before the release halts, as a count or N% [default: 0]
     #[arg(long, value_name = "N|N%", value_parser = parse_budget)]
     pub max_failures: Option<FailureBudget>,
@@ -129,6 +139,32 @@ pub struct PublishArgs {
     pub wait_flags: super::wait::WaitFlags,
 }
 
+/// A parsed `--steps` list (one flag value, not one value per item).
+#[derive(Debug, Clone)]
+pub struct StepList(pub Vec<Step>);
+
+fn parse_steps(s: &str) -> std::result::Result<StepList, String> {
+    Step::parse_list(s).map(StepList).map_err(|e| e.to_string())
+}
+
+/// `steps` in a spec file: a list (`["1", "pause", "100%"]`) or the flag's comma string.
+fn steps_field<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<Step>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<Step>),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::List(l) => Ok(Some(l)),
+        Raw::Text(t) => Step::parse_list(&t)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
 pub(crate) fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String> {
     FailureBudget::parse(s).map_err(|e| e.to_string())
 }
@@ -157,6 +193,9 @@ struct SpecFile {
     post_cmd: Option<String>,
     run_once_cmd: Option<String>,
     canary: Option<u32>,
+    #[serde(default, deserialize_with = "steps_field")]
+    steps: Option<Vec<Step>>,
+    progress_deadline_ms: Option<u64>,
     max_failures: Option<FailureBudget>,
     auto_rollback: Option<bool>,
     retries: Option<u32>,
@@ -191,6 +230,8 @@ combine_fields!(SpecFile {
     post_cmd,
     run_once_cmd,
     canary,
+    steps,
+    progress_deadline_ms,
     max_failures,
     auto_rollback,
     retries,
@@ -227,6 +268,8 @@ impl SpecFile {
             post_cmd: args.post_cmd.clone(),
             run_once_cmd: args.run_once_cmd.clone(),
             canary: args.canary,
+            steps: args.steps.clone().map(|s| s.0),
+            progress_deadline_ms: millis(args.progress_deadline),
             max_failures: args.max_failures,
             auto_rollback: args.auto_rollback.then_some(true),
             retries: args.retries,
@@ -304,6 +347,8 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         post_cmd: layers.post_cmd,
         run_once_cmd: layers.run_once_cmd,
         canary: layers.canary.unwrap_or(0),
+        steps: layers.steps.unwrap_or_default(),
+        progress_deadline_ms: layers.progress_deadline_ms,
         max_failures: layers.max_failures.unwrap_or_default(),
         auto_rollback: layers.auto_rollback.unwrap_or(false),
         retries: layers.retries.unwrap_or(0),
@@ -517,6 +562,8 @@ mod tests {
             post_cmd: None,
             run_once_cmd: None,
             canary: None,
+            steps: None,
+            progress_deadline: None,
             max_failures: None,
             auto_rollback: false,
             retries: None,

@@ -123,7 +123,8 @@ impl Reports {
 fn status_of(o: &Outcome) -> Result<()> {
     match o {
         Outcome::Rollout(s) => match s.result {
-            WaitResult::Succeeded => Ok(()),
+            // `--until-gate`: reaching the gate is what was asked for.
+            WaitResult::Succeeded | WaitResult::Paused => Ok(()),
             WaitResult::TimedOut => Err(Error::TimedOut(s.message.clone())),
             _ => Err(Error::Failed(format!(
                 "{}: {}",

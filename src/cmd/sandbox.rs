@@ -250,6 +250,7 @@ async fn rollouts(
             timeout: Some(Duration::from_secs(60 + 10 * u64::from(args.hosts))),
             expect_hosts: Some(hosts.len()),
             on_timeout: Default::default(),
+            until_gate: false,
             report: super::report::ReportArgs {
                 junit: Some(junit.clone()),
                 json_file: Some(json.clone()),

@@ -30,6 +30,9 @@ pub struct StatusOutput<'a> {
     pub version: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<serde_json::Value>,
+    /// Where a stepped release (`--steps`, `--canary`) stands: the step, the gate it waits at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<serde_json::Value>,
     pub hosts: &'a [HostView],
     /// Slot leases in queue order: who holds, who waits.
     pub slots: Vec<SlotView>,
@@ -95,11 +98,18 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
             state: d.map(|d| d.state),
         })
         .collect();
+    let position = match &spec {
+        Some(s) => step_position(&zk, s).await?,
+        None => None,
+    };
     let out = StatusOutput {
         app: &args.app,
         release: spec.as_ref().map(|s| s.release),
         version: spec.as_ref().map(|s| s.version.as_str()),
         spec: spec.as_ref().map(crate::output::views::spec),
+        step: position
+            .as_ref()
+            .map(|p| crate::output::views::step(p, &args.app)),
         hosts: &views,
         slots,
         unreadable,
@@ -111,6 +121,10 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
     ctx.printer.line(&human_header(&args.app, spec.as_ref()));
     if let Some(src) = spec.as_ref().and_then(|s| s.source.as_ref()) {
         ctx.printer.line(&format!("source: {}", src.short()));
+    }
+    if let Some(p) = &position {
+        ctx.printer
+            .line(&format!("steps: {}", p.describe(&args.app)));
     }
     ctx.printer.table(
         &[
@@ -125,6 +139,32 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Where the current release stands in its steps, while it runs (`None` without steps).
+async fn step_position(
+    zk: &zk::Zk,
+    spec: &ReleaseSpec,
+) -> Result<Option<crate::policy::steps::Position>> {
+    let plan = crate::policy::steps::plan(spec);
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    let ledger = match zk.read_ledger(&spec.app, spec.release).await {
+        Ok(l) => l.map(|(l, _)| l),
+        // Garbage in the ledger is the waiter's and the agents' to report.
+        Err(crate::error::Error::Invalid { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    let ledger = ledger.unwrap_or_else(|| crate::model::Ledger::new(spec.release));
+    if crate::policy::effective_state(spec, Some(&ledger)) != crate::model::ReleaseState::Active {
+        return Ok(None);
+    }
+    Ok(crate::policy::steps::position(
+        &plan,
+        &ledger,
+        SystemTime::now(),
+    ))
 }
 
 fn human_header(app: &str, spec: Option<&ReleaseSpec>) -> String {

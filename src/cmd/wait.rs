@@ -29,6 +29,10 @@ pub struct WaitFlags {
     /// abort, or roll it back (the wait still exits 3)
     #[arg(long, value_enum, value_name = "ACTION", default_value_t)]
     pub on_timeout: OnTimeout,
+    /// End with exit 0 and result `paused` as soon as the release waits at a manual gate of its
+    /// steps (`publish --steps`); without it the wait shows the gate and keeps waiting
+    #[arg(long)]
+    pub until_gate: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     /// Interval of progress heartbeat lines in CI logs
@@ -62,6 +66,8 @@ impl WaitFlags {
             Some("--expect-hosts")
         } else if self.on_timeout != OnTimeout::Leave {
             Some("--on-timeout")
+        } else if self.until_gate {
+            Some("--until-gate")
         } else {
             self.report.any_set()
         }
@@ -188,6 +194,7 @@ async fn wait_one(
         timeout: flags.timeout.unwrap_or(DEFAULT_TIMEOUT),
         expect_hosts: flags.expect_hosts,
         heartbeat: flags.heartbeat.max(Duration::from_millis(100)),
+        until_gate: flags.until_gate,
     };
     let mut summary = watch::wait(&ctx.global.zk_options(None, None), &opts, sink).await?;
     if summary.result == WaitResult::TimedOut && flags.on_timeout != OnTimeout::Leave {

@@ -144,6 +144,12 @@ impl HumanProgress {
                     ));
                 }
             }
+            WaitEvent::Gate { at, message, .. } => {
+                if let Some(bar) = self.wait_bar() {
+                    bar.set_message(message.clone());
+                }
+                self.line(&format!("[{}] {message}", clock(at)));
+            }
             WaitEvent::Finished { .. } => {}
         }
     }

@@ -49,6 +49,32 @@ pub fn spec(s: &ReleaseSpec) -> Value {
     Value::Object(m)
 }
 
+/// Where a stepped release stands (`status`, `history`, `promote`): 1-based `step` of `of`,
+/// the plan's `item`, the `gate` it waits at (`manual` or `timed`), a host step's `target`.
+pub fn step(p: &crate::policy::steps::Position, app: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("step".into(), json!(p.index + 1));
+    m.insert("of".into(), json!(p.total));
+    m.insert("item".into(), json!(p.step.to_string()));
+    if p.at_gate() {
+        let kind = if p.at_manual_gate() {
+            "manual"
+        } else {
+            "timed"
+        };
+        m.insert("gate".into(), json!(kind));
+    }
+    if let Some(t) = p.pause_ends() {
+        m.insert("pause_ends_at".into(), json!(crate::model::format_time(t)));
+    }
+    if let Some(t) = p.target {
+        m.insert("target".into(), json!(t));
+    }
+    m.insert("healthy".into(), json!(p.healthy));
+    m.insert("message".into(), json!(p.describe(app)));
+    Value::Object(m)
+}
+
 /// A host's stored status as the CLI prints it.
 pub fn host_status(st: &HostStatus) -> Value {
     let mut m = object(serde_json::to_value(st).unwrap_or_default());

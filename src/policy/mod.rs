@@ -3,6 +3,7 @@
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
 pub mod retention;
+pub mod steps;
 
 use crate::error::{Error, Result};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, RunOnceState};
@@ -110,76 +111,6 @@ pub fn run_once_step(
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CanaryStep {
-    Proceed,
-    /// A canary place is free: claim it (compare-and-set), then deploy.
-    Claim,
-    /// The canaries are not all healthy yet.
-    Wait(String),
-}
-
-/// The canary gate for `me`. `registered` are the hosts whose agents are present now: a canary
-/// that is neither healthy nor failed and whose agent is gone (a crash, an OOM kill, a reboot)
-/// holds no place any more, so the gate never waits on a host that is not there.
-pub fn canary_step(
-    spec: &ReleaseSpec,
-    ledger: &Ledger,
-    me: &str,
-    registered: &[String],
-) -> CanaryStep {
-    let n = spec.canary as usize;
-    if n == 0 || ledger.canaries.iter().any(|c| c == me) {
-        return CanaryStep::Proceed;
-    }
-    let healthy = ledger
-        .canaries
-        .iter()
-        .filter(|c| ledger.healthy.contains(c))
-        .count();
-    if healthy >= n {
-        return CanaryStep::Proceed;
-    }
-    // A failed canary frees its place (its failure counts against the budget), and so does one
-    // whose agent is gone.
-    let live = ledger
-        .canaries
-        .iter()
-        .filter(|c| !ledger.failed.contains(c) && !vacant_canary(ledger, c, registered))
-        .count();
-    if live < n {
-        CanaryStep::Claim
-    } else {
-        CanaryStep::Wait(format!("waiting for canaries ({healthy}/{n} healthy)"))
-    }
-}
-
-fn vacant_canary(ledger: &Ledger, canary: &str, registered: &[String]) -> bool {
-    !ledger.healthy.iter().any(|h| h == canary) && !registered.iter().any(|h| h == canary)
-}
-
-/// Take a canary place for `me` in `ledger` (under compare-and-set): canaries whose agents are
-/// gone give their place up. Returns false when no place is free any more.
-pub fn claim_canary(
-    spec: &ReleaseSpec,
-    ledger: &mut Ledger,
-    me: &str,
-    registered: &[String],
-) -> bool {
-    if canary_step(spec, ledger, me, registered) != CanaryStep::Claim {
-        return false;
-    }
-    let vacant: Vec<String> = ledger
-        .canaries
-        .iter()
-        .filter(|c| !ledger.failed.contains(c) && vacant_canary(ledger, c, registered))
-        .cloned()
-        .collect();
-    ledger.canaries.retain(|c| !vacant.contains(c));
-    ledger.canaries.push(me.to_string());
-    true
-}
-
 /// Put `host`'s final `state` into the ledger (replacing an earlier one). False for a state
 /// that is not final (nothing to record).
 pub fn record_outcome(ledger: &mut Ledger, host: &str, state: HostState) -> bool {
@@ -264,6 +195,13 @@ pub fn rollback_spec(
     ReleaseSpec {
         release,
         state: ReleaseState::Active,
+        // A rollback waits for no one: its steps keep their sizes but lose their gates.
+        steps: target
+            .steps
+            .iter()
+            .copied()
+            .filter(|s| !s.is_gate())
+            .collect(),
         previous: Some(current.release),
         previous_version: Some(current.version.clone()),
         rollback_of: Some(current.release),
@@ -457,72 +395,6 @@ mod tests {
     }
 
     #[test]
-    fn canary_gate() {
-        let mut s = spec();
-        let mut l = ledger();
-        let all = v(&["a", "b", "c", "d"]);
-        assert_eq!(
-            canary_step(&s, &l, "a", &all),
-            CanaryStep::Proceed,
-            "no canary"
-        );
-        s.canary = 2;
-        assert_eq!(canary_step(&s, &l, "a", &all), CanaryStep::Claim);
-        l.canaries = v(&["a"]);
-        assert_eq!(
-            canary_step(&s, &l, "a", &all),
-            CanaryStep::Proceed,
-            "a claimed already"
-        );
-        assert_eq!(canary_step(&s, &l, "b", &all), CanaryStep::Claim);
-        l.canaries = v(&["a", "b"]);
-        assert!(matches!(
-            canary_step(&s, &l, "c", &all),
-            CanaryStep::Wait(_)
-        ));
-        l.healthy = v(&["a"]);
-        assert!(matches!(canary_step(&s, &l, "c", &all), CanaryStep::Wait(m) if m.contains("1/2")));
-        // A failed canary frees its place for another host.
-        l.failed = v(&["b"]);
-        assert_eq!(canary_step(&s, &l, "c", &all), CanaryStep::Claim);
-        l.canaries = v(&["a", "b", "c"]);
-        l.healthy = v(&["a", "c"]);
-        assert_eq!(canary_step(&s, &l, "d", &all), CanaryStep::Proceed);
-    }
-
-    #[test]
-    fn a_canary_whose_agent_is_gone_gives_its_place_up() {
-        let mut s = spec();
-        s.canary = 1;
-        let mut l = ledger();
-        l.canaries = v(&["a"]);
-        let present = v(&["a", "b", "c"]);
-        assert!(matches!(
-            canary_step(&s, &l, "b", &present),
-            CanaryStep::Wait(_)
-        ));
-        // a's agent died mid-deploy: b may take its place, and a (back later) waits for b.
-        let without_a = v(&["b", "c"]);
-        assert_eq!(canary_step(&s, &l, "b", &without_a), CanaryStep::Claim);
-        assert!(claim_canary(&s, &mut l, "b", &without_a));
-        assert_eq!(l.canaries, v(&["b"]));
-        assert!(
-            !claim_canary(&s, &mut l, "c", &without_a),
-            "no second place"
-        );
-        assert!(matches!(
-            canary_step(&s, &l, "a", &present),
-            CanaryStep::Wait(_)
-        ));
-        // A restarted canary that is still named keeps its place.
-        l.canaries = v(&["a"]);
-        assert_eq!(canary_step(&s, &l, "a", &without_a), CanaryStep::Proceed);
-        // A healthy canary keeps counting even after its agent left.
-        l.healthy = v(&["a"]);
-        assert_eq!(canary_step(&s, &l, "b", &without_a), CanaryStep::Proceed);
-    }
-
-    #[test]
     fn outcomes_replace_earlier_ones() {
         let mut l = ledger();
         assert!(record_outcome(&mut l, "a", HostState::Failed));
@@ -613,7 +485,14 @@ mod tests {
         );
         assert!(rollback_target(&history, current, Some("9.9")).is_err());
         assert!(rollback_target(&history[..1], &history[0].0, None).is_err());
-        let rb = rollback_spec(current, &history[1].0, 6, "me", "now");
+        let mut gated = history[1].0.clone();
+        gated.steps = crate::model::Step::parse_list("1,pause,50%,pause 1m").unwrap();
+        let rb = rollback_spec(current, &gated, 6, "me", "now");
+        assert_eq!(
+            rb.steps,
+            crate::model::Step::parse_list("1,50%").unwrap(),
+            "a rollback waits at no gate"
+        );
         assert_eq!(
             (rb.release, rb.version.as_str(), rb.rollback_of, rb.previous),
             (6, "1.1", Some(5), Some(5))

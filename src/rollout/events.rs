@@ -32,6 +32,14 @@ pub enum WaitEvent {
         /// Hosts deploying or verifying right now.
         active: Vec<String>,
     },
+    /// The release reached a gate of its steps (`--steps`): where, and what lets it go on.
+    Gate {
+        at: String,
+        /// 1-based step of `of`.
+        step: usize,
+        of: usize,
+        message: String,
+    },
     /// Emitted at least every heartbeat interval while nothing is decided.
     Heartbeat {
         at: String,

@@ -19,6 +19,8 @@ pub enum WaitResult {
     Aborted,
     RolledBack,
     Superseded,
+    /// `--until-gate`: the release waits at a manual gate (`promote` lets it go on).
+    Paused,
 }
 
 impl WaitResult {
@@ -27,17 +29,19 @@ impl WaitResult {
         self.into()
     }
 
-    /// How bad the result is, for the overall result of a wait over several apps: an outcome
-    /// that exits 1 is worse than a timeout (exit 3, the release may still finish), and a failure
+    /// How bad the result is, for the overall result of a wait over several apps: `paused` (an
+    /// app stopped at a gate) is worse than every app done, an outcome that exits 1 is worse than a timeout (exit 3, the release may still finish), and a failure
     /// is the worst of those.
     pub fn severity(self) -> u8 {
         match self {
             WaitResult::Succeeded => 0,
-            WaitResult::TimedOut => 1,
-            WaitResult::Superseded => 2,
-            WaitResult::RolledBack => 3,
-            WaitResult::Aborted => 4,
-            WaitResult::Failed => 5,
+            // Exits 0 too, but the app is not done: it names the overall result.
+            WaitResult::Paused => 1,
+            WaitResult::TimedOut => 2,
+            WaitResult::Superseded => 3,
+            WaitResult::RolledBack => 4,
+            WaitResult::Aborted => 5,
+            WaitResult::Failed => 6,
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct Facts<'a> {
     /// Hosts with a status but no agent, how long gone and their grace (see `host_views`).
     pub absent: &'a BTreeMap<String, Absence>,
     pub expect_hosts: Option<usize>,
+    /// `--until-gate`: a manual gate ends the wait (result `paused`).
+    pub until_gate: bool,
     pub now: SystemTime,
 }
 
@@ -97,6 +103,29 @@ pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
             v
         })
         .collect()
+}
+
+/// Where the target release stands in its steps while it is the current, running release
+/// (`None` without steps, or once it is not).
+pub fn step_position(f: &Facts<'_>) -> Option<policy::steps::Position> {
+    let cur = f.current.filter(|c| c.release == f.target.release)?;
+    if policy::effective_state(cur, f.ledger) != ReleaseState::Active {
+        return None;
+    }
+    let plan = policy::steps::plan(f.target);
+    let empty = crate::model::Ledger::new(f.target.release);
+    let ledger = f
+        .ledger
+        .filter(|l| l.release == f.target.release)
+        .unwrap_or(&empty);
+    policy::steps::position(&plan, ledger, f.now)
+}
+
+/// The gate the release waits at, for people (`None` when it does not wait at one).
+pub fn gate_text(f: &Facts<'_>) -> Option<String> {
+    step_position(f)
+        .filter(|p| p.at_gate())
+        .map(|p| p.describe(&f.target.app))
 }
 
 /// The state a host is in *for the target release* (older status means it has not started).
@@ -196,6 +225,18 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
         }
         return Verdict::Pending;
     }
+    if f.until_gate
+        && let Some(pos) = step_position(f).filter(|p| p.at_manual_gate())
+    {
+        return done(
+            WaitResult::Paused,
+            format!(
+                "release {release} ({}) is {}",
+                target.version,
+                pos.describe(&target.app)
+            ),
+        );
+    }
     if views.is_empty() {
         return Verdict::Pending;
     }
@@ -279,6 +320,9 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
     if let Some(e) = f.ledger_error {
         reason.push_str(&format!("; agents cannot go on: {e}"));
     }
+    if let Some(gate) = gate_text(f) {
+        reason = format!("{gate}; {reason}");
+    }
     reason
 }
 
@@ -321,6 +365,7 @@ mod tests {
             ledger_error: None,
             absent: &NO_ABSENCE,
             expect_hosts: expect,
+            until_gate: false,
             now: SystemTime::now(),
         })
     }
@@ -370,6 +415,7 @@ mod tests {
             ledger_error: None,
             absent: &NO_ABSENCE,
             expect_hosts: None,
+            until_gate: false,
             now: SystemTime::now(),
         };
         assert_eq!(pending_reason(&f), "no hosts are registered for web");
@@ -441,6 +487,7 @@ mod tests {
             ledger_error: None,
             absent,
             expect_hosts: None,
+            until_gate: false,
             now: SystemTime::now(),
         };
         let within = absent(5);
@@ -540,6 +587,7 @@ mod tests {
                 ledger_error: None,
                 absent: &NO_ABSENCE,
                 expect_hosts: None,
+                until_gate: false,
                 now: SystemTime::now(),
             })
         };
@@ -575,6 +623,51 @@ mod tests {
         );
         cur.state = ReleaseState::Paused;
         assert_eq!(eval(&s, &cur, &["a"], &[], None), Verdict::Pending);
+    }
+
+    #[test]
+    fn until_gate_ends_the_wait_at_a_manual_gate() {
+        let mut s = spec(2);
+        s.steps = crate::model::Step::parse_list("1,pause").unwrap();
+        let reg = vec!["a".to_string(), "b".to_string()];
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Waiting),
+        ];
+        let mut ledger = crate::model::Ledger::new(2);
+        ledger.canaries = vec!["a".into()];
+        ledger.healthy = vec!["a".into()];
+        let facts = |l, until_gate| Facts {
+            target: &s,
+            current: Some(&s),
+            registered: &reg,
+            statuses: &sts,
+            ledger: Some(l),
+            ledger_error: None,
+            absent: &NO_ABSENCE,
+            expect_hosts: None,
+            until_gate,
+            now: SystemTime::now(),
+        };
+        // Step 1 not started yet: not at the gate.
+        let fresh = crate::model::Ledger::new(2);
+        assert_eq!(evaluate(&facts(&fresh, true)), Verdict::Pending);
+        let mut started = ledger.clone();
+        started.step = Some(crate::model::StepState {
+            index: 0,
+            started_at: crate::model::now_rfc3339(),
+            target: Some(1),
+            hosts: reg.clone(),
+        });
+        let v = evaluate(&facts(&started, true));
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Paused, message, .. }
+                if message.contains("paused at step 2 of 3: promote with `deployctl promote web`")),
+            "{v:?}"
+        );
+        // Without the flag the wait goes on, and says why.
+        assert_eq!(evaluate(&facts(&started, false)), Verdict::Pending);
+        assert!(pending_reason(&facts(&started, false)).starts_with("paused at step 2 of 3"));
     }
 
     #[test]

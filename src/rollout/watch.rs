@@ -35,6 +35,8 @@ pub struct WaitOptions {
     pub expect_hosts: Option<usize>,
     /// Progress heartbeat (and a full re-read as a safety net against missed watch events).
     pub heartbeat: Duration,
+    /// End with `paused` as soon as the release waits at a manual gate.
+    pub until_gate: bool,
 }
 
 /// What we know about the app, kept current from watch events.
@@ -189,6 +191,7 @@ impl Snapshot {
             ledger_error: self.ledger_error.as_deref(),
             absent: &parts.absent,
             expect_hosts: opts.expect_hosts,
+            until_gate: opts.until_gate,
             now: parts.now,
         }
     }
@@ -462,14 +465,28 @@ impl Waiter<'_> {
     }
 }
 
-/// Tracks per-host state to emit one event per change.
+/// Tracks per-host state (and the gate) to emit one event per change.
 #[derive(Default)]
 struct Changes {
     seen: BTreeMap<String, HostState>,
+    gate: Option<String>,
 }
 
 impl Changes {
     fn emit(&mut self, facts: &Facts<'_>, reporter: &mut dyn EventSink<WaitEvent>) {
+        let gate = wait::step_position(facts).filter(|p| p.at_gate());
+        let text = gate.as_ref().map(|p| p.describe(&facts.target.app));
+        if text != self.gate {
+            if let (Some(p), Some(message)) = (&gate, &text) {
+                reporter.emit(&WaitEvent::Gate {
+                    at: now_rfc3339(),
+                    step: p.index + 1,
+                    of: p.total,
+                    message: message.clone(),
+                });
+            }
+            self.gate = text;
+        }
         let release = facts.target.release;
         let views = wait::targets(facts);
         let total = views.len();

@@ -10,6 +10,9 @@ use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
 use crate::policy;
 
+/// Names why to halt, on the ledger as read (`None`: no halt).
+pub type HaltReason<'a> = dyn Fn(&Ledger) -> Option<String> + Sync + 'a;
+
 /// What recording an outcome did to the release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
@@ -100,7 +103,22 @@ impl Zk {
 
     /// Halt `release` now, whatever the budget (e.g. its run-once command failed).
     pub async fn halt(&self, app: &str, release: u64, reason: &str) -> Result<Recorded> {
-        self.settle(app, release, None, 0, Some(reason)).await
+        let why = |_: &Ledger| Some(reason.to_string());
+        self.settle(app, release, None, 0, Some((&why, false)))
+            .await
+    }
+
+    /// Halt `release` for passing its progress deadline if, on the ledger as it is now, `why`
+    /// names a reason — checked again on every compare-and-set attempt, so a host that turned
+    /// healthy meanwhile prevents it, and only one of the agents that noticed halts it. The
+    /// ledger is marked `deadline_passed` (agents kill the release's running commands).
+    pub async fn halt_stalled(
+        &self,
+        app: &str,
+        release: u64,
+        why: &HaltReason<'_>,
+    ) -> Result<Recorded> {
+        self.settle(app, release, None, 0, Some((why, true))).await
     }
 
     async fn settle(
@@ -109,7 +127,8 @@ impl Zk {
         release: u64,
         outcome: Option<(&str, HostState)>,
         targets: usize,
-        force_halt: Option<&str>,
+        // Halt when this names a reason on the ledger read; true: for the progress deadline.
+        force: Option<(&HaltReason<'_>, bool)>,
     ) -> Result<Recorded> {
         let ledger_path = self.ledger_path(app, release);
         let app_path = self.layout.app(app);
@@ -119,11 +138,21 @@ impl Zk {
             let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
                 return Ok(Attempt::Done(Recorded::Noted));
             };
-            if let Some((host, state)) = outcome
-                && !policy::record_outcome(&mut ledger, host, state)
-            {
+            if let Some((host, state)) = outcome {
+                if !policy::record_outcome(&mut ledger, host, state) {
+                    return Ok(Attempt::Done(Recorded::Noted));
+                }
+                // A healthy or failed host is progress (for a progress deadline, when set).
+                if ledger.progress_at.is_some() {
+                    ledger.progress_at = Some(now_rfc3339());
+                }
+            }
+            let forced = force.and_then(|(why, _)| why(&ledger));
+            if force.is_some() && forced.is_none() {
                 return Ok(Attempt::Done(Recorded::Noted));
             }
+            let force_halt = forced.as_deref();
+            let stalled = force.is_some_and(|(_, stalled)| stalled);
             let mut result = Recorded::Noted;
             let mut new_app: Option<(ReleaseSpec, i32)> = None;
             let mut create_release: Option<ReleaseSpec> = None;
@@ -136,6 +165,7 @@ impl Zk {
             {
                 let reason = halt.reason;
                 ledger.state = ReleaseState::Halted;
+                ledger.deadline_passed = stalled;
                 ledger.halt_reason = Some(reason.clone());
                 let prev = match (halt.roll_back, cur.previous) {
                     (true, Some(p)) => self.release_spec(app, p).await?,
@@ -309,6 +339,10 @@ impl Zk {
                 && !replacing
             {
                 ledger.state = to;
+                // A resumed release's progress deadline counts from the resume.
+                if to == ReleaseState::Active && ledger.progress_at.is_some() {
+                    ledger.progress_at = Some(now_rfc3339());
+                }
                 multi
                     .add_set_data(
                         &self.ledger_path(app, spec.release),
@@ -323,6 +357,59 @@ impl Zk {
                     Attempt::Conflict => Attempt::Conflict,
                 },
             )
+        })
+    }
+
+    /// Pass the gate the current release waits at (`all`: every gate left). With `release`: only
+    /// when that is the current release. Returns the release and what was done.
+    pub async fn promote(
+        &self,
+        app: &str,
+        release: Option<u64>,
+        all: bool,
+    ) -> Result<(ReleaseSpec, String)> {
+        cas::retry!(format!("promoting {app}"), {
+            let Some((cur, _)) = self.read_spec(app).await? else {
+                self.require_app(app).await?;
+                return Err(Error::invalid("app", app, "has no published release"));
+            };
+            if let Some(r) = release.filter(|r| *r != cur.release) {
+                return Err(Error::Usage(format!(
+                    "{app} release {r} is not the current release (that is {}); nothing promoted",
+                    cur.release
+                )));
+            }
+            let Some((mut ledger, lv)) = self.read_ledger(app, cur.release).await? else {
+                return Err(Error::Usage(format!(
+                    "{app} release {} has no ledger yet; nothing promoted",
+                    cur.release
+                )));
+            };
+            let state = policy::effective_state(&cur, Some(&ledger));
+            if matches!(state, ReleaseState::Halted | ReleaseState::Aborted) {
+                return Err(Error::Usage(format!(
+                    "{app} release {} is {state}; nothing to promote",
+                    cur.release
+                )));
+            }
+            let plan = policy::steps::plan(&cur);
+            let done =
+                policy::steps::promote(&plan, &mut ledger, std::time::SystemTime::now(), all, app)
+                    .map_err(|why| Error::Usage(format!("{app} release {} {why}", cur.release)))?;
+            // A passed gate restarts the progress deadline's clock.
+            if ledger.progress_at.is_some() {
+                ledger.progress_at = Some(now_rfc3339());
+            }
+            let path = self.ledger_path(app, cur.release);
+            match self
+                .client
+                .set_data(&path, &ledger.to_json(), Some(lv))
+                .await
+            {
+                Ok(_) => Ok(Attempt::Done((cur, done))),
+                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
+                Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+            }
         })
     }
 

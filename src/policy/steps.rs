@@ -1,0 +1,685 @@
+//! Stepped rollouts (`--steps`, and `--canary N` as `N,100%`): which step a release is at, whether
+//! a host may start, when a step is reached, gates (a manual pause until `promote`, a timed one
+//! that ends by itself), and the progress deadline. Pure: the agent and `promote` apply these to
+//! the release ledger under compare-and-set; `status`, `history` and the waiter only read them.
+
+use std::time::{Duration, SystemTime};
+
+use crate::model::{Ledger, ReleaseSpec, ReleaseState, Step, StepState, format_time, parse_time};
+
+/// The release's plan: its steps, ending with 100% (added when the list does not say it).
+/// `--canary N` is `N,100%`. Empty: no steps, every host may start (slots permitting).
+pub fn plan(spec: &ReleaseSpec) -> Vec<Step> {
+    let mut steps = if !spec.steps.is_empty() {
+        spec.steps.clone()
+    } else if spec.canary > 0 {
+        vec![Step::Hosts(spec.canary)]
+    } else {
+        return vec![];
+    };
+    if steps.last() != Some(&Step::Percent(100)) {
+        steps.push(Step::Percent(100));
+    }
+    steps
+}
+
+/// Healthy hosts that reach `step` with `targets` target hosts: percentages round up; a count
+/// beyond the hosts there are is all of them.
+pub fn target_of(step: Step, targets: usize) -> u32 {
+    let n = targets as u32;
+    match step {
+        Step::Hosts(h) => h.min(n.max(1)),
+        Step::Percent(p) => (p * n).div_ceil(100).max(1),
+        Step::Pause(_) => 0,
+    }
+}
+
+/// Where a release stands, as far as the ledger tells (reached steps and elapsed timed pauses
+/// are passed over even before an agent wrote that down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// 0-based index into the plan.
+    pub index: usize,
+    pub total: usize,
+    pub step: Step,
+    /// A host-count step's target, once fixed.
+    pub target: Option<u32>,
+    /// Healthy hosts that took a place in a step.
+    pub healthy: usize,
+    pub started_at: Option<SystemTime>,
+}
+
+impl Position {
+    /// Waiting for `promote` (a manual gate).
+    pub fn at_manual_gate(&self) -> bool {
+        self.step == Step::Pause(None)
+    }
+
+    pub fn at_gate(&self) -> bool {
+        self.step.is_gate()
+    }
+
+    /// When a timed pause ends.
+    pub fn pause_ends(&self) -> Option<SystemTime> {
+        match self.step {
+            Step::Pause(Some(ms)) => self.started_at.map(|t| t + Duration::from_millis(ms)),
+            _ => None,
+        }
+    }
+
+    /// `step 2 of 5`.
+    pub fn label(&self) -> String {
+        format!("step {} of {}", self.index + 1, self.total)
+    }
+
+    /// One line for people: where the release waits and what lets it go on.
+    pub fn describe(&self, app: &str) -> String {
+        let promote = format!("promote with `deployctl promote {app}`");
+        match self.step {
+            Step::Pause(None) => format!("paused at {}: {promote}", self.label()),
+            Step::Pause(Some(ms)) => {
+                let until = self
+                    .pause_ends()
+                    .map(|t| format!(" until {}", format_time(t)))
+                    .unwrap_or_default();
+                format!(
+                    "paused at {} for {}{until} (or {promote})",
+                    self.label(),
+                    humantime::format_duration(Duration::from_millis(ms))
+                )
+            }
+            step => {
+                let what = match step {
+                    Step::Hosts(1) => "1 host".to_string(),
+                    Step::Hosts(n) => format!("{n} hosts"),
+                    _ => format!("{step} of the hosts"),
+                };
+                match self.target {
+                    Some(t) => format!(
+                        "at {} ({what}): {}/{t} healthy",
+                        self.label(),
+                        self.healthy.min(t as usize)
+                    ),
+                    None => format!("at {} ({what})", self.label()),
+                }
+            }
+        }
+    }
+}
+
+/// Healthy hosts among those that took a place.
+fn healthy_claims(ledger: &Ledger) -> usize {
+    ledger
+        .canaries
+        .iter()
+        .filter(|c| ledger.healthy.contains(c))
+        .count()
+}
+
+fn started(state: &StepState) -> Option<SystemTime> {
+    parse_time(&state.started_at)
+}
+
+/// Move `ledger` on as far as it goes by itself at `now`: start the first step, pass reached
+/// steps and elapsed timed pauses, and — with `targets` (the target hosts now) — fix a new
+/// host-count step's target. Without `targets` it stops at a step whose target is not fixed
+/// (a read-only view). Returns whether the ledger changed (then it is to be written).
+pub fn advance(
+    plan: &[Step],
+    ledger: &mut Ledger,
+    now: SystemTime,
+    targets: Option<&[String]>,
+) -> bool {
+    if plan.is_empty() {
+        return false;
+    }
+    let mut changed = false;
+    let state = ledger.step.get_or_insert_with(|| {
+        changed = true;
+        StepState {
+            index: 0,
+            started_at: format_time(now),
+            ..Default::default()
+        }
+    });
+    let healthy = ledger
+        .canaries
+        .iter()
+        .filter(|c| ledger.healthy.contains(c))
+        .count();
+    loop {
+        let Some(&step) = plan.get(state.index) else {
+            return changed;
+        };
+        let next = match step {
+            Step::Pause(None) => false,
+            Step::Pause(Some(ms)) => {
+                started(state).is_some_and(|t| t + Duration::from_millis(ms) <= now)
+            }
+            // The last step (100%) is never passed: it is all hosts.
+            _ if state.index + 1 == plan.len() => false,
+            _ => match (state.target, targets) {
+                (Some(t), _) => healthy >= t as usize,
+                (None, Some(hosts)) => {
+                    state.target = Some(target_of(step, hosts.len()));
+                    state.hosts = hosts.to_vec();
+                    state.hosts.sort();
+                    changed = true;
+                    continue;
+                }
+                (None, None) => false,
+            },
+        };
+        if !next {
+            return changed;
+        }
+        *state = StepState {
+            index: state.index + 1,
+            started_at: format_time(now),
+            ..Default::default()
+        };
+        changed = true;
+    }
+}
+
+/// Where the release stands at `now` (see [`Position`]); `None` without steps.
+pub fn position(plan: &[Step], ledger: &Ledger, now: SystemTime) -> Option<Position> {
+    if plan.is_empty() {
+        return None;
+    }
+    let mut view = ledger.clone();
+    advance(plan, &mut view, now, None);
+    let state = view.step.unwrap_or_default();
+    let index = state.index.min(plan.len() - 1);
+    Some(Position {
+        index,
+        total: plan.len(),
+        step: plan[index],
+        target: state.target,
+        healthy: healthy_claims(ledger),
+        started_at: started(&state),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepGate {
+    Proceed,
+    /// A place in the step is free: claim it (compare-and-set), then deploy.
+    Claim,
+    /// Wait (at a gate, or for the step's hosts); `until`: a timed pause ends then.
+    Wait {
+        message: String,
+        until: Option<SystemTime>,
+    },
+}
+
+/// May `me` start now? `ledger` is as written (after [`advance`]); `registered` are the hosts
+/// whose agents are present: a host that took a place, is neither healthy nor failed and is gone
+/// holds it no more.
+pub fn gate(
+    plan: &[Step],
+    ledger: &Ledger,
+    me: &str,
+    registered: &[String],
+    app: &str,
+    now: SystemTime,
+) -> StepGate {
+    if plan.is_empty() || ledger.canaries.iter().any(|c| c == me) {
+        return StepGate::Proceed;
+    }
+    let Some(pos) = position(plan, ledger, now) else {
+        return StepGate::Proceed;
+    };
+    if pos.at_gate() {
+        return StepGate::Wait {
+            message: pos.describe(app),
+            until: pos.pause_ends(),
+        };
+    }
+    if pos.index + 1 == plan.len() {
+        return StepGate::Proceed;
+    }
+    let Some(target) = pos.target else {
+        return StepGate::Wait {
+            message: format!("starting {}", pos.label()),
+            until: None,
+        };
+    };
+    let live = ledger
+        .canaries
+        .iter()
+        .filter(|c| !ledger.failed.contains(c) && !vacant(ledger, c, registered))
+        .count();
+    let wait = |why: &str| StepGate::Wait {
+        message: format!("waiting {}{why}", pos.describe(app)),
+        until: None,
+    };
+    if live >= target as usize {
+        return wait("");
+    }
+    let hosts = &ledger
+        .step
+        .as_ref()
+        .map(|s| s.hosts.clone())
+        .unwrap_or_default();
+    if !hosts.iter().any(|h| h == me) && others_first(ledger, hosts, registered) {
+        return wait(&format!(
+            "; {me} joined after the step started and waits for the next one"
+        ));
+    }
+    StepGate::Claim
+}
+
+/// A host that joined after the step started waits while one of the step's own hosts (present,
+/// not started, not done) could still take the place.
+fn others_first(ledger: &Ledger, hosts: &[String], registered: &[String]) -> bool {
+    hosts.iter().any(|h| {
+        registered.contains(h)
+            && ![
+                &ledger.canaries,
+                &ledger.healthy,
+                &ledger.current,
+                &ledger.failed,
+            ]
+            .iter()
+            .any(|l| l.contains(h))
+    })
+}
+
+fn vacant(ledger: &Ledger, host: &str, registered: &[String]) -> bool {
+    !ledger.healthy.iter().any(|h| h == host) && !registered.iter().any(|h| h == host)
+}
+
+/// Take a place in the current step for `me` (under compare-and-set): places of hosts that are
+/// gone are given up. False when no place is free any more.
+pub fn claim(
+    plan: &[Step],
+    ledger: &mut Ledger,
+    me: &str,
+    registered: &[String],
+    app: &str,
+    now: SystemTime,
+) -> bool {
+    if gate(plan, ledger, me, registered, app, now) != StepGate::Claim {
+        return false;
+    }
+    let gone: Vec<String> = ledger
+        .canaries
+        .iter()
+        .filter(|c| !ledger.failed.contains(c) && vacant(ledger, c, registered))
+        .cloned()
+        .collect();
+    ledger.canaries.retain(|c| !gone.contains(c));
+    ledger.canaries.push(me.to_string());
+    true
+}
+
+/// Pass the gate the release waits at (`all`: every gate left, straight to the last step).
+/// Returns what was done, or why there is nothing to promote.
+pub fn promote(
+    plan: &[Step],
+    ledger: &mut Ledger,
+    now: SystemTime,
+    all: bool,
+    app: &str,
+) -> std::result::Result<String, String> {
+    let Some(pos) = position(plan, ledger, now) else {
+        return Err("has no steps (publish with --steps to have gates)".into());
+    };
+    let last = plan.len() - 1;
+    let to = if all {
+        if !plan[pos.index..].iter().any(|s| s.is_gate()) {
+            return Err(format!("has no gate left ({})", pos.describe(app)));
+        }
+        last
+    } else if pos.at_gate() {
+        pos.index + 1
+    } else {
+        return Err(format!(
+            "is not waiting at a gate ({}); --all passes every gate left",
+            pos.describe(app)
+        ));
+    };
+    advance(plan, ledger, now, None);
+    ledger.step = Some(StepState {
+        index: to,
+        started_at: format_time(now),
+        ..Default::default()
+    });
+    Ok(if all {
+        format!("passed every gate: at step {} of {}", to + 1, plan.len())
+    } else {
+        format!(
+            "passed the gate at {}: now at step {} of {} ({})",
+            pos.label(),
+            to + 1,
+            plan.len(),
+            plan[to]
+        )
+    })
+}
+
+/// When a release with a progress deadline halts for want of progress: `None` while there is
+/// no deadline, nothing started yet, it waits at a gate, is paused or is over.
+pub fn deadline(
+    spec: &ReleaseSpec,
+    plan: &[Step],
+    ledger: &Ledger,
+    now: SystemTime,
+) -> Option<SystemTime> {
+    let d = Duration::from_millis(spec.progress_deadline_ms?);
+    if ledger.state != ReleaseState::Active
+        || ledger.deadline_passed
+        || ledger.rolled_back_by.is_some()
+    {
+        return None;
+    }
+    let mut last = parse_time(ledger.progress_at.as_deref()?)?;
+    if let Some(pos) = position(plan, ledger, now) {
+        if pos.at_gate() {
+            return None;
+        }
+        // A gate passed (or a step reached) restarts the clock.
+        if let Some(t) = pos.started_at {
+            last = last.max(t);
+        }
+    }
+    Some(last + d)
+}
+
+/// Has the deadline passed at `now`? The reason to halt with, if so.
+pub fn deadline_passed(
+    spec: &ReleaseSpec,
+    plan: &[Step],
+    ledger: &Ledger,
+    now: SystemTime,
+) -> Option<String> {
+    let at = deadline(spec, plan, ledger, now)?;
+    (at <= now).then(|| {
+        format!(
+            "no host turned healthy or failed within the progress deadline of {}",
+            humantime::format_duration(Duration::from_millis(
+                spec.progress_deadline_ms.unwrap_or_default()
+            ))
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn spec(steps: &str) -> ReleaseSpec {
+        let mut s = ReleaseSpec::new("web", "2.0");
+        s.release = 5;
+        s.steps = Step::parse_list(steps).unwrap();
+        s
+    }
+
+    fn t(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
+    }
+
+    #[test]
+    fn plans_end_with_all_hosts_and_canary_is_n_then_all() {
+        assert_eq!(
+            plan(&spec("1,pause")),
+            vec![Step::Hosts(1), Step::Pause(None), Step::Percent(100)]
+        );
+        assert_eq!(plan(&spec("1,100%")).len(), 2);
+        let mut c = ReleaseSpec::new("web", "2.0");
+        assert!(plan(&c).is_empty());
+        c.canary = 2;
+        assert_eq!(plan(&c), vec![Step::Hosts(2), Step::Percent(100)]);
+    }
+
+    #[test]
+    fn percentages_round_up() {
+        assert_eq!(target_of(Step::Percent(25), 4), 1);
+        assert_eq!(target_of(Step::Percent(25), 5), 2);
+        assert_eq!(target_of(Step::Percent(50), 3), 2);
+        assert_eq!(target_of(Step::Percent(1), 1000), 10);
+        assert_eq!(target_of(Step::Percent(10), 1), 1);
+        assert_eq!(target_of(Step::Hosts(3), 2), 2, "no more than there are");
+        assert_eq!(target_of(Step::Hosts(3), 0), 1);
+    }
+
+    #[test]
+    fn the_current_step_and_who_may_start() {
+        let p = plan(&spec("1,pause,50%,100%"));
+        let all = v(&["a", "b", "c", "d"]);
+        let mut l = Ledger::new(5);
+        // Nothing fixed yet: nobody starts until an agent fixed the targets.
+        assert!(matches!(
+            gate(&p, &l, "a", &all, "web", t(0)),
+            StepGate::Wait { .. }
+        ));
+        assert!(advance(&p, &mut l, t(0), Some(&all)));
+        assert_eq!(l.step.as_ref().unwrap().target, Some(1));
+        assert!(!advance(&p, &mut l, t(0), Some(&all)), "nothing more to do");
+        assert_eq!(gate(&p, &l, "a", &all, "web", t(0)), StepGate::Claim);
+        assert!(claim(&p, &mut l, "a", &all, "web", t(0)));
+        assert_eq!(gate(&p, &l, "a", &all, "web", t(0)), StepGate::Proceed);
+        // One in progress fills the step: b waits, and cannot claim.
+        assert!(
+            matches!(gate(&p, &l, "b", &all, "web", t(0)), StepGate::Wait { message, .. } if message.contains("step 1 of 4"))
+        );
+        assert!(!claim(&p, &mut l, "b", &all, "web", t(0)));
+        // a healthy: step 1 reached, the manual gate holds everybody.
+        l.healthy = v(&["a"]);
+        let pos = position(&p, &l, t(1)).unwrap();
+        assert!(pos.at_manual_gate(), "{pos:?}");
+        assert_eq!(
+            pos.describe("web"),
+            "paused at step 2 of 4: promote with `deployctl promote web`"
+        );
+        assert!(advance(&p, &mut l, t(1), Some(&all)));
+        assert_eq!(l.step.as_ref().unwrap().index, 1);
+        assert!(
+            matches!(
+                gate(&p, &l, "b", &all, "web", t(9)),
+                StepGate::Wait { until: None, .. }
+            ),
+            "a manual gate does not end by itself"
+        );
+        // Promoted: 50% of 4 = 2 hosts (a counts), so one more place.
+        assert!(promote(&p, &mut l, t(10), false, "web").is_ok());
+        assert!(advance(&p, &mut l, t(10), Some(&all)));
+        assert_eq!(l.step.as_ref().unwrap().target, Some(2));
+        assert!(claim(&p, &mut l, "b", &all, "web", t(10)));
+        assert!(!claim(&p, &mut l, "c", &all, "web", t(10)));
+        l.healthy = v(&["a", "b"]);
+        // Step 3 reached: the last step is everybody, no claim needed.
+        assert!(advance(&p, &mut l, t(11), Some(&all)));
+        assert_eq!(gate(&p, &l, "c", &all, "web", t(11)), StepGate::Proceed);
+        assert!(promote(&p, &mut l, t(12), false, "web").is_err(), "no gate");
+    }
+
+    #[test]
+    fn targets_are_fixed_when_the_step_starts() {
+        let p = plan(&spec("50%,100%"));
+        let mut l = Ledger::new(5);
+        let two = v(&["a", "b"]);
+        assert!(advance(&p, &mut l, t(0), Some(&two)));
+        assert_eq!(l.step.as_ref().unwrap().target, Some(1));
+        // c and d join later: the target stays 1, and they wait for the next step while a step
+        // host could still take the place.
+        let four = v(&["a", "b", "c", "d"]);
+        assert!(!advance(&p, &mut l, t(1), Some(&four)));
+        assert!(
+            matches!(gate(&p, &l, "c", &four, "web", t(1)), StepGate::Wait { message, .. } if message.contains("joined after"))
+        );
+        assert_eq!(gate(&p, &l, "a", &four, "web", t(1)), StepGate::Claim);
+        // Once the step's own hosts are gone, a late host may fill the place.
+        assert_eq!(
+            gate(&p, &l, "c", &v(&["c", "d"]), "web", t(1)),
+            StepGate::Claim
+        );
+    }
+
+    #[test]
+    fn a_failed_or_vanished_host_gives_its_place_up() {
+        let mut s = spec("1,100%");
+        s.steps.clear();
+        s.canary = 1;
+        let p = plan(&s);
+        let mut l = Ledger::new(5);
+        let all = v(&["a", "b", "c"]);
+        advance(&p, &mut l, t(0), Some(&all));
+        assert!(claim(&p, &mut l, "a", &all, "web", t(0)));
+        assert!(matches!(
+            gate(&p, &l, "b", &all, "web", t(0)),
+            StepGate::Wait { .. }
+        ));
+        // a's agent died mid-deploy: b takes its place, a (back later) waits.
+        let without_a = v(&["b", "c"]);
+        assert!(claim(&p, &mut l, "b", &without_a, "web", t(0)));
+        assert_eq!(l.canaries, v(&["b"]));
+        assert!(!claim(&p, &mut l, "c", &without_a, "web", t(0)));
+        assert!(matches!(
+            gate(&p, &l, "a", &all, "web", t(0)),
+            StepGate::Wait { .. }
+        ));
+        // b failed: its place is free again (the failure counts against the budget).
+        l.failed = v(&["b"]);
+        assert_eq!(gate(&p, &l, "c", &all, "web", t(0)), StepGate::Claim);
+        // A restarted host that still holds its place goes on.
+        assert_eq!(gate(&p, &l, "b", &all, "web", t(0)), StepGate::Proceed);
+    }
+
+    #[test]
+    fn a_timed_pause_ends_by_itself() {
+        let p = plan(&spec("1,pause 10m,100%"));
+        let all = v(&["a", "b"]);
+        let mut l = Ledger::new(5);
+        advance(&p, &mut l, t(0), Some(&all));
+        claim(&p, &mut l, "a", &all, "web", t(0));
+        l.healthy = v(&["a"]);
+        assert!(advance(&p, &mut l, t(100), Some(&all)));
+        let pos = position(&p, &l, t(100)).unwrap();
+        assert!(pos.at_gate() && !pos.at_manual_gate());
+        assert_eq!(pos.pause_ends(), Some(t(700)));
+        match gate(&p, &l, "b", &all, "web", t(100)) {
+            StepGate::Wait { until, message } => {
+                assert_eq!(until, Some(t(700)));
+                assert!(
+                    message.contains("paused at step 2 of 3 for 10m"),
+                    "{message}"
+                );
+            }
+            g => panic!("{g:?}"),
+        }
+        assert!(!advance(&p, &mut l, t(699), Some(&all)), "not yet");
+        assert!(advance(&p, &mut l, t(700), Some(&all)));
+        assert_eq!(gate(&p, &l, "b", &all, "web", t(700)), StepGate::Proceed);
+        // The view passes an elapsed pause before any agent wrote it down.
+        let mut l2 = l.clone();
+        l2.step = Some(StepState {
+            index: 1,
+            started_at: format_time(t(100)),
+            ..Default::default()
+        });
+        assert_eq!(position(&p, &l2, t(800)).unwrap().index, 2);
+    }
+
+    #[test]
+    fn promote_all_and_a_leading_pause() {
+        let p = plan(&spec("pause,1,pause,50%"));
+        let mut l = Ledger::new(5);
+        assert!(position(&p, &l, t(0)).unwrap().at_manual_gate());
+        assert!(
+            promote(&p, &mut l, t(1), false, "web")
+                .unwrap()
+                .contains("step 2 of 5")
+        );
+        assert!(
+            promote(&p, &mut l, t(2), false, "web").is_err(),
+            "at a host step"
+        );
+        assert!(promote(&p, &mut l, t(2), true, "web").is_ok());
+        assert_eq!(l.step.as_ref().unwrap().index, 4);
+        assert!(
+            promote(&p, &mut l, t(3), true, "web").is_err(),
+            "no gate left"
+        );
+        assert!(promote(&[], &mut Ledger::new(5), t(0), true, "web").is_err());
+    }
+
+    #[test]
+    fn the_progress_deadline() {
+        let mut s = spec("1,pause,100%");
+        let p = plan(&s);
+        let mut l = Ledger::new(5);
+        assert_eq!(deadline(&s, &p, &l, t(0)), None, "no deadline");
+        s.progress_deadline_ms = Some(3000);
+        assert_eq!(deadline(&s, &p, &l, t(0)), None, "not started");
+        l.progress_at = Some(format_time(t(0)));
+        advance(&p, &mut l, t(0), Some(&v(&["a", "b"])));
+        assert_eq!(deadline(&s, &p, &l, t(0)), Some(t(3)));
+        assert!(deadline_passed(&s, &p, &l, t(2)).is_none());
+        assert!(deadline_passed(&s, &p, &l, t(3)).unwrap().contains("3s"));
+        // Paused at the gate: not counted; a promote restarts the clock.
+        claim(&p, &mut l, "a", &v(&["a", "b"]), "web", t(1));
+        l.healthy = v(&["a"]);
+        l.progress_at = Some(format_time(t(2)));
+        assert_eq!(deadline(&s, &p, &l, t(50)), None);
+        promote(&p, &mut l, t(60), false, "web").unwrap();
+        assert_eq!(deadline(&s, &p, &l, t(60)), Some(t(63)));
+        // Halted already, or paused by an operator: none.
+        l.state = ReleaseState::Paused;
+        assert_eq!(deadline(&s, &p, &l, t(60)), None);
+        l.state = ReleaseState::Active;
+        l.deadline_passed = true;
+        assert_eq!(deadline(&s, &p, &l, t(60)), None);
+        // Without steps the last progress alone counts.
+        let mut plain = ReleaseSpec::new("web", "2.0");
+        plain.progress_deadline_ms = Some(1000);
+        let mut l = Ledger::new(5);
+        l.progress_at = Some(format_time(t(5)));
+        assert_eq!(deadline(&plain, &[], &l, t(5)), Some(t(6)));
+    }
+
+    #[test]
+    fn step_lists_parse_and_bad_items_are_named() {
+        let s = Step::parse_list("1,pause,25%,pause 10m,100%").unwrap();
+        assert_eq!(
+            s,
+            vec![
+                Step::Hosts(1),
+                Step::Pause(None),
+                Step::Percent(25),
+                Step::Pause(Some(600_000)),
+                Step::Percent(100)
+            ]
+        );
+        let shown: Vec<String> = s.iter().map(|s| s.to_string()).collect();
+        assert_eq!(shown.join(","), "1,pause,25%,pause 10m,100%");
+        for (list, bad) in [
+            ("1,0,100%", "\"0\""),
+            ("1,,2", "\"\""),
+            ("1,pause x", "pause x"),
+            ("50%,25%", "25%"),
+            ("3,2", "\"2\""),
+            ("100%,pause", "pause"),
+            ("150%", "150%"),
+            ("pause 0s", "pause 0s"),
+            ("one", "one"),
+        ] {
+            let e = Step::parse_list(list).unwrap_err();
+            assert_eq!(e.exit_code().code(), 2, "{list}");
+            assert!(e.to_string().contains(bad), "{list}: {e}");
+        }
+        let json: ReleaseSpec =
+            serde_json::from_str(r#"{"app":"web","version":"1","steps":[1,"pause 1m","100%"]}"#)
+                .unwrap();
+        assert_eq!(json.steps.len(), 3);
+        assert!(
+            serde_json::from_str::<ReleaseSpec>(r#"{"app":"web","version":"1","steps":["x"]}"#)
+                .is_err()
+        );
+    }
+}
