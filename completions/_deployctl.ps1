@@ -70,6 +70,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--pre-cmd', '--pre-cmd', [CompletionResultType]::ParameterName, 'Runs before the deploy command on each host')
             [CompletionResult]::new('--post-cmd', '--post-cmd', [CompletionResultType]::ParameterName, 'Runs on each host after it became healthy')
             [CompletionResult]::new('--run-once-cmd', '--run-once-cmd', [CompletionResultType]::ParameterName, 'Runs on exactly one host before any host deploys (e.g. a database migration)')
+            [CompletionResult]::new('--finalize-cmd', '--finalize-cmd', [CompletionResultType]::ParameterName, 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release')
+            [CompletionResult]::new('--on-failure-cmd', '--on-failure-cmd', [CompletionResultType]::ParameterName, 'Runs on a host after each of its failed attempts (cleanup); its result is in the status')
             [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'The first N hosts to take a slot must be healthy before any other host starts')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]')

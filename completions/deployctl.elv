@@ -66,6 +66,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --pre-cmd 'Runs before the deploy command on each host'
             cand --post-cmd 'Runs on each host after it became healthy'
             cand --run-once-cmd 'Runs on exactly one host before any host deploys (e.g. a database migration)'
+            cand --finalize-cmd 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release'
+            cand --on-failure-cmd 'Runs on a host after each of its failed attempts (cleanup); its result is in the status'
             cand --canary 'The first N hosts to take a slot must be healthy before any other host starts'
             cand --max-failures 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]'
             cand --retries 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]'

@@ -68,6 +68,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l health-c
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l pre-cmd -d 'Runs before the deploy command on each host' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l post-cmd -d 'Runs on each host after it became healthy' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l run-once-cmd -d 'Runs on exactly one host before any host deploys (e.g. a database migration)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l finalize-cmd -d 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l on-failure-cmd -d 'Runs on a host after each of its failed attempts (cleanup); its result is in the status' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l max-failures -d 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retries -d 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]' -r

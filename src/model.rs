@@ -129,6 +129,13 @@ pub struct ReleaseSpec {
     /// Runs on exactly one host per release, before any host deploys (e.g. a migration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_once_cmd: Option<String>,
+    /// Runs on exactly one host per release, once every target host is done and the release
+    /// did not fail (e.g. switch the proxy, remove old bundles); its failure fails the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalize_cmd: Option<String>,
+    /// Runs on a host after each of its failed attempts (cleanup); its result is in the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure_cmd: Option<String>,
     /// Timeout for each command run for this release, in seconds.
     #[serde(default = "default_timeout")]
     pub command_timeout_secs: u64,
@@ -293,6 +300,13 @@ pub struct Ledger {
     pub canaries: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_once: Option<RunOnce>,
+    /// The finalize command's claim and outcome (`finalize_cmd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalize: Option<HookRun>,
+    /// An agent whose own config has a finalize command takes part: waiters wait for it even
+    /// though the spec carries none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub finalize_expected: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halt_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +331,48 @@ pub enum RunOnceState {
     Running,
     Done,
     Failed,
+}
+
+/// A once-per-release hook (the finalize command): who claimed it, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookRun {
+    /// The host that claimed it (empty while nobody has).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    pub state: HookState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum HookState {
+    /// Not claimed yet (shown by waiters only; the ledger has no record then).
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// What a per-host hook (the on-failure command) did, in the host's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HookResult {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
 }
 
 impl Ledger {
@@ -345,6 +401,8 @@ impl Default for ReleaseSpec {
             pre_cmd: None,
             post_cmd: None,
             run_once_cmd: None,
+            finalize_cmd: None,
+            on_failure_cmd: None,
             command_timeout_secs: default_timeout(),
             retries: 0,
             retry_delay_ms: default_retry_delay(),
@@ -563,6 +621,9 @@ pub struct HostStatus {
     pub message: String,
     #[serde(default)]
     pub updated_at: String,
+    /// The on-failure command's result after the last failed attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<HookResult>,
 }
 
 impl HostStatus {

@@ -15,6 +15,8 @@ pub(super) struct Commands {
     pub(super) pre: Option<Script>,
     pub(super) post: Option<Script>,
     pub(super) run_once: Option<Script>,
+    pub(super) finalize: Option<Script>,
+    pub(super) on_failure: Option<Script>,
     /// Deploy from git: checkout per version + `current` switch.
     pub(super) git: Option<GitDeploy>,
 }
@@ -33,6 +35,8 @@ pub(crate) fn check_policy(settings: &AgentSettings, spec: &ReleaseSpec) -> Resu
             ("pre_cmd", spec.pre_cmd.is_some()),
             ("post_cmd", spec.post_cmd.is_some()),
             ("run_once_cmd", spec.run_once_cmd.is_some()),
+            ("finalize_cmd", spec.finalize_cmd.is_some()),
+            ("on_failure_cmd", spec.on_failure_cmd.is_some()),
             ("git", spec.git.is_some()),
         ]
         .into_iter()
@@ -101,5 +105,7 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
         pre: pick(&spec.pre_cmd, local.pre_cmd)?,
         post: pick(&spec.post_cmd, local.post_cmd)?,
         run_once: pick(&spec.run_once_cmd, None)?,
+        finalize: pick(&spec.finalize_cmd, local.finalize_cmd)?,
+        on_failure: pick(&spec.on_failure_cmd, local.on_failure_cmd)?,
     })
 }

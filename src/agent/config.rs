@@ -17,6 +17,10 @@ pub struct LocalCommands {
     pub health_cmd: Option<String>,
     pub pre_cmd: Option<String>,
     pub post_cmd: Option<String>,
+    /// Runs once per release on one host, after every host is done (see `finalize_cmd`).
+    pub finalize_cmd: Option<String>,
+    /// Runs on this host after each failed attempt (cleanup).
+    pub on_failure_cmd: Option<String>,
     /// Deploy from git (overrides a git source in the release spec).
     pub git: Option<crate::model::GitSourceSpec>,
     /// Overrides the top-level `allow_remote_commands` for this app.

@@ -28,7 +28,37 @@ pub(super) struct HostRelease<'a> {
     pub(super) heartbeat: Duration,
 }
 
-impl HostRelease<'_> {
+impl<'a> HostRelease<'a> {
+    /// The release's runner on this host: its working dir (created), its commands' environment.
+    pub(super) fn new(
+        settings: &'a AgentSettings,
+        zk: &'a Zk,
+        spec: &'a ReleaseSpec,
+    ) -> Result<HostRelease<'a>> {
+        let cwd = settings.state_dir.join("apps").join(&spec.app);
+        std::fs::create_dir_all(&cwd)
+            .map_err(|e| crate::error::Error::io(format!("creating {}", cwd.display()), e))?;
+        Ok(HostRelease {
+            secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
+            settings,
+            zk,
+            spec,
+            cwd,
+            env: vec![
+                ("DEPLOYCTL_APP".into(), spec.app.clone()),
+                ("DEPLOYCTL_VERSION".into(), spec.version.clone()),
+                ("DEPLOYCTL_RELEASE".into(), spec.release.to_string()),
+                ("DEPLOYCTL_HOST".into(), settings.host.clone()),
+                (
+                    "DEPLOYCTL_PREVIOUS_VERSION".into(),
+                    spec.previous_version.clone().unwrap_or_default(),
+                ),
+            ],
+            // A stopped agent's command dies before its session can expire (guard.rs).
+            heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
+        })
+    }
+
     fn run_options<'o>(&'o self, cwd: &'o std::path::Path, timeout: Duration) -> RunOptions<'o> {
         RunOptions {
             cwd,

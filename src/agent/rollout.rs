@@ -1,20 +1,20 @@
 //! One release on this host: version check, gates (`gates`), slot, attempts (`attempt`) with
 //! retries, post command, outcome — status written after every step (`release`).
 
-use super::attempt::{Attempt, attempt};
+use super::attempt::{Attempt, attempt, run_step};
 use super::commands::{Commands, render_commands};
 use super::decide;
+use super::finalize;
 use super::gates::{Gate, pass_gates, wait_at_gates};
 use super::release::HostRelease;
 use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
 use crate::git::{self};
-use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
+use crate::model::{HookResult, HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::zk::Zk;
 use crate::zk::semaphore::{Lease, SlotWait};
 use crate::zk::store::SpecRead;
-use std::time::Duration;
 
 pub(super) async fn run(
     settings: &AgentSettings,
@@ -34,28 +34,7 @@ pub(super) async fn run(
     if let Some(prev) = previous.filter(|p| p.release == spec.release && decide::interrupted(p)) {
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
-    let cwd = settings.state_dir.join("apps").join(&spec.app);
-    std::fs::create_dir_all(&cwd)
-        .map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
-    let runner = HostRelease {
-        secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
-        settings,
-        zk,
-        spec,
-        cwd,
-        env: vec![
-            ("DEPLOYCTL_APP".into(), spec.app.clone()),
-            ("DEPLOYCTL_VERSION".into(), spec.version.clone()),
-            ("DEPLOYCTL_RELEASE".into(), spec.release.to_string()),
-            ("DEPLOYCTL_HOST".into(), settings.host.clone()),
-            (
-                "DEPLOYCTL_PREVIOUS_VERSION".into(),
-                spec.previous_version.clone().unwrap_or_default(),
-            ),
-        ],
-        // A stopped agent's command dies before its session can expire (guard.rs).
-        heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
-    };
+    let runner = HostRelease::new(settings, zk, spec)?;
 
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
     // session, the heartbeats and the other apps must not wait on it.
@@ -71,6 +50,9 @@ pub(super) async fn run(
             return fail_without_slot(&runner, &mut st, msg).await;
         }
     };
+    if cmds.finalize.is_some() && spec.finalize_cmd.is_none() {
+        finalize::note_expected(zk, spec).await;
+    }
     if cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
@@ -187,7 +169,13 @@ async fn hold_and_deploy(
             abandon(runner, st, lease).await?;
             return Ok(Held::Finished);
         }
-        Attempt::Passed => after_deploy(runner, cmds).await?,
+        Attempt::Passed => match after_deploy(runner, cmds).await? {
+            Attempt::Failed(msg) => {
+                run_on_failure(runner, cmds, st, lease, shutdown, &msg).await?;
+                Attempt::Failed(msg)
+            }
+            other => other,
+        },
         failed => failed,
     };
     let (state, message) = match outcome {
@@ -224,7 +212,11 @@ async fn attempts_with_retries(
         runner
             .set(st, HostState::Deploying, message, Some(lease))
             .await?;
-        match attempt(runner, cmds, st, lease, shutdown).await? {
+        let outcome = attempt(runner, cmds, st, lease, shutdown).await?;
+        if let Attempt::Failed(msg) = &outcome {
+            run_on_failure(runner, cmds, st, lease, shutdown, msg).await?;
+        }
+        match outcome {
             Attempt::Failed(msg) if tried < max_attempts && *shutdown.borrow() == 0 => {
                 let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
@@ -239,6 +231,57 @@ async fn attempts_with_retries(
             done => return Ok(done),
         }
     }
+}
+
+/// After a failed attempt: the on-failure command (cleanup), still holding the slot; its result
+/// goes into the status (it does not change the host's outcome).
+async fn run_on_failure(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+    why: &str,
+) -> Result<()> {
+    let Some(script) = &cmds.on_failure else {
+        return Ok(());
+    };
+    let message = format!("{why}; running the on-failure command");
+    runner
+        .set(st, HostState::Deploying, message, Some(lease))
+        .await?;
+    let out = run_step(
+        runner,
+        script,
+        None,
+        runner.command_timeout(),
+        lease,
+        shutdown,
+    )
+    .await?;
+    let result = match out {
+        Some(o) => HookResult {
+            ok: o.success(),
+            exit_code: o.exit_code,
+            message: if o.success() {
+                "on-failure command succeeded".into()
+            } else {
+                crate::secrets::redact(&o.describe("on-failure command"), &runner.secrets)
+            },
+            finished_at: Some(now_rfc3339()),
+        },
+        None => HookResult {
+            ok: false,
+            exit_code: None,
+            message: "on-failure command abandoned (the agent was stopped)".into(),
+            finished_at: Some(now_rfc3339()),
+        },
+    };
+    if !result.ok {
+        tracing::warn!(app = %runner.spec.app, "{}", result.message);
+    }
+    st.on_failure = Some(result);
+    Ok(())
 }
 
 /// After a passed attempt: the post command (its failure fails the host), then pruning old git

@@ -61,6 +61,13 @@ pub struct PublishArgs {
     /// Runs on exactly one host before any host deploys (e.g. a database migration)
     #[arg(long, value_name = "TEMPLATE")]
     pub run_once_cmd: Option<String>,
+    /// Runs on exactly one host once every target host is done (e.g. switch the proxy, remove
+    /// old bundles); its failure fails the release
+    #[arg(long, value_name = "TEMPLATE")]
+    pub finalize_cmd: Option<String>,
+    /// Runs on a host after each of its failed attempts (cleanup); its result is in the status
+    #[arg(long, value_name = "TEMPLATE")]
+    pub on_failure_cmd: Option<String>,
     /// The first N hosts to take a slot must be healthy before any other host starts
     #[arg(long, value_name = "N")]
     pub canary: Option<u32>,
@@ -150,6 +157,8 @@ struct SpecFile {
     pre_cmd: Option<String>,
     post_cmd: Option<String>,
     run_once_cmd: Option<String>,
+    finalize_cmd: Option<String>,
+    on_failure_cmd: Option<String>,
     canary: Option<u32>,
     max_failures: Option<FailureBudget>,
     auto_rollback: Option<bool>,
@@ -181,6 +190,8 @@ combine_fields!(SpecFile {
     pre_cmd,
     post_cmd,
     run_once_cmd,
+    finalize_cmd,
+    on_failure_cmd,
     canary,
     max_failures,
     auto_rollback,
@@ -215,6 +226,8 @@ impl SpecFile {
             pre_cmd: args.pre_cmd.clone(),
             post_cmd: args.post_cmd.clone(),
             run_once_cmd: args.run_once_cmd.clone(),
+            finalize_cmd: args.finalize_cmd.clone(),
+            on_failure_cmd: args.on_failure_cmd.clone(),
             canary: args.canary,
             max_failures: args.max_failures,
             auto_rollback: args.auto_rollback.then_some(true),
@@ -290,6 +303,8 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         pre_cmd: layers.pre_cmd,
         post_cmd: layers.post_cmd,
         run_once_cmd: layers.run_once_cmd,
+        finalize_cmd: layers.finalize_cmd,
+        on_failure_cmd: layers.on_failure_cmd,
         canary: layers.canary.unwrap_or(0),
         max_failures: layers.max_failures.unwrap_or_default(),
         auto_rollback: layers.auto_rollback.unwrap_or(false),
@@ -318,6 +333,8 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         &spec.pre_cmd,
         &spec.post_cmd,
         &spec.run_once_cmd,
+        &spec.finalize_cmd,
+        &spec.on_failure_cmd,
     ];
     let git_ref = spec.git.as_ref().map(|g| g.git_ref.clone());
     if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
@@ -494,6 +511,8 @@ mod tests {
             pre_cmd: None,
             post_cmd: None,
             run_once_cmd: None,
+            finalize_cmd: None,
+            on_failure_cmd: None,
             canary: None,
             max_failures: None,
             auto_rollback: false,

@@ -42,6 +42,10 @@ pub fn render_human(s: &RolloutSummary) -> String {
         Some(src) => format!("{headline}\nsource: {}", src.short()),
         None => headline,
     };
+    let headline = match &s.finalize {
+        Some(f) => format!("{headline}\nfinalize: {}", finalize_line(f)),
+        None => headline,
+    };
     if rows.is_empty() {
         return format!("{headline}\n");
     }
@@ -54,6 +58,19 @@ pub fn render_human(s: &RolloutSummary) -> String {
             &rows
         )
     )
+}
+
+/// `done on web-2 (exit 0)`, `running on web-2`, `pending`, `failed on web-2: …`.
+pub fn finalize_line(f: &crate::model::HookRun) -> String {
+    let mut s = f.state.to_string();
+    if !f.host.is_empty() {
+        s.push_str(&format!(" on {}", f.host));
+    }
+    // The message names the host already.
+    if !f.message.is_empty() {
+        s = format!("{}: {}", f.state, f.message);
+    }
+    s
 }
 
 #[cfg(test)]
@@ -85,6 +102,7 @@ pub(crate) mod fixtures {
             duration_ms: ms,
             message: msg.into(),
             output_tail: tail.into(),
+            on_failure: None,
         };
         let hosts = vec![
             host(
@@ -139,6 +157,7 @@ pub(crate) mod fixtures {
             source: None,
             counts,
             hosts,
+            finalize: None,
         }
     }
 }

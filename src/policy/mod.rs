@@ -2,6 +2,7 @@
 //! budget, groups, rollback targets and history outcomes. The ZooKeeper side gathers the facts
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
+pub mod hooks;
 pub mod retention;
 
 use crate::error::{Error, Result};

@@ -43,6 +43,9 @@ pub struct HostView {
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
+    /// The on-failure command's result after the host's last failed attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<crate::model::HookResult>,
 }
 
 /// How long a host's agent has been seen gone, and how long it may stay away before it is `lost`.
@@ -140,6 +143,7 @@ pub fn host_views(
                     (None, _) => String::new(),
                 },
                 output_tail: st.map(|s| s.output_tail.clone()).unwrap_or_default(),
+                on_failure: st.and_then(|s| s.on_failure.clone()),
             }
         })
         .collect()

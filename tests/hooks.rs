@@ -1,0 +1,194 @@
+//! Release hooks with real agents and a real ZooKeeper: the finalize command (once per release,
+//! after every host is done, through a ledger claim), the on-failure command (on the failing
+//! host only), rolling restarts, and the git source's prefetch and shared dirs.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const T: Duration = Duration::from_secs(60);
+
+/// `echo KIND HOST NANOS >> {{ vars.NAME }}`: a hook that logs when and where it ran.
+fn logging_hook(kind: &str, var: &str) -> String {
+    format!("echo {kind} {{{{ host }}}} $(date +%s%N) >> {{{{ vars.{var} }}}}")
+}
+
+/// Lines of a hook log: (kind, host, nanos).
+fn hook_lines(path: &std::path::Path) -> Vec<(String, String, u128)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            (
+                p[0].to_string(),
+                p[1].to_string(),
+                p[2].parse().expect("ns"),
+            )
+        })
+        .collect()
+}
+
+/// Three agents with a slot each finish their deploys at the same moment (a gate file released
+/// by the test) and race for the finalize command: it runs exactly once, after the last deploy
+/// ended, and the wait reports it done.
+#[test]
+fn finalize_runs_once_after_the_last_host_even_when_agents_race() {
+    let env = TestEnv::new("finalize-race");
+    let names = hosts("k", 3);
+    let _agents = env.start_agents("api", &names, &[]);
+    let (log, fin, gate) = (env.path("d.log"), env.path("fin.log"), env.path("go"));
+    let deploy = format!(
+        "echo start {{{{ host }}}} $(date +%s%N) >> {{{{ vars.log }}}}; {}",
+        gated_deploy(
+            &gate,
+            "echo end {{ host }} $(date +%s%N) >> {{ vars.log }}; echo {{ version }} > version"
+        )
+    );
+    let release = release_of(&env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "3",
+        "--deploy-cmd",
+        &deploy,
+        "--get-version-cmd",
+        GET_VERSION,
+        "--health-cmd",
+        "true",
+        "--finalize-cmd",
+        &logging_hook("finalize", "fin"),
+        "--var",
+        &format!("log={}", log.display()),
+        "--var",
+        &format!("fin={}", fin.display()),
+    ]));
+    env.wait_hosts("api", &names, release, &["deploying"], T);
+    // Every host is mid-deploy: the finalize command has not run.
+    assert!(hook_lines(&fin).is_empty());
+    std::fs::write(&gate, "").unwrap();
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["finalize"]["state"], "done", "{summary:#}");
+    assert!(
+        summary["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("finalize command done on")),
+        "{summary:#}"
+    );
+    let runs = hook_lines(&fin);
+    assert_eq!(runs.len(), 1, "finalize ran {runs:?}");
+    let iv = intervals(&log);
+    assert_eq!(iv.len(), 3, "{iv:?}");
+    let last_end = iv
+        .iter()
+        .filter_map(|i| i.end)
+        .max()
+        .expect("deploys ended");
+    assert!(
+        runs[0].2 > last_end,
+        "finalize ran {} ms before the last deploy ended",
+        (last_end - runs[0].2) / 1_000_000
+    );
+    assert_eq!(summary["finalize"]["host"], runs[0].1.as_str());
+}
+
+/// A finalize command that fails fails the release: halted, the wait exits 1 and names it, the
+/// JUnit report has a failed `finalize` case.
+#[test]
+fn a_failing_finalize_command_fails_the_release() {
+    let env = TestEnv::new("finalize-fail");
+    let names = hosts("f", 2);
+    let _agents = env.start_agents("api", &names, &[]);
+    let junit = env.path("junit.xml");
+    env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--finalize-cmd",
+        "echo switching; exit 7",
+    ]);
+    let (code, summary) = env.wait_json(&[
+        "api",
+        "--timeout",
+        "60s",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    assert_eq!(summary["result"], "failed");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("finalize command"), "{summary:#}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("classname=\"api.finalize\"") && xml.contains("finalize failed"),
+        "{xml}"
+    );
+    let history = env.json(&["history", "api"]);
+    assert!(history.to_string().contains("halted"), "{history:#}");
+}
+
+/// With one failure allowed, the host whose deploy fails runs the on-failure command (and only
+/// it); its result is in its status, the others have none.
+#[test]
+fn on_failure_runs_on_the_failing_host_only() {
+    let env = TestEnv::new("on-failure");
+    let names = hosts("o", 3);
+    let _agents = env.start_agents("api", &names, &[]);
+    let cleanup = env.path("cleanup.log");
+    let release = release_of(&env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "3",
+        "--max-failures",
+        "1",
+        "--deploy-cmd",
+        "[ {{ host }} != o2 ] && echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--on-failure-cmd",
+        &logging_hook("cleanup", "cleanup"),
+        "--var",
+        &format!("cleanup={}", cleanup.display()),
+    ]));
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let runs: Vec<String> = hook_lines(&cleanup).into_iter().map(|r| r.1).collect();
+    assert_eq!(runs, vec!["o2".to_string()]);
+    let st = env.wait_hosts("api", &names, release, &["healthy", "failed"], T);
+    let o2 = host(&st, "o2").unwrap();
+    assert_eq!(o2["state"], "failed", "{st:#}");
+    assert_eq!(o2["on_failure"]["ok"], true, "{o2:#}");
+    for h in ["o1", "o3"] {
+        assert!(host(&st, h).unwrap().get("on_failure").is_none(), "{st:#}");
+    }
+    // The wait's summary shows it too.
+    let o2 = summary["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == "o2")
+        .unwrap();
+    assert_eq!(o2["on_failure"]["ok"], true, "{summary:#}");
+}
+
+#[test]
+fn bad_hook_templates_are_refused_with_exit_2() {
+    let env = TestEnv::new("hooks-bad");
+    for flag in ["--finalize-cmd", "--on-failure-cmd"] {
+        let out = env.run(&["publish", "api", "1.0", flag, "deploy {{ version"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+        assert!(stderr(&out).contains("{{ version"), "{}", stderr(&out));
+    }
+}
