@@ -49,6 +49,7 @@ complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "pause" -d 'Hold
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "resume" -d 'Continue a paused rollout'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "abort" -d 'Stop the current release for good'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "restart" -d 'Restart every host at the current version, through the same slots, canary and health gate'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "history" -d 'List the releases with their outcome'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
 complete -c deployctl -n "__fish_deployctl_needs_command" -f -a "apps" -d 'List, show or delete apps'
@@ -70,6 +71,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l post-cmd
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l run-once-cmd -d 'Runs on exactly one host before any host deploys (e.g. a database migration)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l finalize-cmd -d 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l on-failure-cmd -d 'Runs on a host after each of its failed attempts (cleanup); its result is in the status' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l restart-cmd -d 'Restarts the app at its version, for `deployctl restart` (the agent config may supply it)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l max-failures -d 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retries -d 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]' -r
@@ -255,6 +257,34 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l zk-tls 
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l slots -d 'Max hosts restarting at once [default: the current release\'s slots]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l restart-cmd -d 'Restart command (template) [default: the current release\'s, else the agent config\'s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l expect-hosts -d 'Also wait until this many hosts take part' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
+pause\t''
+abort\t''
+rollback\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l junit -d 'Write a JUnit XML report here (one testcase per host; written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l json-file -d 'Write the JSON summary here (written on every exit)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-auth-file -d 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-tls-ca -d 'PEM file of the CA that signed the ZooKeeper servers\' certificates' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-tls-cert -d 'PEM client certificate, for servers that authenticate clients' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-tls-key -d 'PEM private key of the client certificate' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l connect-timeout -d 'How long to try reaching ZooKeeper before giving up with exit code 4' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l output -d 'Output format' -r -f -a "human\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
+json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l wait -d 'Then wait for the restart (same flags and exit codes as wait-for-rollout)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l events -d 'Stream NDJSON progress events on stdout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -s q -l quiet -d 'Less output'
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -456,22 +486,23 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls -d 'C
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s h -l help -d 'Print help'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "status" -d 'Show every host\'s state for an app'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "resume" -d 'Continue a paused rollout'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "abort" -d 'Stop the current release for good'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "history" -d 'List the releases with their outcome'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "apps" -d 'List, show or delete apps'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
-complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback history init apps ssh-push sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "publish" -d 'Register a new release of an app in ZooKeeper'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "agent" -d 'Run the host daemon that rolls releases out on this host'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "wait-for-rollout" -d 'Block until every host runs the release, it fails, or the timeout passes'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "status" -d 'Show every host\'s state for an app'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "pause" -d 'Hold the rollout: running deploys finish, no new slot is granted'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "resume" -d 'Continue a paused rollout'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "abort" -d 'Stop the current release for good'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "rollback" -d 'Publish an earlier release again, marked as a rollback'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "restart" -d 'Restart every host at the current version, through the same slots, canary and health gate'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "history" -d 'List the releases with their outcome'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "init" -d 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "apps" -d 'List, show or delete apps'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "ssh-push" -d 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "sandbox" -d 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "man" -d 'Print the man page (or write all pages with --out-dir)'
+complete -c deployctl -n "__fish_deployctl_using_subcommand help; and not __fish_seen_subcommand_from publish agent wait-for-rollout status pause resume abort rollback restart history init apps ssh-push sandbox completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "list" -d 'List apps with their current release (the default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "show" -d 'Show an app\'s current release spec'
 complete -c deployctl -n "__fish_deployctl_using_subcommand help; and __fish_seen_subcommand_from apps" -f -a "delete" -d 'Delete an app and its history, status and slots'

@@ -141,6 +141,8 @@ pub enum Command {
     Abort(cmd::control::ControlArgs),
     /// Publish an earlier release again, marked as a rollback
     Rollback(cmd::rollback::RollbackArgs),
+    /// Restart every host at the current version, through the same slots, canary and health gate
+    Restart(cmd::restart::RestartArgs),
     /// List the releases with their outcome
     History(cmd::history::HistoryArgs),
     /// Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions

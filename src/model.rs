@@ -42,6 +42,36 @@ impl ReleaseState {
     }
 }
 
+/// What a release asks of the hosts.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum ReleaseKind {
+    /// Deploy the version (hosts already running it are `current`).
+    #[default]
+    Deploy,
+    /// Restart every host at the version it runs (`deployctl restart`): the restart command
+    /// instead of pre/deploy, through the same slots, canary, budget and health gate.
+    Restart,
+}
+
+impl ReleaseKind {
+    pub fn is_deploy(&self) -> bool {
+        *self == ReleaseKind::Deploy
+    }
+}
+
 /// Where the released code came from, when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Source {
@@ -136,6 +166,12 @@ pub struct ReleaseSpec {
     /// Runs on a host after each of its failed attempts (cleanup); its result is in the status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version (`deployctl restart`; the agent config may supply it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_cmd: Option<String>,
+    /// `restart` for a rolling restart at the same version.
+    #[serde(default, skip_serializing_if = "ReleaseKind::is_deploy")]
+    pub kind: ReleaseKind,
     /// Timeout for each command run for this release, in seconds.
     #[serde(default = "default_timeout")]
     pub command_timeout_secs: u64,
@@ -403,6 +439,8 @@ impl Default for ReleaseSpec {
             run_once_cmd: None,
             finalize_cmd: None,
             on_failure_cmd: None,
+            restart_cmd: None,
+            kind: ReleaseKind::Deploy,
             command_timeout_secs: default_timeout(),
             retries: 0,
             retry_delay_ms: default_retry_delay(),

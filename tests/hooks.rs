@@ -192,3 +192,75 @@ fn bad_hook_templates_are_refused_with_exit_2() {
         assert!(stderr(&out).contains("{{ version"), "{}", stderr(&out));
     }
 }
+
+/// `restart api --slots 1` on 3 hosts already at the version: each host runs the restart
+/// command exactly once (its get-version says it is current), never two at once; the wait exits
+/// 0 and the history names the release a restart.
+#[test]
+fn a_rolling_restart_restarts_each_host_once_one_at_a_time() {
+    let env = TestEnv::new("restart");
+    let names = hosts("r", 3);
+    let _agents = env.start_agents("api", &names, &[]);
+    let log = env.path("restart.log");
+    let first = release_of(&env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "3",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--health-cmd",
+        "true",
+        "--var",
+        &format!("log={}", log.display()),
+    ]));
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let restart = env.json(&[
+        "restart",
+        "api",
+        "--slots",
+        "1",
+        "--restart-cmd",
+        &logging_deploy("0.3"),
+    ]);
+    let release = release_of(&restart);
+    assert_eq!(release, first + 1);
+    assert_eq!(restart["spec"]["kind"], "restart");
+    assert_eq!(restart["spec"]["version"], "2.0");
+    assert_eq!(restart["spec"]["slots"], 1);
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["release"], release);
+    assert_eq!(summary["counts"]["healthy"], 3, "{summary:#}");
+    let iv = intervals(&log);
+    let mut restarted: Vec<&str> = iv.iter().map(|i| i.host.as_str()).collect();
+    restarted.sort();
+    assert_eq!(restarted, vec!["r1", "r2", "r3"], "{iv:?}");
+    assert!(iv.iter().all(|i| i.end.is_some()), "{iv:?}");
+    assert_eq!(
+        max_overlap(&iv, now_ns()),
+        1,
+        "two restarts overlapped: {iv:?}"
+    );
+    let history = env.json(&["history", "api"]);
+    assert!(history.to_string().contains("restart"), "{history:#}");
+}
+
+#[test]
+fn restart_refuses_bad_input_with_exit_2() {
+    let env = TestEnv::new("restart-bad");
+    let out = env.run(&["restart", "../api"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("../api"), "{}", stderr(&out));
+    let out = env.run(&["restart", "api", "--slots", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = env.run(&["restart", "api", "--restart-cmd", "x {{ oops"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // No such app.
+    let out = env.run(&["restart", "nothere"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

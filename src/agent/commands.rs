@@ -17,6 +17,7 @@ pub(super) struct Commands {
     pub(super) run_once: Option<Script>,
     pub(super) finalize: Option<Script>,
     pub(super) on_failure: Option<Script>,
+    pub(super) restart: Option<Script>,
     /// Deploy from git: checkout per version + `current` switch.
     pub(super) git: Option<GitDeploy>,
 }
@@ -37,6 +38,7 @@ pub(crate) fn check_policy(settings: &AgentSettings, spec: &ReleaseSpec) -> Resu
             ("run_once_cmd", spec.run_once_cmd.is_some()),
             ("finalize_cmd", spec.finalize_cmd.is_some()),
             ("on_failure_cmd", spec.on_failure_cmd.is_some()),
+            ("restart_cmd", spec.restart_cmd.is_some()),
             ("git", spec.git.is_some()),
         ]
         .into_iter()
@@ -107,5 +109,6 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
         run_once: pick(&spec.run_once_cmd, None)?,
         finalize: pick(&spec.finalize_cmd, local.finalize_cmd)?,
         on_failure: pick(&spec.on_failure_cmd, local.on_failure_cmd)?,
+        restart: pick(&spec.restart_cmd, local.restart_cmd)?,
     })
 }

@@ -21,6 +21,8 @@ pub struct LocalCommands {
     pub finalize_cmd: Option<String>,
     /// Runs on this host after each failed attempt (cleanup).
     pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version (`deployctl restart`).
+    pub restart_cmd: Option<String>,
     /// Deploy from git (overrides a git source in the release spec).
     pub git: Option<crate::model::GitSourceSpec>,
     /// Overrides the top-level `allow_remote_commands` for this app.

@@ -29,6 +29,12 @@ pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>, groups: &[St
     }
 }
 
+/// Does a host already at the release's version skip it (`current`)? Not for a restart: it is
+/// at the version by design.
+pub fn checks_version(spec: &ReleaseSpec) -> bool {
+    spec.kind.is_deploy()
+}
+
 /// Does the get-version command's output say the host already runs `version`?
 /// The last non-empty line, trimmed, must equal it exactly.
 pub fn version_matches(output: &str, version: &str) -> bool {
@@ -139,6 +145,18 @@ mod tests {
         ));
         assert!(matches!(next_action(&s, None, &[]), Action::Wait(_)));
         assert_eq!(next_action(&s, None, &["web".to_string()]), Action::Rollout);
+    }
+
+    #[test]
+    fn a_restart_runs_on_hosts_at_its_version() {
+        let mut s = spec(3, ReleaseState::Active);
+        assert!(checks_version(&s));
+        s.kind = crate::model::ReleaseKind::Restart;
+        assert!(!checks_version(&s));
+        // Same version, but a new release: the host rolls it out.
+        let mut st = status(2, HostState::Healthy);
+        st.version = s.version.clone();
+        assert_eq!(next_action(&s, Some(&st), &[]), Action::Rollout);
     }
 
     #[test]

@@ -53,13 +53,19 @@ pub(super) async fn run(
     if cmds.finalize.is_some() && spec.finalize_cmd.is_none() {
         finalize::note_expected(zk, spec).await;
     }
-    if cmds.deploy.is_none() && cmds.git.is_none() {
+    if !spec.kind.is_deploy() && cmds.restart.is_none() {
+        let msg = "no restart command: restart with --restart-cmd, publish with --restart-cmd or set restart_cmd in the agent config";
+        return fail_without_slot(&runner, &mut st, msg.into()).await;
+    }
+    if spec.kind.is_deploy() && cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     }
 
     let already = match (&cmds.get_version, &cmds.git) {
+        // A restart runs on every host: they all run the version already.
+        _ if !decide::checks_version(spec) => false,
         (Some(gv), _) => {
             let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
             out.success()

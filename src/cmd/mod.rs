@@ -9,6 +9,7 @@ pub mod history;
 pub mod init;
 pub mod publish;
 pub mod report;
+pub mod restart;
 pub mod rollback;
 pub mod sandbox;
 pub mod ssh_push;
@@ -56,6 +57,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Resume(args) => control::run(&ctx, control::Control::Resume, args).await,
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
         Command::Rollback(args) => rollback::run(&ctx, args).await,
+        Command::Restart(args) => restart::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,
         Command::Init(args) => init::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,

@@ -68,6 +68,9 @@ pub struct PublishArgs {
     /// Runs on a host after each of its failed attempts (cleanup); its result is in the status
     #[arg(long, value_name = "TEMPLATE")]
     pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version, for `deployctl restart` (the agent config may supply it)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub restart_cmd: Option<String>,
     /// The first N hosts to take a slot must be healthy before any other host starts
     #[arg(long, value_name = "N")]
     pub canary: Option<u32>,
@@ -159,6 +162,7 @@ struct SpecFile {
     run_once_cmd: Option<String>,
     finalize_cmd: Option<String>,
     on_failure_cmd: Option<String>,
+    restart_cmd: Option<String>,
     canary: Option<u32>,
     max_failures: Option<FailureBudget>,
     auto_rollback: Option<bool>,
@@ -192,6 +196,7 @@ combine_fields!(SpecFile {
     run_once_cmd,
     finalize_cmd,
     on_failure_cmd,
+    restart_cmd,
     canary,
     max_failures,
     auto_rollback,
@@ -228,6 +233,7 @@ impl SpecFile {
             run_once_cmd: args.run_once_cmd.clone(),
             finalize_cmd: args.finalize_cmd.clone(),
             on_failure_cmd: args.on_failure_cmd.clone(),
+            restart_cmd: args.restart_cmd.clone(),
             canary: args.canary,
             max_failures: args.max_failures,
             auto_rollback: args.auto_rollback.then_some(true),
@@ -305,6 +311,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         run_once_cmd: layers.run_once_cmd,
         finalize_cmd: layers.finalize_cmd,
         on_failure_cmd: layers.on_failure_cmd,
+        restart_cmd: layers.restart_cmd,
         canary: layers.canary.unwrap_or(0),
         max_failures: layers.max_failures.unwrap_or_default(),
         auto_rollback: layers.auto_rollback.unwrap_or(false),
@@ -335,6 +342,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         &spec.run_once_cmd,
         &spec.finalize_cmd,
         &spec.on_failure_cmd,
+        &spec.restart_cmd,
     ];
     let git_ref = spec.git.as_ref().map(|g| g.git_ref.clone());
     if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
@@ -513,6 +521,7 @@ mod tests {
             run_once_cmd: None,
             finalize_cmd: None,
             on_failure_cmd: None,
+            restart_cmd: None,
             canary: None,
             max_failures: None,
             auto_rollback: false,

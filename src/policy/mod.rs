@@ -3,6 +3,7 @@
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
 pub mod hooks;
+pub mod restart;
 pub mod retention;
 
 use crate::error::{Error, Result};
@@ -314,6 +315,9 @@ pub fn outcome(spec: &ReleaseSpec, ledger: Option<&Ledger>, newest: u64) -> Stri
     }
     if let Some(of) = spec.rollback_of {
         parts.push(format!("rollback of {of}"));
+    }
+    if spec.kind == crate::model::ReleaseKind::Restart {
+        parts.push("restart".into());
     }
     if spec.release < newest && ledger.is_none_or(|l| l.rolled_back_by.is_none()) {
         parts.push("superseded".into());
