@@ -119,6 +119,39 @@ pub struct GitSourceSpec {
     /// Where releases/ and current live (agent config only; default STATE_DIR/apps/APP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_to: Option<std::path::PathBuf>,
+    /// Directories (relative to the checkout) kept in `shared/` across releases and linked into
+    /// each checkout (logs, uploads): Capistrano's `linked_dirs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_dirs: Vec<String>,
+    /// Files kept in `shared/` (created there by the operator) and linked into each checkout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_files: Vec<String>,
+}
+
+impl GitSourceSpec {
+    /// Linked paths must stay inside the checkout and `shared/`: relative, no `..`.
+    pub fn validate(&self) -> Result<()> {
+        for (what, paths) in [
+            ("linked dir", &self.linked_dirs),
+            ("linked file", &self.linked_files),
+        ] {
+            for p in paths {
+                let path = std::path::Path::new(p);
+                let plain = !p.is_empty()
+                    && path
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                if !plain {
+                    return Err(Error::invalid(
+                        what,
+                        p,
+                        "must be a relative path inside the checkout (no `..`, not absolute)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_git_ref() -> String {
@@ -496,6 +529,9 @@ impl ReleaseSpec {
         for g in &self.groups {
             validate::group_name(g)?;
         }
+        if let Some(g) = &self.git {
+            g.validate()?;
+        }
         if self.health_timeout_secs == Some(0) {
             return Err(Error::invalid(
                 "health timeout",
@@ -662,6 +698,12 @@ pub struct HostStatus {
     /// The on-failure command's result after the last failed attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<HookResult>,
+    /// When the release's git checkout was ready on this host (fetched before taking a slot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared_at: Option<String>,
+    /// When this host was granted its slot for the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_at: Option<String>,
 }
 
 impl HostStatus {

@@ -264,3 +264,210 @@ fn restart_refuses_bad_input_with_exit_2() {
     let out = env.run(&["restart", "nothere"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// An agent config serving `site` from the git repository `origin`, with `extra` TOML lines in
+/// the app's git table and `app_extra` in the app's table.
+fn git_agent_config(
+    env: &TestEnv,
+    host: &str,
+    origin: &std::path::Path,
+    app_extra: &str,
+    git_extra: &str,
+) -> std::path::PathBuf {
+    let cfg = env.path(&format!("{host}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "host = \"{host}\"\n[apps.site]\n{app_extra}\n[apps.site.git]\nrepo = \"{}\"\n{git_extra}\n",
+            origin.display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// With a git source the checkout happens before the slot is taken: while one host holds the
+/// only slot, the other host's release dir is already checked out as it waits for the slot, and
+/// every host's status says it was prepared before it got its slot.
+#[test]
+fn git_checkout_happens_before_the_slot_is_taken() {
+    let env = TestEnv::new("git-prefetch");
+    let origin = env.path("origin");
+    let repo = common::git::init(&origin);
+    common::git::release(&repo, "v1");
+    let names = hosts("p", 2);
+    let _agents: Vec<Agent> = names
+        .iter()
+        .map(|h| {
+            let cfg = git_agent_config(&env, h, &origin, "", "");
+            env.agent_with(h, &[], &["--config", cfg.to_str().unwrap()])
+        })
+        .collect();
+    env.wait_status("site", T, "agents", |st| {
+        names
+            .iter()
+            .all(|n| host(st, n).is_some_and(|h| h["registered"] == true))
+    });
+    let gate = env.path("go");
+    let release = release_of(&env.json(&[
+        "publish",
+        "site",
+        "v1",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &gated_deploy(&gate, "true"),
+    ]));
+    let holder = env.wait_for_deploying("site", T);
+    let other = names.iter().find(|n| **n != holder).unwrap().clone();
+    let st = env.wait_status("site", T, "the other host waiting for the slot", |st| {
+        host(st, &other).is_some_and(|h| {
+            h["release"] == release
+                && h["state"] == "waiting"
+                && h["message"] == "waiting for a slot"
+        })
+    });
+    let waiting = host(&st, &other).unwrap();
+    let checkout = env.path(&format!("state-{other}/apps/site/releases/v1/VERSION"));
+    assert!(
+        checkout.exists(),
+        "{other} waits for the slot without its checkout: {waiting:#}"
+    );
+    assert!(waiting["prepared_at"].is_string(), "{waiting:#}");
+    assert!(waiting.get("slot_at").is_none(), "{waiting:#}");
+    std::fs::write(&gate, "").unwrap();
+    let (code, summary) = env.wait_json(&["site", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let st = env.wait_hosts("site", &names, release, &["healthy"], T);
+    for n in &names {
+        let h = host(&st, n).unwrap();
+        let (prepared, slot) = (h["prepared_at"].as_str(), h["slot_at"].as_str());
+        assert!(
+            prepared.is_some() && slot.is_some() && prepared < slot,
+            "{n}: checkout not ready before the slot: {h:#}"
+        );
+    }
+}
+
+/// `linked_dirs` / `linked_files` live in `shared/` and are linked into every checkout, so what
+/// a release wrote there survives the switch to the next; with `run_as` the commands run as
+/// that user, who owns the checkouts and the shared dirs.
+#[test]
+fn linked_dirs_survive_a_release_switch_and_run_as_applies() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let env = TestEnv::new("git-shared");
+    // `nobody` must reach the agent's state dir.
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let origin = env.path("origin");
+    let repo = common::git::init(&origin);
+    common::git::release(&repo, "v1");
+    common::git::release(&repo, "v2");
+    let deploy_to = env.path("state-s1/apps/site");
+    std::fs::create_dir_all(deploy_to.join("shared")).unwrap();
+    std::fs::write(deploy_to.join("shared/settings.conf"), "secret=1\n").unwrap();
+    let cfg = git_agent_config(
+        &env,
+        "s1",
+        &origin,
+        "run_as = \"nobody\"",
+        "linked_dirs = [\"log\", \"tmp/cache\"]\nlinked_files = [\"settings.conf\"]",
+    );
+    let _agent = env.agent_with("s1", &[], &["--config", cfg.to_str().unwrap()]);
+    env.wait_status("site", T, "agent", |st| {
+        host(st, "s1").is_some_and(|h| h["registered"] == true)
+    });
+    let deploy = "id -un >> log/who && echo {{ version }} >> log/deploys && cat settings.conf >> tmp/cache/seen";
+    for v in ["v1", "v2"] {
+        env.ok(&[
+            "publish",
+            "site",
+            v,
+            "--deploy-cmd",
+            deploy,
+            "--health-cmd",
+            "test \"$(cat VERSION)\" = {{ version }}",
+            "--wait",
+            "--timeout",
+            "30s",
+        ]);
+    }
+    let current = deploy_to.join("current");
+    assert_eq!(
+        std::fs::read_link(&current).unwrap(),
+        std::path::Path::new("releases/v2")
+    );
+    let read = |p: &str| std::fs::read_to_string(current.join(p)).unwrap_or_default();
+    assert_eq!(
+        read("log/deploys"),
+        "v1\nv2\n",
+        "v1's log did not survive the switch"
+    );
+    assert_eq!(read("log/who"), "nobody\nnobody\n");
+    assert_eq!(read("tmp/cache/seen"), "secret=1\nsecret=1\n");
+    for v in ["v1", "v2"] {
+        let link = deploy_to.join(format!("releases/{v}/log"));
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            deploy_to.join("shared/log")
+        );
+    }
+    let nobody = std::fs::metadata(deploy_to.join("shared/log"))
+        .unwrap()
+        .uid();
+    assert_eq!(nobody, 65534);
+    assert_eq!(
+        std::fs::metadata(deploy_to.join("releases/v2/VERSION"))
+            .unwrap()
+            .uid(),
+        65534
+    );
+}
+
+/// Bad git and run_as settings are refused at start with exit 2, naming the value; an agent
+/// that is not root cannot switch user.
+#[test]
+fn bad_linked_paths_and_run_as_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new("git-shared-bad");
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let origin = env.path("origin");
+    for (app_extra, git_extra, named) in [
+        ("", "linked_dirs = [\"../escape\"]", "../escape"),
+        ("", "linked_files = [\"/etc/passwd\"]", "/etc/passwd"),
+        ("run_as = \"no-such-user-x\"", "", "no-such-user-x"),
+    ] {
+        let cfg = git_agent_config(&env, "b1", &origin, app_extra, git_extra);
+        let out = env.run(&["agent", "--once", "--config", cfg.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{named}: {}", stderr(&out));
+        assert!(stderr(&out).contains(named), "{}", stderr(&out));
+    }
+    // Not root: switching to another user is refused.
+    let cfg = git_agent_config(&env, "b2", &origin, "run_as = \"root\"", "");
+    let state = env.path("state-b2");
+    let out = env
+        .cmd()
+        .args(["agent", "--once", "--config", cfg.to_str().unwrap()])
+        .arg("--state-dir")
+        .arg(&state)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs the agent to run as root"),
+        "{}",
+        stderr(&out)
+    );
+    // A spec carrying a bad linked dir is refused by publish.
+    let spec = env.path("spec.toml");
+    std::fs::write(
+        &spec,
+        "app = \"site\"\nversion = \"v1\"\n[git]\nrepo = \"x\"\nlinked_dirs = [\"a/../../b\"]\n",
+    )
+    .unwrap();
+    let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a/../../b"), "{}", stderr(&out));
+}

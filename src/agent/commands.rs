@@ -96,6 +96,15 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
                 .deploy_to
                 .unwrap_or_else(|| settings.state_dir.join("apps").join(&spec.app)),
             keep_releases: g.keep_releases,
+            linked_dirs: g.linked_dirs,
+            linked_files: g.linked_files,
+            owner: match &local.run_as {
+                Some(user) => {
+                    let r = super::run_as::check(user)?;
+                    Some((r.uid, r.gid))
+                }
+                None => None,
+            },
         }),
         None => None,
     };

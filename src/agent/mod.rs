@@ -13,6 +13,7 @@ mod gates;
 pub mod guard;
 mod release;
 mod rollout;
+pub mod run_as;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -26,6 +26,8 @@ pub(super) struct HostRelease<'a> {
     pub(super) env: Vec<(String, String)>,
     /// How often the agent proves to each command's guard that it is alive (guard.rs).
     pub(super) heartbeat: Duration,
+    /// The app's `run_as` user: its commands run as it.
+    pub(super) run_as: Option<super::run_as::RunAs>,
 }
 
 impl<'a> HostRelease<'a> {
@@ -38,6 +40,20 @@ impl<'a> HostRelease<'a> {
         let cwd = settings.state_dir.join("apps").join(&spec.app);
         std::fs::create_dir_all(&cwd)
             .map_err(|e| crate::error::Error::io(format!("creating {}", cwd.display()), e))?;
+        let run_as = match settings
+            .local
+            .get(&spec.app)
+            .and_then(|l| l.run_as.as_ref())
+        {
+            Some(user) => {
+                let r = super::run_as::check(user)?;
+                // The app's working dir is the user's: its commands write there.
+                std::os::unix::fs::lchown(&cwd, Some(r.uid), Some(r.gid))
+                    .map_err(|e| crate::error::Error::io(format!("chown {}", cwd.display()), e))?;
+                Some(r)
+            }
+            None => None,
+        };
         Ok(HostRelease {
             secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
             settings,
@@ -56,6 +72,7 @@ impl<'a> HostRelease<'a> {
             ],
             // A stopped agent's command dies before its session can expire (guard.rs).
             heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
+            run_as,
         })
     }
 
@@ -67,6 +84,7 @@ impl<'a> HostRelease<'a> {
             secrets: &self.secrets,
             capture: Capture::Combined,
             heartbeat: Some(self.heartbeat),
+            user: self.run_as.map(|r| (r.uid, r.gid)),
         }
     }
 

@@ -85,6 +85,13 @@ pub(super) async fn run(
             .await;
     }
 
+    // The checkout before the slot: the slot then covers only the switch and the restart, and a
+    // slow fetch does not hold up the hosts behind this one. A failure here is tried again by
+    // the attempt, under the slot (retries apply).
+    if let Some(g) = cmds.git.as_ref().filter(|_| spec.kind.is_deploy()) {
+        prefetch(&runner, g, &mut st).await?;
+    }
+
     loop {
         // Gates are waited for without a slot: a host held at the canary or run-once gate must
         // not hold a slot the canary (or the run-once host) needs.
@@ -111,6 +118,28 @@ pub(super) async fn run(
 }
 
 const WAITING_FOR_SLOT: &str = "waiting for a slot";
+
+async fn prefetch(
+    runner: &HostRelease<'_>,
+    g: &git::deploy::GitDeploy,
+    st: &mut HostStatus,
+) -> Result<()> {
+    let spec = runner.spec;
+    let message = format!("fetching {} before taking a slot", g.git_ref);
+    runner.set(st, HostState::Waiting, message, None).await?;
+    let (g2, version) = (g.clone(), spec.version.clone());
+    match tokio::task::spawn_blocking(move || git::deploy::ensure_release(&g2, &version)).await {
+        Ok(Ok((dir, fetched))) => {
+            st.prepared_at = Some(now_rfc3339());
+            tracing::info!(app = %spec.app, "release dir {} ready before the slot ({})", dir.display(), if fetched { "fetched" } else { "already on disk" });
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(app = %spec.app, "fetching before the slot: {e}; the attempt tries again")
+        }
+        Err(e) => tracing::warn!(app = %spec.app, "fetching before the slot: {e}"),
+    }
+    Ok(())
+}
 
 async fn fail_without_slot(
     runner: &HostRelease<'_>,
@@ -151,7 +180,7 @@ async fn hold_and_deploy(
         .wait_for_slot(spec, lease, shutdown_at(&mut stop, 1))
         .await
     {
-        Ok(SlotWait::Holding) => {}
+        Ok(SlotWait::Holding) => st.slot_at = Some(now_rfc3339()),
         // Moved on (new release, paused, halted, deleted, garbage), or the agent stops: give the
         // slot up and let the main loop look again.
         Ok(SlotWait::MovedOn | SlotWait::Stopped) => return Ok(Held::Finished),

@@ -256,6 +256,8 @@ impl SpecFile {
                         .unwrap_or_else(|| "{{ version }}".into()),
                     keep_releases: args.keep_releases.unwrap_or(5),
                     deploy_to: None,
+                    linked_dirs: vec![],
+                    linked_files: vec![],
                 }),
             vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),

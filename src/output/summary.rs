@@ -103,6 +103,8 @@ pub(crate) mod fixtures {
             message: msg.into(),
             output_tail: tail.into(),
             on_failure: None,
+            prepared_at: None,
+            slot_at: None,
         };
         let hosts = vec![
             host(

@@ -46,6 +46,12 @@ pub struct HostView {
     /// The on-failure command's result after the host's last failed attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_failure: Option<crate::model::HookResult>,
+    /// When the git checkout was ready (before the slot was taken).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_at: Option<String>,
+    /// When the host was granted its slot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot_at: Option<String>,
 }
 
 /// How long a host's agent has been seen gone, and how long it may stay away before it is `lost`.
@@ -144,6 +150,8 @@ pub fn host_views(
                 },
                 output_tail: st.map(|s| s.output_tail.clone()).unwrap_or_default(),
                 on_failure: st.and_then(|s| s.on_failure.clone()),
+                prepared_at: st.and_then(|s| s.prepared_at.clone()),
+                slot_at: st.and_then(|s| s.slot_at.clone()),
             }
         })
         .collect()
