@@ -471,3 +471,88 @@ fn bad_linked_paths_and_run_as_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("a/../../b"), "{}", stderr(&out));
 }
+
+/// ssh-push plans: a `finalize = true` stage runs once, after every host went through the
+/// other stages (whatever its place in the file); an `on_failure = true` stage runs on each
+/// failed host only, and a failure keeps the finalize stage from running.
+#[test]
+fn ssh_push_finalize_and_on_failure_stages() {
+    use common::sshd::sshd;
+    let env = TestEnv::new("ssh-hooks");
+    let hosts: Vec<String> = sshd().hosts[..3].to_vec();
+    let d = env.dir.path().display().to_string();
+    let plan = |fail: &str| {
+        format!(
+            r#"
+[[stage]]
+name = "switch proxy"
+run = "echo finalize {{{{ host }}}} $(date +%s%N) >> {d}/fin.log"
+finalize = true
+
+[[stage]]
+name = "cleanup"
+run = "echo cleanup {{{{ host }}}} $(date +%s%N) >> {d}/cleanup.log"
+on_failure = true
+
+[[stage]]
+name = "deploy"
+run = "echo start {{{{ host }}}} $(date +%s%N) >> {d}/d.log; sleep 0.2; [ {{{{ host }}}} != '{fail}' ]; r=$?; echo end {{{{ host }}}} $(date +%s%N) >> {d}/d.log; exit $r"
+parallel = 3
+"#
+        )
+    };
+    let push = |plan_text: String| {
+        std::fs::write(env.path("plan.toml"), plan_text).unwrap();
+        env.cmd()
+            .args([
+                "ssh-push",
+                "--hosts",
+                &hosts.join(","),
+                "--continue-on-error",
+            ])
+            .args(sshd().flags())
+            .args(["--plan", env.path("plan.toml").to_str().unwrap()])
+            .args(["--output", "json"])
+            .output()
+            .unwrap()
+    };
+    // Every host deploys: finalize runs once, after the last deploy ended; no cleanup.
+    let out = push(plan("none"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    let fin = hook_lines(&env.path("fin.log"));
+    assert_eq!(fin.len(), 1, "{fin:?}");
+    let last_end = intervals(&env.path("d.log"))
+        .iter()
+        .filter_map(|i| i.end)
+        .max()
+        .unwrap();
+    assert!(
+        fin[0].2 > last_end,
+        "finalize ran before the last deploy ended"
+    );
+    assert!(hook_lines(&env.path("cleanup.log")).is_empty());
+    let names: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["deploy", "cleanup", "switch proxy"]);
+    assert_eq!(v["stages"][2]["finalize"], true);
+
+    // One host fails: cleanup runs there only, finalize does not run, the push fails.
+    for f in ["fin.log", "cleanup.log", "d.log"] {
+        let _ = std::fs::remove_file(env.path(f));
+    }
+    let out = push(plan(&hosts[1]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = schema::parse(schema::Kind::SshPushSummary, &out.stdout);
+    let cleaned: Vec<String> = hook_lines(&env.path("cleanup.log"))
+        .into_iter()
+        .map(|l| l.1)
+        .collect();
+    assert_eq!(cleaned, vec![hosts[1].clone()]);
+    assert!(hook_lines(&env.path("fin.log")).is_empty());
+    assert_eq!(v["stages"][2]["state"], "skipped", "{v:#}");
+}
