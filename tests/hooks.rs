@@ -556,3 +556,60 @@ parallel = 3
     assert!(hook_lines(&env.path("fin.log")).is_empty());
     assert_eq!(v["stages"][2]["state"], "skipped", "{v:#}");
 }
+
+/// The agent running the finalize command dies mid-run: the wait fails naming it, and another
+/// agent halts the release (as for a run-once command whose host vanished).
+#[test]
+fn a_finalize_claimer_that_vanishes_fails_the_release() {
+    let env = TestEnv::new("finalize-vanish");
+    let names = hosts("v", 2);
+    let mut agents = env.start_agents("api", &names, &[]);
+    let marker = env.path("claimer");
+    env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--finalize-cmd",
+        &format!("echo {{{{ host }}}} > {}; sleep 60", marker.display()),
+    ]);
+    let deadline = std::time::Instant::now() + T;
+    let claimer = loop {
+        let who = std::fs::read_to_string(&marker).unwrap_or_default();
+        if !who.trim().is_empty() {
+            break who.trim().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "finalize never started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    agents
+        .iter_mut()
+        .find(|a| a.host == claimer)
+        .expect("the claimer's agent")
+        .kill9();
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains(&format!("{claimer} vanished while running the finalize command")),
+        "{summary:#}"
+    );
+    // The surviving agent halts the release on its next look.
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let history = env.json(&["history", "api"]).to_string();
+        if history.contains("vanished while running the finalize command") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not halted: {history}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
