@@ -128,6 +128,15 @@ fn a_failing_finalize_command_fails_the_release() {
     assert_eq!(summary["result"], "failed");
     let msg = summary["message"].as_str().unwrap_or_default();
     assert!(msg.contains("finalize command"), "{summary:#}");
+    // Valid for Jenkins' schema and junitparser, with the finalize case failed.
+    let report = common::junit::check_junit(&junit);
+    assert!(
+        report
+            .cases
+            .iter()
+            .any(|c| c.name == "finalize" && c.kind == "failure"),
+        "{report:?}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
         xml.contains("classname=\"api.finalize\"") && xml.contains("finalize failed"),
@@ -584,7 +593,10 @@ fn a_finalize_claimer_that_vanishes_fails_the_release() {
         if !who.trim().is_empty() {
             break who.trim().to_string();
         }
-        assert!(std::time::Instant::now() < deadline, "finalize never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "finalize never started"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     agents
@@ -596,7 +608,9 @@ fn a_finalize_claimer_that_vanishes_fails_the_release() {
     assert_eq!(code, Some(1), "{summary:#}");
     let msg = summary["message"].as_str().unwrap_or_default();
     assert!(
-        msg.contains(&format!("{claimer} vanished while running the finalize command")),
+        msg.contains(&format!(
+            "{claimer} vanished while running the finalize command"
+        )),
         "{summary:#}"
     );
     // The surviving agent halts the release on its next look.
@@ -612,4 +626,46 @@ fn a_finalize_claimer_that_vanishes_fails_the_release() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// A finalize command from the agents' own config (the spec carries none): the agents say so in
+/// the ledger, and the wait waits for it.
+#[test]
+fn a_finalize_command_from_the_agent_config_is_waited_for() {
+    let env = TestEnv::new("finalize-config");
+    let names = hosts("c", 2);
+    let fin = env.path("fin.log");
+    let _agents: Vec<Agent> = names
+        .iter()
+        .map(|h| {
+            let cfg = env.path(&format!("{h}.toml"));
+            std::fs::write(
+                &cfg,
+                format!(
+                    "host = \"{h}\"\n[apps.api]\nfinalize_cmd = \"sleep 0.5; echo finalize {{{{ host }}}} $(date +%s%N) >> {}\"\n",
+                    fin.display()
+                ),
+            )
+            .unwrap();
+            env.agent_with(h, &[], &["--config", cfg.to_str().unwrap()])
+        })
+        .collect();
+    env.wait_status("api", T, "agents", |st| {
+        names
+            .iter()
+            .all(|n| host(st, n).is_some_and(|h| h["registered"] == true))
+    });
+    env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "echo {{ version }} > version",
+    ]);
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["finalize"]["state"], "done", "{summary:#}");
+    assert_eq!(hook_lines(&fin).len(), 1);
 }
