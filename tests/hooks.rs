@@ -360,7 +360,8 @@ fn git_checkout_happens_before_the_slot_is_taken() {
 
 /// `linked_dirs` / `linked_files` live in `shared/` and are linked into every checkout, so what
 /// a release wrote there survives the switch to the next; with `run_as` the commands run as
-/// that user, who owns the checkouts and the shared dirs.
+/// that user, who owns the checkouts and the shared dirs (`nobody` when the tests run as root;
+/// otherwise the test's own user, the one user a non-root agent may name).
 #[test]
 fn linked_dirs_survive_a_release_switch_and_run_as_applies() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -374,11 +375,28 @@ fn linked_dirs_survive_a_release_switch_and_run_as_applies() {
     let deploy_to = env.path("state-s1/apps/site");
     std::fs::create_dir_all(deploy_to.join("shared")).unwrap();
     std::fs::write(deploy_to.join("shared/settings.conf"), "secret=1\n").unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let me = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let (user, uid) = if root {
+        ("nobody".to_string(), 65534)
+    } else {
+        (me, unsafe { libc::geteuid() })
+    };
     let cfg = git_agent_config(
         &env,
         "s1",
         &origin,
-        "run_as = \"nobody\"",
+        &format!("run_as = \"{user}\""),
         "linked_dirs = [\"log\", \"tmp/cache\"]\nlinked_files = [\"settings.conf\"]",
     );
     let _agent = env.agent_with("s1", &[], &["--config", cfg.to_str().unwrap()]);
@@ -411,7 +429,7 @@ fn linked_dirs_survive_a_release_switch_and_run_as_applies() {
         "v1\nv2\n",
         "v1's log did not survive the switch"
     );
-    assert_eq!(read("log/who"), "nobody\nnobody\n");
+    assert_eq!(read("log/who"), format!("{user}\n{user}\n"));
     assert_eq!(read("tmp/cache/seen"), "secret=1\nsecret=1\n");
     for v in ["v1", "v2"] {
         let link = deploy_to.join(format!("releases/{v}/log"));
@@ -420,15 +438,15 @@ fn linked_dirs_survive_a_release_switch_and_run_as_applies() {
             deploy_to.join("shared/log")
         );
     }
-    let nobody = std::fs::metadata(deploy_to.join("shared/log"))
+    let owner = std::fs::metadata(deploy_to.join("shared/log"))
         .unwrap()
         .uid();
-    assert_eq!(nobody, 65534);
+    assert_eq!(owner, uid);
     assert_eq!(
         std::fs::metadata(deploy_to.join("releases/v2/VERSION"))
             .unwrap()
             .uid(),
-        65534
+        uid
     );
 }
 
@@ -451,18 +469,19 @@ fn bad_linked_paths_and_run_as_are_refused() {
         assert_eq!(out.status.code(), Some(2), "{named}: {}", stderr(&out));
         assert!(stderr(&out).contains(named), "{}", stderr(&out));
     }
-    // Not root: switching to another user is refused.
+    // Not root: switching to another user is refused (as root, the agent runs as `nobody`).
     let cfg = git_agent_config(&env, "b2", &origin, "run_as = \"root\"", "");
     let state = env.path("state-b2");
-    let out = env
-        .cmd()
+    let mut agent = env.cmd();
+    agent
         .args(["agent", "--once", "--config", cfg.to_str().unwrap()])
         .arg("--state-dir")
-        .arg(&state)
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .unwrap();
+        .arg(&state);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        agent.uid(65534).gid(65534);
+    }
+    let out = agent.output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("needs the agent to run as root"),
