@@ -182,6 +182,8 @@ fn on_failure_runs_on_the_failing_host_only() {
     for h in ["o1", "o3"] {
         assert!(host(&st, h).unwrap().get("on_failure").is_none(), "{st:#}");
     }
+    let text = env.ok(&["status", "api"]);
+    assert!(text.contains("on-failure command ran"), "{text}");
     // The wait's summary shows it too.
     let o2 = summary["hosts"]
         .as_array()

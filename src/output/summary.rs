@@ -34,7 +34,7 @@ pub fn render_human(s: &RolloutSummary) -> String {
                     h.duration_ms
                         .map(|ms| short_duration(Duration::from_millis(ms))),
                 ),
-                h.message.clone(),
+                h.message_for_table(),
             ]
         })
         .collect();

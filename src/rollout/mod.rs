@@ -54,6 +54,17 @@ pub struct HostView {
     pub slot_at: Option<String>,
 }
 
+impl HostView {
+    /// The message for tables: with the on-failure command's result when it ran.
+    pub fn message_for_table(&self) -> String {
+        match &self.on_failure {
+            Some(h) if h.ok => format!("{}; on-failure command ran", self.message),
+            Some(h) => format!("{}; {}", self.message, h.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 /// How long a host's agent has been seen gone, and how long it may stay away before it is `lost`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Absence {
