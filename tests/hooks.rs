@@ -690,3 +690,44 @@ fn a_finalize_command_from_the_agent_config_is_waited_for() {
     assert_eq!(summary["finalize"]["state"], "done", "{summary:#}");
     assert_eq!(hook_lines(&fin).len(), 1);
 }
+
+/// A restart reaches a host that does not run the version (it lost its deploy, or joined
+/// since): that host gets the deploy, not the restart command.
+#[test]
+fn a_restart_deploys_a_host_that_is_not_at_the_version() {
+    let env = TestEnv::new("restart-deploy");
+    let names = hosts("d", 2);
+    let _agents = env.start_agents("api", &names, &[]);
+    let log = env.path("restart.log");
+    env.json(&[
+        "publish",
+        "api",
+        "2.0",
+        "--slots",
+        "2",
+        "--deploy-cmd",
+        "echo deployed >> deploys; echo {{ version }} > version",
+        "--get-version-cmd",
+        GET_VERSION,
+        "--restart-cmd",
+        &logging_deploy("0.1"),
+        "--var",
+        &format!("log={}", log.display()),
+    ]);
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let app_dir = |h: &str| env.path(&format!("state-{h}/apps/api"));
+    std::fs::remove_file(app_dir("d2").join("version")).unwrap();
+    env.json(&["restart", "api"]);
+    let (code, summary) = env.wait_json(&["api", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let restarted: Vec<String> = intervals(&log).into_iter().map(|i| i.host).collect();
+    assert_eq!(restarted, vec!["d1".to_string()]);
+    let deploys = |h: &str| {
+        std::fs::read_to_string(app_dir(h).join("deploys"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    assert_eq!((deploys("d1"), deploys("d2")), (1, 2));
+}

@@ -41,7 +41,7 @@ pub(super) async fn attempt(
 ) -> Result<Attempt> {
     let spec = runner.spec;
     let timeout = runner.command_timeout();
-    let restart = !spec.kind.is_deploy();
+    let restart = cmds.restart_only;
     // With a git source: the checkout first (reused when the version is still on disk); a
     // restart runs in the live checkout.
     let release_dir = match &cmds.git {

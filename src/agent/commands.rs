@@ -18,6 +18,8 @@ pub(super) struct Commands {
     pub(super) finalize: Option<Script>,
     pub(super) on_failure: Option<Script>,
     pub(super) restart: Option<Script>,
+    /// This host restarts (a restart release, host at its version) instead of deploying.
+    pub(super) restart_only: bool,
     /// Deploy from git: checkout per version + `current` switch.
     pub(super) git: Option<GitDeploy>,
 }
@@ -119,5 +121,6 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
         finalize: pick(&spec.finalize_cmd, local.finalize_cmd)?,
         on_failure: pick(&spec.on_failure_cmd, local.on_failure_cmd)?,
         restart: pick(&spec.restart_cmd, local.restart_cmd)?,
+        restart_only: false,
     })
 }

@@ -29,10 +29,12 @@ pub fn next_action(spec: &ReleaseSpec, status: Option<&HostStatus>, groups: &[St
     }
 }
 
-/// Does a host already at the release's version skip it (`current`)? Not for a restart: it is
-/// at the version by design.
-pub fn checks_version(spec: &ReleaseSpec) -> bool {
-    spec.kind.is_deploy()
+/// Does this host run the restart command rather than deploy? For a restart release, when the
+/// host runs its version (`at_version`) or there is no way to tell; a host that does not (one
+/// that joined since, or lost its deploy) gets the deploy instead. A deploy release never
+/// restarts, and a host at its version is `current`.
+pub fn restarts(spec: &ReleaseSpec, at_version: Option<bool>) -> bool {
+    !spec.kind.is_deploy() && at_version != Some(false)
 }
 
 /// Does the get-version command's output say the host already runs `version`?
@@ -150,9 +152,11 @@ mod tests {
     #[test]
     fn a_restart_runs_on_hosts_at_its_version() {
         let mut s = spec(3, ReleaseState::Active);
-        assert!(checks_version(&s));
+        assert!(!restarts(&s, Some(true)), "a deploy");
         s.kind = crate::model::ReleaseKind::Restart;
-        assert!(!checks_version(&s));
+        assert!(restarts(&s, Some(true)));
+        assert!(restarts(&s, None), "no way to tell: restart");
+        assert!(!restarts(&s, Some(false)), "not at the version: deploy it");
         // Same version, but a new release: the host rolls it out.
         let mut st = status(2, HostState::Healthy);
         st.version = s.version.clone();

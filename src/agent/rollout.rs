@@ -53,31 +53,33 @@ pub(super) async fn run(
     if cmds.finalize.is_some() && spec.finalize_cmd.is_none() {
         finalize::note_expected(zk, spec).await;
     }
-    if !spec.kind.is_deploy() && cmds.restart.is_none() {
+    // Does this host run the release's version already (None: no way to tell)?
+    let at_version = match (&cmds.get_version, &cmds.git) {
+        (Some(gv), _) => {
+            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
+            Some(
+                out.success()
+                    && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version),
+            )
+        }
+        // With a git source the version is what `current` points at.
+        (None, Some(g)) => {
+            Some(git::deploy::current_version(g).as_deref() == Some(spec.version.as_str()))
+        }
+        (None, None) => None,
+    };
+    let mut cmds = cmds;
+    cmds.restart_only = decide::restarts(spec, at_version);
+    if cmds.restart_only && cmds.restart.is_none() {
         let msg = "no restart command: restart with --restart-cmd, publish with --restart-cmd or set restart_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     }
-    if spec.kind.is_deploy() && cmds.deploy.is_none() && cmds.git.is_none() {
+    if !cmds.restart_only && cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     }
-
-    let already = match (&cmds.get_version, &cmds.git) {
-        // A restart runs on every host: they all run the version already.
-        _ if !decide::checks_version(spec) => false,
-        (Some(gv), _) => {
-            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
-            out.success()
-                && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version)
-        }
-        // With a git source the version is what `current` points at.
-        (None, Some(g)) => {
-            git::deploy::current_version(g).as_deref() == Some(spec.version.as_str())
-        }
-        (None, None) => false,
-    };
-    if already {
+    if spec.kind.is_deploy() && at_version == Some(true) {
         st.exit_code = None;
         let message = format!("already running {}", spec.version);
         return runner
@@ -88,7 +90,7 @@ pub(super) async fn run(
     // The checkout before the slot: the slot then covers only the switch and the restart, and a
     // slow fetch does not hold up the hosts behind this one. A failure here is tried again by
     // the attempt, under the slot (retries apply).
-    if let Some(g) = cmds.git.as_ref().filter(|_| spec.kind.is_deploy()) {
+    if let Some(g) = cmds.git.as_ref().filter(|_| !cmds.restart_only) {
         prefetch(&runner, g, &mut st).await?;
     }
 
