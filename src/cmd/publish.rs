@@ -589,6 +589,23 @@ mod tests {
     }
 
     #[test]
+    fn hooks_come_from_the_spec_file_and_flags() {
+        let file: SpecFile = toml::from_str(
+            "finalize_cmd = \"switch {{ version }}\"\non_failure_cmd = \"cleanup\"\nrestart_cmd = \"restart\"\n",
+        )
+        .unwrap();
+        let mut a = args("web", "2.0");
+        a.on_failure_cmd = Some("flag cleanup".into());
+        let s = build_request(&a, file).unwrap();
+        assert_eq!(s.finalize_cmd.as_deref(), Some("switch {{ version }}"));
+        assert_eq!(s.on_failure_cmd.as_deref(), Some("flag cleanup"));
+        assert_eq!(s.restart_cmd.as_deref(), Some("restart"));
+        let bad: SpecFile = toml::from_str("finalize_cmd = \"x {{ oops\"\n").unwrap();
+        let e = build_request(&args("web", "2.0"), bad).unwrap_err();
+        assert_eq!(e.exit_code().code(), 2, "{e}");
+    }
+
+    #[test]
     fn var_parsing() {
         assert_eq!(parse_var("a=b=c").unwrap(), ("a".into(), "b=c".into()));
         assert!(parse_var("novalue").is_err());
