@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Pass the gate a stepped release (--steps) waits at')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
+            [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart every host at the current version, through the same slots, canary and health gate')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
@@ -72,6 +73,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--pre-cmd', '--pre-cmd', [CompletionResultType]::ParameterName, 'Runs before the deploy command on each host')
             [CompletionResult]::new('--post-cmd', '--post-cmd', [CompletionResultType]::ParameterName, 'Runs on each host after it became healthy')
             [CompletionResult]::new('--run-once-cmd', '--run-once-cmd', [CompletionResultType]::ParameterName, 'Runs on exactly one host before any host deploys (e.g. a database migration)')
+            [CompletionResult]::new('--finalize-cmd', '--finalize-cmd', [CompletionResultType]::ParameterName, 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release')
+            [CompletionResult]::new('--on-failure-cmd', '--on-failure-cmd', [CompletionResultType]::ParameterName, 'Runs on a host after each of its failed attempts (cleanup); its result is in the status')
+            [CompletionResult]::new('--restart-cmd', '--restart-cmd', [CompletionResultType]::ParameterName, 'Restarts the app at its version, for `deployctl restart` (the agent config may supply it)')
             [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)')
             [CompletionResult]::new('--steps', '--steps', [CompletionResultType]::ParameterName, 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`')
             [CompletionResult]::new('--progress-deadline', '--progress-deadline', [CompletionResultType]::ParameterName, 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed')
@@ -297,6 +301,36 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then wait for the rollback''s rollout (same flags and exit codes as wait-for-rollout)')
+            [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')
+            [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'deployctl;restart' {
+            [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Max hosts restarting at once [default: the current release''s slots]')
+            [CompletionResult]::new('--restart-cmd', '--restart-cmd', [CompletionResultType]::ParameterName, 'Restart command (template) [default: the current release''s, else the agent config''s]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
+            [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
+            [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report here (one testcase per host; written on every exit)')
+            [CompletionResult]::new('--json-file', '--json-file', [CompletionResultType]::ParameterName, 'Write the JSON summary here (written on every exit)')
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--zk-tls-ca', '--zk-tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed the ZooKeeper servers'' certificates')
+            [CompletionResult]::new('--zk-tls-cert', '--zk-tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate, for servers that authenticate clients')
+            [CompletionResult]::new('--zk-tls-key', '--zk-tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then wait for the restart (same flags and exit codes as wait-for-rollout)')
             [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')
             [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
@@ -632,6 +666,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop the current release for good')
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Pass the gate a stepped release (--steps) waits at')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Publish an earlier release again, marked as a rollback')
+            [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart every host at the current version, through the same slots, canary and health gate')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the releases with their outcome')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions')
             [CompletionResult]::new('apps', 'apps', [CompletionResultType]::ParameterValue, 'List, show or delete apps')
@@ -668,6 +703,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;help;rollback' {
+            break
+        }
+        'deployctl;help;restart' {
             break
         }
         'deployctl;help;history' {

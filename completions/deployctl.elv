@@ -46,6 +46,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand abort 'Stop the current release for good'
             cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
+            cand restart 'Restart every host at the current version, through the same slots, canary and health gate'
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
@@ -68,6 +69,9 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --pre-cmd 'Runs before the deploy command on each host'
             cand --post-cmd 'Runs on each host after it became healthy'
             cand --run-once-cmd 'Runs on exactly one host before any host deploys (e.g. a database migration)'
+            cand --finalize-cmd 'Runs on exactly one host once every target host is done (e.g. switch the proxy, remove old bundles); its failure fails the release'
+            cand --on-failure-cmd 'Runs on a host after each of its failed attempts (cleanup); its result is in the status'
+            cand --restart-cmd 'Restarts the app at its version, for `deployctl restart` (the agent config may supply it)'
             cand --canary 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)'
             cand --steps 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`'
             cand --progress-deadline 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed'
@@ -285,6 +289,35 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
             cand --wait 'Then wait for the rollback''s rollout (same flags and exit codes as wait-for-rollout)'
+            cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
+            cand --events 'Stream NDJSON progress events on stdout'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;restart'= {
+            cand --slots 'Max hosts restarting at once [default: the current release''s slots]'
+            cand --restart-cmd 'Restart command (template) [default: the current release''s, else the agent config''s]'
+            cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
+            cand --expect-hosts 'Also wait until this many hosts take part'
+            cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'
+            cand --junit 'Write a JUnit XML report here (one testcase per host; written on every exit)'
+            cand --json-file 'Write the JSON summary here (written on every exit)'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --wait 'Then wait for the restart (same flags and exit codes as wait-for-rollout)'
             cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
             cand --events 'Stream NDJSON progress events on stdout'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
@@ -599,6 +632,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand abort 'Stop the current release for good'
             cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
+            cand restart 'Restart every host at the current version, through the same slots, canary and health gate'
             cand history 'List the releases with their outcome'
             cand init 'Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions'
             cand apps 'List, show or delete apps'
@@ -626,6 +660,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;promote'= {
         }
         &'deployctl;help;rollback'= {
+        }
+        &'deployctl;help;restart'= {
         }
         &'deployctl;help;history'= {
         }

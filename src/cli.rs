@@ -143,6 +143,8 @@ pub enum Command {
     Promote(cmd::promote::PromoteArgs),
     /// Publish an earlier release again, marked as a rollback
     Rollback(cmd::rollback::RollbackArgs),
+    /// Restart every host at the current version, through the same slots, canary and health gate
+    Restart(cmd::restart::RestartArgs),
     /// List the releases with their outcome
     History(cmd::history::HistoryArgs),
     /// Lock the tree down with ZooKeeper ACLs: publisher, agent and world permissions

@@ -150,6 +150,8 @@ pub struct RunOptions<'a> {
     /// The guard kills the command when no heartbeat arrives for this long (guard.rs): a
     /// stopped (SIGSTOP) agent's command dies before its session can expire.
     pub heartbeat: Option<Duration>,
+    /// Run as this user and group (the agent's `run_as`; needs root).
+    pub user: Option<(u32, u32)>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -162,6 +164,7 @@ impl<'a> RunOptions<'a> {
             secrets: &[],
             capture: Capture::Combined,
             heartbeat: None,
+            user: None,
         }
     }
 }
@@ -179,6 +182,7 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         secrets,
         capture,
         heartbeat,
+        user,
     } = opts.clone();
     let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
     let mut cmd = tokio::process::Command::new(exe);
@@ -219,6 +223,11 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
     } else {
         Stdio::null()
     });
+    // The guard (and so the command) switches user before exec; std drops root's supplementary
+    // groups with it.
+    if let Some((uid, gid)) = user {
+        cmd.uid(uid).gid(gid);
+    }
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: only async-signal-safe libc calls between fork and exec.
     unsafe {

@@ -1,32 +1,54 @@
 use deployctl::cli::{Cli, Command, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
-/// Stack for parsing and for the runtime's own thread. clap's derived builders and the
-/// commands' futures take stack room per flag and per state (much more in debug builds), and
-/// the binary must run under a small stack limit (`ulimit -s 512`, which also bounds what a
-/// deploy command's argv may hold): a thread's stack is ours to choose, the main thread's is not.
-const STACK: usize = 16 << 20;
+/// Stack of the thread everything runs on.
+const STACK_BYTES: usize = 16 << 20;
 
-/// Run `f` on a thread with [`STACK`] bytes of stack.
-fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match std::thread::Builder::new().stack_size(STACK).spawn(f) {
-        Ok(t) => t
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+fn main() -> std::process::ExitCode {
+    // The CLI parser (clap builds every subcommand's arguments) and the top-level future are deep
+    // in a debug build: run them on a thread whose stack size is ours, not on the main thread,
+    // whose stack is whatever RLIMIT_STACK the process inherited (an agent started with a small
+    // limit overflowed before parsing its arguments).
+    // The stop signals stay blocked on this thread for good, so they are always delivered to the
+    // worker, which decides about them (the agent's handlers, and `exec-guard`, which blocks them
+    // itself until its child's process group is known).
+    set_stop_signals(libc::SIG_BLOCK);
+    let worker = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(STACK_BYTES)
+        .spawn(real_main);
+    match worker.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        // The panic was printed by the panic hook.
+        Ok(Err(_)) => std::process::ExitCode::from(101),
         Err(e) => {
-            eprintln!("error: cannot start a thread: {e}");
-            std::process::exit(1);
+            eprintln!("error: cannot start the main thread: {e}");
+            std::process::ExitCode::from(1)
         }
     }
 }
 
-fn main() -> std::process::ExitCode {
-    let cli = on_big_stack(Cli::parse_args);
-    // The command guard must stay tiny: no runtime, no logging set-up, no extra thread.
+/// Block or unblock SIGTERM, SIGINT and SIGHUP on the calling thread (new threads inherit it).
+fn set_stop_signals(how: libc::c_int) {
+    // SAFETY: plain libc calls on a local, zero-initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
+}
+
+fn real_main() -> std::process::ExitCode {
+    set_stop_signals(libc::SIG_UNBLOCK);
+    let cli = Cli::parse_args();
+    // The command guard must stay tiny: no runtime, no logging set-up.
     if let Command::ExecGuard(args) = &cli.command {
         std::process::exit(deployctl::agent::guard::run(&args.script));
     }
-    on_big_stack(move || run(cli))
+    run(cli)
 }
 
 fn run(cli: Cli) -> std::process::ExitCode {

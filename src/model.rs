@@ -42,6 +42,36 @@ impl ReleaseState {
     }
 }
 
+/// What a release asks of the hosts.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum ReleaseKind {
+    /// Deploy the version (hosts already running it are `current`).
+    #[default]
+    Deploy,
+    /// Restart every host at the version it runs (`deployctl restart`): the restart command
+    /// instead of pre/deploy, through the same slots, canary, budget and health gate.
+    Restart,
+}
+
+impl ReleaseKind {
+    pub fn is_deploy(&self) -> bool {
+        *self == ReleaseKind::Deploy
+    }
+}
+
 /// Where the released code came from, when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Source {
@@ -89,6 +119,39 @@ pub struct GitSourceSpec {
     /// Where releases/ and current live (agent config only; default STATE_DIR/apps/APP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy_to: Option<std::path::PathBuf>,
+    /// Directories (relative to the checkout) kept in `shared/` across releases and linked into
+    /// each checkout (logs, uploads): Capistrano's `linked_dirs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_dirs: Vec<String>,
+    /// Files kept in `shared/` (created there by the operator) and linked into each checkout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_files: Vec<String>,
+}
+
+impl GitSourceSpec {
+    /// Linked paths must stay inside the checkout and `shared/`: relative, no `..`.
+    pub fn validate(&self) -> Result<()> {
+        for (what, paths) in [
+            ("linked dir", &self.linked_dirs),
+            ("linked file", &self.linked_files),
+        ] {
+            for p in paths {
+                let path = std::path::Path::new(p);
+                let plain = !p.is_empty()
+                    && path
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                if !plain {
+                    return Err(Error::invalid(
+                        what,
+                        p,
+                        "must be a relative path inside the checkout (no `..`, not absolute)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_git_ref() -> String {
@@ -129,6 +192,19 @@ pub struct ReleaseSpec {
     /// Runs on exactly one host per release, before any host deploys (e.g. a migration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_once_cmd: Option<String>,
+    /// Runs on exactly one host per release, once every target host is done and the release
+    /// did not fail (e.g. switch the proxy, remove old bundles); its failure fails the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalize_cmd: Option<String>,
+    /// Runs on a host after each of its failed attempts (cleanup); its result is in the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version (`deployctl restart`; the agent config may supply it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_cmd: Option<String>,
+    /// `restart` for a rolling restart at the same version.
+    #[serde(default, skip_serializing_if = "ReleaseKind::is_deploy")]
+    pub kind: ReleaseKind,
     /// Timeout for each command run for this release, in seconds.
     #[serde(default = "default_timeout")]
     pub command_timeout_secs: u64,
@@ -460,6 +536,13 @@ pub struct Ledger {
     pub canaries: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_once: Option<RunOnce>,
+    /// The finalize command's claim and outcome (`finalize_cmd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalize: Option<HookRun>,
+    /// An agent whose own config has a finalize command takes part: waiters wait for it even
+    /// though the spec carries none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub finalize_expected: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halt_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -496,6 +579,48 @@ pub enum RunOnceState {
     Failed,
 }
 
+/// A once-per-release hook (the finalize command): who claimed it, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookRun {
+    /// The host that claimed it (empty while nobody has).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    pub state: HookState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum HookState {
+    /// Not claimed yet (shown by waiters only; the ledger has no record then).
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// What a per-host hook (the on-failure command) did, in the host's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HookResult {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
 impl Ledger {
     pub fn new(release: u64) -> Self {
         Ledger {
@@ -522,6 +647,10 @@ impl Default for ReleaseSpec {
             pre_cmd: None,
             post_cmd: None,
             run_once_cmd: None,
+            finalize_cmd: None,
+            on_failure_cmd: None,
+            restart_cmd: None,
+            kind: ReleaseKind::Deploy,
             command_timeout_secs: default_timeout(),
             retries: 0,
             retry_delay_ms: default_retry_delay(),
@@ -608,6 +737,9 @@ impl ReleaseSpec {
                 "0s",
                 "must be more than zero",
             ));
+        }
+        if let Some(g) = &self.git {
+            g.validate()?;
         }
         if self.health_timeout_secs == Some(0) {
             return Err(Error::invalid(
@@ -772,6 +904,15 @@ pub struct HostStatus {
     pub message: String,
     #[serde(default)]
     pub updated_at: String,
+    /// The on-failure command's result after the last failed attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<HookResult>,
+    /// When the release's git checkout was ready on this host (fetched before taking a slot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared_at: Option<String>,
+    /// When this host was granted its slot for the release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_at: Option<String>,
 }
 
 impl HostStatus {

@@ -41,8 +41,11 @@ pub(super) async fn attempt(
 ) -> Result<Attempt> {
     let spec = runner.spec;
     let timeout = runner.command_timeout();
-    // With a git source: the checkout first (reused when the version is still on disk).
+    let restart = cmds.restart_only;
+    // With a git source: the checkout first (reused when the version is still on disk); a
+    // restart runs in the live checkout.
     let release_dir = match &cmds.git {
+        Some(g) if restart => Some(g.current()).filter(|d| d.exists()),
         Some(g) => {
             let (g2, version) = (g.clone(), spec.version.clone());
             match tokio::task::spawn_blocking(move || git::deploy::ensure_release(&g2, &version))
@@ -59,11 +62,17 @@ pub(super) async fn attempt(
         None => None,
     };
     let mut steps: Vec<(&str, &Script)> = vec![];
-    if let Some(pre) = &cmds.pre {
-        steps.push(("pre command", pre));
-    }
-    if let Some(deploy) = &cmds.deploy {
-        steps.push(("deploy command", deploy));
+    if restart {
+        if let Some(r) = &cmds.restart {
+            steps.push(("restart command", r));
+        }
+    } else {
+        if let Some(pre) = &cmds.pre {
+            steps.push(("pre command", pre));
+        }
+        if let Some(deploy) = &cmds.deploy {
+            steps.push(("deploy command", deploy));
+        }
     }
     for (what, script) in steps {
         let Some(out) = run_step(
@@ -83,7 +92,7 @@ pub(super) async fn attempt(
             return Ok(Attempt::Failed(out.describe(what)));
         }
     }
-    if let Some(g) = &cmds.git
+    if let Some(g) = cmds.git.as_ref().filter(|_| !restart)
         && let Err(e) = git::deploy::switch_current(g, &spec.version)
     {
         return Ok(Attempt::Failed(e.to_string()));

@@ -15,6 +15,11 @@ pub(super) struct Commands {
     pub(super) pre: Option<Script>,
     pub(super) post: Option<Script>,
     pub(super) run_once: Option<Script>,
+    pub(super) finalize: Option<Script>,
+    pub(super) on_failure: Option<Script>,
+    pub(super) restart: Option<Script>,
+    /// This host restarts (a restart release, host at its version) instead of deploying.
+    pub(super) restart_only: bool,
     /// Deploy from git: checkout per version + `current` switch.
     pub(super) git: Option<GitDeploy>,
 }
@@ -33,6 +38,9 @@ pub(crate) fn check_policy(settings: &AgentSettings, spec: &ReleaseSpec) -> Resu
             ("pre_cmd", spec.pre_cmd.is_some()),
             ("post_cmd", spec.post_cmd.is_some()),
             ("run_once_cmd", spec.run_once_cmd.is_some()),
+            ("finalize_cmd", spec.finalize_cmd.is_some()),
+            ("on_failure_cmd", spec.on_failure_cmd.is_some()),
+            ("restart_cmd", spec.restart_cmd.is_some()),
             ("git", spec.git.is_some()),
         ]
         .into_iter()
@@ -90,6 +98,15 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
                 .deploy_to
                 .unwrap_or_else(|| settings.state_dir.join("apps").join(&spec.app)),
             keep_releases: g.keep_releases,
+            linked_dirs: g.linked_dirs,
+            linked_files: g.linked_files,
+            owner: match &local.run_as {
+                Some(user) => {
+                    let r = super::run_as::check(user)?;
+                    Some((r.uid, r.gid))
+                }
+                None => None,
+            },
         }),
         None => None,
     };
@@ -101,5 +118,9 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
         pre: pick(&spec.pre_cmd, local.pre_cmd)?,
         post: pick(&spec.post_cmd, local.post_cmd)?,
         run_once: pick(&spec.run_once_cmd, None)?,
+        finalize: pick(&spec.finalize_cmd, local.finalize_cmd)?,
+        on_failure: pick(&spec.on_failure_cmd, local.on_failure_cmd)?,
+        restart: pick(&spec.restart_cmd, local.restart_cmd)?,
+        restart_only: false,
     })
 }

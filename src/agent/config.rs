@@ -17,6 +17,15 @@ pub struct LocalCommands {
     pub health_cmd: Option<String>,
     pub pre_cmd: Option<String>,
     pub post_cmd: Option<String>,
+    /// Runs once per release on one host, after every host is done (see `finalize_cmd`).
+    pub finalize_cmd: Option<String>,
+    /// Runs on this host after each failed attempt (cleanup).
+    pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version (`deployctl restart`).
+    pub restart_cmd: Option<String>,
+    /// Run the app's commands as this user, and give it the app's checkouts (the agent must run
+    /// as root).
+    pub run_as: Option<String>,
     /// Deploy from git (overrides a git source in the release spec).
     pub git: Option<crate::model::GitSourceSpec>,
     /// Overrides the top-level `allow_remote_commands` for this app.
@@ -52,7 +61,21 @@ impl AgentConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading agent config {}", path.display()), e))?;
         Self::parse(&text).map_err(|e| match e {
-            Error::Invalid { reason, .. } => Error::invalid("agent config", path.display(), reason),
+            Error::Invalid {
+                what: "agent config",
+                reason,
+                ..
+            } => Error::invalid("agent config", path.display(), reason),
+            // A bad value inside the file: name it too.
+            Error::Invalid {
+                what,
+                value,
+                reason,
+            } => Error::invalid(
+                "agent config",
+                path.display(),
+                format!("{what} {value:?}: {reason}"),
+            ),
             other => other,
         })
     }
@@ -66,8 +89,11 @@ impl AgentConfig {
         for g in &cfg.groups {
             validate::group_name(g)?;
         }
-        for app in cfg.apps.keys() {
+        for (app, local) in &cfg.apps {
             validate::app_name(app)?;
+            if let Some(g) = &local.git {
+                g.validate()?;
+            }
         }
         Ok(cfg)
     }

@@ -39,6 +39,14 @@ pub fn next_action(
 
 pub use crate::policy::version_matches;
 
+/// Does this host run the restart command rather than deploy? For a restart release, when the
+/// host runs its version (`at_version`) or there is no way to tell; a host that does not (one
+/// that joined since, or lost its deploy) gets the deploy instead. A deploy release never
+/// restarts, and a host at its version is `current`.
+pub fn restarts(spec: &ReleaseSpec, at_version: Option<bool>) -> bool {
+    !spec.kind.is_deploy() && at_version != Some(false)
+}
+
 /// Attempts so far for this release (a new release starts again from zero).
 pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
     match status {
@@ -160,6 +168,20 @@ mod tests {
             next_action(&s, "k2", None, &["web".to_string()]),
             Action::Rollout
         );
+    }
+
+    #[test]
+    fn a_restart_runs_on_hosts_at_its_version() {
+        let mut s = spec(3, ReleaseState::Active);
+        assert!(!restarts(&s, Some(true)), "a deploy");
+        s.kind = crate::model::ReleaseKind::Restart;
+        assert!(restarts(&s, Some(true)));
+        assert!(restarts(&s, None), "no way to tell: restart");
+        assert!(!restarts(&s, Some(false)), "not at the version: deploy it");
+        // Same version, but a new release: the host rolls it out.
+        let mut st = status(2, HostState::Healthy);
+        st.version = s.version.clone();
+        assert_eq!(next_action(&s, "h", Some(&st), &[]), Action::Rollout);
     }
 
     #[test]

@@ -8,10 +8,12 @@ mod attempt;
 mod commands;
 pub mod config;
 pub mod decide;
+mod finalize;
 mod gates;
 pub mod guard;
 mod release;
 mod rollout;
+pub mod run_as;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -385,7 +387,7 @@ async fn serve_app_inner(
         }
         let step = serve_once(&settings, zk, app, shutdown).await;
         let watcher = match step {
-            Ok(Step::Done(st)) => return Ok(st),
+            Ok(Step::Done(st)) => return Ok(*st),
             Ok(Step::Again) => continue,
             Ok(Step::Wait(w)) => w,
             Err(e) if settings.once => return Err(e),
@@ -412,7 +414,7 @@ async fn serve_app_inner(
 
 enum Step {
     /// `--once`: finished, with this final status.
-    Done(Option<HostStatus>),
+    Done(Box<Option<HostStatus>>),
     /// Look again straight away.
     Again,
     /// Nothing to do until this fires.
@@ -427,7 +429,7 @@ async fn serve_once(
 ) -> Result<Step> {
     let (read, watcher) = zk.read_spec_watched(app).await?;
     let spec = match read {
-        SpecRead::Missing if settings.once => return Ok(Step::Done(None)),
+        SpecRead::Missing if settings.once => return Ok(Step::Done(Box::new(None))),
         SpecRead::Missing => return Ok(Step::Wait(watcher)),
         SpecRead::Invalid(e) if settings.once => return Err(e),
         SpecRead::Invalid(e) => {
@@ -452,6 +454,13 @@ async fn serve_once(
     match decide::next_action(&spec, &settings.host, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {
             tracing::debug!(app, release = spec.release, "{reason}");
+            // Done with the release here: the finalize command may be due (or its claimer gone).
+            if status
+                .as_ref()
+                .is_some_and(|st| st.release == spec.release && st.state.is_terminal())
+            {
+                finalize::run_if_due(settings, zk, &spec, shutdown).await?;
+            }
             // A host left mid-way (waiting for a slot, or interrupted) shows why it stopped, so
             // `status` and the waiter tell what the agent log knows.
             if let Some(st) = status.as_ref().filter(|st| {
@@ -465,7 +474,7 @@ async fn serve_once(
                 zk.write_status(app, &st, None).await?;
             }
             if settings.once {
-                Ok(Step::Done(status))
+                Ok(Step::Done(Box::new(status)))
             } else {
                 Ok(Step::Wait(watcher))
             }
@@ -473,6 +482,7 @@ async fn serve_once(
         decide::Action::Rollout => {
             drop(watcher);
             rollout::run(settings, zk, &spec, status.as_ref(), shutdown).await?;
+            finalize::run_if_due(settings, zk, &spec, shutdown).await?;
             Ok(Step::Again)
         }
     }

@@ -28,9 +28,57 @@ pub(super) struct HostRelease<'a> {
     pub(super) heartbeat: Duration,
     /// Set when the release passed its progress deadline: why this host's step was killed.
     pub(super) stalled: std::sync::OnceLock<String>,
+    /// The app's `run_as` user: its commands run as it.
+    pub(super) run_as: Option<super::run_as::RunAs>,
 }
 
-impl HostRelease<'_> {
+impl<'a> HostRelease<'a> {
+    /// The release's runner on this host: its working dir (created), its commands' environment.
+    pub(super) fn new(
+        settings: &'a AgentSettings,
+        zk: &'a Zk,
+        spec: &'a ReleaseSpec,
+    ) -> Result<HostRelease<'a>> {
+        let cwd = settings.state_dir.join("apps").join(&spec.app);
+        std::fs::create_dir_all(&cwd)
+            .map_err(|e| crate::error::Error::io(format!("creating {}", cwd.display()), e))?;
+        let run_as = match settings
+            .local
+            .get(&spec.app)
+            .and_then(|l| l.run_as.as_ref())
+        {
+            Some(user) => {
+                let r = super::run_as::check(user)?;
+                // The app's working dir is the user's: its commands write there.
+                std::os::unix::fs::lchown(&cwd, Some(r.uid), Some(r.gid))
+                    .map_err(|e| crate::error::Error::io(format!("chown {}", cwd.display()), e))?;
+                Some(r)
+            }
+            None => None,
+        };
+        Ok(HostRelease {
+            secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
+            settings,
+            zk,
+            spec,
+            cwd,
+            env: vec![
+                ("DEPLOYCTL_APP".into(), spec.app.clone()),
+                ("DEPLOYCTL_VERSION".into(), spec.version.clone()),
+                ("DEPLOYCTL_RELEASE".into(), spec.release.to_string()),
+                ("DEPLOYCTL_HOST".into(), settings.host.clone()),
+                (
+                    "DEPLOYCTL_PREVIOUS_VERSION".into(),
+                    spec.previous_version.clone().unwrap_or_default(),
+                ),
+            ],
+            // A stopped agent's command dies before its session can expire (guard.rs).
+            heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
+            run_as,
+            stalled: std::sync::OnceLock::new(),
+        })
+    }
+
     fn run_options<'o>(&'o self, cwd: &'o std::path::Path, timeout: Duration) -> RunOptions<'o> {
         RunOptions {
             cwd,
@@ -39,6 +87,7 @@ impl HostRelease<'_> {
             secrets: &self.secrets,
             capture: Capture::Combined,
             heartbeat: Some(self.heartbeat),
+            user: self.run_as.map(|r| (r.uid, r.gid)),
         }
     }
 

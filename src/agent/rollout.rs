@@ -1,15 +1,16 @@
 //! One release on this host: version check, gates (`gates`), slot, attempts (`attempt`) with
 //! retries, post command, outcome — status written after every step (`release`).
 
-use super::attempt::{Attempt, attempt};
+use super::attempt::{Attempt, attempt, run_step};
 use super::commands::{Commands, render_commands};
 use super::decide;
+use super::finalize;
 use super::gates::{Gate, pass_gates, wait_at_gates};
 use super::release::{HostRelease, log_recorded};
 use super::{AgentSettings, Shutdown, shutdown_at};
 use crate::error::{Error, Result};
 use crate::git::{self};
-use crate::model::{HostState, HostStatus, Ledger, ReleaseSpec, now_rfc3339};
+use crate::model::{HookResult, HostState, HostStatus, Ledger, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::zk::Zk;
 use crate::zk::semaphore::{Lease, SlotWait};
@@ -36,29 +37,7 @@ pub(super) async fn run(
     if let Some(prev) = previous.filter(|p| p.release == spec.release && decide::interrupted(p)) {
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
-    let cwd = settings.state_dir.join("apps").join(&spec.app);
-    std::fs::create_dir_all(&cwd)
-        .map_err(|e| Error::io(format!("creating {}", cwd.display()), e))?;
-    let runner = HostRelease {
-        secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
-        settings,
-        zk,
-        spec,
-        cwd,
-        env: vec![
-            ("DEPLOYCTL_APP".into(), spec.app.clone()),
-            ("DEPLOYCTL_VERSION".into(), spec.version.clone()),
-            ("DEPLOYCTL_RELEASE".into(), spec.release.to_string()),
-            ("DEPLOYCTL_HOST".into(), settings.host.clone()),
-            (
-                "DEPLOYCTL_PREVIOUS_VERSION".into(),
-                spec.previous_version.clone().unwrap_or_default(),
-            ),
-        ],
-        // A stopped agent's command dies before its session can expire (guard.rs).
-        heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
-        stalled: std::sync::OnceLock::new(),
-    };
+    let runner = HostRelease::new(settings, zk, spec)?;
 
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
     // session, the heartbeats and the other apps must not wait on it.
@@ -74,30 +53,48 @@ pub(super) async fn run(
             return fail_without_slot(&runner, &mut st, msg).await;
         }
     };
-    if cmds.deploy.is_none() && cmds.git.is_none() {
+    if cmds.finalize.is_some() && spec.finalize_cmd.is_none() {
+        finalize::note_expected(zk, spec).await;
+    }
+    // Does this host run the release's version already (None: no way to tell)?
+    let at_version = match (&cmds.get_version, &cmds.git) {
+        (Some(gv), _) => {
+            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
+            Some(
+                out.success()
+                    && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version),
+            )
+        }
+        // With a git source the version is what `current` points at.
+        (None, Some(g)) => {
+            Some(git::deploy::current_version(g).as_deref() == Some(spec.version.as_str()))
+        }
+        (None, None) => None,
+    };
+    let mut cmds = cmds;
+    cmds.restart_only = decide::restarts(spec, at_version);
+    if cmds.restart_only && cmds.restart.is_none() {
+        let msg = "no restart command: restart with --restart-cmd, publish with --restart-cmd or set restart_cmd in the agent config";
+        return fail_without_slot(&runner, &mut st, msg.into()).await;
+    }
+    if !cmds.restart_only && cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(&runner, &mut st, msg.into()).await;
     }
-
-    let already = match (&cmds.get_version, &cmds.git) {
-        (Some(gv), _) => {
-            let out = runner.exec_for_stdout(gv, runner.command_timeout()).await?;
-            out.success()
-                && decide::version_matches(out.stdout.as_deref().unwrap_or(""), &spec.version)
-        }
-        // With a git source the version is what `current` points at.
-        (None, Some(g)) => {
-            git::deploy::current_version(g).as_deref() == Some(spec.version.as_str())
-        }
-        (None, None) => false,
-    };
-    if already {
+    if spec.kind.is_deploy() && at_version == Some(true) {
         st.exit_code = None;
         let message = format!("already running {}", spec.version);
         return runner
             .finish(&mut st, HostState::Current, message, None)
             .await;
+    }
+
+    // The checkout before the slot: the slot then covers only the switch and the restart, and a
+    // slow fetch does not hold up the hosts behind this one. A failure here is tried again by
+    // the attempt, under the slot (retries apply).
+    if let Some(g) = cmds.git.as_ref().filter(|_| !cmds.restart_only) {
+        prefetch(&runner, g, &mut st).await?;
     }
 
     // The steps below run under their own stop level: the agent's, raised to "abandon the
@@ -209,6 +206,28 @@ async fn take_part(
 
 const WAITING_FOR_SLOT: &str = "waiting for a slot";
 
+async fn prefetch(
+    runner: &HostRelease<'_>,
+    g: &git::deploy::GitDeploy,
+    st: &mut HostStatus,
+) -> Result<()> {
+    let spec = runner.spec;
+    let message = format!("fetching {} before taking a slot", g.git_ref);
+    runner.set(st, HostState::Waiting, message, None).await?;
+    let (g2, version) = (g.clone(), spec.version.clone());
+    match tokio::task::spawn_blocking(move || git::deploy::ensure_release(&g2, &version)).await {
+        Ok(Ok((dir, fetched))) => {
+            st.prepared_at = Some(now_rfc3339());
+            tracing::info!(app = %spec.app, "release dir {} ready before the slot ({})", dir.display(), if fetched { "fetched" } else { "already on disk" });
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(app = %spec.app, "fetching before the slot: {e}; the attempt tries again")
+        }
+        Err(e) => tracing::warn!(app = %spec.app, "fetching before the slot: {e}"),
+    }
+    Ok(())
+}
+
 async fn fail_without_slot(
     runner: &HostRelease<'_>,
     st: &mut HostStatus,
@@ -248,7 +267,7 @@ async fn hold_and_deploy(
         .wait_for_slot(spec, lease, shutdown_at(&mut stop, 1))
         .await
     {
-        Ok(SlotWait::Holding) => {}
+        Ok(SlotWait::Holding) => st.slot_at = Some(now_rfc3339()),
         // Moved on (new release, paused, halted, deleted, garbage), or the agent stops: give the
         // slot up and let the main loop look again.
         Ok(SlotWait::MovedOn | SlotWait::Stopped) => return Ok(Held::Finished),
@@ -272,7 +291,13 @@ async fn hold_and_deploy(
             abandon(runner, st, lease).await?;
             return Ok(Held::Finished);
         }
-        Attempt::Passed => after_deploy(runner, cmds).await?,
+        Attempt::Passed => match after_deploy(runner, cmds).await? {
+            Attempt::Failed(msg) => {
+                run_on_failure(runner, cmds, st, lease, shutdown, &msg).await?;
+                Attempt::Failed(msg)
+            }
+            other => other,
+        },
         failed => failed,
     };
     let (state, message) = match outcome {
@@ -309,7 +334,11 @@ async fn attempts_with_retries(
         runner
             .set(st, HostState::Deploying, message, Some(lease))
             .await?;
-        match attempt(runner, cmds, st, lease, shutdown).await? {
+        let outcome = attempt(runner, cmds, st, lease, shutdown).await?;
+        if let Attempt::Failed(msg) = &outcome {
+            run_on_failure(runner, cmds, st, lease, shutdown, msg).await?;
+        }
+        match outcome {
             Attempt::Failed(msg) if tried < max_attempts && *shutdown.borrow() == 0 => {
                 let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
@@ -324,6 +353,57 @@ async fn attempts_with_retries(
             done => return Ok(done),
         }
     }
+}
+
+/// After a failed attempt: the on-failure command (cleanup), still holding the slot; its result
+/// goes into the status (it does not change the host's outcome).
+async fn run_on_failure(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+    why: &str,
+) -> Result<()> {
+    let Some(script) = &cmds.on_failure else {
+        return Ok(());
+    };
+    let message = format!("{why}; running the on-failure command");
+    runner
+        .set(st, HostState::Deploying, message, Some(lease))
+        .await?;
+    let out = run_step(
+        runner,
+        script,
+        None,
+        runner.command_timeout(),
+        lease,
+        shutdown,
+    )
+    .await?;
+    let result = match out {
+        Some(o) => HookResult {
+            ok: o.success(),
+            exit_code: o.exit_code,
+            message: if o.success() {
+                "on-failure command succeeded".into()
+            } else {
+                crate::secrets::redact(&o.describe("on-failure command"), &runner.secrets)
+            },
+            finished_at: Some(now_rfc3339()),
+        },
+        None => HookResult {
+            ok: false,
+            exit_code: None,
+            message: "on-failure command abandoned (the agent was stopped)".into(),
+            finished_at: Some(now_rfc3339()),
+        },
+    };
+    if !result.ok {
+        tracing::warn!(app = %runner.spec.app, "{}", result.message);
+    }
+    st.on_failure = Some(result);
+    Ok(())
 }
 
 /// After a passed attempt: the post command (its failure fails the host), then pruning old git

@@ -84,6 +84,12 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
             groups.push(g.clone());
         }
     }
+    // A user that does not exist, or that this agent cannot become, is refused at start.
+    for local in config.apps.values() {
+        if let Some(user) = &local.run_as {
+            crate::agent::run_as::check(user)?;
+        }
+    }
     Ok(AgentSettings {
         allow_remote_commands: config.allow_remote_commands.unwrap_or(true),
         secret_names: config.secret_names.clone(),

@@ -11,6 +11,7 @@ pub mod init;
 pub mod promote;
 pub mod publish;
 pub mod report;
+pub mod restart;
 pub mod rollback;
 pub mod sandbox;
 pub mod ssh_push;
@@ -60,6 +61,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
         Command::Promote(args) => promote::run(&ctx, args).await,
         Command::Rollback(args) => rollback::run(&ctx, args).await,
+        Command::Restart(args) => restart::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,
         Command::Init(args) => init::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,

@@ -61,6 +61,16 @@ pub struct PublishArgs {
     /// Runs on exactly one host before any host deploys (e.g. a database migration)
     #[arg(long, value_name = "TEMPLATE")]
     pub run_once_cmd: Option<String>,
+    /// Runs on exactly one host once every target host is done (e.g. switch the proxy, remove
+    /// old bundles); its failure fails the release
+    #[arg(long, value_name = "TEMPLATE")]
+    pub finalize_cmd: Option<String>,
+    /// Runs on a host after each of its failed attempts (cleanup); its result is in the status
+    #[arg(long, value_name = "TEMPLATE")]
+    pub on_failure_cmd: Option<String>,
+    /// Restarts the app at its version, for `deployctl restart` (the agent config may supply it)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub restart_cmd: Option<String>,
     /// The first N hosts to take a slot must be healthy before any other host starts (the same
     /// as --steps N,100%)
     #[arg(long, value_name = "N")]
@@ -192,6 +202,9 @@ struct SpecFile {
     pre_cmd: Option<String>,
     post_cmd: Option<String>,
     run_once_cmd: Option<String>,
+    finalize_cmd: Option<String>,
+    on_failure_cmd: Option<String>,
+    restart_cmd: Option<String>,
     canary: Option<u32>,
     #[serde(default, deserialize_with = "steps_field")]
     steps: Option<Vec<Step>>,
@@ -229,6 +242,9 @@ combine_fields!(SpecFile {
     pre_cmd,
     post_cmd,
     run_once_cmd,
+    finalize_cmd,
+    on_failure_cmd,
+    restart_cmd,
     canary,
     steps,
     progress_deadline_ms,
@@ -267,6 +283,9 @@ impl SpecFile {
             pre_cmd: args.pre_cmd.clone(),
             post_cmd: args.post_cmd.clone(),
             run_once_cmd: args.run_once_cmd.clone(),
+            finalize_cmd: args.finalize_cmd.clone(),
+            on_failure_cmd: args.on_failure_cmd.clone(),
+            restart_cmd: args.restart_cmd.clone(),
             canary: args.canary,
             steps: args.steps.clone().map(|s| s.0),
             progress_deadline_ms: millis(args.progress_deadline),
@@ -293,6 +312,8 @@ impl SpecFile {
                         .unwrap_or_else(|| "{{ version }}".into()),
                     keep_releases: args.keep_releases.unwrap_or(5),
                     deploy_to: None,
+                    linked_dirs: vec![],
+                    linked_files: vec![],
                 }),
             vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),
@@ -346,6 +367,9 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         pre_cmd: layers.pre_cmd,
         post_cmd: layers.post_cmd,
         run_once_cmd: layers.run_once_cmd,
+        finalize_cmd: layers.finalize_cmd,
+        on_failure_cmd: layers.on_failure_cmd,
+        restart_cmd: layers.restart_cmd,
         canary: layers.canary.unwrap_or(0),
         steps: layers.steps.unwrap_or_default(),
         progress_deadline_ms: layers.progress_deadline_ms,
@@ -378,6 +402,9 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         &spec.pre_cmd,
         &spec.post_cmd,
         &spec.run_once_cmd,
+        &spec.finalize_cmd,
+        &spec.on_failure_cmd,
+        &spec.restart_cmd,
     ];
     let git_ref = spec.git.as_ref().map(|g| g.git_ref.clone());
     if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
@@ -561,6 +588,9 @@ mod tests {
             pre_cmd: None,
             post_cmd: None,
             run_once_cmd: None,
+            finalize_cmd: None,
+            on_failure_cmd: None,
+            restart_cmd: None,
             canary: None,
             steps: None,
             progress_deadline: None,
@@ -649,6 +679,23 @@ mod tests {
         };
         let s = build_request(&args("web", "1.0"), file).unwrap();
         assert_eq!(s.exclude_hosts, vec!["k2"]);
+    }
+
+    #[test]
+    fn hooks_come_from_the_spec_file_and_flags() {
+        let file: SpecFile = toml::from_str(
+            "finalize_cmd = \"switch {{ version }}\"\non_failure_cmd = \"cleanup\"\nrestart_cmd = \"restart\"\n",
+        )
+        .unwrap();
+        let mut a = args("web", "2.0");
+        a.on_failure_cmd = Some("flag cleanup".into());
+        let s = build_request(&a, file).unwrap();
+        assert_eq!(s.finalize_cmd.as_deref(), Some("switch {{ version }}"));
+        assert_eq!(s.on_failure_cmd.as_deref(), Some("flag cleanup"));
+        assert_eq!(s.restart_cmd.as_deref(), Some("restart"));
+        let bad: SpecFile = toml::from_str("finalize_cmd = \"x {{ oops\"\n").unwrap();
+        let e = build_request(&args("web", "2.0"), bad).unwrap_err();
+        assert_eq!(e.exit_code().code(), 2, "{e}");
     }
 
     #[test]

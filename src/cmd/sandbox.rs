@@ -143,6 +143,8 @@ fn demo_release(repo: &Path, slots: u32, fail_host: Option<&str>) -> Result<Rele
             git_ref: "{{ version }}".into(),
             keep_releases: 5,
             deploy_to: None,
+            linked_dirs: vec![],
+            linked_files: vec![],
         }),
         deploy_cmd: fail_host
             .map(|_| format!("{fail}; sleep 1"))

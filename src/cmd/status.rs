@@ -196,7 +196,7 @@ pub fn rows(views: &[HostView]) -> Vec<Vec<String>> {
                 v.duration_ms
                     .map(|ms| short_duration(Duration::from_millis(ms)))
                     .unwrap_or_else(|| "-".into()),
-                v.message.clone(),
+                v.message_for_table(),
             ]
         })
         .collect()

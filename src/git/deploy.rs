@@ -20,6 +20,11 @@ pub struct GitDeploy {
     pub git_ref: String,
     pub deploy_to: PathBuf,
     pub keep_releases: usize,
+    /// Paths in each checkout that are links into `shared/` (see `GitSourceSpec`).
+    pub linked_dirs: Vec<String>,
+    pub linked_files: Vec<String>,
+    /// The `run_as` user's (uid, gid): checkouts and shared dirs are given to it.
+    pub owner: Option<(u32, u32)>,
 }
 
 impl GitDeploy {
@@ -35,6 +40,58 @@ impl GitDeploy {
     pub fn current(&self) -> PathBuf {
         self.deploy_to.join("current")
     }
+    pub fn shared(&self) -> PathBuf {
+        self.deploy_to.join("shared")
+    }
+}
+
+/// Give `path` (not following links) and, for a directory, everything below it to uid:gid.
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            chown_tree(&entry?.path(), uid, gid)?;
+        }
+    }
+    Ok(())
+}
+
+/// Replace the linked paths of a fresh checkout (`dir`) with links into `shared/`: linked dirs
+/// are created there when missing; linked files must exist there (the operator puts them).
+pub fn link_shared(g: &GitDeploy, dir: &Path) -> Result<()> {
+    let shared = g.shared();
+    for (rel, is_dir) in g
+        .linked_dirs
+        .iter()
+        .map(|d| (d, true))
+        .chain(g.linked_files.iter().map(|f| (f, false)))
+    {
+        let target = shared.join(rel);
+        if is_dir {
+            std::fs::create_dir_all(&target)
+                .map_err(io_err(format!("creating {}", target.display())))?;
+        } else if !target.is_file() {
+            return Err(Error::Failed(format!(
+                "linked file {rel}: {} does not exist; create it on the host",
+                target.display()
+            )));
+        }
+        let link = dir.join(rel);
+        // What the repository has at that path gives way to the shared one.
+        match std::fs::symlink_metadata(&link) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&link),
+            Ok(_) => std::fs::remove_file(&link),
+            Err(_) => Ok(()),
+        }
+        .map_err(io_err(format!("removing {}", link.display())))?;
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(io_err(format!("creating {}", parent.display())))?;
+        }
+        std::os::unix::fs::symlink(&target, &link)
+            .map_err(io_err(format!("linking {}", link.display())))?;
+    }
+    Ok(())
 }
 
 fn git_err(what: String) -> impl Fn(git2::Error) -> Error {
@@ -115,6 +172,15 @@ pub fn ensure_release(g: &GitDeploy, version: &str) -> Result<(PathBuf, bool)> {
             g.git_ref,
             tmp.display()
         )))?;
+    link_shared(g, &tmp)?;
+    if let Some((uid, gid)) = g.owner {
+        for p in [tmp.clone(), g.shared()] {
+            if p.exists() {
+                chown_tree(&p, uid, gid)
+                    .map_err(io_err(format!("giving {} to uid {uid}", p.display())))?;
+            }
+        }
+    }
     std::fs::rename(&tmp, &dir).map_err(io_err(format!("moving {} into place", dir.display())))?;
     Ok((dir, true))
 }

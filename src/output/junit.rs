@@ -244,7 +244,7 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             }
         }
     }
-    let cases = s
+    let mut cases: Vec<Case> = s
         .hosts
         .iter()
         .map(|h| {
@@ -290,6 +290,9 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             }
         })
         .collect();
+    if let Some(f) = &s.finalize {
+        cases.push(finalize_case(s, f));
+    }
     Report {
         name: format!("deployctl wait-for-rollout {}", s.app),
         suites: vec![Suite {
@@ -313,6 +316,43 @@ pub fn rollouts(s: &AppsSummary, hostname: &str) -> Report {
             .iter()
             .flat_map(|a| rollout(a, hostname).suites)
             .collect(),
+    }
+}
+
+/// The release's finalize command as one more case (classname `<app>.finalize`).
+fn finalize_case(s: &RolloutSummary, f: &crate::model::HookRun) -> Case {
+    use crate::model::HookState;
+    let line = super::summary::finalize_line(f);
+    let outcome = match f.state {
+        HookState::Done => Outcome::Passed,
+        HookState::Failed => Outcome::Failure {
+            kind: "finalize failed".into(),
+            message: line,
+        },
+        _ if s.result == WaitResult::TimedOut => Outcome::Error {
+            kind: "finalize".into(),
+            message: format!("finalize {line} when the wait timed out"),
+        },
+        _ => Outcome::Skipped {
+            message: format!(
+                "finalize {line}: the wait ended first ({})",
+                s.result.as_str()
+            ),
+        },
+    };
+    let time = match (&f.started_at, &f.finished_at) {
+        (Some(a), Some(b)) => crate::model::parse_time(b)
+            .zip(crate::model::parse_time(a))
+            .and_then(|(b, a)| b.duration_since(a).ok()),
+        _ => None,
+    };
+    Case {
+        classname: format!("{}.finalize", s.app),
+        name: "finalize".into(),
+        time,
+        outcome,
+        system_out: String::new(),
+        system_err: String::new(),
     }
 }
 

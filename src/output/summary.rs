@@ -34,12 +34,16 @@ pub fn render_human(s: &RolloutSummary) -> String {
                     h.duration_ms
                         .map(|ms| short_duration(Duration::from_millis(ms))),
                 ),
-                h.message.clone(),
+                h.message_for_table(),
             ]
         })
         .collect();
     let headline = match &s.source {
         Some(src) => format!("{headline}\nsource: {}", src.short()),
+        None => headline,
+    };
+    let headline = match &s.finalize {
+        Some(f) => format!("{headline}\nfinalize: {}", finalize_line(f)),
         None => headline,
     };
     if rows.is_empty() {
@@ -68,6 +72,19 @@ pub fn render_apps_human(s: &AppsSummary) -> String {
         s.message
     ));
     out
+}
+
+/// `done on web-2 (exit 0)`, `running on web-2`, `pending`, `failed on web-2: …`.
+pub fn finalize_line(f: &crate::model::HookRun) -> String {
+    let mut s = f.state.to_string();
+    if !f.host.is_empty() {
+        s.push_str(&format!(" on {}", f.host));
+    }
+    // The message names the host already.
+    if !f.message.is_empty() {
+        s = format!("{}: {}", f.state, f.message);
+    }
+    s
 }
 
 #[cfg(test)]
@@ -99,6 +116,9 @@ pub(crate) mod fixtures {
             duration_ms: ms,
             message: msg.into(),
             output_tail: tail.into(),
+            on_failure: None,
+            prepared_at: None,
+            slot_at: None,
         };
         let hosts = vec![
             host(
@@ -153,6 +173,7 @@ pub(crate) mod fixtures {
             source: None,
             counts,
             hosts,
+            finalize: None,
         }
     }
 }

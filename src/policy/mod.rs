@@ -2,6 +2,8 @@
 //! budget, groups, rollback targets and history outcomes. The ZooKeeper side gathers the facts
 //! (spec, ledger, registered hosts) and applies what these functions decide.
 
+pub mod hooks;
+pub mod restart;
 pub mod retention;
 pub mod steps;
 
@@ -202,6 +204,9 @@ pub fn rollback_spec(
             .copied()
             .filter(|s| !s.is_gate())
             .collect(),
+        // Going back to a restart's spec means deploying its version, not restarting hosts that
+        // run another one.
+        kind: crate::model::ReleaseKind::Deploy,
         previous: Some(current.release),
         previous_version: Some(current.version.clone()),
         rollback_of: Some(current.release),
@@ -219,10 +224,11 @@ pub fn rollback_target<'a>(
     current: &ReleaseSpec,
     to_version: Option<&str>,
 ) -> Result<&'a ReleaseSpec> {
+    // A restart is no version to go back to: the deploy it restarted is.
     let older = history
         .iter()
         .rev()
-        .filter(|(s, _)| s.release < current.release);
+        .filter(|(s, _)| s.release < current.release && s.kind.is_deploy());
     let found = match to_version {
         Some(v) => older.map(|(s, _)| s).find(|s| s.version == v),
         None => older
@@ -276,6 +282,9 @@ pub fn outcome(spec: &ReleaseSpec, ledger: Option<&Ledger>, newest: u64) -> Stri
     }
     if let Some(of) = spec.rollback_of {
         parts.push(format!("rollback of {of}"));
+    }
+    if spec.kind == crate::model::ReleaseKind::Restart {
+        parts.push("restart".into());
     }
     if spec.release < newest && ledger.is_none_or(|l| l.rolled_back_by.is_none()) {
         parts.push("superseded".into());
@@ -498,6 +507,24 @@ mod tests {
             (6, "1.1", Some(5), Some(5))
         );
         assert_eq!(rb.previous_version.as_deref(), Some("1.3"));
+    }
+
+    #[test]
+    fn rollbacks_never_restart() {
+        let mut restart = rel(3, "1.1");
+        restart.kind = crate::model::ReleaseKind::Restart;
+        let history = vec![
+            (rel(1, "1.0"), None),
+            (rel(2, "1.1"), None),
+            (restart.clone(), None),
+            (rel(4, "1.2"), None),
+        ];
+        let current = &history[3].0;
+        let to = rollback_target(&history, current, Some("1.1")).unwrap();
+        assert_eq!(to.release, 2, "the deploy of 1.1, not its restart");
+        // An automatic rollback to a restart's spec (its `previous`) deploys that version.
+        let rb = rollback_spec(current, &restart, 5, "auto-rollback", "now");
+        assert_eq!(rb.kind, crate::model::ReleaseKind::Deploy);
     }
 
     #[test]

@@ -43,6 +43,26 @@ pub struct HostView {
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
+    /// The on-failure command's result after the host's last failed attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<crate::model::HookResult>,
+    /// When the git checkout was ready (before the slot was taken).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_at: Option<String>,
+    /// When the host was granted its slot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot_at: Option<String>,
+}
+
+impl HostView {
+    /// The message for tables: with the on-failure command's result when it ran.
+    pub fn message_for_table(&self) -> String {
+        match &self.on_failure {
+            Some(h) if h.ok => format!("{}; on-failure command ran", self.message),
+            Some(h) => format!("{}; {}", self.message, h.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 /// How long a host's agent has been seen gone, and how long it may stay away before it is `lost`.
@@ -140,6 +160,9 @@ pub fn host_views(
                     (None, _) => String::new(),
                 },
                 output_tail: st.map(|s| s.output_tail.clone()).unwrap_or_default(),
+                on_failure: st.and_then(|s| s.on_failure.clone()),
+                prepared_at: st.and_then(|s| s.prepared_at.clone()),
+                slot_at: st.and_then(|s| s.slot_at.clone()),
             }
         })
         .collect()

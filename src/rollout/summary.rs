@@ -28,6 +28,9 @@ pub struct RolloutSummary {
     pub counts: BTreeMap<HostState, usize>,
     /// One entry per target host; `state` is the state for the target release.
     pub hosts: Vec<HostView>,
+    /// The release's finalize command, when it has one (`pending` until a host claims it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalize: Option<crate::model::HookRun>,
 }
 
 impl RolloutSummary {
@@ -124,6 +127,7 @@ mod tests {
             source: None,
             counts: BTreeMap::new(),
             hosts: vec![],
+            finalize: None,
         }
     }
 

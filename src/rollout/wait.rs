@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Absence, HostView, host_views};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
 use crate::policy;
+use crate::policy::hooks::{self, FinalizeVerdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::Display)]
 #[serde(rename_all = "snake_case")]
@@ -188,9 +189,15 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
                     );
                 }
                 ReleaseState::Halted => {
+                    let why = f
+                        .ledger
+                        .filter(|l| l.release == cur.release)
+                        .and_then(|l| l.halt_reason.as_deref())
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
                     return done(
                         WaitResult::Failed,
-                        format!("release {} was halted", cur.release),
+                        format!("release {} was halted{why}", cur.release),
                     );
                 }
                 ReleaseState::Active | ReleaseState::Paused => {}
@@ -262,6 +269,23 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
                 target.max_failures
             ));
         }
+        // Not done before its finalize command is (it runs once every host is done).
+        if hooks::finalize_expected(target, f.ledger) {
+            match hooks::finalize_verdict(f.ledger, f.registered) {
+                FinalizeVerdict::Pending(_) => return Verdict::Pending,
+                // Its halt publishes the previous release in the same write: wait for it.
+                FinalizeVerdict::Failed(_) if target.auto_rollback && target.previous.is_some() => {
+                    return Verdict::Pending;
+                }
+                FinalizeVerdict::Failed(why) => {
+                    return done(
+                        WaitResult::Failed,
+                        format!("release {release} failed: {why}"),
+                    );
+                }
+                FinalizeVerdict::Done(what) => message.push_str(&format!("; {what}")),
+            }
+        }
         return done(WaitResult::Succeeded, message);
     }
     Verdict::Pending
@@ -308,7 +332,13 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
             format!("{} of {n} expected hosts registered", views.len()),
         );
     }
-    let mut reason = if parts.is_empty() {
+    let mut reason = if parts.is_empty() && hooks::finalize_expected(f.target, f.ledger) {
+        let why = match hooks::finalize_verdict(f.ledger, f.registered) {
+            FinalizeVerdict::Pending(why) | FinalizeVerdict::Failed(why) => why,
+            FinalizeVerdict::Done(what) => what,
+        };
+        format!("all {} host(s) done; {why}", views.len())
+    } else if parts.is_empty() {
         // Every host is done, but the release is not settled (a halt's rollback is coming).
         format!(
             "all {} host(s) done; waiting for release {release} to settle",
@@ -668,6 +698,64 @@ mod tests {
         // Without the flag the wait goes on, and says why.
         assert_eq!(evaluate(&facts(&started, false)), Verdict::Pending);
         assert!(pending_reason(&facts(&started, false)).starts_with("paused at step 2 of 3"));
+    }
+
+    #[test]
+    fn a_finalize_command_must_be_done_before_success() {
+        use crate::model::{HookRun, HookState, Ledger};
+        let mut s = spec(2);
+        s.finalize_cmd = Some("switch".into());
+        let reg: Vec<String> = vec!["a".into(), "b".into()];
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 2, HostState::Healthy),
+        ];
+        let mut ledger = Ledger::new(2);
+        fn facts<'a>(
+            s: &'a ReleaseSpec,
+            reg: &'a [String],
+            sts: &'a [HostStatus],
+            l: &'a Ledger,
+        ) -> Facts<'a> {
+            Facts {
+                target: s,
+                current: Some(s),
+                registered: reg,
+                statuses: sts,
+                ledger: Some(l),
+                ledger_error: None,
+                absent: &NO_ABSENCE,
+                expect_hosts: None,
+                until_gate: false,
+                now: SystemTime::now(),
+            }
+        }
+        assert_eq!(evaluate(&facts(&s, &reg, &sts, &ledger)), Verdict::Pending);
+        assert!(
+            pending_reason(&facts(&s, &reg, &sts, &ledger))
+                .contains("waiting for the finalize command")
+        );
+        ledger.finalize = Some(HookRun {
+            host: "b".into(),
+            state: HookState::Running,
+            started_at: None,
+            finished_at: None,
+            exit_code: None,
+            message: String::new(),
+        });
+        assert_eq!(evaluate(&facts(&s, &reg, &sts, &ledger)), Verdict::Pending);
+        assert!(pending_reason(&facts(&s, &reg, &sts, &ledger)).contains("running on b"));
+        ledger.finalize.as_mut().unwrap().state = HookState::Done;
+        let v = evaluate(&facts(&s, &reg, &sts, &ledger));
+        assert!(
+            matches!(&v, Verdict::Done { result: WaitResult::Succeeded, message, .. } if message.contains("finalize command done on b")),
+            "{v:?}"
+        );
+        ledger.finalize.as_mut().unwrap().state = HookState::Failed;
+        assert_eq!(
+            result(evaluate(&facts(&s, &reg, &sts, &ledger))),
+            Some(WaitResult::Failed)
+        );
     }
 
     #[test]

@@ -382,6 +382,7 @@ impl Waiter<'_> {
             source: self.target.source.clone(),
             counts,
             hosts,
+            finalize: finalize_view(&self.target, self.snap.ledger.as_ref()),
         }
     }
 
@@ -463,6 +464,29 @@ impl Waiter<'_> {
         );
         self.summarize(WaitResult::TimedOut, message, None)
     }
+}
+
+/// The finalize hook as the summary shows it: the ledger's record, or `pending`.
+fn finalize_view(
+    target: &ReleaseSpec,
+    ledger: Option<&crate::model::Ledger>,
+) -> Option<crate::model::HookRun> {
+    let ledger = ledger.filter(|l| l.release == target.release);
+    if !policy::hooks::finalize_expected(target, ledger) {
+        return None;
+    }
+    Some(
+        ledger
+            .and_then(|l| l.finalize.clone())
+            .unwrap_or(crate::model::HookRun {
+                host: String::new(),
+                state: crate::model::HookState::Pending,
+                started_at: None,
+                finished_at: None,
+                exit_code: None,
+                message: String::new(),
+            }),
+    )
 }
 
 /// Tracks per-host state (and the gate) to emit one event per change.

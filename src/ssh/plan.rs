@@ -19,6 +19,19 @@ pub struct Stage {
     pub timeout: Option<Duration>,
     /// Run on the first host only.
     pub run_once: bool,
+    /// Run once, on one host, after every host went through the other stages without a failure
+    /// (e.g. switch the proxy); placed after them whatever its place in the file.
+    pub finalize: bool,
+    /// Run on each host that failed in another stage (cleanup), after the other stages; its own
+    /// failures are reported but change nothing (it is always `can_fail`).
+    pub on_failure: bool,
+}
+
+impl Stage {
+    /// An ordinary stage: runs in its place in the plan.
+    pub fn is_regular(&self) -> bool {
+        !self.finalize && !self.on_failure
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +61,10 @@ struct StageFile {
     timeout: Option<String>,
     #[serde(default)]
     run_once: bool,
+    #[serde(default)]
+    finalize: bool,
+    #[serde(default)]
+    on_failure: bool,
 }
 
 pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
@@ -87,6 +104,13 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
                 "parallel must be at least 1",
             ));
         }
+        if s.on_failure && (s.finalize || s.run_once) {
+            return Err(Error::invalid(
+                "plan stage",
+                &s.name,
+                "on_failure runs on every failed host: it cannot also be finalize or run_once",
+            ));
+        }
         let timeout = s
             .timeout
             .as_deref()
@@ -100,9 +124,11 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
             canary: s.canary,
             parallel: s.parallel,
             retries: s.retries,
-            can_fail: s.can_fail,
+            can_fail: s.can_fail || s.on_failure,
             timeout,
-            run_once: s.run_once,
+            run_once: s.run_once || s.finalize,
+            finalize: s.finalize,
+            on_failure: s.on_failure,
         });
     }
     Ok(out)
@@ -120,6 +146,8 @@ pub fn single(cmd: &str) -> Result<Vec<Stage>> {
         can_fail: false,
         timeout: None,
         run_once: false,
+        finalize: false,
+        on_failure: false,
     }])
 }
 
@@ -169,6 +197,7 @@ can_fail = true
             "[[stage]]\nname = \"a\"\nrun = \"x {{ version\"\n",
             "[[stage]]\nname = \"a\"\nrun = \"x\"\nparalel = 2\n",
             "[[stage]]\nname = \"a\"\nrun = \"x\"\ntimeout = \"soon\"\n",
+            "[[stage]]\nname = \"a\"\nrun = \"x\"\non_failure = true\nfinalize = true\n",
         ] {
             assert!(parse_plan(bad, "p").is_err(), "{bad:?} accepted");
         }

@@ -86,6 +86,12 @@ pub struct StageReport {
     pub state: StageState,
     pub can_fail: bool,
     pub run_once: bool,
+    /// Ran once after the other stages, when no host had failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub finalize: bool,
+    /// Ran on the hosts that had failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_failure: bool,
     pub duration_ms: u64,
     pub hosts: Vec<HostStep>,
 }
@@ -371,13 +377,31 @@ pub async fn run(
     push.check_versions().await;
     let mut stopped: Option<String> = None;
     let mut reports = vec![];
-    for stage in stages {
+    // Ordinary stages in plan order, then the on-failure stages (on the hosts that failed), then
+    // the finalize stages (once, when no host failed).
+    let ordered = stages
+        .iter()
+        .filter(|s| s.is_regular())
+        .chain(stages.iter().filter(|s| s.on_failure))
+        .chain(stages.iter().filter(|s| s.finalize));
+    for stage in ordered {
+        if stage.on_failure {
+            // Cleanup runs whether or not the push stopped: that is when it is needed.
+            let (report, _) = push.run_stage(stage, reporter).await;
+            reports.push(report);
+            continue;
+        }
+        if stage.finalize && stopped.is_none() && push.alive.iter().any(|a| !a) {
+            stopped = Some("not run: a host failed".into());
+        }
         if let Some(why) = &stopped {
             reports.push(StageReport {
                 name: stage.name.clone(),
                 state: StageState::Skipped,
                 can_fail: stage.can_fail,
                 run_once: stage.run_once,
+                finalize: stage.finalize,
+                on_failure: stage.on_failure,
                 duration_ms: 0,
                 hosts: targets.iter().map(|t| skipped(t, why)).collect(),
             });
@@ -467,8 +491,10 @@ impl Push<'_> {
     ) -> (StageReport, bool) {
         let targets = self.targets;
         let stage_started = std::time::Instant::now();
+        // An on-failure stage runs on the hosts that dropped out with a failure, the others on
+        // the hosts still taking part (and not already at the version).
         let mut eligible: Vec<usize> = (0..targets.len())
-            .filter(|i| self.alive[*i] && !self.current[*i])
+            .filter(|i| !self.current[*i] && self.alive[*i] != stage.on_failure)
             .collect();
         if stage.run_once {
             eligible.truncate(1);
@@ -538,6 +564,7 @@ impl Push<'_> {
                     message: format!("already running {}", self.opts.version),
                     ..skipped(t, "")
                 },
+                None if stage.on_failure => skipped(t, "on_failure: this host did not fail"),
                 None if !self.alive[i] => skipped(t, "dropped out in an earlier stage"),
                 None if stage.run_once && eligible.first() != Some(&i) => {
                     skipped(t, "run_once: ran on another host")
@@ -568,6 +595,8 @@ impl Push<'_> {
             state,
             can_fail: stage.can_fail,
             run_once: stage.run_once,
+            finalize: stage.finalize,
+            on_failure: stage.on_failure,
             duration_ms: stage_started.elapsed().as_millis() as u64,
             hosts,
         };

@@ -123,6 +123,7 @@ impl ZkLink {
             output_tail: tail.to_string(),
             message: message.to_string(),
             updated_at: now_rfc3339(),
+            ..Default::default()
         };
         self.zk.write_status(&self.spec.app, &st, None).await?;
         if state.is_terminal() {

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod ledger;
 pub mod presence;
 mod probe;
+mod restart;
 pub mod semaphore;
 pub mod server;
 pub mod store;

@@ -114,6 +114,7 @@ impl Kind {
         const COMMANDS: &[&str] = &[
             "publish",
             "rollback",
+            "restart",
             "wait-for-rollout",
             "status",
             "history",
@@ -136,8 +137,8 @@ impl Kind {
             .collect();
         let wait = args.contains(&"--wait");
         match words.first().copied() {
-            Some("publish") | Some("rollback") if wait => Kind::WaitSummary,
-            Some("publish") | Some("rollback") => Kind::Publish,
+            Some("publish") | Some("rollback") | Some("restart") if wait => Kind::WaitSummary,
+            Some("publish") | Some("rollback") | Some("restart") => Kind::Publish,
             Some("wait-for-rollout") => Kind::WaitSummary,
             Some("status") => Kind::Status,
             Some("history") => Kind::History,
