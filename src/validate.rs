@@ -88,6 +88,13 @@ pub fn var_value(name: &str, value: &str) -> Result<()> {
             "its value holds a NUL byte, which no command can receive",
         ));
     }
+    if value.contains(['\u{E000}', '\u{E001}']) {
+        return Err(Error::invalid(
+            "var",
+            name,
+            "its value holds U+E000/U+E001, reserved for deployctl's value markers in commands",
+        ));
+    }
     Ok(())
 }
 
@@ -122,6 +129,8 @@ mod tests {
         assert!(e.to_string().contains("\"blob\""), "{e}");
         assert_eq!(e.exit_code().code(), 2);
         assert!(var_value("n", "a\0b").is_err());
+        let e = var_value("m", "a\u{E000}b").unwrap_err();
+        assert!(e.to_string().contains("U+E000"), "{e}");
     }
 
     #[test]
