@@ -11,6 +11,7 @@ pub mod publish;
 pub mod report;
 pub mod rollback;
 pub mod sandbox;
+pub mod serve;
 pub mod ssh_push;
 pub mod status;
 pub mod wait;
@@ -59,6 +60,7 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::History(args) => history::run(&ctx, args).await,
         Command::Init(args) => init::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
+        Command::Serve(args) => serve::run(&ctx, args).await,
         Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
         Command::Completions(args) => assets::completions(args),
         Command::Man(args) => assets::man(&ctx, args),

@@ -86,6 +86,21 @@ impl Zk {
         Ok(())
     }
 
+    /// Claim the event `name` of `app` for sending: `true` for the one caller whose create made
+    /// the node, `false` for everyone after (another `serve` instance sends it).
+    pub async fn claim_event(&self, app: &str, name: &str, data: &[u8]) -> Result<bool> {
+        validate::app_name(app)?;
+        self.ensure_path(&self.layout.events(app)).await?;
+        let path = self.layout.event(app, name);
+        let acls = self.acls(&path);
+        let opts = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&acls));
+        match self.client.create(&path, data, &opts).await {
+            Ok(_) => Ok(true),
+            Err(zkc::Error::NodeExists) => Ok(false),
+            Err(e) => Err(Error::zk(format!("creating {path}"), e)),
+        }
+    }
+
     /// `Err(NoSuchApp)` when ZooKeeper has no node for `app` at all (nothing ever published,
     /// no agent registered); read commands call it when they found nothing to show.
     pub async fn require_app(&self, app: &str) -> Result<()> {
