@@ -491,6 +491,104 @@ fn metrics_parse_and_count_the_healthy_hosts() {
     );
 }
 
+fn post_form(s: &Serve, path: &str, cookie: Option<&str>, body: &str) -> Resp {
+    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(c) = cookie {
+        h.push(("Cookie", c));
+    }
+    http(&s.addr, "POST", path, &h, body.as_bytes())
+}
+
+/// The page's controls without a browser: a login sets the session cookie, a control form
+/// needs it and the session's CSRF token; nothing changes otherwise.
+#[test]
+fn page_controls_need_a_login_and_the_csrf_token() {
+    let env = TestEnv::new("serve-csrf");
+    let r1 = publish(&env, "shop", "1.0", &["--deploy-cmd", "true"]);
+    let tf = token_file(&env);
+    let s = serve(&env, &["--token-file", tf.to_str().unwrap()]);
+    // Not logged in: no controls on the page, and a posted form goes to the login.
+    let page = get(&s, "/apps/shop");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("id=\"do-pause\""));
+    let r = post_form(&s, "/apps/shop/control", None, "action=pause&csrf=x");
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/login"));
+    // A wrong token: 401, no cookie.
+    let r = post_form(&s, "/login", None, "token=wrong&next=%2Fapps%2Fshop");
+    assert_eq!(r.status, 401);
+    assert!(r.header("set-cookie").is_none());
+    let r = post_form(
+        &s,
+        "/login",
+        None,
+        &format!("token={TOKEN}&next=%2Fapps%2Fshop"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/apps/shop"));
+    let set = r.header("set-cookie").expect("session cookie").to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    // Logged in: the page has the controls and the session's CSRF token.
+    let page = http(&s.addr, "GET", "/apps/shop", &[("Cookie", &cookie)], b"");
+    assert!(page.body.contains("id=\"do-pause\""), "{}", page.body);
+    let csrf = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf token in the page")
+        .to_string();
+    // A form without the right CSRF token (another site's) is refused.
+    for bad in ["", "csrf=", "csrf=0000"] {
+        let r = post_form(
+            &s,
+            "/apps/shop/control",
+            Some(&cookie),
+            &format!("action=pause&{bad}"),
+        );
+        assert!(
+            r.status == 403 || r.status == 400 || r.status == 422,
+            "{bad}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(spec_state(&env, "shop"), "active");
+    // Bad input through the form: the page says why, nothing is published.
+    let r = post_form(
+        &s,
+        "/apps/shop/control",
+        Some(&cookie),
+        &format!("action=publish&csrf={csrf}&version=1.1%3B+reboot"),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("1.1; reboot"), "{}", r.body);
+    assert_eq!(env.status("shop")["release"], r1);
+    let r = post_form(
+        &s,
+        "/apps/shop/control",
+        Some(&cookie),
+        &format!("action=pause&csrf={csrf}"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(spec_state(&env, "shop"), "paused");
+    let r = post_form(
+        &s,
+        "/apps/shop/control",
+        Some(&cookie),
+        &format!("action=publish&csrf={csrf}&version=1.1&groups=web"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let st = env.status("shop");
+    assert_eq!(st["version"], "1.1");
+    assert_eq!(st["spec"]["groups"], serde_json::json!(["web"]));
+    assert_eq!(st["spec"]["deploy_cmd"], "true");
+}
+
 /// A webhook receiver: records every body posted to it.
 struct Receiver {
     url: String,
