@@ -428,6 +428,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l hosts -d
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l slots -d 'Hosts deploying at once' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l fail-host -d 'Make this host\'s deploy fail (e.g. host-2), to see a failed rollout' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l results -d 'Where the JUnit and JSON reports are written' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l listen -d 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -440,6 +441,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l stay -d 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s q -l quiet -d 'Less output'

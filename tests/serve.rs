@@ -815,3 +815,56 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
     let png = std::fs::read(&shot).expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
 }
+
+/// `sandbox` starts the page too and prints its URL; with `--stay` it keeps it up until SIGTERM.
+#[test]
+fn sandbox_serves_its_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let results = tempfile::tempdir().unwrap();
+    let mut child = Command::new(bin())
+        .args(["sandbox", "--hosts", "2", "--stay", "--results"])
+        .arg(results.path())
+        .env("TMPDIR", tmp.path())
+        .env_remove("DEPLOYCTL_ZK")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sandbox");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    let mut printed = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "sandbox stopped early:\n{printed}"
+        );
+        printed.push_str(&line);
+        if let Some(rest) = line.split("watch it live at ").nth(1) {
+            url = rest.split_whitespace().next().map(str::to_string);
+        }
+        if line.contains("everything stays up") {
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no URL printed:\n{printed}"));
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_at(rest.find('/').unwrap());
+    let page = http(addr, "GET", path, &[], b"");
+    assert_eq!(page.status, 200, "{}", page.body);
+    for h in ["host-1", "host-2"] {
+        assert!(
+            page.body
+                .contains(&format!("data-host=\"{h}\" data-state=\"healthy\"")),
+            "{h}: {}",
+            page.body
+        );
+    }
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{printed}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "temp files left behind: {left:?}");
+}

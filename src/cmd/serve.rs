@@ -81,7 +81,7 @@ pub async fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     } else {
         "on"
     };
-    let server = serve::start(&args.listen, ctx.global.zk_options(None, None), config).await?;
+    let mut server = serve::start(&args.listen, ctx.global.zk_options(None, None), config).await?;
     let url = format!("http://{}/", server.addr);
     if ctx.printer.is_json() {
         ctx.printer.json(&serde_json::json!({ "url": url }));
@@ -94,7 +94,7 @@ pub async fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
-        _ = server.task => return Err(Error::Failed("the HTTP server stopped".into())),
+        _ = &mut server.task => return Err(Error::Failed("the HTTP server stopped".into())),
     }
     tracing::info!("stopping");
     Ok(())

@@ -65,6 +65,11 @@ fn nonce() -> String {
     hex(&buf)
 }
 
+/// A fresh random token (for a throwaway server such as the sandbox's).
+pub fn random_token() -> String {
+    format!("{}{}", nonce(), nonce())
+}
+
 /// A new session cookie value, signed with `token`.
 pub fn new_session(token: &str) -> String {
     let body = format!("{}.{}", now_secs() + SESSION.as_secs(), nonce());

@@ -65,10 +65,21 @@ impl State {
     }
 }
 
-/// A started server: its address and the task serving it.
+/// A started server: its address and the task serving it. Dropping it stops the server and its
+/// background tasks (the watch, the webhooks).
 pub struct Server {
     pub addr: SocketAddr,
     pub task: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+        for t in &self.background {
+            t.abort();
+        }
+    }
 }
 
 /// Bind `listen`, connect to ZooKeeper and serve until the task is dropped or aborted.
@@ -88,9 +99,9 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         changes,
         templates: page::templates()?,
     });
-    tokio::spawn(live::watch_apps(state.clone()));
+    let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
-        tokio::spawn(webhook::run(state.clone()));
+        background.push(tokio::spawn(webhook::run(state.clone())));
     }
     let app = router(state);
     let task = tokio::spawn(async move {
@@ -98,7 +109,11 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
             tracing::error!("serving HTTP: {e}");
         }
     });
-    Ok(Server { addr, task })
+    Ok(Server {
+        addr,
+        task,
+        background,
+    })
 }
 
 fn router(state: Shared) -> Router {
