@@ -117,6 +117,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --group 'Group this host belongs to (repeatable; added to the config''s groups)'
             cand --state-dir 'Working directory root for commands (each app gets apps/<app> below it)'
             cand --session-timeout 'ZooKeeper session timeout; a dead agent''s slot is freed after this [default: 10s]'
+            cand --metrics-listen 'Serve this agent''s metrics (deploys, durations, ZooKeeper session) at http://ADDR/metrics in the Prometheus text format'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'

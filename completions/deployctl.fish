@@ -119,6 +119,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l app -d 'Ap
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l group -d 'Group this host belongs to (repeatable; added to the config\'s groups)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l state-dir -d 'Working directory root for commands (each app gets apps/<app> below it)' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l session-timeout -d 'ZooKeeper session timeout; a dead agent\'s slot is freed after this [default: 10s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l metrics-listen -d 'Serve this agent\'s metrics (deploys, durations, ZooKeeper session) at http://ADDR/metrics in the Prometheus text format' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r

@@ -868,3 +868,59 @@ fn sandbox_serves_its_page() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
     assert!(left.is_empty(), "temp files left behind: {left:?}");
 }
+
+/// `agent --metrics-listen`: the agent's deploys, durations and ZooKeeper session.
+#[test]
+fn agent_metrics_count_its_deploys_and_session() {
+    let env = TestEnv::new("serve-agent-metrics");
+    let agent = env.agent_with("am1", &["shop"], &["--metrics-listen", "127.0.0.1:0"]);
+    let r1 = publish(&env, "shop", "1.0", &["--deploy-cmd", "true"]);
+    env.wait_hosts(
+        "shop",
+        &["am1".into()],
+        r1,
+        &["healthy"],
+        Duration::from_secs(60),
+    );
+    let addr = wait_until(
+        "the agent's metrics address",
+        Duration::from_secs(30),
+        || {
+            let log = agent.log();
+            let rest = log.split("agent metrics at http://").nth(1)?;
+            rest.split('/').next().map(str::to_string)
+        },
+    );
+    let m = http(&addr, "GET", "/metrics", &[], b"");
+    assert_eq!(m.status, 200, "{}", m.body);
+    let samples = parse_metrics(&m.body);
+    let deploys = |outcome| {
+        sample(
+            &samples,
+            "deployctl_agent_deploys_total",
+            &[("app", "shop"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(deploys("healthy"), Some(1.0), "{}", m.body);
+    assert_eq!(deploys("failed"), None, "{}", m.body);
+    assert_eq!(
+        sample(
+            &samples,
+            "deployctl_agent_deploy_duration_seconds_count",
+            &[("app", "shop")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&samples, "deployctl_agent_zk_connected", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&samples, "deployctl_agent_zk_sessions_total", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&samples, "deployctl_agent_zk_session_losses_total", &[]),
+        Some(0.0)
+    );
+}

@@ -129,7 +129,9 @@ async fn fail_without_slot(
     st: &mut HostStatus,
     message: String,
 ) -> Result<()> {
-    runner.finish(st, HostState::Failed, message, None).await
+    runner.finish(st, HostState::Failed, message, None).await?;
+    super::metrics::deploy_finished(&runner.spec.app, HostState::Failed, None);
+    Ok(())
 }
 
 /// Is the release we are working on still the active current one?
@@ -195,6 +197,7 @@ async fn hold_and_deploy(
         _ => (HostState::Healthy, format!("running {}", spec.version)),
     };
     runner.finish(st, state, message, Some(lease)).await?;
+    super::metrics::deploy_finished(&spec.app, state, st.duration(std::time::SystemTime::now()));
     Ok(Held::Finished)
 }
 
