@@ -473,8 +473,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         'deployctl;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0: any free port; the URL is printed)')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the token that guards the controls (API: `Authorization: Bearer`; page: log in). Without it the controls are off')
-            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'POST an event to this http:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)')
+            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'POST an event to this http:// or https:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)')
             [CompletionResult]::new('--webhook-format', '--webhook-format', [CompletionResultType]::ParameterName, 'Body of the webhook requests: the event as JSON, or `{"text": ...}` for Slack-compatible incoming webhooks')
+            [CompletionResult]::new('--webhook-ca', '--webhook-ca', [CompletionResultType]::ParameterName, 'PEM file of CA certificates trusted for https:// webhooks, besides the system''s')
             [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
             [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
             [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')

@@ -1594,7 +1594,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__serve)
-            opts="-v -q -h --listen --token-file --read-only --webhook --webhook-format --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
+            opts="-v -q -h --listen --token-file --read-only --webhook --webhook-format --webhook-ca --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1614,6 +1614,10 @@ _deployctl() {
                     ;;
                 --webhook-format)
                     COMPREPLY=($(compgen -W "json slack" -- "${cur}"))
+                    return 0
+                    ;;
+                --webhook-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --zk)

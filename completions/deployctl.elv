@@ -449,8 +449,9 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;serve'= {
             cand --listen 'Address to listen on (port 0: any free port; the URL is printed)'
             cand --token-file 'File holding the token that guards the controls (API: `Authorization: Bearer`; page: log in). Without it the controls are off'
-            cand --webhook 'POST an event to this http:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)'
+            cand --webhook 'POST an event to this http:// or https:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)'
             cand --webhook-format 'Body of the webhook requests: the event as JSON, or `{"text": ...}` for Slack-compatible incoming webhooks'
+            cand --webhook-ca 'PEM file of CA certificates trusted for https:// webhooks, besides the system''s'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'

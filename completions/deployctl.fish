@@ -405,9 +405,10 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s q -l qu
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l listen -d 'Address to listen on (port 0: any free port; the URL is printed)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l token-file -d 'File holding the token that guards the controls (API: `Authorization: Bearer`; page: log in). Without it the controls are off' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l webhook -d 'POST an event to this http:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l webhook -d 'POST an event to this http:// or https:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l webhook-format -d 'Body of the webhook requests: the event as JSON, or `{"text": ...}` for Slack-compatible incoming webhooks' -r -f -a "json\t''
 slack\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l webhook-ca -d 'PEM file of CA certificates trusted for https:// webhooks, besides the system\'s' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r

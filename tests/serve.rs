@@ -924,3 +924,113 @@ fn agent_metrics_count_its_deploys_and_session() {
         Some(0.0)
     );
 }
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl (installed by .ci/install-deps)");
+    assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+}
+
+/// `https://` webhooks, verified against `--webhook-ca`, with the Slack body.
+#[test]
+fn https_webhook_with_a_private_ca_gets_the_slack_body() {
+    let env = TestEnv::new("serve-https-hook");
+    let dir = env.dir.path();
+    let req = |key: &str, out: &str, subj: &str, x509: bool| {
+        let mut a = vec![
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", out,
+        ];
+        a.extend_from_slice(&["-subj", subj]);
+        if x509 {
+            a.extend_from_slice(&["-x509", "-days", "2"]);
+        }
+        openssl(dir, &a);
+    };
+    req("ca.key", "ca.pem", "/CN=deployctl-test-ca", true);
+    req("hook.key", "hook.csr", "/CN=localhost", false);
+    std::fs::write(dir.join("ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "hook.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "hook.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ],
+    );
+    // The receiver: Python's HTTPS server, one body per line on stdout.
+    let script = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        print(self.headers["Content-Type"] + " " + body.decode(), flush=True)
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut rx = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.join("hook.pem"))
+        .arg(dir.join("hook.key"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    // Lines through a channel, so every wait for one is bounded.
+    let (tx, lines) = std::sync::mpsc::channel();
+    let out = rx.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let next = || {
+        lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a line from the HTTPS receiver within 30s")
+    };
+    let port = next();
+    let url = format!("https://127.0.0.1:{}/hook", port.trim());
+    let ca = dir.join("ca.pem");
+    let _s = serve(
+        &env,
+        &[
+            "--webhook",
+            &url,
+            "--webhook-format",
+            "slack",
+            "--webhook-ca",
+            ca.to_str().unwrap(),
+        ],
+    );
+    publish(&env, "shop", "1.0", &["--deploy-cmd", "true"]);
+    let line = next();
+    let _ = rx.kill();
+    let _ = rx.wait();
+    let (ctype, body) = line.split_once(' ').unwrap();
+    assert_eq!(ctype, "application/json");
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        v["text"], "deployctl: shop release 1 (1.0): published",
+        "{v}"
+    );
+}

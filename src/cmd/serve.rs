@@ -20,7 +20,7 @@ pub struct ServeArgs {
     /// Turn the controls off (pause, resume, abort, rollback, publish), even with a token
     #[arg(long)]
     pub read_only: bool,
-    /// POST an event to this http:// URL when a release is published, reaches its gate, halts,
+    /// POST an event to this http:// or https:// URL when a release is published, reaches its gate, halts,
     /// is rolled back, succeeds or fails (repeatable)
     #[arg(long = "webhook", value_name = "URL")]
     pub webhooks: Vec<String>,
@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// incoming webhooks
     #[arg(long, value_enum, default_value_t = WebhookFormat::Json)]
     pub webhook_format: WebhookFormat,
+    /// PEM file of CA certificates trusted for https:// webhooks, besides the system's
+    #[arg(long, value_name = "FILE")]
+    pub webhook_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +72,7 @@ pub fn config(args: &ServeArgs) -> Result<serve::Config> {
             WebhookFormat::Json => webhook::Format::Json,
             WebhookFormat::Slack => webhook::Format::Slack,
         },
+        webhook_ca: args.webhook_ca.clone(),
     })
 }
 

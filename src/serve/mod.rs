@@ -38,6 +38,8 @@ pub struct Config {
     pub read_only: bool,
     pub webhooks: Vec<webhook::Target>,
     pub webhook_format: webhook::Format,
+    /// A PEM file of extra CA certificates for `https://` webhooks.
+    pub webhook_ca: Option<std::path::PathBuf>,
 }
 
 /// Shared by every request: the ZooKeeper session (replaced when it expires), the settings, and
@@ -90,6 +92,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listening address", e))?;
+    let client = webhook::client(config.webhook_ca.as_deref())?;
     let zk = zk::connect(&opts).await?;
     let (changes, _) = broadcast::channel(256);
     let state = Arc::new(State {
@@ -101,7 +104,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
-        background.push(tokio::spawn(webhook::run(state.clone())));
+        background.push(tokio::spawn(webhook::run(state.clone(), client)));
     }
     let app = router(state);
     let task = tokio::spawn(async move {

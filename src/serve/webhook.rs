@@ -35,7 +35,7 @@ pub enum Format {
     Slack,
 }
 
-/// A webhook URL (plain `http://`).
+/// A webhook URL (`http://` or `https://`).
 #[derive(Debug, Clone)]
 pub struct Target {
     pub url: String,
@@ -47,13 +47,8 @@ impl Target {
         let bad = |why: &str| Error::invalid("--webhook URL", url, why);
         let uri: hyper::Uri = url.parse().map_err(|_| bad("not a URL"))?;
         match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(bad(
-                    "https is not supported yet: point it at an http:// relay on a trusted network",
-                ));
-            }
-            _ => return Err(bad("must start with http://")),
+            Some("http" | "https") => {}
+            _ => return Err(bad("must start with http:// or https://")),
         }
         if uri.host().is_none() {
             return Err(bad("has no host"));
@@ -240,12 +235,49 @@ async fn targets(zk: &Zk, app: &str, spec: Option<&ReleaseSpec>) -> Result<Vec<H
         .collect())
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The client for every webhook: HTTPS verified against the system's CAs (and `extra_ca`, a PEM
+/// file, for an internal CA), or plain HTTP.
+pub fn client(extra_ca: Option<&std::path::Path>) -> Result<HttpClient> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!("system CA certificates: {e}");
+    }
+    roots.add_parsable_certificates(native.certs);
+    if let Some(path) = extra_ca {
+        let bad = |why: String| Error::invalid("--webhook-ca", path.display(), why);
+        let pem = std::fs::read(path).map_err(|e| Error::input_file("--webhook-ca", path, e))?;
+        let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| bad(format!("not PEM certificates: {e}")))?;
+        if certs.is_empty() {
+            return Err(bad("holds no PEM certificate".into()));
+        }
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| bad(format!("unusable certificate: {e}")))?;
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Failed(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
 
 /// Follow the change feed for the life of the process.
-pub async fn run(state: Shared) {
+pub async fn run(state: Shared, client: HttpClient) {
     let mut rx = state.changes.subscribe();
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     // Events this process has claimed or seen claimed: not tried again (a cache; ZooKeeper's
     // claim nodes are the truth).
     let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -443,7 +475,7 @@ mod tests {
     #[test]
     fn only_plain_http_urls() {
         assert!(Target::parse("http://127.0.0.1:9/hook").is_ok());
-        assert!(Target::parse("https://hooks.example/x").is_err());
+        assert!(Target::parse("https://hooks.example/x").is_ok());
         assert!(Target::parse("ftp://x").is_err());
         assert!(Target::parse("not a url").is_err());
     }
