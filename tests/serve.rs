@@ -587,6 +587,31 @@ fn page_controls_need_a_login_and_the_csrf_token() {
     assert_eq!(st["version"], "1.1");
     assert_eq!(st["spec"]["groups"], serde_json::json!(["web"]));
     assert_eq!(st["spec"]["deploy_cmd"], "true");
+    // An app with a git source: its version tags are the publish form's choices.
+    let repo_dir = env.path("lib-repo");
+    let repo = common::git::init(&repo_dir);
+    for v in ["2.9", "2.10"] {
+        common::git::release(&repo, v);
+    }
+    publish(
+        &env,
+        "lib",
+        "2.9",
+        &["--git-repo", repo_dir.to_str().unwrap()],
+    );
+    let page = http(&s.addr, "GET", "/apps/lib", &[("Cookie", &cookie)], b"");
+    let options = page
+        .body
+        .find("<datalist")
+        .map(|i| &page.body[i..])
+        .unwrap_or_default();
+    let first_two: Vec<&str> = options
+        .split("<option value=\"")
+        .skip(1)
+        .filter_map(|o| o.split('"').next())
+        .take(2)
+        .collect();
+    assert_eq!(first_two, ["2.10", "2.9"], "{options}");
 }
 
 /// A webhook receiver: records every body posted to it.

@@ -266,6 +266,15 @@ async fn app_page(
     match app_context(&zk, app).await {
         Ok(ctx) => {
             let mut ctx = merge(base(state, headers), ctx);
+            if state.controls_on() {
+                let mut versions = git_tags(&zk, app).await;
+                for v in ctx["versions"].as_array().into_iter().flatten() {
+                    if let Some(v) = v.as_str().filter(|v| !versions.iter().any(|t| t == v)) {
+                        versions.push(v.to_string());
+                    }
+                }
+                ctx["versions"] = json!(versions);
+            }
             ctx["done"] = json!(done);
             ctx["failed"] = json!(failed.as_ref().map(|f| &f.1));
             let mut r = page(state, "app.html", &ctx);
@@ -275,6 +284,27 @@ async fn app_page(
             r
         }
         Err(e) => error_page(&e),
+    }
+}
+
+/// The version tags of the app's git source, for the publish form (empty when it has none or
+/// they cannot be listed within a few seconds).
+async fn git_tags(zk: &Zk, app: &str) -> Vec<String> {
+    let repo = match zk.read_spec(app).await {
+        Ok(Some((spec, _))) => match spec.git {
+            Some(g) => g.repo,
+            None => return vec![],
+        },
+        _ => return vec![],
+    };
+    let listing = tokio::task::spawn_blocking(move || crate::git::version_tags(&repo));
+    match tokio::time::timeout(Duration::from_secs(5), listing).await {
+        Ok(Ok(Ok(tags))) => tags,
+        Ok(Ok(Err(e))) => {
+            tracing::debug!("{e}");
+            vec![]
+        }
+        _ => vec![],
     }
 }
 
