@@ -833,12 +833,21 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
     // Log in, press pause: the release is paused (as `deployctl status` shows).
     let paused = next(&mut b);
     assert_eq!(paused["step"], "paused", "{paused}");
+    // Reached with Tab and pressed with Enter; every field has its label.
+    assert_eq!(paused["focused"], "do-pause", "{paused}");
+    assert_eq!(paused["unlabelled"], serde_json::json!([]), "{paused}");
     assert_eq!(spec_state(&env, "shop"), "paused");
     let done = next(&mut b);
     assert_eq!(done["step"], "done", "{done}");
+    assert_eq!(
+        done["overflow"], 0,
+        "the page is wider than a phone: {done}"
+    );
     assert!(b.wait().unwrap().success());
-    let png = std::fs::read(&shot).expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    for f in [shot.clone(), shot.with_file_name("serve-page-phone.png")] {
+        let png = std::fs::read(&f).expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "{}: not a PNG", f.display());
+    }
 }
 
 /// `sandbox` starts the page too and prints its URL; with `--stay` it keeps it up until SIGTERM.

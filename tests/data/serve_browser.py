@@ -11,6 +11,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, app, token, shot = sys.argv[1:5]
@@ -50,15 +51,31 @@ try:
     reloaded = d.execute_script("return window.__deployctl_marker !== 42;")
     say(step="updated", reloaded=reloaded, hosts=host_states(d))
 
+    # With the keyboard only: type the token, Enter; Tab to the pause button, Enter.
     d.get(f"{base}/login?next=/apps/{app}")
-    d.find_element(By.ID, "token").send_keys(token)
-    d.find_element(By.ID, "login").click()
+    d.find_element(By.ID, "token").send_keys(token + Keys.ENTER)
     WebDriverWait(d, WAIT).until(lambda d: d.find_elements(By.ID, "do-pause"))
-    d.find_element(By.ID, "do-pause").click()
+    unlabelled = d.execute_script("""
+        return Array.from(document.querySelectorAll("input:not([type=hidden])"))
+            .filter(function (i) { return !document.querySelector("label[for='" + i.id + "']"); })
+            .map(function (i) { return i.name; });""")
+    body = d.find_element(By.TAG_NAME, "body")
+    for _ in range(40):
+        body = d.switch_to.active_element
+        if body.get_attribute("id") == "do-pause":
+            break
+        body.send_keys(Keys.TAB)
+    focused = d.switch_to.active_element.get_attribute("id")
+    d.switch_to.active_element.send_keys(Keys.ENTER)
     WebDriverWait(d, WAIT).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#release-state .state-paused"))
-    say(step="paused")
+    say(step="paused", focused=focused, unlabelled=unlabelled)
     d.save_screenshot(shot)
-    say(step="done")
+    # A phone's width: nothing wider than the screen (tables scroll inside their box).
+    d.set_window_size(390, 844)
+    overflow = d.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+    d.save_screenshot(shot.replace(".png", "-phone.png"))
+    say(step="done", overflow=overflow)
 finally:
     d.quit()
