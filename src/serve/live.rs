@@ -16,6 +16,20 @@ use zookeeper_client as zkc;
 use super::{Shared, page};
 use crate::zk::watch::{PersistentWatch, WatchEvent};
 
+/// One live section's last render: (epoch, HTML), behind a lock so one render per epoch.
+pub type Renders = std::collections::HashMap<
+    Option<String>,
+    std::sync::Arc<tokio::sync::Mutex<(u64, Option<String>)>>,
+>;
+
+/// Tell the live sections (and the webhooks) that `app` changed.
+fn changed(state: &Shared, app: String) {
+    state
+        .epoch
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let _ = state.changes.send(app);
+}
+
 /// Anything may have changed (a reconnection, a new session, a lagging receiver).
 pub const ALL: &str = "*";
 
@@ -40,17 +54,15 @@ pub async fn watch_apps(state: Shared) {
         {
             Ok(mut w) => {
                 backoff = Duration::from_millis(200);
-                let _ = state.changes.send(ALL.into());
+                changed(&state, ALL.into());
                 loop {
                     match w.next().await {
                         Ok(WatchEvent::Node(ev)) => {
                             if let Some(app) = app_of(&apps, &ev.path) {
-                                let _ = state.changes.send(app);
+                                changed(&state, app);
                             }
                         }
-                        Ok(WatchEvent::Resynced) => {
-                            let _ = state.changes.send(ALL.into());
-                        }
+                        Ok(WatchEvent::Resynced) => changed(&state, ALL.into()),
                         Err(e) => {
                             tracing::warn!("watching {apps}: {e}; starting a new session");
                             break;
@@ -80,8 +92,29 @@ pub struct EventsQuery {
     app: Option<String>,
 }
 
-/// The HTML of the live section: one app's, or the apps table.
+/// The HTML of the live section as of now: rendered once per epoch, shared by every stream.
 async fn render(state: &Shared, app: Option<&str>) -> Option<String> {
+    let epoch = state.epoch.load(std::sync::atomic::Ordering::SeqCst);
+    let slot = {
+        let mut renders = match state.renders.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Keys come from requests (any valid app name): keep the map small.
+        if renders.len() > 1000 {
+            renders.clear();
+        }
+        renders.entry(app.map(str::to_string)).or_default().clone()
+    };
+    let mut slot = slot.lock().await;
+    if slot.0 != epoch || slot.1.is_none() {
+        *slot = (epoch, render_now(state, app).await);
+    }
+    slot.1.clone()
+}
+
+/// The HTML of the live section: one app's, or the apps table.
+async fn render_now(state: &Shared, app: Option<&str>) -> Option<String> {
     let zk = state.zk().await;
     let (template, ctx): (&str, crate::error::Result<Value>) = match app {
         Some(app) => ("live_app.html", page::app_context(&zk, app).await),

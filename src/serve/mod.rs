@@ -51,6 +51,11 @@ pub struct State {
     /// Names of apps that changed (`*`: anything may have changed, re-read everything).
     pub changes: broadcast::Sender<String>,
     pub templates: minijinja::Environment<'static>,
+    /// Bumped by the watch on every change: a rendered live section is good for one epoch.
+    pub epoch: std::sync::atomic::AtomicU64,
+    /// The live sections rendered in an epoch (key: the app, `None` for the apps table), so N
+    /// watching browsers cost one render per change, not N. A cache: ZooKeeper stays the state.
+    pub renders: std::sync::Mutex<live::Renders>,
 }
 
 pub type Shared = Arc<State>;
@@ -101,6 +106,8 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         config,
         changes,
         templates: page::templates()?,
+        epoch: Default::default(),
+        renders: Default::default(),
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
