@@ -1068,3 +1068,32 @@ s.serve_forever()
         "{v}"
     );
 }
+
+/// Pruning the history takes the webhook claims of the pruned releases with it.
+#[test]
+fn pruned_releases_take_their_webhook_claims_along() {
+    let env = TestEnv::new("serve-prune-claims");
+    for v in ["1.0", "2.0", "3.0"] {
+        publish(&env, "shop", v, &[]);
+    }
+    let o = env.zk_options();
+    block_on(async {
+        let zk = deployctl::zk::connect(&o).await.unwrap();
+        for name in ["r-0000000001-published", "r-0000000003-published"] {
+            assert!(zk.claim_event("shop", name, b"{}").await.unwrap());
+            assert!(!zk.claim_event("shop", name, b"{}").await.unwrap());
+        }
+    });
+    publish(&env, "shop", "4.0", &["--keep-history", "1"]);
+    let left = block_on(async {
+        let zk = deployctl::zk::connect(&o).await.unwrap();
+        let mut c = zk
+            .client
+            .list_children(&zk.layout.events("shop"))
+            .await
+            .unwrap();
+        c.sort();
+        c
+    });
+    assert_eq!(left, ["r-0000000003-published"]);
+}

@@ -6,7 +6,7 @@ use zookeeper_client as zkc;
 
 use super::Zk;
 use super::cas::{self, Attempt};
-use super::layout::parse_release_node;
+use super::layout::{parse_release_node, release_node_name};
 use super::semaphore::Lease;
 use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostStatus, Presence, ReleaseSpec};
@@ -265,6 +265,24 @@ impl Zk {
     pub async fn delete_releases(&self, app: &str, ids: &[u64]) -> Result<()> {
         for id in ids {
             for path in [self.ledger_path(app, *id), self.layout.release(app, *id)] {
+                match self.client.delete(&path, None).await {
+                    Ok(()) | Err(zkc::Error::NoNode) => {}
+                    Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
+                }
+            }
+        }
+        // The webhook claims of those releases (`serve`) go with them.
+        let events = self.layout.events(app);
+        let claims = match self.client.list_children(&events).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {events}"))?,
+        };
+        for claim in claims {
+            let pruned = ids
+                .iter()
+                .any(|id| claim.starts_with(&format!("{}-", release_node_name(*id))));
+            if pruned {
+                let path = self.layout.event(app, &claim);
                 match self.client.delete(&path, None).await {
                     Ok(()) | Err(zkc::Error::NoNode) => {}
                     Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
