@@ -1,12 +1,35 @@
 use deployctl::cli::{Cli, Command, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
+/// Run `f` on a thread with a stack of its own size: how much stack the main thread has depends
+/// on RLIMIT_STACK (an agent may be started with a small one), and a debug build of the derived
+/// parser alone needs most of 512 KiB.
+fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let spawned = std::thread::Builder::new()
+        .name("deployctl".into())
+        .stack_size(16 << 20)
+        .spawn(f);
+    match spawned.map(|h| h.join()) {
+        Ok(Ok(v)) => v,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("error: cannot start the main thread: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse_args();
-    // The command guard must stay tiny: no runtime, no logging set-up.
+    let cli = on_big_stack(Cli::parse_args);
+    // The command guard must stay tiny: no runtime, no logging set-up, and on the main thread
+    // (its signal mask is per thread).
     if let Command::ExecGuard(args) = &cli.command {
         std::process::exit(deployctl::agent::guard::run(&args.script));
     }
+    on_big_stack(move || run(cli))
+}
+
+fn run(cli: Cli) -> std::process::ExitCode {
     let level = match (cli.global.quiet, cli.global.verbose) {
         (q, _) if q > 0 => "error",
         (_, 0) => "info",

@@ -169,7 +169,7 @@ async fn serve_metrics(listen: &str) -> Result<()> {
 pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
     let settings = load(ctx, &args)?;
     if let Some(listen) = &args.metrics_listen {
-        serve_metrics(listen).await?;
+        Box::pin(serve_metrics(listen)).await?;
     }
     let (tx, rx) = tokio::sync::watch::channel(0u8);
     // First SIGTERM/SIGINT: finish the running step, then exit. Second: abandon it now.

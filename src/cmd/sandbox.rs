@@ -234,14 +234,14 @@ async fn rollouts(
     let zk = zk::connect(&sctx.global.zk_options(None, None)).await?;
     // The web page, so a newcomer sees the rollout live; its token only lives as long as we do.
     let token = crate::serve::auth::random_token();
-    let page = crate::serve::start(
+    let page = Box::pin(crate::serve::start(
         &args.listen,
         sctx.global.zk_options(None, None),
         crate::serve::Config {
             token: Some(token.clone()),
             ..Default::default()
         },
-    )
+    ))
     .await?;
     ctx.printer.line(&format!(
         "sandbox: watch it live at http://{}/apps/{APP} (log in with token {token})",
