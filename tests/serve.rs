@@ -510,6 +510,14 @@ fn page_controls_need_a_login_and_the_csrf_token() {
     // Not logged in: no controls on the page, and a posted form goes to the login.
     let page = get(&s, "/apps/shop");
     assert_eq!(page.status, 200);
+    // Never framed by another site (the controls cannot be clickjacked).
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|c| c.contains("frame-ancestors 'none'")),
+        "{:?}",
+        page.headers
+    );
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert!(!page.body.contains("id=\"do-pause\""));
     let r = post_form(&s, "/apps/shop/control", None, "action=pause&csrf=x");
     assert_eq!(r.status, 303, "{}", r.body);

@@ -150,8 +150,34 @@ fn router(state: Shared) -> Router {
         // `POST /api/apps/{app}/promote` through `api::authorized` and the same function the
         // CLI command calls, plus a "promote" button in `page::control`. Wired at merge.
         .fallback(not_found)
+        .layer(axum::middleware::map_response(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// No framing (clickjacking of the controls), nothing but this server's own script, style and
+/// event stream, no MIME sniffing.
+async fn security_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    r
 }
 
 async fn not_found() -> Response {
