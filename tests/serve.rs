@@ -727,11 +727,7 @@ fn two_instances_send_each_webhook_event_exactly_once() {
         &["healthy", "current"],
         Duration::from_secs(60),
     );
-    // The rollback's success is the last event: once it is in, every earlier one is too.
-    wait_until("the rollback's success", Duration::from_secs(30), || {
-        (rx.count(rb, "succeeded") >= 1).then_some(())
-    });
-    for (release, event) in [
+    let expected = [
         (r1, "published"),
         (r1, "succeeded"),
         (r2, "published"),
@@ -740,7 +736,17 @@ fn two_instances_send_each_webhook_event_exactly_once() {
         (r2, "failed"),
         (rb, "published"),
         (rb, "succeeded"),
-    ] {
+    ];
+    // Deliveries run concurrently: wait until each event arrived, then count. The rollback's
+    // success comes last (it needs every host deployed again), long after both instances saw
+    // and claimed the earlier events; a second sender would have been as quick as the first.
+    wait_until("every event", Duration::from_secs(30), || {
+        expected
+            .iter()
+            .all(|(r, e)| rx.count(*r, e) >= 1)
+            .then_some(())
+    });
+    for (release, event) in expected {
         assert_eq!(
             rx.count(release, event),
             1,
@@ -748,6 +754,12 @@ fn two_instances_send_each_webhook_event_exactly_once() {
             rx.bodies.lock().unwrap()
         );
     }
+    // Both instances saw the events; the one that lost a claim left it to the other.
+    assert!(
+        serve_log(&env).contains("claimed by another instance"),
+        "{}",
+        serve_log(&env)
+    );
     let all = rx.bodies.lock().unwrap().clone();
     let text = serde_json::to_string(&all).unwrap();
     assert!(!text.contains(secret), "a secret reached a webhook: {text}");

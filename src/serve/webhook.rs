@@ -336,6 +336,10 @@ async fn scan(
             .await?;
         seen.insert(key);
         if !mine {
+            tracing::debug!(
+                "webhook event {} of {app}: claimed by another instance",
+                ev.claim_name()
+            );
             continue;
         }
         tracing::info!("webhook event: {}", ev.text());
