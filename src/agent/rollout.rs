@@ -129,9 +129,9 @@ async fn fail_without_slot(
     st: &mut HostStatus,
     message: String,
 ) -> Result<()> {
-    runner.finish(st, HostState::Failed, message, None).await?;
+    // Counted before the status says so: whoever sees the status sees the count too.
     super::metrics::deploy_finished(&runner.spec.app, HostState::Failed, None);
-    Ok(())
+    runner.finish(st, HostState::Failed, message, None).await
 }
 
 /// Is the release we are working on still the active current one?
