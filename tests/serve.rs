@@ -756,7 +756,7 @@ fn two_instances_send_each_webhook_event_exactly_once() {
     }
     // Both instances saw the events; the one that lost a claim left it to the other.
     assert!(
-        serve_log(&env).contains("claimed by another instance"),
+        serve_log(&env).contains("by another instance"),
         "{}",
         serve_log(&env)
     );
@@ -1146,4 +1146,62 @@ fn rollback_output_masks_secrets() {
         zk.read_spec("shop").await.unwrap().unwrap().0
     });
     assert_eq!(stored.vars["db_password"], secret);
+}
+
+/// A claim left by an instance that died before sending is taken over once it is stale; a sent
+/// one is never sent again.
+#[test]
+fn a_stale_unsent_claim_is_taken_over_and_a_sent_one_is_left_alone() {
+    let env = TestEnv::new("serve-takeover");
+    let r1 = publish(&env, "shop", "1.0", &[]);
+    let r2 = publish(&env, "shop", "2.0", &[]);
+    let o = env.zk_options();
+    let sent = r#"{"by":"gone:1","at":"2000-01-01T00:00:00Z","sent":true}"#;
+    let dead = r#"{"by":"gone:2","at":"2000-01-01T00:00:00Z","sent":false}"#;
+    block_on(async {
+        let zk = deployctl::zk::connect(&o).await.unwrap();
+        assert!(
+            zk.claim_event("shop", "r-0000000001-published", sent.as_bytes())
+                .await
+                .unwrap()
+        );
+        assert!(
+            zk.claim_event("shop", "r-0000000002-published", dead.as_bytes())
+                .await
+                .unwrap()
+        );
+    });
+    let rx = receiver();
+    let _s = serve(&env, &["--webhook", rx.url.as_str()]);
+    wait_until("the taken-over event", Duration::from_secs(30), || {
+        (rx.count(r2, "published") == 1).then_some(())
+    });
+    let claim = |name: &str| -> Value {
+        block_on(async {
+            let zk = deployctl::zk::connect(&o).await.unwrap();
+            let (data, _) = zk.read_claim("shop", name).await.unwrap().unwrap();
+            serde_json::from_slice(&data).unwrap()
+        })
+    };
+    // Marked sent by its new owner once delivered.
+    wait_until("the claim marked sent", Duration::from_secs(30), || {
+        let c = claim("r-0000000002-published");
+        (c["sent"] == true && c["by"] != "gone:2").then_some(())
+    });
+    // The sent one was looked at in the same scan and left as it was.
+    assert_eq!(
+        claim("r-0000000001-published").to_string(),
+        serde_json::from_str::<Value>(sent).unwrap().to_string()
+    );
+    assert_eq!(
+        rx.count(r1, "published"),
+        0,
+        "{:#?}",
+        rx.bodies.lock().unwrap()
+    );
+    assert!(
+        serve_log(&env).contains("never sent it; sending it"),
+        "{}",
+        serve_log(&env)
+    );
 }

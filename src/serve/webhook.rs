@@ -312,6 +312,72 @@ pub async fn run(state: Shared, client: HttpClient) {
     }
 }
 
+/// What a claim node holds: who claimed the event, when, and whether it was sent.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Claim {
+    pub by: String,
+    pub at: String,
+    /// Delivered, or given up on after every retry: nobody sends it again.
+    #[serde(default)]
+    pub sent: bool,
+}
+
+/// A claim not marked sent this long after it was made belongs to an instance that died before
+/// it could deliver (delivery gives up after about three minutes): another instance takes it
+/// over with a compare-and-set, so the event is not lost.
+pub const TAKEOVER: Duration = Duration::from_secs(300);
+
+fn new_claim() -> Claim {
+    Claim {
+        by: format!(
+            "{}:{}",
+            gethostname::gethostname().to_string_lossy(),
+            std::process::id()
+        ),
+        at: crate::model::now_rfc3339(),
+        sent: false,
+    }
+}
+
+fn json_bytes(c: &Claim) -> Vec<u8> {
+    serde_json::to_vec(c).unwrap_or_default()
+}
+
+/// Whether this instance is to send the event: it created the claim, or took over one whose
+/// sender died. `Ok(None)`: not ours, and nothing more to see (sent, or unreadable);
+/// `Ok(Some(false))`: in flight at another instance, look again at the next scan.
+async fn claim(zk: &Zk, app: &str, name: &str, mine: &Claim) -> Result<Option<bool>> {
+    if zk.claim_event(app, name, &json_bytes(mine)).await? {
+        return Ok(Some(true));
+    }
+    let Some((data, version)) = zk.read_claim(app, name).await? else {
+        return Ok(None);
+    };
+    let Ok(theirs) = serde_json::from_slice::<Claim>(&data) else {
+        return Ok(None);
+    };
+    if theirs.sent {
+        return Ok(None);
+    }
+    let stale = crate::model::parse_time(&theirs.at)
+        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+        .is_none_or(|age| age > TAKEOVER);
+    if !stale {
+        return Ok(Some(false));
+    }
+    let took = zk
+        .set_claim(app, name, &json_bytes(mine), Some(version))
+        .await?;
+    if took {
+        tracing::warn!(
+            "webhook event {name} of {app}: {} claimed it at {} and never sent it; sending it",
+            theirs.by,
+            theirs.at
+        );
+    }
+    Ok(Some(took))
+}
+
 async fn scan(
     state: &Shared,
     zk: &Zk,
@@ -323,36 +389,58 @@ async fn scan(
     let current = zk.read_spec(app).await.ok().flatten().map(|(s, _)| s);
     let targets = targets(zk, app, current.as_ref()).await?;
     for ev in events(&history, &targets) {
-        let key = (app.to_string(), ev.claim_name());
+        let name = ev.claim_name();
+        let key = (app.to_string(), name.clone());
         if seen.contains(&key) {
             continue;
         }
-        let claim = json!({
-            "by": format!("{}:{}", gethostname::gethostname().to_string_lossy(), std::process::id()),
-            "at": crate::model::now_rfc3339(),
-        });
-        let mine = zk
-            .claim_event(app, &ev.claim_name(), claim.to_string().as_bytes())
-            .await?;
+        let mine = new_claim();
+        match claim(zk, app, &name, &mine).await? {
+            Some(true) => {}
+            Some(false) => {
+                tracing::debug!("webhook event {name} of {app}: claimed by another instance");
+                continue;
+            }
+            None => {
+                tracing::debug!("webhook event {name} of {app}: sent by another instance");
+                seen.insert(key);
+                continue;
+            }
+        }
         seen.insert(key);
-        if !mine {
-            tracing::debug!(
-                "webhook event {} of {app}: claimed by another instance",
-                ev.claim_name()
-            );
-            continue;
-        }
         tracing::info!("webhook event: {}", ev.text());
-        for target in &state.config.webhooks {
-            tokio::spawn(deliver(
-                client.clone(),
-                target.clone(),
-                ev.body(state.config.webhook_format),
-                ev.text(),
-            ));
-        }
+        tokio::spawn(send(
+            state.clone(),
+            client.clone(),
+            app.to_string(),
+            ev,
+            mine,
+        ));
     }
     Ok(())
+}
+
+/// Deliver one event to every target, then mark its claim sent.
+async fn send(state: Shared, client: HttpClient, app: String, ev: Event, mut claim: Claim) {
+    let body = ev.body(state.config.webhook_format);
+    let text = ev.text();
+    let deliveries = state
+        .config
+        .webhooks
+        .iter()
+        .map(|t| deliver(client.clone(), t.clone(), body.clone(), text.clone()));
+    futures::future::join_all(deliveries).await;
+    claim.sent = true;
+    let zk = state.zk().await;
+    if let Err(e) = zk
+        .set_claim(&app, &ev.claim_name(), &json_bytes(&claim), None)
+        .await
+    {
+        tracing::warn!(
+            "marking webhook event {} of {app} sent: {e}",
+            ev.claim_name()
+        );
+    }
 }
 
 /// Post `body` until the receiver takes it (2xx), with doubling delays; give up after a while.

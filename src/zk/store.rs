@@ -101,6 +101,33 @@ impl Zk {
         }
     }
 
+    /// The claim node of an event: its data and version; `None` when nobody claimed it.
+    pub async fn read_claim(&self, app: &str, name: &str) -> Result<Option<(Vec<u8>, i32)>> {
+        let path = self.layout.event(app, name);
+        match self.client.get_data(&path).await {
+            Ok((data, stat)) => Ok(Some((data, stat.version))),
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+        }
+    }
+
+    /// Replace a claim's data, if it is still at `version` (`None`: whatever it is): `false`
+    /// when someone else changed (or pruned) it first.
+    pub async fn set_claim(
+        &self,
+        app: &str,
+        name: &str,
+        data: &[u8],
+        version: Option<i32>,
+    ) -> Result<bool> {
+        let path = self.layout.event(app, name);
+        match self.client.set_data(&path, data, version).await {
+            Ok(_) => Ok(true),
+            Err(zkc::Error::BadVersion | zkc::Error::NoNode) => Ok(false),
+            Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+        }
+    }
+
     /// `Err(NoSuchApp)` when ZooKeeper has no node for `app` at all (nothing ever published,
     /// no agent registered); read commands call it when they found nothing to show.
     pub async fn require_app(&self, app: &str) -> Result<()> {
