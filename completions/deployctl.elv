@@ -52,6 +52,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand apps 'List, show or delete apps'
             cand hosts 'Every host with the apps it serves, their versions and states (or delete a dead host)'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+            cand serve 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
@@ -127,6 +128,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --group 'Group this host belongs to (repeatable; added to the config''s groups)'
             cand --state-dir 'Working directory root for commands (each app gets apps/<app> below it)'
             cand --session-timeout 'ZooKeeper session timeout; a dead agent''s slot is freed after this [default: 10s]'
+            cand --metrics-listen 'Serve this agent''s metrics (deploys, durations, ZooKeeper session) at http://ADDR/metrics in the Prometheus text format'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -560,11 +562,12 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'deployctl;sandbox'= {
-            cand --hosts 'Number of agents (hosts)'
-            cand --slots 'Hosts deploying at once'
-            cand --fail-host 'Make this host''s deploy fail (e.g. host-2), to see a failed rollout'
-            cand --results 'Where the JUnit and JSON reports are written'
+        &'deployctl;serve'= {
+            cand --listen 'Address to listen on (port 0: any free port; the URL is printed)'
+            cand --token-file 'File holding the token that guards the controls (API: `Authorization: Bearer`; page: log in). Without it the controls are off'
+            cand --webhook 'POST an event to this http:// or https:// URL when a release is published, reaches its gate, halts, is rolled back, succeeds or fails (repeatable)'
+            cand --webhook-format 'Body of the webhook requests: the event as JSON, or `{"text": ...}` for Slack-compatible incoming webhooks'
+            cand --webhook-ca 'PEM file of CA certificates trusted for https:// webhooks, besides the system''s'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -575,6 +578,32 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --read-only 'Turn the controls off (pause, resume, abort, rollback, publish), even with a token'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;sandbox'= {
+            cand --hosts 'Number of agents (hosts)'
+            cand --slots 'Hosts deploying at once'
+            cand --fail-host 'Make this host''s deploy fail (e.g. host-2), to see a failed rollout'
+            cand --results 'Where the JUnit and JSON reports are written'
+            cand --listen 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --stay 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
             cand -v 'More log output (repeat for more)'
             cand --verbose 'More log output (repeat for more)'
@@ -638,6 +667,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand apps 'List, show or delete apps'
             cand hosts 'Every host with the apps it serves, their versions and states (or delete a dead host)'
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
+            cand serve 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
@@ -684,6 +714,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;hosts;delete'= {
         }
         &'deployctl;help;ssh-push'= {
+        }
+        &'deployctl;help;serve'= {
         }
         &'deployctl;help;sandbox'= {
         }

@@ -155,6 +155,8 @@ pub enum Command {
     Hosts(cmd::hosts::HostsArgs),
     /// Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool
     SshPush(Box<cmd::ssh_push::SshPushArgs>),
+    /// Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks
+    Serve(cmd::serve::ServeArgs),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases
     Sandbox(cmd::sandbox::SandboxArgs),
     /// Print shell completions

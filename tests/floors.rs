@@ -3,7 +3,8 @@
 //!
 //! Floors, bottom to top: `model`, `policy`, `validate`, `secrets`, `render`, `exec` →
 //! `zk` (applies decisions) → `rollout` (decides what a wait sees), `ssh` (runs pushes) →
-//! `output` (renders both) → `agent` (the host daemon) → `cmd` (wires) → `cli`.
+//! `output` (renders both) → `agent` (the host daemon), `ops` (the commands' logic without
+//! clap) → `serve` (web page, API, metrics, webhooks) → `cmd` (wires) → `cli`.
 
 use std::path::Path;
 
@@ -12,22 +13,41 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "model",
         &[
-            "policy", "zk", "rollout", "output", "ssh", "agent", "cmd", "cli",
+            "policy", "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
         ],
     ),
     (
         "policy",
-        &["zk", "rollout", "output", "ssh", "agent", "cmd", "cli"],
+        &[
+            "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
     ),
     (
         "exec",
-        &["zk", "rollout", "output", "ssh", "agent", "cmd", "cli"],
+        &[
+            "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
     ),
-    ("zk", &["rollout", "output", "ssh", "agent", "cmd", "cli"]),
-    ("rollout", &["output", "ssh", "agent", "cmd", "cli"]),
-    ("ssh", &["rollout", "output", "agent", "cmd", "cli"]),
-    ("output", &["agent", "cmd", "cli"]),
-    ("agent", &["ssh", "output", "cmd", "cli"]),
+    (
+        "zk",
+        &[
+            "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
+    ),
+    (
+        "rollout",
+        &["output", "ssh", "agent", "ops", "serve", "cmd", "cli"],
+    ),
+    (
+        "ssh",
+        &["rollout", "output", "agent", "ops", "serve", "cmd", "cli"],
+    ),
+    ("output", &["agent", "ops", "serve", "cmd", "cli"]),
+    ("agent", &["ssh", "output", "ops", "serve", "cmd", "cli"]),
+    // The commands' logic without clap, shared by cmd/ and serve/.
+    ("ops", &["agent", "serve", "cmd", "cli"]),
+    // The web page, API, metrics and webhooks: one more consumer beside cmd/, below it.
+    ("serve", &["agent", "cmd", "cli"]),
 ];
 
 fn sources(module: &str) -> Vec<std::path::PathBuf> {

@@ -11,6 +11,7 @@ pub mod decide;
 mod finalize;
 mod gates;
 pub mod guard;
+pub mod metrics;
 mod release;
 mod rollout;
 pub mod run_as;
@@ -154,6 +155,21 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
         for app in &settings.apps {
             serving.spawn(&reload, &zk, app, 0);
         }
+        metrics::session_started();
+        let mut states = zk.client.state_watcher();
+        let session_state = tokio::spawn(async move {
+            loop {
+                let s = states.state();
+                metrics::connected(matches!(
+                    s,
+                    zkc::SessionState::SyncConnected | zkc::SessionState::ConnectedReadOnly
+                ));
+                if s.is_terminated() {
+                    return;
+                }
+                states.changed().await;
+            }
+        });
         let lost = session_lost(zk.client.state_watcher(), settings.zk.session_timeout);
         tokio::pin!(lost);
         let mut results = vec![];
@@ -162,6 +178,9 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
             tokio::select! {
                 reason = &mut lost => {
                     tracing::warn!("{reason}; abandoning running steps and starting a new session");
+                    metrics::session_lost();
+                    session_state.abort();
+                    metrics::connected(false);
                     // Dropping the tasks kills their running commands (see exec::GuardChild).
                     serving.tasks.abort_all();
                     while serving.tasks.join_next().await.is_some() {}
@@ -186,6 +205,7 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
                 }
             }
         };
+        session_state.abort();
         if finished {
             // Clone first: a watch guard must not be held across an await.
             let settings = reload.borrow().clone();

@@ -233,6 +233,8 @@ async fn fail_without_slot(
     st: &mut HostStatus,
     message: String,
 ) -> Result<()> {
+    // Counted before the status says so: whoever sees the status sees the count too.
+    super::metrics::deploy_finished(&runner.spec.app, HostState::Failed, None);
     runner.finish(st, HostState::Failed, message, None).await
 }
 
@@ -305,6 +307,7 @@ async fn hold_and_deploy(
         _ => (HostState::Healthy, format!("running {}", spec.version)),
     };
     runner.finish(st, state, message, Some(lease)).await?;
+    super::metrics::deploy_finished(&spec.app, state, st.duration(std::time::SystemTime::now()));
     Ok(Held::Finished)
 }
 

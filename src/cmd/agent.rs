@@ -39,6 +39,10 @@ pub struct AgentArgs {
     /// One pass over every app (roll out the current release if needed), then exit
     #[arg(long)]
     pub once: bool,
+    /// Serve this agent's metrics (deploys, durations, ZooKeeper session) at
+    /// http://ADDR/metrics in the Prometheus text format
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// Pure: merge flags over the config file over defaults (`settings::Combine`; apps and groups
@@ -138,8 +142,41 @@ fn load(ctx: &Ctx, args: &AgentArgs) -> Result<AgentSettings> {
     settings(ctx, args, config)
 }
 
+/// Serve `agent::metrics` at `/metrics` on `listen` (bound now, so a bad address is an error
+/// before the agent starts).
+async fn serve_metrics(listen: &str) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::invalid("--metrics-listen address", listen, e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the metrics address", e))?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    crate::serve::metrics::CONTENT_TYPE,
+                )],
+                agent::metrics::encode(),
+            )
+        }),
+    );
+    tracing::info!("agent metrics at http://{addr}/metrics");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("serving the agent's metrics: {e}");
+        }
+    });
+    Ok(())
+}
+
 pub async fn run(ctx: &Ctx, args: AgentArgs) -> Result<()> {
     let settings = load(ctx, &args)?;
+    if let Some(listen) = &args.metrics_listen {
+        Box::pin(serve_metrics(listen)).await?;
+    }
     let (tx, rx) = tokio::sync::watch::channel(0u8);
     // First SIGTERM/SIGINT: finish the running step, then exit. Second: abandon it now.
     let mut term =

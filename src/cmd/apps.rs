@@ -1,7 +1,6 @@
 //! `deployctl apps [list | show APP | delete APP]`
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -30,42 +29,11 @@ pub enum AppsAction {
     },
 }
 
-#[derive(Debug, Serialize)]
-struct AppRow {
-    app: String,
-    // Left out while nothing (readable) is published.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    release: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<String>,
-    hosts: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
 pub async fn run(ctx: &Ctx, args: AppsArgs) -> Result<()> {
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     match args.action.unwrap_or(AppsAction::List) {
         AppsAction::List => {
-            let mut rows = vec![];
-            for app in zk.list_apps().await? {
-                let hosts = zk.hosts(&app).await?.len();
-                let (spec, error) = match zk.read_spec(&app).await {
-                    Ok(s) => (s.map(|(s, _)| s), None),
-                    Err(e @ Error::Invalid { .. }) => (None, Some(e.to_string())),
-                    Err(e) => return Err(e),
-                };
-                rows.push(AppRow {
-                    release: spec.as_ref().map(|s| s.release),
-                    version: spec.as_ref().map(|s| s.version.clone()),
-                    state: spec.as_ref().map(|s| s.state.to_string()),
-                    hosts,
-                    error,
-                    app,
-                });
-            }
+            let rows = crate::ops::apps(&zk).await?;
             if ctx.printer.is_json() {
                 ctx.printer.json(&serde_json::json!({ "apps": rows }));
             } else {

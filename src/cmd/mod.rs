@@ -14,6 +14,7 @@ pub mod report;
 pub mod restart;
 pub mod rollback;
 pub mod sandbox;
+pub mod serve;
 pub mod ssh_push;
 pub mod status;
 pub mod wait;
@@ -65,6 +66,9 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::History(args) => history::run(&ctx, args).await,
         Command::Init(args) => init::run(&ctx, args).await,
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
+        // Boxed: the server's future is large, and `run` is polled on the main thread's stack
+        // (an agent started with a small stack limit must still fit).
+        Command::Serve(args) => Box::pin(serve::run(&ctx, args)).await,
         Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
         Command::Completions(args) => assets::completions(args),
         Command::Man(args) => assets::man(&ctx, args),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::Ctx;
 use super::report::Reports;
@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::model::{FailureBudget, ReleaseSpec, Step};
 use crate::output::report::Outcome;
 use crate::policy::retention;
-use crate::render;
 use crate::settings::{Combine, combine_fields};
 use crate::zk::{self, store::Published};
 
@@ -394,39 +393,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         published_by: publisher(),
         ..defaults
     };
-    spec.validate()?;
-    let templates = [
-        &spec.deploy_cmd,
-        &spec.get_version_cmd,
-        &spec.health_cmd,
-        &spec.pre_cmd,
-        &spec.post_cmd,
-        &spec.run_once_cmd,
-        &spec.finalize_cmd,
-        &spec.on_failure_cmd,
-        &spec.restart_cmd,
-    ];
-    let git_ref = spec.git.as_ref().map(|g| g.git_ref.clone());
-    if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
-        return Err(Error::invalid(
-            "git source",
-            "deploy_to",
-            "is the agent's to choose (agent config only)",
-        ));
-    }
-    // The host is unknown here; a template whose work depends on it is bounded on the host.
-    let ctx = render::RenderContext {
-        app: spec.app.clone(),
-        version: spec.version.clone(),
-        previous_version: spec.previous_version.clone().unwrap_or_default(),
-        host: String::new(),
-        release: spec.release,
-        vars: spec.vars.clone(),
-    };
-    for t in templates.into_iter().flatten().chain(git_ref.as_ref()) {
-        render::check_syntax(t)?;
-        render::check_limits(t, &ctx)?;
-    }
+    crate::ops::check_request(&spec)?;
     Ok(spec)
 }
 
@@ -449,59 +416,7 @@ fn keep_history(n: Option<usize>) -> Result<usize> {
     }
 }
 
-/// Delete releases beyond the newest `keep` (see `retention::to_prune`).
-async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize) -> Result<()> {
-    if zk.release_ids(&current.app).await?.len() <= keep {
-        return Ok(());
-    }
-    let history = zk.history(&current.app).await?;
-    let ids = retention::to_prune(&history, Some(current), keep);
-    if ids.is_empty() {
-        return Ok(());
-    }
-    zk.delete_releases(&current.app, &ids).await?;
-    tracing::info!(
-        "pruned {} old release(s) of {} (keeping {keep}): {ids:?}",
-        ids.len(),
-        current.app
-    );
-    Ok(())
-}
-
-pub(crate) fn publisher() -> String {
-    let user = std::env::var("GITHUB_ACTOR")
-        .or_else(|_| std::env::var("BUILD_USER_ID"))
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into());
-    let host = gethostname::gethostname().to_string_lossy().into_owned();
-    format!("{user}@{host}")
-}
-
-/// The JSON printed by `publish --output json` (docs/output.md, docs/schema/).
-#[derive(Debug, Serialize)]
-pub struct PublishOutput<'a> {
-    pub app: &'a str,
-    pub version: &'a str,
-    pub release: u64,
-    /// The release this one replaced; left out for an app's first release.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub previous: Option<u64>,
-    pub unchanged: bool,
-    pub spec: serde_json::Value,
-}
-
-impl<'a> PublishOutput<'a> {
-    pub fn new(spec: &'a ReleaseSpec, unchanged: bool) -> Self {
-        PublishOutput {
-            app: &spec.app,
-            version: &spec.version,
-            release: spec.release,
-            previous: spec.previous,
-            unchanged,
-            spec: crate::output::views::spec(spec),
-        }
-    }
-}
+pub use crate::ops::{PublishOutput, publisher};
 
 pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     if let (false, Some(flag)) = (args.wait, args.wait_flags.any_set()) {
@@ -531,13 +446,7 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let published = zk.publish(&request, args.force).await?;
-    if let Published::Created(spec) = &published
-        && let Err(e) = prune_history(&zk, spec, keep).await
-    {
-        // The release is published; a history that could not be pruned now is pruned next time.
-        tracing::warn!("pruning the history of {}: {e}", spec.app);
-    }
+    let published = crate::ops::publish(&zk, &request, args.force, keep).await?;
     // Only the masked spec is ever printed.
     let shown = published.spec().redacted();
     let spec = &shown;

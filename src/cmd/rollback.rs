@@ -56,8 +56,8 @@ async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<u64> {
         return Err(Error::Usage(format!("{flag} only applies with --wait")));
     }
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let by = format!("rollback by {}", super::publish::publisher());
-    let rb = zk.rollback(&args.app, args.to.as_deref(), &by).await?;
+    let by = format!("rollback by {}", crate::ops::publisher());
+    let rb = crate::ops::rollback(&zk, &args.app, args.to.as_deref(), &by).await?;
     if ctx.printer.is_json() {
         if !args.wait {
             // The same document as `publish` prints (docs/schema/publish.schema.json).

@@ -34,6 +34,13 @@ pub struct SandboxArgs {
     /// Where the JUnit and JSON reports are written
     #[arg(long, value_name = "DIR", default_value = "deployctl-sandbox-results")]
     pub results: PathBuf,
+    /// Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or
+    /// SIGTERM (to look around: the page, `status`, `history`)
+    #[arg(long)]
+    pub stay: bool,
 }
 
 /// Agent processes that are stopped (SIGTERM, then SIGKILL) when dropped.
@@ -175,6 +182,8 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<()> {
     // Started on this (the main) thread: the server is tied to the thread that starts it.
     let server = LocalZooKeeper::start(&dir.path().join("zookeeper"), 500)?;
     let result = tokio::select! {
+        // Polled first: with --stay, the rollouts' own Ctrl-C ends them as a success.
+        biased;
         r = rollouts(ctx, &args, &server, dir.path()) => r,
         _ = tokio::signal::ctrl_c() => Err(Error::Failed("interrupted".into())),
     };
@@ -225,6 +234,21 @@ async fn rollouts(
         printer: ctx.printer,
     };
     let zk = zk::connect(&sctx.global.zk_options(None, None)).await?;
+    // The web page, so a newcomer sees the rollout live; its token only lives as long as we do.
+    let token = crate::serve::auth::random_token();
+    let page = Box::pin(crate::serve::start(
+        &args.listen,
+        sctx.global.zk_options(None, None),
+        crate::serve::Config {
+            token: Some(token.clone()),
+            ..Default::default()
+        },
+    ))
+    .await?;
+    ctx.printer.line(&format!(
+        "sandbox: watch it live at http://{}/apps/{APP} (log in with token {token})",
+        page.addr
+    ));
     std::fs::create_dir_all(&args.results)
         .map_err(|e| Error::io(format!("creating {}", args.results.display()), e))?;
     let repo_dir = dir.join("demo-app");
@@ -272,6 +296,20 @@ async fn rollouts(
             break;
         }
     }
+    if args.stay {
+        ctx.printer.line(&format!(
+            "sandbox: everything stays up: http://{}/apps/{APP}, DEPLOYCTL_ZK={address} \
+             DEPLOYCTL_ZK_ROOT={ROOT}; Ctrl-C stops it",
+            page.addr
+        ));
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    drop(page);
     drop(zk);
     drop(agents);
     outcome

@@ -235,7 +235,7 @@ async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) 
         OnTimeout::Rollback => {
             let by = format!(
                 "wait-for-rollout --on-timeout rollback ({})",
-                crate::cmd::publish::publisher()
+                crate::ops::publisher()
             );
             let rb = zk.rollback(app, None, &by).await?;
             format!(

@@ -85,3 +85,62 @@ pub fn version_from_git(path: &Path, allow_dirty: bool) -> Result<GitVersion> {
         },
     })
 }
+
+/// The tags of the repository at `repo` (a path or a URL the built-in transports reach) that are
+/// valid versions, newest-looking first (`1.10` after `1.9`): the page's version choices for an
+/// app with a git source. Blocking (network or disk).
+pub fn version_tags(repo: &str) -> Result<Vec<String>> {
+    let fail =
+        |e: git2::Error| Error::Failed(format!("listing the tags of {repo}: {}", e.message()));
+    let mut remote = git2::Remote::create_detached(repo).map_err(fail)?;
+    remote.connect(git2::Direction::Fetch).map_err(fail)?;
+    let mut tags: Vec<String> = remote
+        .list()
+        .map_err(fail)?
+        .iter()
+        .filter_map(|h| h.name().strip_prefix("refs/tags/"))
+        .map(|t| t.trim_end_matches("^{}").to_string())
+        .filter(|t| crate::validate::version(t).is_ok())
+        .collect();
+    tags.sort_by_key(|t| std::cmp::Reverse(natural_key(t)));
+    tags.dedup();
+    Ok(tags)
+}
+
+/// Digit runs compare as numbers: `v1.10` > `v1.9`.
+fn natural_key(s: &str) -> Vec<(u64, String)> {
+    let mut out = vec![];
+    let mut num = String::new();
+    let mut text = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !text.is_empty() {
+                out.push((0, std::mem::take(&mut text)));
+            }
+            num.push(c);
+        } else {
+            if !num.is_empty() {
+                out.push((num.parse().unwrap_or(u64::MAX), String::new()));
+                num.clear();
+            }
+            text.push(c);
+        }
+    }
+    if !num.is_empty() {
+        out.push((num.parse().unwrap_or(u64::MAX), String::new()));
+    }
+    if !text.is_empty() {
+        out.push((0, text));
+    }
+    out
+}
+
+#[cfg(test)]
+mod version_tag_tests {
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["v1.9", "v1.10", "v1.2", "v2.0"];
+        v.sort_by_key(|t| std::cmp::Reverse(super::natural_key(t)));
+        assert_eq!(v, ["v2.0", "v1.10", "v1.9", "v1.2"]);
+    }
+}

@@ -39,9 +39,10 @@ fn secs_to_ms(m: &mut Map<String, Value>, from: &str, to: &str) {
     }
 }
 
-/// A release spec as the CLI prints it.
+/// A release spec as the CLI prints it, secret values masked (whoever calls: a printed spec
+/// never carries a secret, even when the caller forgot `redacted()`).
 pub fn spec(s: &ReleaseSpec) -> Value {
-    let mut m = object(serde_json::to_value(s).unwrap_or_default());
+    let mut m = object(serde_json::to_value(s.redacted()).unwrap_or_default());
     secs_to_ms(&mut m, "command_timeout_secs", "command_timeout_ms");
     secs_to_ms(&mut m, "health_timeout_secs", "health_timeout_ms");
     m.insert("max_failures".into(), failure_budget(s.max_failures));
@@ -106,6 +107,22 @@ mod tests {
         let stored: Value = serde_json::from_slice(&s.to_json()).unwrap();
         assert_eq!(stored["command_timeout_secs"], 30);
         assert_eq!(stored["max_failures"], "2");
+    }
+
+    #[test]
+    fn spec_view_masks_secret_values() {
+        let mut s = ReleaseSpec::new("web", "1.0");
+        s.vars = [
+            ("db_password".to_string(), "hunter2-long".to_string()),
+            ("region".to_string(), "eu".to_string()),
+            ("key".to_string(), "declared-secret".to_string()),
+        ]
+        .into();
+        s.secret_vars = vec!["key".into()];
+        let v = spec(&s);
+        assert_eq!(v["vars"]["db_password"], crate::secrets::MASK);
+        assert_eq!(v["vars"]["key"], crate::secrets::MASK);
+        assert_eq!(v["vars"]["region"], "eu");
     }
 
     #[test]

@@ -48,6 +48,13 @@ impl Layout {
     pub fn lease_prefix(&self, app: &str) -> String {
         format!("{}/slots/{LEASE_PREFIX}", self.app(app))
     }
+    /// Webhook events claimed by a `serve` instance (one node per event: exactly one sender).
+    pub fn events(&self, app: &str) -> String {
+        format!("{}/events", self.app(app))
+    }
+    pub fn event(&self, app: &str, name: &str) -> String {
+        format!("{}/events/{name}", self.app(app))
+    }
     /// The directories every app needs before agents or publishers use it.
     pub fn app_dirs(&self, app: &str) -> [String; 4] {
         [

@@ -6,7 +6,7 @@ use zookeeper_client as zkc;
 
 use super::Zk;
 use super::cas::{self, Attempt};
-use super::layout::parse_release_node;
+use super::layout::{parse_release_node, release_node_name};
 use super::semaphore::Lease;
 use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostStatus, Presence, ReleaseSpec};
@@ -84,6 +84,48 @@ impl Zk {
             self.ensure_path(&dir).await?;
         }
         Ok(())
+    }
+
+    /// Claim the event `name` of `app` for sending: `true` for the one caller whose create made
+    /// the node, `false` for everyone after (another `serve` instance sends it).
+    pub async fn claim_event(&self, app: &str, name: &str, data: &[u8]) -> Result<bool> {
+        validate::app_name(app)?;
+        self.ensure_path(&self.layout.events(app)).await?;
+        let path = self.layout.event(app, name);
+        let acls = self.acls(&path);
+        let opts = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&acls));
+        match self.client.create(&path, data, &opts).await {
+            Ok(_) => Ok(true),
+            Err(zkc::Error::NodeExists) => Ok(false),
+            Err(e) => Err(Error::zk(format!("creating {path}"), e)),
+        }
+    }
+
+    /// The claim node of an event: its data and version; `None` when nobody claimed it.
+    pub async fn read_claim(&self, app: &str, name: &str) -> Result<Option<(Vec<u8>, i32)>> {
+        let path = self.layout.event(app, name);
+        match self.client.get_data(&path).await {
+            Ok((data, stat)) => Ok(Some((data, stat.version))),
+            Err(zkc::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::zk(format!("reading {path}"), e)),
+        }
+    }
+
+    /// Replace a claim's data, if it is still at `version` (`None`: whatever it is): `false`
+    /// when someone else changed (or pruned) it first.
+    pub async fn set_claim(
+        &self,
+        app: &str,
+        name: &str,
+        data: &[u8],
+        version: Option<i32>,
+    ) -> Result<bool> {
+        let path = self.layout.event(app, name);
+        match self.client.set_data(&path, data, version).await {
+            Ok(_) => Ok(true),
+            Err(zkc::Error::BadVersion | zkc::Error::NoNode) => Ok(false),
+            Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+        }
     }
 
     /// `Err(NoSuchApp)` when ZooKeeper has no node for `app` at all (nothing ever published,
@@ -250,6 +292,24 @@ impl Zk {
     pub async fn delete_releases(&self, app: &str, ids: &[u64]) -> Result<()> {
         for id in ids {
             for path in [self.ledger_path(app, *id), self.layout.release(app, *id)] {
+                match self.client.delete(&path, None).await {
+                    Ok(()) | Err(zkc::Error::NoNode) => {}
+                    Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
+                }
+            }
+        }
+        // The webhook claims of those releases (`serve`) go with them.
+        let events = self.layout.events(app);
+        let claims = match self.client.list_children(&events).await {
+            Err(zkc::Error::NoNode) => vec![],
+            r => r.zk_context(|| format!("listing {events}"))?,
+        };
+        for claim in claims {
+            let pruned = ids
+                .iter()
+                .any(|id| claim.starts_with(&format!("{}-", release_node_name(*id))));
+            if pruned {
+                let path = self.layout.event(app, &claim);
                 match self.client.delete(&path, None).await {
                     Ok(()) | Err(zkc::Error::NoNode) => {}
                     Err(e) => return Err(Error::zk(format!("deleting {path}"), e)),
