@@ -466,7 +466,9 @@ fn a_stalled_release_is_halted_rolled_back_and_its_deploys_killed() {
         "--var",
         &format!("pids={}", pids.display()),
     ]));
-    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    // Pinned to release 2: a wait started late (a loaded machine) must not pin the rollback.
+    let r2s = r2.to_string();
+    let (code, summary) = env.wait_json(&["web", "--release", &r2s, "--timeout", "60s"]);
     let took = started.elapsed();
     assert_eq!(code, Some(1), "{summary:#}\n{}", logs());
     assert_eq!(summary["result"], "rolled_back", "{summary:#}\n{}", logs());
