@@ -416,7 +416,7 @@ enum Step {
     /// Look again straight away.
     Again,
     /// Nothing to do until this fires.
-    Wait(zkc::OneshotWatcher),
+    Wait(crate::zk::OneshotWatcher),
 }
 
 async fn serve_once(

@@ -23,6 +23,25 @@ pub(super) async fn run(
     previous: Option<&HostStatus>,
     shutdown: &mut Shutdown,
 ) -> Result<()> {
+    let before = crate::zk::client::counts();
+    let result = run_release(settings, zk, spec, previous, shutdown).await;
+    // Process-wide: with several apps (or agents in one process) their requests mix in.
+    tracing::debug!(
+        app = %spec.app,
+        release = spec.release,
+        "ZooKeeper traffic of this release: {}",
+        crate::zk::client::counts().since(&before)
+    );
+    result
+}
+
+async fn run_release(
+    settings: &AgentSettings,
+    zk: &Zk,
+    spec: &ReleaseSpec,
+    previous: Option<&HostStatus>,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
     let mut st = HostStatus {
         host: settings.host.clone(),
         release: spec.release,

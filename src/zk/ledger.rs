@@ -42,7 +42,7 @@ impl Zk {
         &self,
         app: &str,
         release: u64,
-    ) -> Result<(Ledger, Option<zkc::OneshotWatcher>)> {
+    ) -> Result<(Ledger, Option<crate::zk::OneshotWatcher>)> {
         let path = self.ledger_path(app, release);
         match self.client.get_and_watch_data(&path).await {
             Err(zkc::Error::NoNode) => Ok((Ledger::new(release), None)),
@@ -208,7 +208,7 @@ impl Zk {
     /// Add the creation of a release's history node and its empty ledger to a multi-op.
     pub(crate) fn add_release_creation(
         &self,
-        multi: &mut zkc::MultiWriter<'_>,
+        multi: &mut crate::zk::client::MultiWriter<'_>,
         spec: &ReleaseSpec,
     ) -> Result<()> {
         let app = &spec.app;

@@ -15,7 +15,7 @@ pub enum Registration {
     /// second deployer for the same host): `gone` fires when that changes.
     Taken {
         owner: i64,
-        gone: zkc::OneshotWatcher,
+        gone: crate::zk::OneshotWatcher,
     },
 }
 

@@ -83,7 +83,7 @@ pub fn position(children: &[String], mine: &str, slots: u32) -> Position {
 pub enum Turn {
     Holding,
     /// Not yet: await this watcher (or anything else that matters), then call `try_acquire` again.
-    Wait(zkc::OneshotWatcher),
+    Wait(crate::zk::OneshotWatcher),
 }
 
 /// How waiting for a slot ended.

@@ -50,7 +50,10 @@ impl SpecRead {
 impl Zk {
     /// What the app node holds right now, plus a watcher for its next change (also when the
     /// node does not exist yet).
-    pub async fn read_spec_watched(&self, app: &str) -> Result<(SpecRead, zkc::OneshotWatcher)> {
+    pub async fn read_spec_watched(
+        &self,
+        app: &str,
+    ) -> Result<(SpecRead, crate::zk::OneshotWatcher)> {
         let path = self.layout.app(app);
         loop {
             match self.client.get_and_watch_data(&path).await {
@@ -326,7 +329,7 @@ impl Zk {
     pub async fn registered_watched(
         &self,
         app: &str,
-    ) -> Result<(Vec<String>, zkc::OneshotWatcher)> {
+    ) -> Result<(Vec<String>, crate::zk::OneshotWatcher)> {
         let dir = self.layout.hosts(app);
         let (hosts, _, watcher) = self
             .client

@@ -1,0 +1,403 @@
+//! The ZooKeeper client boundary: every request deployctl sends goes through `Client`, which
+//! counts it by kind (process-wide, `counts()`), and the data of watched nodes is kept while
+//! their watch has not fired (`get_data_cached`): data a watch has not invalidated is not read
+//! again.
+//!
+//! The methods mirror `zookeeper_client::Client`'s and send their request when called (not when
+//! awaited), so reads started together are pipelined as before.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use zookeeper_client as zkc;
+
+type ZkResult<T> = std::result::Result<T, zkc::Error>;
+
+/// Requests sent by this process, by kind (the bench and the agent's debug log read them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Single reads (data, stat, children, ACL) and multi-reads.
+    pub reads: u64,
+    /// Single writes (create, set, delete, set ACL).
+    pub writes: u64,
+    /// Multi-op writes (one request, several writes committed together).
+    pub multis: u64,
+    /// Watches added (persistent) or removed (a one-shot watcher dropped before it fired).
+    pub watch_requests: u64,
+    /// One-shot and persistent watch events received.
+    pub watches_fired: u64,
+}
+
+impl Counts {
+    /// Requests sent: everything but the events received.
+    pub fn requests(&self) -> u64 {
+        self.reads + self.writes + self.multis + self.watch_requests
+    }
+
+    pub fn since(&self, earlier: &Counts) -> Counts {
+        Counts {
+            reads: self.reads - earlier.reads,
+            writes: self.writes - earlier.writes,
+            multis: self.multis - earlier.multis,
+            watch_requests: self.watch_requests - earlier.watch_requests,
+            watches_fired: self.watches_fired - earlier.watches_fired,
+        }
+    }
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} requests ({} reads, {} writes, {} multi-ops, {} watch adds/removes), {} watch events",
+            self.requests(),
+            self.reads,
+            self.writes,
+            self.multis,
+            self.watch_requests,
+            self.watches_fired
+        )
+    }
+}
+
+static READS: AtomicU64 = AtomicU64::new(0);
+static WRITES: AtomicU64 = AtomicU64::new(0);
+static MULTIS: AtomicU64 = AtomicU64::new(0);
+static WATCH_REQUESTS: AtomicU64 = AtomicU64::new(0);
+static FIRED: AtomicU64 = AtomicU64::new(0);
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// What this process sent and received so far.
+pub fn counts() -> Counts {
+    Counts {
+        reads: READS.load(Ordering::Relaxed),
+        writes: WRITES.load(Ordering::Relaxed),
+        multis: MULTIS.load(Ordering::Relaxed),
+        watch_requests: WATCH_REQUESTS.load(Ordering::Relaxed),
+        watches_fired: FIRED.load(Ordering::Relaxed),
+    }
+}
+
+type Fired = Shared<BoxFuture<'static, zkc::WatchedEvent>>;
+
+/// A one-shot watch: fires once, when the node (or its children) changes or the session ends.
+pub struct OneshotWatcher(Inner);
+
+enum Inner {
+    Own(Option<zkc::OneshotWatcher>),
+    /// Shared with the data cache (and other readers of the same node).
+    Shared(Fired),
+}
+
+impl std::fmt::Debug for OneshotWatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneshotWatcher")
+    }
+}
+
+impl OneshotWatcher {
+    fn own(w: zkc::OneshotWatcher) -> Self {
+        OneshotWatcher(Inner::Own(Some(w)))
+    }
+
+    pub async fn changed(mut self) -> zkc::WatchedEvent {
+        match &mut self.0 {
+            Inner::Own(w) => {
+                let w = w.take().expect("a watcher is awaited once");
+                let ev = w.changed().await;
+                bump(&FIRED);
+                ev
+            }
+            Inner::Shared(f) => f.clone().await,
+        }
+    }
+}
+
+impl Drop for OneshotWatcher {
+    fn drop(&mut self) {
+        // The client sends RemoveWatches for a watcher dropped before it fired (when it was the
+        // last one on its path): a request too.
+        if let Inner::Own(Some(_)) = &self.0 {
+            bump(&WATCH_REQUESTS);
+        }
+    }
+}
+
+/// A node's data as last read, valid while the watch set by that read has not fired.
+struct Cached {
+    data: Vec<u8>,
+    stat: zkc::Stat,
+    fired: Fired,
+}
+
+/// A counting ZooKeeper client (cheap to clone; clones share the session and the cache).
+#[derive(Clone)]
+pub struct Client {
+    inner: zkc::Client,
+    cache: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("session", &self.inner.session_id())
+            .finish()
+    }
+}
+
+impl Client {
+    pub fn new(inner: zkc::Client) -> Self {
+        Client {
+            inner,
+            cache: Default::default(),
+        }
+    }
+
+    pub fn session_id(&self) -> zkc::SessionId {
+        self.inner.session_id()
+    }
+
+    pub fn state_watcher(&self) -> zkc::StateWatcher {
+        self.inner.state_watcher()
+    }
+
+    pub fn get_data(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat)>> + Send + use<> {
+        bump(&READS);
+        self.inner.get_data(path)
+    }
+
+    pub fn get_and_watch_data(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
+        bump(&READS);
+        let f = self.inner.get_and_watch_data(path);
+        async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::own(w))) }
+    }
+
+    /// A node's data and a watcher for its next change. Served from the cache while the watch
+    /// of the last read has not fired: ZooKeeper delivers a watch event before any read can
+    /// return the data that triggered it, so an unfired watch means the data is what a read
+    /// would return now (as of this session's view). Our own writes fire our watch too (the
+    /// event precedes the write's reply), so they invalidate as well.
+    pub async fn get_data_cached(
+        &self,
+        path: &str,
+    ) -> ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)> {
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = cache.get(path) {
+                if c.fired.peek().is_none() && c.fired.clone().now_or_never().is_none() {
+                    return Ok((
+                        c.data.clone(),
+                        c.stat,
+                        OneshotWatcher(Inner::Shared(c.fired.clone())),
+                    ));
+                }
+                cache.remove(path);
+            }
+        }
+        bump(&READS);
+        let (data, stat, w) = self.inner.get_and_watch_data(path).await?;
+        let fired: Fired = async move {
+            let ev = w.changed().await;
+            bump(&FIRED);
+            ev
+        }
+        .boxed()
+        .shared();
+        let watcher = OneshotWatcher(Inner::Shared(fired.clone()));
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(
+            path.to_string(),
+            Cached {
+                data: data.clone(),
+                stat,
+                fired,
+            },
+        );
+        Ok((data, stat, watcher))
+    }
+
+    pub fn check_stat(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<Option<zkc::Stat>>> + Send + use<> {
+        bump(&READS);
+        self.inner.check_stat(path)
+    }
+
+    pub fn check_and_watch_stat(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Option<zkc::Stat>, OneshotWatcher)>> + Send + '_ {
+        bump(&READS);
+        let f = self.inner.check_and_watch_stat(path);
+        async move { f.await.map(|(s, w)| (s, OneshotWatcher::own(w))) }
+    }
+
+    pub fn list_children(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<Vec<String>>> + Send + '_ {
+        bump(&READS);
+        self.inner.list_children(path)
+    }
+
+    pub fn list_and_watch_children(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Vec<String>, OneshotWatcher)>> + Send + '_ {
+        bump(&READS);
+        let f = self.inner.list_and_watch_children(path);
+        async move { f.await.map(|(c, w)| (c, OneshotWatcher::own(w))) }
+    }
+
+    pub fn get_and_watch_children(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Vec<String>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
+        bump(&READS);
+        let f = self.inner.get_and_watch_children(path);
+        async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::own(w))) }
+    }
+
+    pub fn get_acl(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = ZkResult<(Vec<zkc::Acl>, zkc::Stat)>> + Send + '_ {
+        bump(&READS);
+        self.inner.get_acl(path)
+    }
+
+    pub fn create<'a: 'f, 'b: 'f, 'f>(
+        &'a self,
+        path: &'b str,
+        data: &[u8],
+        options: &zkc::CreateOptions<'_>,
+    ) -> impl Future<Output = ZkResult<(zkc::Stat, zkc::CreateSequence)>> + Send + 'f {
+        bump(&WRITES);
+        self.inner.create(path, data, options)
+    }
+
+    pub fn set_data(
+        &self,
+        path: &str,
+        data: &[u8],
+        expected_version: Option<i32>,
+    ) -> impl Future<Output = ZkResult<zkc::Stat>> + Send + use<> {
+        bump(&WRITES);
+        self.inner.set_data(path, data, expected_version)
+    }
+
+    pub fn delete(
+        &self,
+        path: &str,
+        expected_version: Option<i32>,
+    ) -> impl Future<Output = ZkResult<()>> + Send + use<> {
+        bump(&WRITES);
+        self.inner.delete(path, expected_version)
+    }
+
+    pub fn set_acl(
+        &self,
+        path: &str,
+        acl: &[zkc::Acl],
+        expected_acl_version: Option<i32>,
+    ) -> impl Future<Output = ZkResult<zkc::Stat>> + Send + '_ {
+        bump(&WRITES);
+        self.inner.set_acl(path, acl, expected_acl_version)
+    }
+
+    /// Add a persistent watch (one request; its events are counted by `PersistentWatch`).
+    pub fn watch(
+        &self,
+        path: &str,
+        mode: zkc::AddWatchMode,
+    ) -> impl Future<Output = ZkResult<zkc::PersistentWatcher>> + Send + '_ {
+        bump(&WATCH_REQUESTS);
+        self.inner.watch(path, mode)
+    }
+
+    pub fn new_multi_writer(&self) -> MultiWriter<'_> {
+        MultiWriter(self.inner.new_multi_writer())
+    }
+
+    pub fn new_multi_reader(&self) -> MultiReader<'_> {
+        MultiReader(self.inner.new_multi_reader())
+    }
+}
+
+/// Count a persistent watch event (watch.rs).
+pub(crate) fn note_fired() {
+    bump(&FIRED);
+}
+
+/// Several writes committed in one request (all or none).
+pub struct MultiWriter<'a>(zkc::MultiWriter<'a>);
+
+impl<'a> MultiWriter<'a> {
+    pub fn add_check_version(&mut self, path: &str, version: i32) -> ZkResult<()> {
+        self.0.add_check_version(path, version)
+    }
+
+    pub fn add_create(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        options: &zkc::CreateOptions<'_>,
+    ) -> ZkResult<()> {
+        self.0.add_create(path, data, options)
+    }
+
+    pub fn add_set_data(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        expected_version: Option<i32>,
+    ) -> ZkResult<()> {
+        self.0.add_set_data(path, data, expected_version)
+    }
+
+    pub fn add_delete(&mut self, path: &str, expected_version: Option<i32>) -> ZkResult<()> {
+        self.0.add_delete(path, expected_version)
+    }
+
+    pub fn commit(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<zkc::MultiWriteResult>, zkc::MultiWriteError>> + Send + 'a
+    {
+        bump(&MULTIS);
+        self.0.commit()
+    }
+}
+
+/// Several reads answered in one request.
+pub struct MultiReader<'a>(zkc::MultiReader<'a>);
+
+impl<'a> MultiReader<'a> {
+    pub fn add_get_data(&mut self, path: &str) -> ZkResult<()> {
+        self.0.add_get_data(path)
+    }
+
+    pub fn add_get_children(&mut self, path: &str) -> ZkResult<()> {
+        self.0.add_get_children(path)
+    }
+
+    pub fn commit(
+        &mut self,
+    ) -> impl Future<Output = ZkResult<Vec<zkc::MultiReadResult>>> + Send + 'a {
+        bump(&READS);
+        self.0.commit()
+    }
+}
