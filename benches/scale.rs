@@ -191,23 +191,24 @@ async fn publish_probe(env: &Env<'_>, zk: &Zk) -> (i64, i64, u64) {
 /// one read per poll), the start time, and the bench's own count of requests.
 async fn rollout(env: &Env<'_>, zk: &Zk, spec: &ReleaseSpec, n: usize) -> (i64, i64, u128, u64) {
     let (probe_packets, probe_zxids, probe_count) = publish_probe(env, zk).await;
+    eprintln!("  (publishing {} release)", spec.app);
     let s0 = server(env.port);
     let t0 = now_ns();
     let release = zk.publish(spec, true).await.unwrap().spec().release;
     let mut polls = 0;
+    let ledger = zk.ledger_path(&spec.app, release);
     loop {
         polls += 1;
-        let healthy = zk
-            .read_ledger(&spec.app, release)
-            .await
-            .unwrap()
-            .map_or(0, |(l, _)| l.healthy.len());
-        if healthy == n {
+        // A plain read (exactly one request), not the agents' cached one.
+        let (data, _) = zk.client.get_data(&ledger).await.unwrap();
+        let l: deployctl::model::Ledger = serde_json::from_slice(&data).unwrap();
+        if l.healthy.len() == n {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let s1 = server(env.port);
+    eprintln!("  (rollout of {} done)", spec.app);
     let packets = s1.packets - s0.packets - probe_packets - polls;
     let zxids = s1.zxid - s0.zxid - probe_zxids;
     (packets, zxids, t0, probe_count + polls as u64)

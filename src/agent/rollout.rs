@@ -22,7 +22,7 @@ pub(super) async fn run(
     spec: &ReleaseSpec,
     previous: Option<&HostStatus>,
     shutdown: &mut Shutdown,
-) -> Result<()> {
+) -> Result<Option<HostStatus>> {
     let before = crate::zk::client::counts();
     let result = run_release(settings, zk, spec, previous, shutdown).await;
     // Process-wide: with several apps (or agents in one process) their requests mix in.
@@ -35,13 +35,14 @@ pub(super) async fn run(
     result
 }
 
+/// The release on this host; returns the status it wrote last.
 async fn run_release(
     settings: &AgentSettings,
     zk: &Zk,
     spec: &ReleaseSpec,
     previous: Option<&HostStatus>,
     shutdown: &mut Shutdown,
-) -> Result<()> {
+) -> Result<Option<HostStatus>> {
     let mut st = HostStatus {
         host: settings.host.clone(),
         release: spec.release,
@@ -74,8 +75,20 @@ async fn run_release(
         ],
         // A stopped agent's command dies before its session can expire (guard.rs).
         heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
+        last_written: Default::default(),
     };
+    run_with(&runner, settings, zk, spec, &mut st, shutdown).await?;
+    Ok(runner.last_written())
+}
 
+async fn run_with(
+    runner: &HostRelease<'_>,
+    settings: &AgentSettings,
+    zk: &Zk,
+    spec: &ReleaseSpec,
+    st: &mut HostStatus,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
     // session, the heartbeats and the other apps must not wait on it.
     let rendered = {
@@ -84,16 +97,16 @@ async fn run_release(
     };
     let cmds = match rendered {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
+        Ok(Err(e)) => return fail_without_slot(runner, st, e.to_string()).await,
         Err(e) => {
             let msg = format!("rendering the commands failed: {e}");
-            return fail_without_slot(&runner, &mut st, msg).await;
+            return fail_without_slot(runner, st, msg).await;
         }
     };
     if cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
-        return fail_without_slot(&runner, &mut st, msg.into()).await;
+        return fail_without_slot(runner, st, msg.into()).await;
     }
 
     let already = match (&cmds.get_version, &cmds.git) {
@@ -111,24 +124,23 @@ async fn run_release(
     if already {
         st.exit_code = None;
         let message = format!("already running {}", spec.version);
-        return runner
-            .finish(&mut st, HostState::Current, message, None)
-            .await;
+        return runner.finish(st, HostState::Current, message, None).await;
     }
 
     loop {
         // Gates are waited for without a slot: a host held at the canary or run-once gate must
         // not hold a slot the canary (or the run-once host) needs.
-        if let Gate::Closed = wait_at_gates(&runner, &mut st, shutdown).await? {
+        if let Gate::Closed = wait_at_gates(runner, st, shutdown).await? {
             return Ok(());
         }
-        if st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT {
-            runner
-                .set(&mut st, HostState::Waiting, WAITING_FOR_SLOT, None)
-                .await?;
+        // "Waiting for a slot" and the lease in one multi-op.
+        let changed = st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT;
+        if changed {
+            st.state = HostState::Waiting;
+            st.message = WAITING_FOR_SLOT.into();
         }
-        let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
-        let result = hold_and_deploy(&runner, &cmds, &mut st, &mut lease, shutdown).await;
+        let mut lease = runner.enqueue(changed.then_some(&mut *st)).await?;
+        let result = hold_and_deploy(runner, &cmds, st, &mut lease, shutdown).await;
         // Always give the slot back, whatever happened (a dead session takes it anyway).
         if let Err(e) = zk.release(&lease).await {
             tracing::warn!(app = %spec.app, "{e}");

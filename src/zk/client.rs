@@ -74,6 +74,13 @@ fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Count a request and name it in the trace log (`DEPLOYCTL_LOG=deployctl::zk::client=trace`
+/// lists every request an agent sends).
+fn sent(c: &AtomicU64, op: &str, path: &str) {
+    bump(c);
+    tracing::trace!(target: "deployctl::zk::client", "{op} {path}");
+}
+
 /// What this process sent and received so far.
 pub fn counts() -> Counts {
     Counts {
@@ -125,17 +132,26 @@ impl Drop for OneshotWatcher {
         // The client sends RemoveWatches for a watcher dropped before it fired (when it was the
         // last one on its path): a request too.
         if let Inner::Own(Some(_)) = &self.0 {
-            bump(&WATCH_REQUESTS);
+            sent(&WATCH_REQUESTS, "remove_watches", "(dropped watcher)");
         }
     }
 }
 
-/// A node's data as last read, valid while the watch set by that read has not fired.
+/// A node's data (or children) as last read, valid while the watch set by that read has not
+/// fired.
 struct Cached {
     data: Vec<u8>,
     stat: zkc::Stat,
+    children: Vec<String>,
     fired: Fired,
 }
+
+fn unfired(f: &Fired) -> bool {
+    f.peek().is_none() && f.clone().now_or_never().is_none()
+}
+
+/// Entries kept at most (each holds one server-side watch); fired ones go first.
+const CACHE_ENTRIES: usize = 256;
 
 /// A counting ZooKeeper client (cheap to clone; clones share the session and the cache).
 #[derive(Clone)]
@@ -172,7 +188,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat)>> + Send + use<> {
-        bump(&READS);
+        sent(&READS, "get_data", path);
         self.inner.get_data(path)
     }
 
@@ -180,35 +196,70 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "get_and_watch_data", path);
         let f = self.inner.get_and_watch_data(path);
         async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::own(w))) }
     }
 
     /// A node's data and a watcher for its next change. Served from the cache while the watch
     /// of the last read has not fired: ZooKeeper delivers a watch event before any read can
-    /// return the data that triggered it, so an unfired watch means the data is what a read
-    /// would return now (as of this session's view). Our own writes fire our watch too (the
-    /// event precedes the write's reply), so they invalidate as well.
+    /// return the data that triggered it, and this client hands events to their watchers in
+    /// order before the reply of any later request, so an unfired watch means the data is what
+    /// a read would return now (as of this session's view). Our own writes fire our watch too
+    /// (the event precedes the write's reply), so they invalidate as well.
     pub async fn get_data_cached(
         &self,
         path: &str,
     ) -> ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)> {
-        {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = cache.get(path) {
-                if c.fired.peek().is_none() && c.fired.clone().now_or_never().is_none() {
-                    return Ok((
-                        c.data.clone(),
-                        c.stat,
-                        OneshotWatcher(Inner::Shared(c.fired.clone())),
-                    ));
-                }
-                cache.remove(path);
-            }
+        let key = format!("d{path}");
+        if let Some((data, stat, _, w)) = self.cached(&key) {
+            return Ok((data, stat, w));
         }
-        bump(&READS);
+        sent(&READS, "get_and_watch_data", path);
         let (data, stat, w) = self.inner.get_and_watch_data(path).await?;
+        let w = self.remember(key, data.clone(), stat, vec![], w);
+        Ok((data, stat, w))
+    }
+
+    /// A node's children and a watcher for their next change, cached like `get_data_cached`.
+    pub async fn list_children_cached(
+        &self,
+        path: &str,
+    ) -> ZkResult<(Vec<String>, OneshotWatcher)> {
+        let key = format!("c{path}");
+        if let Some((_, _, children, w)) = self.cached(&key) {
+            return Ok((children, w));
+        }
+        sent(&READS, "get_and_watch_children", path);
+        let (children, stat, w) = self.inner.get_and_watch_children(path).await?;
+        let w = self.remember(key, vec![], stat, children.clone(), w);
+        Ok((children, w))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn cached(&self, key: &str) -> Option<(Vec<u8>, zkc::Stat, Vec<String>, OneshotWatcher)> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let c = cache.get(key)?;
+        if unfired(&c.fired) {
+            return Some((
+                c.data.clone(),
+                c.stat,
+                c.children.clone(),
+                OneshotWatcher(Inner::Shared(c.fired.clone())),
+            ));
+        }
+        cache.remove(key);
+        None
+    }
+
+    fn remember(
+        &self,
+        key: String,
+        data: Vec<u8>,
+        stat: zkc::Stat,
+        children: Vec<String>,
+        w: zkc::OneshotWatcher,
+    ) -> OneshotWatcher {
         let fired: Fired = async move {
             let ev = w.changed().await;
             bump(&FIRED);
@@ -218,22 +269,29 @@ impl Client {
         .shared();
         let watcher = OneshotWatcher(Inner::Shared(fired.clone()));
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_ENTRIES {
+            cache.retain(|_, c| unfired(&c.fired));
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+        }
         cache.insert(
-            path.to_string(),
+            key,
             Cached {
-                data: data.clone(),
+                data,
                 stat,
+                children,
                 fired,
             },
         );
-        Ok((data, stat, watcher))
+        watcher
     }
 
     pub fn check_stat(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<Option<zkc::Stat>>> + Send + use<> {
-        bump(&READS);
+        sent(&READS, "check_stat", path);
         self.inner.check_stat(path)
     }
 
@@ -241,7 +299,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Option<zkc::Stat>, OneshotWatcher)>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "check_and_watch_stat", path);
         let f = self.inner.check_and_watch_stat(path);
         async move { f.await.map(|(s, w)| (s, OneshotWatcher::own(w))) }
     }
@@ -250,7 +308,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<Vec<String>>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "list_children", path);
         self.inner.list_children(path)
     }
 
@@ -258,7 +316,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, OneshotWatcher)>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "list_and_watch_children", path);
         let f = self.inner.list_and_watch_children(path);
         async move { f.await.map(|(c, w)| (c, OneshotWatcher::own(w))) }
     }
@@ -267,7 +325,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "get_and_watch_children", path);
         let f = self.inner.get_and_watch_children(path);
         async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::own(w))) }
     }
@@ -276,7 +334,7 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<zkc::Acl>, zkc::Stat)>> + Send + '_ {
-        bump(&READS);
+        sent(&READS, "get_acl", path);
         self.inner.get_acl(path)
     }
 
@@ -286,7 +344,7 @@ impl Client {
         data: &[u8],
         options: &zkc::CreateOptions<'_>,
     ) -> impl Future<Output = ZkResult<(zkc::Stat, zkc::CreateSequence)>> + Send + 'f {
-        bump(&WRITES);
+        sent(&WRITES, "create", path);
         self.inner.create(path, data, options)
     }
 
@@ -296,7 +354,7 @@ impl Client {
         data: &[u8],
         expected_version: Option<i32>,
     ) -> impl Future<Output = ZkResult<zkc::Stat>> + Send + use<> {
-        bump(&WRITES);
+        sent(&WRITES, "set_data", path);
         self.inner.set_data(path, data, expected_version)
     }
 
@@ -305,7 +363,7 @@ impl Client {
         path: &str,
         expected_version: Option<i32>,
     ) -> impl Future<Output = ZkResult<()>> + Send + use<> {
-        bump(&WRITES);
+        sent(&WRITES, "delete", path);
         self.inner.delete(path, expected_version)
     }
 
@@ -315,7 +373,7 @@ impl Client {
         acl: &[zkc::Acl],
         expected_acl_version: Option<i32>,
     ) -> impl Future<Output = ZkResult<zkc::Stat>> + Send + '_ {
-        bump(&WRITES);
+        sent(&WRITES, "set_acl", path);
         self.inner.set_acl(path, acl, expected_acl_version)
     }
 
@@ -325,7 +383,7 @@ impl Client {
         path: &str,
         mode: zkc::AddWatchMode,
     ) -> impl Future<Output = ZkResult<zkc::PersistentWatcher>> + Send + '_ {
-        bump(&WATCH_REQUESTS);
+        sent(&WATCH_REQUESTS, "watch", path);
         self.inner.watch(path, mode)
     }
 
@@ -377,7 +435,7 @@ impl<'a> MultiWriter<'a> {
         &mut self,
     ) -> impl Future<Output = Result<Vec<zkc::MultiWriteResult>, zkc::MultiWriteError>> + Send + 'a
     {
-        bump(&MULTIS);
+        sent(&MULTIS, "multi", "");
         self.0.commit()
     }
 }
@@ -397,7 +455,7 @@ impl<'a> MultiReader<'a> {
     pub fn commit(
         &mut self,
     ) -> impl Future<Output = ZkResult<Vec<zkc::MultiReadResult>>> + Send + 'a {
-        bump(&READS);
+        sent(&READS, "multi_read", "");
         self.0.commit()
     }
 }

@@ -56,7 +56,7 @@ impl Zk {
     ) -> Result<(SpecRead, crate::zk::OneshotWatcher)> {
         let path = self.layout.app(app);
         loop {
-            match self.client.get_and_watch_data(&path).await {
+            match self.client.get_data_cached(&path).await {
                 Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
                 Ok((data, _, w)) => {
                     let read = match ReleaseSpec::from_znode(app, &data) {
@@ -104,11 +104,11 @@ impl Zk {
     /// A spec that fails validation is an error naming the node (never a command run).
     pub async fn read_spec(&self, app: &str) -> Result<Option<(ReleaseSpec, i32)>> {
         let path = self.layout.app(app);
-        match self.client.get_data(&path).await {
+        match self.client.get_data_cached(&path).await {
             Err(zkc::Error::NoNode) => Ok(None),
             Err(e) => Err(Error::zk(format!("reading {path}"), e)),
-            Ok((data, _)) if data.is_empty() => Ok(None),
-            Ok((data, stat)) => Ok(Some((ReleaseSpec::from_znode(app, &data)?, stat.version))),
+            Ok((data, _, _)) if data.is_empty() => Ok(None),
+            Ok((data, stat, _)) => Ok(Some((ReleaseSpec::from_znode(app, &data)?, stat.version))),
         }
     }
 
@@ -339,12 +339,13 @@ impl Zk {
         Ok((host_names(hosts), watcher))
     }
 
-    /// Names of the registered agents of `app` (one read; `hosts` also reads each presence).
+    /// Names of the registered agents of `app` (one read, none while no agent came or went
+    /// since the last; `hosts` also reads each presence).
     pub async fn registered(&self, app: &str) -> Result<Vec<String>> {
         let dir = self.layout.hosts(app);
-        match self.client.list_children(&dir).await {
+        match self.client.list_children_cached(&dir).await {
             Err(zkc::Error::NoNode) => Ok(vec![]),
-            r => Ok(host_names(r.zk_context(|| format!("listing {dir}"))?)),
+            r => Ok(host_names(r.zk_context(|| format!("listing {dir}"))?.0)),
         }
     }
 
@@ -439,21 +440,33 @@ impl Zk {
             };
         };
         let mut multi = self.client.new_multi_writer();
-        multi
-            .add_check_version(&lease.path, lease.version)
-            .zk_context(|| "building status write")?;
+        // The first fenced write after the slot was granted also marks the lease `holding`
+        // (the promotion and the status in one round trip, see `Lease::defer_holding`).
+        let promote = !lease.holding_written();
+        if promote {
+            multi
+                .add_set_data(&lease.path, &lease.holding_data(), Some(lease.version()))
+                .zk_context(|| "building status write")?;
+        } else {
+            multi
+                .add_check_version(&lease.path, lease.version())
+                .zk_context(|| "building status write")?;
+        }
         multi
             .add_set_data(&path, &json, None)
             .zk_context(|| "building status write")?;
         match multi.commit().await {
-            Ok(_) => Ok(()),
-            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => Err(Error::zk(
-                format!(
-                    "status write for {} fenced off: slot lease {} is gone",
-                    status.host, lease.path
-                ),
-                source,
-            )),
+            Ok(results) => {
+                if let Some(zkc::MultiWriteResult::SetData { stat }) = results.first()
+                    && promote
+                {
+                    lease.set_holding(stat.version);
+                }
+                Ok(())
+            }
+            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => {
+                Err(fenced_off(&status.host, lease, source))
+            }
             Err(e) => Err(Error::zk(format!("writing {path}"), e.into())),
         }
     }
@@ -505,6 +518,17 @@ impl Zk {
         }
         Ok(())
     }
+}
+
+/// A status write refused because our slot lease is gone (or not ours any more).
+pub(crate) fn fenced_off(host: &str, lease: &Lease, source: zkc::Error) -> Error {
+    Error::zk(
+        format!(
+            "status write for {host} fenced off: slot lease {} is gone",
+            lease.path
+        ),
+        source,
+    )
 }
 
 /// Children of a `hosts/` node that are host names (planted junk is ignored), sorted.
