@@ -355,9 +355,10 @@ fn keep_history(n: Option<usize>) -> Result<usize> {
     }
 }
 
-/// Delete releases beyond the newest `keep` (see `retention::to_prune`).
-async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize) -> Result<()> {
-    if zk.release_ids(&current.app).await?.len() <= keep {
+/// Delete releases beyond the newest `keep` (see `retention::to_prune`); `held`: how many the
+/// history holds (publish just counted them).
+async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize, held: usize) -> Result<()> {
+    if held <= keep {
         return Ok(());
     }
     let history = zk.history(&current.app).await?;
@@ -437,9 +438,9 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let published = zk.publish(&request, args.force).await?;
+    let (published, held) = zk.publish_counted(&request, args.force).await?;
     if let Published::Created(spec) = &published
-        && let Err(e) = prune_history(&zk, spec, keep).await
+        && let Err(e) = prune_history(&zk, spec, keep, held).await
     {
         // The release is published; a history that could not be pruned now is pruned next time.
         tracing::warn!("pruning the history of {}: {e}", spec.app);

@@ -28,6 +28,23 @@ impl Published {
     }
 }
 
+/// The app node and history as `publish` reads them.
+struct AppRead {
+    node: Option<ReleaseSpec>,
+    version: i32,
+    release_ids: Vec<u64>,
+}
+
+fn unexpected_read(path: &str, got: Option<zkc::MultiReadResult>) -> Error {
+    match got {
+        Some(zkc::MultiReadResult::Error { err }) => Error::zk(format!("reading {path}"), err),
+        other => Error::zk(
+            format!("reading {path}: unexpected reply {other:?}"),
+            zkc::Error::UnexpectedError("multi-read".into()),
+        ),
+    }
+}
+
 /// A status read back, or why it could not be used.
 pub type StatusRead = std::result::Result<HostStatus, Error>;
 
@@ -117,20 +134,49 @@ impl Zk {
     /// The id comes from the history, never from the app node (see `next_release_id`): a
     /// restored older, garbage or made-up spec there is replaced, it cannot block the publish.
     pub async fn publish(&self, request: &ReleaseSpec, force: bool) -> Result<Published> {
+        Ok(self.publish_counted(request, force).await?.0)
+    }
+
+    /// `publish`, plus how many releases the history holds afterwards (for retention without
+    /// another read). One multi-read (the app node, its directories, the history) and one
+    /// multi-op; the app's directories are created only when that read finds one missing (the
+    /// first publish).
+    pub async fn publish_counted(
+        &self,
+        request: &ReleaseSpec,
+        force: bool,
+    ) -> Result<(Published, usize)> {
         request.validate()?;
         let app = &request.app;
-        self.ensure_app(app).await?;
+        validate::app_name(app)?;
         let path = self.layout.app(app);
+        let mut ensured = false;
         cas::retry!(format!("publishing {app}"), {
-            let (node, version) = self.read_app_node(app).await?;
-            let (newest, next) = self.next_release_id(app).await?;
+            let Some(AppRead {
+                node,
+                version,
+                release_ids,
+            }) = self.read_app_for_publish(app).await?
+            else {
+                if ensured {
+                    return Err(Error::zk(format!("reading {path}"), zkc::Error::NoNode));
+                }
+                self.ensure_app(app).await?;
+                ensured = true;
+                return Ok(Attempt::Conflict);
+            };
+            let newest = release_ids.iter().copied().max().unwrap_or(0);
+            let next = self.successor(app, newest)?;
             if let Some(cur) = &node
                 && !force
                 && cur.release == newest
                 && cur.same_request(request)
                 && cur.state == crate::model::ReleaseState::Active
             {
-                return Ok(Attempt::Done(Published::Unchanged(cur.clone())));
+                return Ok(Attempt::Done((
+                    Published::Unchanged(cur.clone()),
+                    release_ids.len(),
+                )));
             }
             let replaced = self.replaced_release(app, node, newest).await?;
             let mut spec = request.clone();
@@ -146,7 +192,9 @@ impl Zk {
             self.add_release_creation(&mut multi, &spec)?;
             Ok(
                 match cas::commit(multi, format!("publishing {app}")).await? {
-                    Attempt::Done(()) => Attempt::Done(Published::Created(spec)),
+                    Attempt::Done(()) => {
+                        Attempt::Done((Published::Created(spec), release_ids.len() + 1))
+                    }
                     Attempt::Conflict => {
                         tracing::debug!("publish of {app} raced another publisher; retrying");
                         Attempt::Conflict
@@ -154,6 +202,74 @@ impl Zk {
                 },
             )
         })
+    }
+
+    /// What `publish` needs, in one multi-read: the app node (spec when usable, and version),
+    /// and the history's ids. `None` when the app node or one of its directories is missing.
+    async fn read_app_for_publish(&self, app: &str) -> Result<Option<AppRead>> {
+        let path = self.layout.app(app);
+        let releases = self.layout.releases(app);
+        let mut reader = self.client.new_multi_reader();
+        reader
+            .add_get_data(&path)
+            .zk_context(|| "building publish read")?;
+        reader
+            .add_get_children(&path)
+            .zk_context(|| "building publish read")?;
+        reader
+            .add_get_children(&releases)
+            .zk_context(|| "building publish read")?;
+        let mut results = reader
+            .commit()
+            .await
+            .zk_context(|| format!("reading {path}"))?
+            .into_iter();
+        let (data, stat) = match results.next() {
+            Some(zkc::MultiReadResult::Data { data, stat }) => (data, stat),
+            Some(zkc::MultiReadResult::Error {
+                err: zkc::Error::NoNode,
+            }) => return Ok(None),
+            other => return Err(unexpected_read(&path, other)),
+        };
+        match results.next() {
+            Some(zkc::MultiReadResult::Children { children }) => {
+                let dirs = self.layout.app_dirs(app);
+                let missing = dirs.iter().any(|d| {
+                    let name = d.rsplit('/').next().unwrap_or_default();
+                    !children.iter().any(|c| c == name)
+                });
+                if missing {
+                    return Ok(None);
+                }
+            }
+            other => return Err(unexpected_read(&path, other)),
+        }
+        let release_ids = match results.next() {
+            Some(zkc::MultiReadResult::Children { children }) => children
+                .iter()
+                .filter_map(|c| parse_release_node(c))
+                .collect(),
+            Some(zkc::MultiReadResult::Error {
+                err: zkc::Error::NoNode,
+            }) => return Ok(None),
+            other => return Err(unexpected_read(&releases, other)),
+        };
+        let node = if data.is_empty() {
+            None
+        } else {
+            match ReleaseSpec::from_znode(app, &data) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!("{path} holds an unusable spec: {e}");
+                    None
+                }
+            }
+        };
+        Ok(Some(AppRead {
+            node,
+            version: stat.version,
+            release_ids,
+        }))
     }
 
     /// The app node for a compare-and-set update: its spec when usable (`None` when empty or
@@ -183,14 +299,17 @@ impl Zk {
     /// planted by hand) is an error naming the node rather than a wrap to 0.
     pub async fn next_release_id(&self, app: &str) -> Result<(u64, u64)> {
         let newest = self.last_release_id(app).await?;
-        let next = newest.checked_add(1).ok_or_else(|| {
+        Ok((newest, self.successor(app, newest)?))
+    }
+
+    fn successor(&self, app: &str, newest: u64) -> Result<u64> {
+        newest.checked_add(1).ok_or_else(|| {
             Error::invalid(
                 "release history",
                 self.layout.release(app, newest),
                 "has the largest possible release id, so no release can follow it; delete that node",
             )
-        })?;
-        Ok((newest, next))
+        })
     }
 
     /// The release an update of the app node replaces: the node's spec when it names a release
