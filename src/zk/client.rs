@@ -150,6 +150,10 @@ fn unfired(f: &Fired) -> bool {
     f.peek().is_none() && f.clone().now_or_never().is_none()
 }
 
+/// Nodes read per multi-read in `get_many`: a status is at most a few KiB, and a reply must
+/// stay well under ZooKeeper's 1 MiB packet limit (jute.maxbuffer).
+const GET_MANY_CHUNK: usize = 64;
+
 /// Entries kept at most (each holds one server-side watch); fired ones go first.
 const CACHE_ENTRIES: usize = 256;
 
@@ -385,6 +389,38 @@ impl Client {
     ) -> impl Future<Output = ZkResult<zkc::PersistentWatcher>> + Send + '_ {
         sent(&WATCH_REQUESTS, "watch", path);
         self.inner.watch(path, mode)
+    }
+
+    /// The data of many nodes, `GET_MANY_CHUNK` per request (multi-reads): one result per path,
+    /// in order (`Err(NoNode)` for one that is gone).
+    pub async fn get_many(&self, paths: &[String]) -> ZkResult<Vec<ZkResult<Vec<u8>>>> {
+        let mut out = Vec::with_capacity(paths.len());
+        let mut pending = vec![];
+        for chunk in paths.chunks(GET_MANY_CHUNK) {
+            let mut reader = self.new_multi_reader();
+            for p in chunk {
+                reader.add_get_data(p)?;
+            }
+            // Sent now, awaited below: the chunks are pipelined.
+            pending.push((chunk.len(), reader.commit()));
+        }
+        for (n, reply) in pending {
+            let results = reply.await?;
+            if results.len() != n {
+                return Err(zkc::Error::UnexpectedError(format!(
+                    "multi-read of {n} nodes answered {}",
+                    results.len()
+                )));
+            }
+            out.extend(results.into_iter().map(|r| match r {
+                zkc::MultiReadResult::Data { data, .. } => Ok(data),
+                zkc::MultiReadResult::Error { err } => Err(err),
+                other => Err(zkc::Error::UnexpectedError(format!(
+                    "multi-read answered {other:?}"
+                ))),
+            }));
+        }
+        Ok(out)
     }
 
     pub fn new_multi_writer(&self) -> MultiWriter<'_> {

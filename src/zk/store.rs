@@ -429,14 +429,16 @@ impl Zk {
             Err(zkc::Error::NoNode) => vec![],
             r => host_names(r.zk_context(|| format!("listing {dir}"))?),
         };
-        let reads: Vec<_> = hosts
-            .iter()
-            .map(|h| self.client.get_data(&self.layout.host(app, h)))
-            .collect();
+        let paths: Vec<String> = hosts.iter().map(|h| self.layout.host(app, h)).collect();
+        let reads = self
+            .client
+            .get_many(&paths)
+            .await
+            .zk_context(|| format!("reading the presence nodes under {dir}"))?;
         let mut out = vec![];
         for (host, read) in hosts.into_iter().zip(reads) {
-            match read.await {
-                Ok((data, _)) => out.push((host, serde_json::from_slice(&data).ok())),
+            match read {
+                Ok(data) => out.push((host, serde_json::from_slice(&data).ok())),
                 Err(zkc::Error::NoNode) => {}
                 Err(e) => return Err(Error::zk(format!("reading presence of {host}"), e)),
             }
@@ -477,15 +479,17 @@ impl Zk {
         };
         hosts.retain(|h| validate::host_name(h).is_ok());
         hosts.sort();
-        let reads: Vec<_> = hosts
-            .iter()
-            .map(|h| self.client.get_data(&self.layout.status(app, h)))
-            .collect();
+        let paths: Vec<String> = hosts.iter().map(|h| self.layout.status(app, h)).collect();
+        let reads = self
+            .client
+            .get_many(&paths)
+            .await
+            .zk_context(|| format!("reading the statuses under {dir}"))?;
         let mut out = vec![];
         for (host, read) in hosts.into_iter().zip(reads) {
-            match read.await {
-                Ok((data, _)) if data.is_empty() => {}
-                Ok((data, _)) => {
+            match read {
+                Ok(data) if data.is_empty() => {}
+                Ok(data) => {
                     let st = HostStatus::from_znode(&host, &data).and_then(|st| {
                         if st.host == host {
                             Ok(st)
