@@ -487,13 +487,6 @@ fn print_row(r: &Row) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    // In-process agents run each command under `<current exe> exec-guard -- SCRIPT`: here us.
-    if args.get(1).map(String::as_str) == Some("exec-guard") {
-        std::process::exit(deployctl::agent::guard::run(
-            args.last().map(String::as_str).unwrap_or("true"),
-        ));
-    }
     let procs: Vec<usize> = list("PROCS", "12");
     let proc_slots: u32 = list("PROC_SLOTS", "3").first().copied().unwrap_or(3);
     let proc_ds: Vec<f64> = list("PROC_D", "0.5,0");

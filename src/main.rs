@@ -1,12 +1,8 @@
-use deployctl::cli::{Cli, Command, LogFormat, error_line};
+use deployctl::cli::{Cli, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse_args();
-    // The command guard must stay tiny: no runtime, no logging set-up.
-    if let Command::ExecGuard(args) = &cli.command {
-        std::process::exit(deployctl::agent::guard::run(&args.script));
-    }
     let level = match (cli.global.quiet, cli.global.verbose) {
         (q, _) if q > 0 => "error",
         (_, 0) => "info",

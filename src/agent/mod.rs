@@ -9,7 +9,6 @@ mod commands;
 pub mod config;
 pub mod decide;
 mod gates;
-pub mod guard;
 mod release;
 mod rollout;
 

@@ -24,7 +24,8 @@ pub(super) struct HostRelease<'a> {
     pub(super) spec: &'a ReleaseSpec,
     pub(super) cwd: PathBuf,
     pub(super) env: Vec<(String, String)>,
-    /// How often the agent proves to each command's guard that it is alive (guard.rs).
+    /// How often the agent proves to each command's supervisor that it is alive
+    /// (exec/supervisor.rs).
     pub(super) heartbeat: Duration,
     /// The status we wrote last (the agent then knows its node without reading it).
     pub(super) last_written: std::sync::Mutex<Option<HostStatus>>,

@@ -73,7 +73,7 @@ async fn run_release(
                 spec.previous_version.clone().unwrap_or_default(),
             ),
         ],
-        // A stopped agent's command dies before its session can expire (guard.rs).
+        // A stopped agent's command dies before its session can expire (exec/supervisor.rs).
         heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
         last_written: Default::default(),
     };
