@@ -221,17 +221,23 @@ impl Zk {
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<SlotWait> {
         tokio::pin!(stop);
+        let dir = self.layout.slots(&spec.app);
         loop {
-            let (read, spec_watch) = self.read_spec_watched(&spec.app).await?;
-            let ledger = self
-                .read_ledger(&spec.app, spec.release)
-                .await?
-                .map(|(l, _)| l);
+            // The three reads go out together (one round trip when none is cached): a waiter
+            // woken by a freed slot starts within one round trip of the wake-up.
+            let (read, ledger, children) = tokio::join!(
+                self.read_spec_watched(&spec.app),
+                self.read_ledger(&spec.app, spec.release),
+                self.client.list_children(&dir),
+            );
+            let (read, spec_watch) = read?;
+            let ledger = ledger?.map(|(l, _)| l);
             if !policy::still_current(read.spec(), spec.release, ledger.as_ref()) {
                 return Ok(SlotWait::MovedOn);
             }
             let slots = policy::effective_slots(spec, ledger.as_ref());
-            match self.try_acquire(lease, slots).await? {
+            let children = children.zk_context(|| format!("listing {dir}"))?;
+            match self.acquire_step(lease, slots, Some(children)).await? {
                 Turn::Holding => return Ok(SlotWait::Holding),
                 Turn::Wait(w) => tokio::select! {
                     _ = w.changed() => {
@@ -246,13 +252,26 @@ impl Zk {
 
     /// One step of acquiring: either we hold a slot now, or here is what to wait on.
     pub async fn try_acquire(&self, lease: &mut Lease, slots: u32) -> Result<Turn> {
+        self.acquire_step(lease, slots, None).await
+    }
+
+    /// `try_acquire`, starting from the slot children when they were just read.
+    async fn acquire_step(
+        &self,
+        lease: &mut Lease,
+        slots: u32,
+        mut read: Option<Vec<String>>,
+    ) -> Result<Turn> {
         let dir = self.layout.slots(&lease.app);
         loop {
-            let children = self
-                .client
-                .list_children(&dir)
-                .await
-                .zk_context(|| format!("listing {dir}"))?;
+            let children = match read.take() {
+                Some(c) => c,
+                None => self
+                    .client
+                    .list_children(&dir)
+                    .await
+                    .zk_context(|| format!("listing {dir}"))?,
+            };
             match position(&children, &lease.name, slots) {
                 Position::Gone => return Err(lease_lost(lease)),
                 Position::Holder => {
