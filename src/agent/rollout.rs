@@ -251,11 +251,9 @@ async fn attempts_with_retries(
         st.finished_at = None;
         st.exit_code = None;
         st.output_tail.clear();
-        let message = format!("deploying {} (attempt {})", spec.version, st.attempts);
-        runner
-            .set(st, HostState::Deploying, message, Some(lease))
-            .await?;
-        match attempt(runner, cmds, st, lease, shutdown).await? {
+        st.state = HostState::Deploying;
+        st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
+        match deploying(runner, cmds, st, lease, shutdown).await? {
             Attempt::Failed(msg) if tried < max_attempts && *shutdown.borrow() == 0 => {
                 let delay = policy::retry_delay(spec.retry_delay_ms, tried);
                 let message = format!("{msg}; retrying in {}", humantime::format_duration(delay));
@@ -268,6 +266,41 @@ async fn attempts_with_retries(
                 }
             }
             done => return Ok(done),
+        }
+    }
+}
+
+/// Write `st` (deploying) and run the attempt, the command starting while the write is on its
+/// way: the slot is ours already (the lease's position), the write (which also marks the lease
+/// `holding` on the first attempt, waking the next waiter) is fenced by the lease. If it fails,
+/// the attempt is dropped, which kills its command; its later status writes are sent after
+/// this one, and one session's requests are applied in order.
+async fn deploying(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Attempt> {
+    let mut announced = st.clone();
+    let write = runner.write(&mut announced, Some(lease));
+    let run = attempt(runner, cmds, st, lease, shutdown);
+    tokio::pin!(write, run);
+    // Polled in this order, the write is sent before the command is spawned.
+    let mut written = false;
+    loop {
+        tokio::select! {
+            biased;
+            r = &mut write, if !written => {
+                r?;
+                written = true;
+            }
+            out = &mut run => {
+                if !written {
+                    write.await?;
+                }
+                return out;
+            }
         }
     }
 }

@@ -567,9 +567,14 @@ impl Zk {
         // (the promotion and the status in one round trip, see `Lease::defer_holding`).
         let promote = !lease.holding_written();
         if promote {
+            let version = lease.version();
             multi
-                .add_set_data(&lease.path, &lease.holding_data(), Some(lease.version()))
+                .add_set_data(&lease.path, &lease.holding_data(), Some(version))
                 .zk_context(|| "building status write")?;
+            // A set makes the version exactly one more. Recorded before the reply, so a fenced
+            // write sent meanwhile checks the version this one makes: requests of one session
+            // are applied in order, and if this one fails, that one fails its check too.
+            lease.set_holding(version + 1);
         } else {
             multi
                 .add_check_version(&lease.path, lease.version())
@@ -579,14 +584,7 @@ impl Zk {
             .add_set_data(&path, &json, None)
             .zk_context(|| "building status write")?;
         match multi.commit().await {
-            Ok(results) => {
-                if let Some(zkc::MultiWriteResult::SetData { stat }) = results.first()
-                    && promote
-                {
-                    lease.set_holding(stat.version);
-                }
-                Ok(())
-            }
+            Ok(_) => Ok(()),
             Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => {
                 Err(fenced_off(&status.host, lease, source))
             }
