@@ -11,7 +11,7 @@
 //!
 //! Reproduce: `pip install kazoo && cargo bench --bench scale`
 //! (PROCS=12 PROC_SLOTS=3 PROC_D=0.5,0 N=100,500,1000 SLOTS=5 (percent) D=0.1,0 PEER=1
-//! PEER_MAX_N=500 IDLE_SECS=10 to change the runs).
+//! PEER_MAX_N=1000 IDLE_SECS=10 to change the runs).
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -515,7 +515,7 @@ fn main() {
         port,
         dir: dir.path(),
         peer: list::<u32>("PEER", "1").first() == Some(&1),
-        peer_max: list("PEER_MAX_N", "500").first().copied().unwrap_or(500),
+        peer_max: list("PEER_MAX_N", "1000").first().copied().unwrap_or(1000),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let cost = publish_cost(&env);
