@@ -134,9 +134,11 @@ impl Zk {
         outcome: Option<(&str, HostState)>,
         targets: usize,
         force_halt: Option<&str>,
-        fin: Option<FinalWrite<'_>>,
+        mut fin: Option<FinalWrite<'_>>,
     ) -> Result<Recorded> {
         let ledger_path = self.ledger_path(app, release);
+        // An outcome that cannot halt the release need not hold the slot while it retries.
+        let may_halt = force_halt.is_some() || outcome.is_some_and(|(_, s)| s == HostState::Failed);
         let app_path = self.layout.app(app);
         // Set when ZooKeeper refused the app-node write (ACLs): record the halt in the ledger only.
         let mut ledger_only = false;
@@ -248,7 +250,17 @@ impl Zk {
                         None => Error::zk("final status write".to_string(), source),
                     })
                 }
-                Err(e) if cas::is_conflict(&e) => Ok(Attempt::Conflict),
+                Err(e) if cas::is_conflict(&e) => {
+                    // Lost the ledger to another host finishing at the same moment: give the
+                    // slot back with the status now (one fenced multi-op), then retry the ledger
+                    // alone. A failure keeps the slot until its record (and a halt) lands, so no
+                    // host starts on a release that is about to halt.
+                    if !may_halt && let Some(f) = fin.take() {
+                        self.final_status_only(&f, outcome.map_or("", |(h, _)| h))
+                            .await?;
+                    }
+                    Ok(Attempt::Conflict)
+                }
                 Err(
                     zkc::MultiWriteError::OperationFailed {
                         source: zkc::Error::NoAuth,
@@ -267,6 +279,30 @@ impl Zk {
                 )),
             }
         })
+    }
+
+    /// The final status and the release of the slot, fenced by the lease, without the ledger.
+    async fn final_status_only(&self, f: &FinalWrite<'_>, host: &str) -> Result<()> {
+        let mut multi = self.client.new_multi_writer();
+        multi
+            .add_check_version(&f.lease.path, f.lease.version())
+            .zk_context(|| "building final status write")?;
+        multi
+            .add_set_data(f.status_path, &f.status, None)
+            .zk_context(|| "building final status write")?;
+        multi
+            .add_delete(&f.lease.path, None)
+            .zk_context(|| "building final status write")?;
+        match multi.commit().await {
+            Ok(_) => {
+                f.lease.set_deleted();
+                Ok(())
+            }
+            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => {
+                Err(super::store::fenced_off(host, f.lease, source))
+            }
+            Err(e) => Err(Error::zk("writing the final status".to_string(), e.into())),
+        }
     }
 
     /// Add the creation of a release's history node and its empty ledger to a multi-op.
