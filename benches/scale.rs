@@ -199,11 +199,16 @@ async fn rollout(env: &Env<'_>, zk: &Zk, spec: &ReleaseSpec, n: usize) -> (i64, 
     let ledger = zk.ledger_path(&spec.app, release);
     loop {
         polls += 1;
-        // A plain read (exactly one request), not the agents' cached one.
-        let (data, _) = zk.client.get_data(&ledger).await.unwrap();
-        let l: deployctl::model::Ledger = serde_json::from_slice(&data).unwrap();
-        if l.healthy.len() == n {
-            break;
+        // A plain read (exactly one request), not the agents' cached one. With a thousand
+        // sessions on two cores the bench's own connection may drop: the client reconnects.
+        match zk.client.get_data(&ledger).await {
+            Ok((data, _)) => {
+                let l: deployctl::model::Ledger = serde_json::from_slice(&data).unwrap();
+                if l.healthy.len() == n {
+                    break;
+                }
+            }
+            Err(e) => eprintln!("  (polling the ledger: {e}; again)"),
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
