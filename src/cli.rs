@@ -166,9 +166,6 @@ pub enum Command {
     /// Write completions/ and man/ from the CLI definition (--check: fail on drift)
     #[command(hide = true)]
     GenerateAssets(cmd::assets::GenerateAssetsArgs),
-    /// Internal: supervise one agent command (kills its process group when the agent goes)
-    #[command(hide = true)]
-    ExecGuard(cmd::exec_guard::ExecGuardArgs),
 }
 
 pub use crate::output::OutputFormat;

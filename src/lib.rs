@@ -2,7 +2,7 @@
 //!
 //! Layout: `cli` (the parser), `cmd` (one module per subcommand), `agent` (the host daemon),
 //! `zk` (ZooKeeper layout, typed store, slot semaphore), `rollout` (pure views of a rollout), `policy` (pure rollout-safety decisions, below `zk`),
-//! `render` (command templates), `exec` (running one command locally, under the guard), `model` (stored records), `validate`, `output`, `error`.
+//! `render` (command templates), `exec` (running one command locally, under its supervisor), `model` (stored records), `validate`, `output`, `error`.
 
 pub mod agent;
 pub mod cli;

@@ -1,4 +1,4 @@
-use deployctl::cli::{Cli, Command, LogFormat, error_line};
+use deployctl::cli::{Cli, LogFormat, error_line};
 use tracing_subscriber::EnvFilter;
 
 /// Stack of the thread everything runs on.
@@ -10,8 +10,7 @@ fn main() -> std::process::ExitCode {
     // whose stack is whatever RLIMIT_STACK the process inherited (an agent started with a small
     // limit overflowed before parsing its arguments).
     // The stop signals stay blocked on this thread for good, so they are always delivered to the
-    // worker, which decides about them (the agent's handlers, and `exec-guard`, which blocks them
-    // itself until its child's process group is known).
+    // worker, which decides about them (the agent's handlers).
     set_stop_signals(libc::SIG_BLOCK);
     let worker = std::thread::Builder::new()
         .name("main".into())
@@ -44,14 +43,6 @@ fn set_stop_signals(how: libc::c_int) {
 fn real_main() -> std::process::ExitCode {
     set_stop_signals(libc::SIG_UNBLOCK);
     let cli = Cli::parse_args();
-    // The command guard must stay tiny: no runtime, no logging set-up.
-    if let Command::ExecGuard(args) = &cli.command {
-        std::process::exit(deployctl::agent::guard::run(&args.script));
-    }
-    run(cli)
-}
-
-fn run(cli: Cli) -> std::process::ExitCode {
     let level = match (cli.global.quiet, cli.global.verbose) {
         (q, _) if q > 0 => "error",
         (_, 0) => "info",

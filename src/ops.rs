@@ -502,9 +502,9 @@ pub async fn publish(
     keep: usize,
 ) -> Result<Published> {
     check_request(request)?;
-    let published = zk.publish(request, force).await?;
+    let (published, held) = zk.publish_counted(request, force).await?;
     if let Published::Created(spec) = &published
-        && let Err(e) = prune_history(zk, spec, keep).await
+        && let Err(e) = prune_history(zk, spec, keep, held).await
     {
         tracing::warn!("pruning the history of {}: {e}", spec.app);
     }
@@ -555,8 +555,9 @@ pub async fn republish(zk: &zk::Zk, app: &str, req: &Republish) -> Result<Publis
 }
 
 /// Delete releases beyond the newest `keep` (see `retention::to_prune`).
-async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize) -> Result<()> {
-    if zk.release_ids(&current.app).await?.len() <= keep {
+/// `held`: how many releases the history holds (publish just counted them).
+async fn prune_history(zk: &zk::Zk, current: &ReleaseSpec, keep: usize, held: usize) -> Result<()> {
+    if held <= keep {
         return Ok(());
     }
     let history = zk.history(&current.app).await?;

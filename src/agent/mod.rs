@@ -10,7 +10,6 @@ pub mod config;
 pub mod decide;
 mod finalize;
 mod gates;
-pub mod guard;
 pub mod metrics;
 mod release;
 mod rollout;
@@ -394,6 +393,12 @@ async fn serve_app_inner(
         return Ok(None);
     }
     zk.ensure_status_node(app, &settings.host).await?;
+    // Our status as we last wrote or read it: nobody else writes it while our presence stands,
+    // so it is read once per session, not at every pass.
+    let mut known: Option<Option<HostStatus>> = Some(zk.status_of(app, &settings.host).await?);
+    // The presence self-check runs on every pass except the one right after a rollout (the
+    // rollout just proved the session and its nodes alive).
+    let mut check_presence = false;
     loop {
         if *shutdown.borrow() > 0 {
             return zk.status_of(app, &settings.host).await;
@@ -402,23 +407,29 @@ async fn serve_app_inner(
         let settings = reload.borrow().clone();
         // Self-check: our presence must still exist (a hand-deleted node, a server restored from
         // an old snapshot); registering again is a no-op when it does.
-        if !register(zk, &settings, app, shutdown).await? {
+        if check_presence && !register(zk, &settings, app, shutdown).await? {
             continue;
         }
-        let step = serve_once(&settings, zk, app, shutdown).await;
+        check_presence = true;
+        let step = serve_once(&settings, zk, app, &mut known, shutdown).await;
         let watcher = match step {
             Ok(Step::Done(st)) => return Ok(*st),
-            Ok(Step::Again) => continue,
+            Ok(Step::Again) => {
+                check_presence = false;
+                continue;
+            }
             Ok(Step::Wait(w)) => w,
             Err(e) if settings.once => return Err(e),
             Err(e @ Error::Zk { .. }) => {
                 // Connection trouble is the session loop's business; anything else: retry soon.
                 tracing::warn!(app, "{e}");
+                known = None;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
             Err(e) => {
                 tracing::error!(app, "{e}");
+                known = None;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -438,13 +449,14 @@ enum Step {
     /// Look again straight away.
     Again,
     /// Nothing to do until this fires.
-    Wait(zkc::OneshotWatcher),
+    Wait(crate::zk::OneshotWatcher),
 }
 
 async fn serve_once(
     settings: &AgentSettings,
     zk: &Zk,
     app: &str,
+    known: &mut Option<Option<HostStatus>>,
     shutdown: &mut Shutdown,
 ) -> Result<Step> {
     let (read, watcher) = zk.read_spec_watched(app).await?;
@@ -459,18 +471,29 @@ async fn serve_once(
         }
         SpecRead::Spec(s) => *s,
     };
-    // A halt recorded only in the ledger (ACLs) counts like one in the app node.
-    let mut spec = spec;
-    let ledger = match zk.read_ledger(app, spec.release).await {
-        Ok(l) => l.map(|(l, _)| l),
-        Err(e @ Error::Invalid { .. }) => {
-            tracing::warn!(app, "{e}");
-            None
-        }
-        Err(e) => return Err(e),
+    let status = match known.take() {
+        Some(st) => st,
+        None => zk.status_of(app, &settings.host).await?,
     };
-    spec.state = crate::policy::effective_state(&spec, ledger.as_ref());
-    let status = zk.status_of(app, &settings.host).await?;
+    // A halt recorded only in the ledger (ACLs) counts like one in the app node. Only a host
+    // that would roll the release out needs to know: one done with it waits anyway.
+    let mut spec = spec;
+    if decide::next_action(&spec, &settings.host, status.as_ref(), &settings.groups)
+        == decide::Action::Rollout
+    {
+        let ledger = match zk.read_ledger(app, spec.release).await {
+            Ok(l) => l.map(|(l, _)| l),
+            Err(e @ Error::Invalid { .. }) => {
+                tracing::warn!(app, "{e}");
+                None
+            }
+            Err(e) => {
+                *known = Some(status);
+                return Err(e);
+            }
+        };
+        spec.state = crate::policy::effective_state(&spec, ledger.as_ref());
+    }
     match decide::next_action(&spec, &settings.host, status.as_ref(), &settings.groups) {
         decide::Action::Wait(reason) => {
             tracing::debug!(app, release = spec.release, "{reason}");
@@ -492,6 +515,9 @@ async fn serve_once(
                 st.message = format!("not going on: {reason}");
                 st.updated_at = crate::model::now_rfc3339();
                 zk.write_status(app, &st, None).await?;
+                *known = Some(Some(st));
+            } else {
+                *known = Some(status.clone());
             }
             if settings.once {
                 Ok(Step::Done(Box::new(status)))
@@ -501,7 +527,9 @@ async fn serve_once(
         }
         decide::Action::Rollout => {
             drop(watcher);
-            rollout::run(settings, zk, &spec, status.as_ref(), shutdown).await?;
+            let last = rollout::run(settings, zk, &spec, status.as_ref(), shutdown).await?;
+            // What the rollout wrote last is the node's content (None: it wrote nothing).
+            *known = Some(last.or(status));
             finalize::run_if_due(settings, zk, &spec, shutdown).await?;
             Ok(Step::Again)
         }

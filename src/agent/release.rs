@@ -11,7 +11,7 @@ use crate::model::{HostState, HostStatus, ReleaseSpec, now_rfc3339};
 use crate::policy::{self};
 use crate::render::Script;
 use crate::zk::Zk;
-use crate::zk::ledger::Recorded;
+use crate::zk::ledger::{FinalWrite, Recorded};
 use crate::zk::semaphore::Lease;
 
 /// One release on this host: what every step needs (its commands' environment, the secrets
@@ -24,12 +24,15 @@ pub(super) struct HostRelease<'a> {
     pub(super) spec: &'a ReleaseSpec,
     pub(super) cwd: PathBuf,
     pub(super) env: Vec<(String, String)>,
-    /// How often the agent proves to each command's guard that it is alive (guard.rs).
+    /// How often the agent proves to each command's supervisor that it is alive
+    /// (exec/supervisor.rs).
     pub(super) heartbeat: Duration,
     /// Set when the release passed its progress deadline: why this host's step was killed.
     pub(super) stalled: std::sync::OnceLock<String>,
     /// The app's `run_as` user: its commands run as it.
     pub(super) run_as: Option<super::run_as::RunAs>,
+    /// The status we wrote last (the agent then knows its node without reading it).
+    pub(super) last_written: std::sync::Mutex<Option<HostStatus>>,
 }
 
 impl<'a> HostRelease<'a> {
@@ -72,10 +75,11 @@ impl<'a> HostRelease<'a> {
                     spec.previous_version.clone().unwrap_or_default(),
                 ),
             ],
-            // A stopped agent's command dies before its session can expire (guard.rs).
+            // A stopped agent's command dies before its session can expire (exec/supervisor.rs).
             heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),
             run_as,
             stalled: std::sync::OnceLock::new(),
+            last_written: Default::default(),
         })
     }
 
@@ -143,7 +147,9 @@ impl<'a> HostRelease<'a> {
     }
 
     /// End the release on this host in a final `state`: status written, outcome recorded in the
-    /// ledger (which may halt the release, or roll it back).
+    /// ledger (which may halt the release, or roll it back). With a `fence` (holding a slot) all
+    /// of it is one multi-op that also gives the slot back: the status and the ledger record
+    /// land together or not at all, and only while our lease stands.
     pub(super) async fn finish(
         &self,
         st: &mut HostStatus,
@@ -152,16 +158,66 @@ impl<'a> HostRelease<'a> {
         fence: Option<&Lease>,
     ) -> Result<()> {
         st.finished_at = Some(now_rfc3339());
-        self.set(st, state, message, fence).await?;
-        self.record(state).await
+        let Some(lease) = fence else {
+            self.set(st, state, message, None).await?;
+            return self.record(state, None).await;
+        };
+        st.state = state;
+        st.message = message.into();
+        self.prepare(st);
+        let status_path = self.zk.layout.status(&self.spec.app, &st.host);
+        let fin = FinalWrite {
+            lease,
+            status_path: &status_path,
+            status: st.to_json(),
+        };
+        self.record(state, Some(fin)).await?;
+        self.remember(st);
+        Ok(())
     }
 
-    pub(super) async fn write(&self, st: &mut HostStatus, fence: Option<&Lease>) -> Result<()> {
+    /// Stamp, mask and log a status about to be written.
+    fn prepare(&self, st: &mut HostStatus) {
         st.updated_at = now_rfc3339();
         st.output_tail = crate::secrets::redact(&st.output_tail, &self.secrets);
         st.message = crate::secrets::redact(&st.message, &self.secrets);
         tracing::info!(app = %self.spec.app, release = st.release, state = %st.state, "{}", st.message);
-        self.zk.write_status(&self.spec.app, st, fence).await
+    }
+
+    fn remember(&self, st: &HostStatus) {
+        *self.last_written.lock().unwrap_or_else(|e| e.into_inner()) = Some(st.clone());
+    }
+
+    /// The status written last, if any.
+    pub(super) fn last_written(&self) -> Option<HostStatus> {
+        self.last_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(super) async fn write(&self, st: &mut HostStatus, fence: Option<&Lease>) -> Result<()> {
+        self.prepare(st);
+        self.zk.write_status(&self.spec.app, st, fence).await?;
+        self.remember(st);
+        Ok(())
+    }
+
+    /// Join the slot queue, writing `st` (waiting for a slot) in the same multi-op when it
+    /// changed.
+    pub(super) async fn enqueue(&self, st: Option<&mut HostStatus>) -> Result<Lease> {
+        let Some(st) = st else {
+            let mut lease = self.zk.enqueue(&self.spec.app, &self.settings.host).await?;
+            lease.defer_holding = true;
+            return Ok(lease);
+        };
+        self.prepare(st);
+        let lease = self
+            .zk
+            .enqueue_with_status(&self.spec.app, &self.settings.host, Some(st))
+            .await?;
+        self.remember(st);
+        Ok(lease)
     }
 
     /// Hosts taking part in this release (for the failure budget and the run-once gate).
@@ -183,19 +239,28 @@ impl<'a> HostRelease<'a> {
         self.zk.registered(&self.spec.app).await
     }
 
-    /// Put the final state in the ledger; it may halt the release (or roll it back).
-    pub(super) async fn record(&self, state: HostState) -> Result<()> {
-        let targets = self.targets().await?.len();
-        let rec = self
-            .zk
-            .record_outcome(
-                &self.spec.app,
-                self.spec.release,
-                &self.settings.host,
-                state,
-                targets,
-            )
-            .await?;
+    /// Put the final state in the ledger; it may halt the release (or roll it back). With
+    /// `fin`, the final status and the lease's deletion go in the same multi-op.
+    pub(super) async fn record(&self, state: HostState, fin: Option<FinalWrite<'_>>) -> Result<()> {
+        // Only a failure can exceed the budget: the hosts (one read per host) are counted then.
+        let targets = if state == HostState::Failed {
+            self.targets().await?.len()
+        } else {
+            0
+        };
+        let (app, release, host) = (&self.spec.app, self.spec.release, &self.settings.host);
+        let rec = match fin {
+            Some(fin) => {
+                self.zk
+                    .record_final(app, release, host, state, targets, fin)
+                    .await?
+            }
+            None => {
+                self.zk
+                    .record_outcome(app, release, host, state, targets)
+                    .await?
+            }
+        };
         log_recorded(&self.spec.app, self.spec.release, &rec);
         Ok(())
     }

@@ -25,7 +25,27 @@ pub(super) async fn run(
     spec: &ReleaseSpec,
     previous: Option<&HostStatus>,
     shutdown: &mut Shutdown,
-) -> Result<()> {
+) -> Result<Option<HostStatus>> {
+    let before = crate::zk::client::counts();
+    let result = run_release(settings, zk, spec, previous, shutdown).await;
+    // Process-wide: with several apps (or agents in one process) their requests mix in.
+    tracing::debug!(
+        app = %spec.app,
+        release = spec.release,
+        "ZooKeeper traffic of this release: {}",
+        crate::zk::client::counts().since(&before)
+    );
+    result
+}
+
+/// The release on this host; returns the status it wrote last.
+async fn run_release(
+    settings: &AgentSettings,
+    zk: &Zk,
+    spec: &ReleaseSpec,
+    previous: Option<&HostStatus>,
+    shutdown: &mut Shutdown,
+) -> Result<Option<HostStatus>> {
     let mut st = HostStatus {
         host: settings.host.clone(),
         release: spec.release,
@@ -38,7 +58,18 @@ pub(super) async fn run(
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
     let runner = HostRelease::new(settings, zk, spec)?;
+    run_with(&runner, settings, zk, spec, &mut st, shutdown).await?;
+    Ok(runner.last_written())
+}
 
+async fn run_with(
+    runner: &HostRelease<'_>,
+    settings: &AgentSettings,
+    zk: &Zk,
+    spec: &ReleaseSpec,
+    st: &mut HostStatus,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
     // session, the heartbeats and the other apps must not wait on it.
     let rendered = {
@@ -47,10 +78,10 @@ pub(super) async fn run(
     };
     let cmds = match rendered {
         Ok(Ok(c)) => c,
-        Ok(Err(e)) => return fail_without_slot(&runner, &mut st, e.to_string()).await,
+        Ok(Err(e)) => return fail_without_slot(runner, st, e.to_string()).await,
         Err(e) => {
             let msg = format!("rendering the commands failed: {e}");
-            return fail_without_slot(&runner, &mut st, msg).await;
+            return fail_without_slot(runner, st, msg).await;
         }
     };
     if cmds.finalize.is_some() && spec.finalize_cmd.is_none() {
@@ -75,34 +106,32 @@ pub(super) async fn run(
     cmds.restart_only = decide::restarts(spec, at_version);
     if cmds.restart_only && cmds.restart.is_none() {
         let msg = "no restart command: restart with --restart-cmd, publish with --restart-cmd or set restart_cmd in the agent config";
-        return fail_without_slot(&runner, &mut st, msg.into()).await;
+        return fail_without_slot(runner, st, msg.into()).await;
     }
     if !cmds.restart_only && cmds.deploy.is_none() && cmds.git.is_none() {
         let msg =
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
-        return fail_without_slot(&runner, &mut st, msg.into()).await;
+        return fail_without_slot(runner, st, msg.into()).await;
     }
     if spec.kind.is_deploy() && at_version == Some(true) {
         st.exit_code = None;
         let message = format!("already running {}", spec.version);
-        return runner
-            .finish(&mut st, HostState::Current, message, None)
-            .await;
+        return runner.finish(st, HostState::Current, message, None).await;
     }
 
     // The checkout before the slot: the slot then covers only the switch and the restart, and a
     // slow fetch does not hold up the hosts behind this one. A failure here is tried again by
     // the attempt, under the slot (retries apply).
     if let Some(g) = cmds.git.as_ref().filter(|_| !cmds.restart_only) {
-        prefetch(&runner, g, &mut st).await?;
+        prefetch(runner, g, st).await?;
     }
 
     // The steps below run under their own stop level: the agent's, raised to "abandon the
     // running step" when the release passes its progress deadline (its hung commands die).
     let (level_tx, mut level) = watch::channel(*shutdown.borrow());
     // Boxed: the whole release's state machine is large, and an agent may run on a small stack.
-    let part = Box::pin(take_part(&runner, &cmds, &mut st, &mut level));
-    let deadline = Box::pin(watch_deadline(&runner, &level_tx));
+    let part = Box::pin(take_part(runner, &cmds, st, &mut level));
+    let deadline = Box::pin(watch_deadline(runner, &level_tx));
     tokio::select! {
         r = part => r,
         _ = forward_shutdown(shutdown, &level_tx) => Ok(()),
@@ -178,19 +207,20 @@ async fn take_part(
     st: &mut HostStatus,
     shutdown: &mut Shutdown,
 ) -> Result<()> {
-    let (zk, spec, settings) = (runner.zk, runner.spec, runner.settings);
+    let (zk, spec) = (runner.zk, runner.spec);
     loop {
         // Gates are waited for without a slot: a host held at the canary or run-once gate must
         // not hold a slot the canary (or the run-once host) needs.
         if let Gate::Closed = wait_at_gates(runner, st, shutdown).await? {
             return Ok(());
         }
-        if st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT {
-            runner
-                .set(st, HostState::Waiting, WAITING_FOR_SLOT, None)
-                .await?;
+        // "Waiting for a slot" and the lease in one multi-op.
+        let changed = st.state != HostState::Waiting || st.message != WAITING_FOR_SLOT;
+        if changed {
+            st.state = HostState::Waiting;
+            st.message = WAITING_FOR_SLOT.into();
         }
-        let mut lease = zk.enqueue(&spec.app, &settings.host).await?;
+        let mut lease = runner.enqueue(changed.then_some(&mut *st)).await?;
         let result = hold_and_deploy(runner, cmds, st, &mut lease, shutdown).await;
         // Always give the slot back, whatever happened (a dead session takes it anyway).
         if let Err(e) = zk.release(&lease).await {
@@ -333,11 +363,9 @@ async fn attempts_with_retries(
         st.finished_at = None;
         st.exit_code = None;
         st.output_tail.clear();
-        let message = format!("deploying {} (attempt {})", spec.version, st.attempts);
-        runner
-            .set(st, HostState::Deploying, message, Some(lease))
-            .await?;
-        let outcome = attempt(runner, cmds, st, lease, shutdown).await?;
+        st.state = HostState::Deploying;
+        st.message = format!("deploying {} (attempt {})", spec.version, st.attempts);
+        let outcome = deploying(runner, cmds, st, lease, shutdown).await?;
         if let Attempt::Failed(msg) = &outcome {
             run_on_failure(runner, cmds, st, lease, shutdown, msg).await?;
         }
@@ -407,6 +435,41 @@ async fn run_on_failure(
     }
     st.on_failure = Some(result);
     Ok(())
+}
+
+/// Write `st` (deploying) and run the attempt, the command starting while the write is on its
+/// way: the slot is ours already (the lease's position), the write (which also marks the lease
+/// `holding` on the first attempt, waking the next waiter) is fenced by the lease. If it fails,
+/// the attempt is dropped, which kills its command; its later status writes are sent after
+/// this one, and one session's requests are applied in order.
+async fn deploying(
+    runner: &HostRelease<'_>,
+    cmds: &Commands,
+    st: &mut HostStatus,
+    lease: &Lease,
+    shutdown: &mut Shutdown,
+) -> Result<Attempt> {
+    let mut announced = st.clone();
+    let write = runner.write(&mut announced, Some(lease));
+    let run = attempt(runner, cmds, st, lease, shutdown);
+    tokio::pin!(write, run);
+    // Polled in this order, the write is sent before the command is spawned.
+    let mut written = false;
+    loop {
+        tokio::select! {
+            biased;
+            r = &mut write, if !written => {
+                r?;
+                written = true;
+            }
+            out = &mut run => {
+                if !written {
+                    write.await?;
+                }
+                return out;
+            }
+        }
+    }
 }
 
 /// After a passed attempt: the post command (its failure fails the host), then pruning old git

@@ -60,7 +60,7 @@ fn command() -> clap::Command {
 
 /// The command as completions should offer it: clap_complete's generators list hidden
 /// subcommands and flags (only hidden possible values are skipped), so the internal
-/// `exec-guard`/`generate-assets` and `--heartbeat` are left out of the copy they see.
+/// `generate-assets` and `--heartbeat` are left out of the copy they see.
 fn visible(c: &clap::Command) -> clap::Command {
     let mut out = clap::Command::new(c.get_name().to_string())
         .args(c.get_arguments().filter(|a| !a.is_hide_set()).cloned())

@@ -4,7 +4,6 @@ pub mod agent;
 pub mod apps;
 pub mod assets;
 pub mod control;
-pub mod exec_guard;
 pub mod history;
 pub mod hosts;
 pub mod init;
@@ -73,7 +72,5 @@ pub async fn run(mut cli: Cli) -> Result<()> {
         Command::Completions(args) => assets::completions(args),
         Command::Man(args) => assets::man(&ctx, args),
         Command::GenerateAssets(args) => assets::generate(&ctx, args),
-        // Handled in main before the runtime starts; kept here so the match is exhaustive.
-        Command::ExecGuard(args) => std::process::exit(crate::agent::guard::run(&args.script)),
     }
 }

@@ -3,6 +3,8 @@
 //! emits events for reporters.
 
 use std::collections::BTreeMap;
+
+use futures::FutureExt;
 use std::time::{Duration, Instant, SystemTime};
 
 use zookeeper_client as zkc;
@@ -640,6 +642,18 @@ async fn watch_session(
                 return Ok(summary);
             }
             continue;
+        }
+        // Apply the events that have arrived before judging. A read that saw a change returns
+        // after that change's events (ZooKeeper's order): a reload that read one host's status
+        // before a multi-op (final status + ledger + halt) and the ledger after it has the
+        // status event queued here, and must not report the halt with the stale status.
+        while let Some(ev) = watcher.next().now_or_never() {
+            match ev? {
+                WatchEvent::Node(ev) => {
+                    w.snap.apply(zk, &w.opts.app, w.target.release, &ev).await?
+                }
+                WatchEvent::Resynced => w.reload(zk).await?,
+            }
         }
         if let Some(summary) = w.evaluate(reporter) {
             return Ok(summary);

@@ -66,7 +66,7 @@ pub(crate) fn is_conflict(e: &zkc::MultiWriteError) -> bool {
 /// Commit `multi`: `Done` when it landed, `Conflict` on a lost race, an error naming `what`
 /// otherwise.
 pub(crate) async fn commit(
-    mut multi: zkc::MultiWriter<'_>,
+    mut multi: super::client::MultiWriter<'_>,
     what: impl Display,
 ) -> Result<Attempt<()>> {
     match multi.commit().await {

@@ -6,12 +6,21 @@ use zookeeper_client as zkc;
 
 use super::Zk;
 use super::cas::{self, Attempt};
+use super::semaphore::Lease;
 use crate::error::{Error, Result, ZkContext};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
 use crate::policy;
 
 /// Names why to halt, on the ledger as read (`None`: no halt).
 pub type HaltReason<'a> = dyn Fn(&Ledger) -> Option<String> + Sync + 'a;
+
+/// A host's final status, written in the multi-op that records its outcome, fenced by its slot
+/// lease, which the same multi-op deletes (gives the slot back).
+pub struct FinalWrite<'a> {
+    pub lease: &'a Lease,
+    pub status_path: &'a str,
+    pub status: Vec<u8>,
+}
 
 /// What recording an outcome did to the release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +38,10 @@ impl Zk {
     /// The ledger and its znode version; `None` when the release has none.
     pub async fn read_ledger(&self, app: &str, release: u64) -> Result<Option<(Ledger, i32)>> {
         let path = self.ledger_path(app, release);
-        match self.client.get_data(&path).await {
+        match self.client.get_data_cached(&path).await {
             Err(zkc::Error::NoNode) => Ok(None),
             Err(e) => Err(Error::zk(format!("reading {path}"), e)),
-            Ok((data, stat)) => {
+            Ok((data, stat, _)) => {
                 let l: Ledger = serde_json::from_slice(&data)
                     .map_err(|e| Error::invalid("ledger", &path, format!("not valid JSON: {e}")))?;
                 Ok(Some((l, stat.version)))
@@ -45,9 +54,9 @@ impl Zk {
         &self,
         app: &str,
         release: u64,
-    ) -> Result<(Ledger, Option<zkc::OneshotWatcher>)> {
+    ) -> Result<(Ledger, Option<crate::zk::OneshotWatcher>)> {
         let path = self.ledger_path(app, release);
-        match self.client.get_and_watch_data(&path).await {
+        match self.client.get_data_cached(&path).await {
             Err(zkc::Error::NoNode) => Ok((Ledger::new(release), None)),
             Err(e) => Err(Error::zk(format!("reading {path}"), e)),
             Ok((data, _, w)) => {
@@ -97,14 +106,29 @@ impl Zk {
         state: HostState,
         targets: usize,
     ) -> Result<Recorded> {
-        self.settle(app, release, Some((host, state)), targets, None)
+        self.settle(app, release, Some((host, state)), targets, None, None)
+            .await
+    }
+
+    /// `record_outcome` plus the host's final status and the release of its slot, in the same
+    /// multi-op, fenced by the slot lease (a fenced-off write records nothing).
+    pub async fn record_final(
+        &self,
+        app: &str,
+        release: u64,
+        host: &str,
+        state: HostState,
+        targets: usize,
+        fin: FinalWrite<'_>,
+    ) -> Result<Recorded> {
+        self.settle(app, release, Some((host, state)), targets, None, Some(fin))
             .await
     }
 
     /// Halt `release` now, whatever the budget (e.g. its run-once command failed).
     pub async fn halt(&self, app: &str, release: u64, reason: &str) -> Result<Recorded> {
         let why = |_: &Ledger| Some(reason.to_string());
-        self.settle(app, release, None, 0, Some((&why, false)))
+        self.settle(app, release, None, 0, Some((&why, false)), None)
             .await
     }
 
@@ -118,7 +142,8 @@ impl Zk {
         release: u64,
         why: &HaltReason<'_>,
     ) -> Result<Recorded> {
-        self.settle(app, release, None, 0, Some((why, true))).await
+        self.settle(app, release, None, 0, Some((why, true)), None)
+            .await
     }
 
     async fn settle(
@@ -129,81 +154,103 @@ impl Zk {
         targets: usize,
         // Halt when this names a reason on the ledger read; true: for the progress deadline.
         force: Option<(&HaltReason<'_>, bool)>,
+        mut fin: Option<FinalWrite<'_>>,
     ) -> Result<Recorded> {
         let ledger_path = self.ledger_path(app, release);
+        // An outcome that cannot halt the release need not hold the slot while it retries.
+        let may_halt = force.is_some() || outcome.is_some_and(|(_, s)| s == HostState::Failed);
         let app_path = self.layout.app(app);
         // Set when ZooKeeper refused the app-node write (ACLs): record the halt in the ledger only.
         let mut ledger_only = false;
         cas::retry!(format!("settling release {release} of {app}"), {
-            let Some((mut ledger, lv)) = self.read_ledger(app, release).await? else {
-                return Ok(Attempt::Done(Recorded::Noted));
-            };
-            if let Some((host, state)) = outcome {
-                if !policy::record_outcome(&mut ledger, host, state) {
-                    return Ok(Attempt::Done(Recorded::Noted));
-                }
-                // A healthy or failed host is progress (for a progress deadline, when set).
-                if ledger.progress_at.is_some() {
-                    ledger.progress_at = Some(now_rfc3339());
-                }
-            }
-            let forced = force.and_then(|(why, _)| why(&ledger));
-            if force.is_some() && forced.is_none() {
-                return Ok(Attempt::Done(Recorded::Noted));
-            }
-            let force_halt = forced.as_deref();
-            let stalled = force.is_some_and(|(_, stalled)| stalled);
             let mut result = Recorded::Noted;
             let mut new_app: Option<(ReleaseSpec, i32)> = None;
             let mut create_release: Option<ReleaseSpec> = None;
-            let failed = outcome.is_some_and(|(_, s)| s == HostState::Failed);
-            // An unusable app node is not this release any more: only the outcome is noted.
-            if (failed || force_halt.is_some())
-                && let (Some(cur), version) = self.read_app_node(app).await?
-                && let Some(halt) =
-                    policy::halt_decision(&cur, &ledger, release, failed, targets, force_halt)
+            let mut ledger_write: Option<(Ledger, i32)> = None;
+            if let Some((mut ledger, lv)) = self.read_ledger(app, release).await?
+                && outcome
+                    .is_none_or(|(host, state)| policy::record_outcome(&mut ledger, host, state))
             {
-                let reason = halt.reason;
-                ledger.state = ReleaseState::Halted;
-                ledger.deadline_passed = stalled;
-                ledger.halt_reason = Some(reason.clone());
-                let prev = match (halt.roll_back, cur.previous) {
-                    (true, Some(p)) => self.release_spec(app, p).await?,
-                    _ => None,
-                };
-                if ledger_only {
-                    ledger.rollback_pending = prev.is_some();
-                    result = Recorded::Halted {
-                        reason: if prev.is_some() {
-                            format!(
-                                "{reason} (auto-rollback pending: publishing it needs publisher credentials)"
-                            )
-                        } else {
-                            reason
-                        },
-                    };
-                } else if let Some(prev) = prev {
-                    let (_, next) = self.next_release_id(app).await?;
-                    let rb =
-                        policy::rollback_spec(&cur, &prev, next, "auto-rollback", &now_rfc3339());
-                    ledger.rolled_back_by = Some(rb.release);
-                    result = Recorded::RolledBack {
-                        reason,
-                        release: rb.release,
-                    };
-                    new_app = Some((rb.clone(), version));
-                    create_release = Some(rb);
-                } else {
-                    let mut halted = cur.clone();
-                    halted.state = ReleaseState::Halted;
-                    result = Recorded::Halted { reason };
-                    new_app = Some((halted, version));
+                // A healthy or failed host is progress (for a progress deadline, when set).
+                if outcome.is_some() && ledger.progress_at.is_some() {
+                    ledger.progress_at = Some(now_rfc3339());
                 }
+                let forced = force.and_then(|(why, _)| why(&ledger));
+                if force.is_some() && forced.is_none() {
+                    return Ok(Attempt::Done(Recorded::Noted));
+                }
+                let force_halt = forced.as_deref();
+                let stalled = force.is_some_and(|(_, stalled)| stalled);
+                let failed = outcome.is_some_and(|(_, s)| s == HostState::Failed);
+                // An unusable app node is not this release any more: only the outcome is noted.
+                if (failed || force_halt.is_some())
+                    && let (Some(cur), version) = self.read_app_node(app).await?
+                    && let Some(halt) =
+                        policy::halt_decision(&cur, &ledger, release, failed, targets, force_halt)
+                {
+                    let reason = halt.reason;
+                    ledger.state = ReleaseState::Halted;
+                    ledger.deadline_passed = stalled;
+                    ledger.halt_reason = Some(reason.clone());
+                    let prev = match (halt.roll_back, cur.previous) {
+                        (true, Some(p)) => self.release_spec(app, p).await?,
+                        _ => None,
+                    };
+                    if ledger_only {
+                        ledger.rollback_pending = prev.is_some();
+                        result = Recorded::Halted {
+                            reason: if prev.is_some() {
+                                format!(
+                                    "{reason} (auto-rollback pending: publishing it needs publisher credentials)"
+                                )
+                            } else {
+                                reason
+                            },
+                        };
+                    } else if let Some(prev) = prev {
+                        let (_, next) = self.next_release_id(app).await?;
+                        let rb = policy::rollback_spec(
+                            &cur,
+                            &prev,
+                            next,
+                            "auto-rollback",
+                            &now_rfc3339(),
+                        );
+                        ledger.rolled_back_by = Some(rb.release);
+                        result = Recorded::RolledBack {
+                            reason,
+                            release: rb.release,
+                        };
+                        new_app = Some((rb.clone(), version));
+                        create_release = Some(rb);
+                    } else {
+                        let mut halted = cur.clone();
+                        halted.state = ReleaseState::Halted;
+                        result = Recorded::Halted { reason };
+                        new_app = Some((halted, version));
+                    }
+                }
+                ledger_write = Some((ledger, lv));
+            }
+            if ledger_write.is_none() && fin.is_none() {
+                // Nothing to record (no ledger, or the outcome is in it already).
+                return Ok(Attempt::Done(Recorded::Noted));
             }
             let mut multi = self.client.new_multi_writer();
-            multi
-                .add_set_data(&ledger_path, &ledger.to_json(), Some(lv))
-                .zk_context(|| "building ledger write")?;
+            // The fence first: a failure at index 0 means our lease is gone, not a lost race.
+            if let Some(f) = &fin {
+                multi
+                    .add_check_version(&f.lease.path, f.lease.version())
+                    .zk_context(|| "building final status write")?;
+                multi
+                    .add_set_data(f.status_path, &f.status, None)
+                    .zk_context(|| "building final status write")?;
+            }
+            if let Some((ledger, lv)) = &ledger_write {
+                multi
+                    .add_set_data(&ledger_path, &ledger.to_json(), Some(*lv))
+                    .zk_context(|| "building ledger write")?;
+            }
             if let Some((spec, v)) = &new_app {
                 multi
                     .add_set_data(&app_path, &spec.to_json(), Some(*v))
@@ -212,9 +259,39 @@ impl Zk {
             if let Some(rb) = &create_release {
                 self.add_release_creation(&mut multi, rb)?;
             }
+            if let Some(f) = &fin {
+                multi
+                    .add_delete(&f.lease.path, None)
+                    .zk_context(|| "building final status write")?;
+            }
             match multi.commit().await {
-                Ok(_) => Ok(Attempt::Done(result)),
-                Err(e) if cas::is_conflict(&e) => Ok(Attempt::Conflict),
+                Ok(_) => {
+                    if let Some(f) = &fin {
+                        f.lease.set_deleted();
+                    }
+                    Ok(Attempt::Done(result))
+                }
+                Err(zkc::MultiWriteError::OperationFailed { index: 0, source })
+                    if fin.is_some() =>
+                {
+                    let f = fin.as_ref().map(|f| f.lease);
+                    let host = outcome.map_or("", |(h, _)| h);
+                    Err(match f {
+                        Some(lease) => super::store::fenced_off(host, lease, source),
+                        None => Error::zk("final status write".to_string(), source),
+                    })
+                }
+                Err(e) if cas::is_conflict(&e) => {
+                    // Lost the ledger to another host finishing at the same moment: give the
+                    // slot back with the status now (one fenced multi-op), then retry the ledger
+                    // alone. A failure keeps the slot until its record (and a halt) lands, so no
+                    // host starts on a release that is about to halt.
+                    if !may_halt && let Some(f) = fin.take() {
+                        self.final_status_only(&f, outcome.map_or("", |(h, _)| h))
+                            .await?;
+                    }
+                    Ok(Attempt::Conflict)
+                }
                 Err(
                     zkc::MultiWriteError::OperationFailed {
                         source: zkc::Error::NoAuth,
@@ -235,10 +312,34 @@ impl Zk {
         })
     }
 
+    /// The final status and the release of the slot, fenced by the lease, without the ledger.
+    async fn final_status_only(&self, f: &FinalWrite<'_>, host: &str) -> Result<()> {
+        let mut multi = self.client.new_multi_writer();
+        multi
+            .add_check_version(&f.lease.path, f.lease.version())
+            .zk_context(|| "building final status write")?;
+        multi
+            .add_set_data(f.status_path, &f.status, None)
+            .zk_context(|| "building final status write")?;
+        multi
+            .add_delete(&f.lease.path, None)
+            .zk_context(|| "building final status write")?;
+        match multi.commit().await {
+            Ok(_) => {
+                f.lease.set_deleted();
+                Ok(())
+            }
+            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => {
+                Err(super::store::fenced_off(host, f.lease, source))
+            }
+            Err(e) => Err(Error::zk("writing the final status".to_string(), e.into())),
+        }
+    }
+
     /// Add the creation of a release's history node and its empty ledger to a multi-op.
     pub(crate) fn add_release_creation(
         &self,
-        multi: &mut zkc::MultiWriter<'_>,
+        multi: &mut crate::zk::client::MultiWriter<'_>,
         spec: &ReleaseSpec,
     ) -> Result<()> {
         let app = &spec.app;

@@ -3,6 +3,7 @@
 
 pub mod acl;
 mod cas;
+pub mod client;
 pub mod layout;
 pub mod ledger;
 pub mod presence;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use zookeeper_client as zkc;
 
+pub use client::{Client, OneshotWatcher};
 pub use layout::Layout;
 
 use crate::error::{Error, Result, ZkContext};
@@ -91,7 +93,7 @@ impl Default for ZkOptions {
 /// A connected session plus the layout under the configured root.
 #[derive(Debug, Clone)]
 pub struct Zk {
-    pub client: zkc::Client,
+    pub client: Client,
     pub layout: Layout,
     /// The ACL policy from `<root>/acl` (`deployctl init`); `None`: an open tree.
     pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
@@ -160,7 +162,7 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
     };
     Ok(Zk {
         acl: None,
-        client,
+        client: Client::new(client),
         layout: Layout::new(&opts.root),
     })
 }
@@ -171,7 +173,7 @@ pub const ACL_POLICY: &str = "ACL policy";
 /// The ACL policy; `None`: an open tree. An unreadable policy on an open tree (its root grants
 /// anyone everything) protects nothing, so it is ignored with a warning saying what is wrong;
 /// on a protected tree no ACL for new nodes can be guessed safely: an error naming the node.
-async fn read_policy(client: &zkc::Client, root: &str) -> Result<Option<acl::AclPolicy>> {
+async fn read_policy(client: &Client, root: &str) -> Result<Option<acl::AclPolicy>> {
     let path = format!("{root}/acl");
     let data = match client.get_data(&path).await {
         Ok((data, _)) => data,

@@ -15,7 +15,7 @@ pub enum Registration {
     /// second deployer for the same host): `gone` fires when that changes.
     Taken {
         owner: i64,
-        gone: zkc::OneshotWatcher,
+        gone: crate::zk::OneshotWatcher,
     },
 }
 
@@ -27,6 +27,12 @@ impl Zk {
         let acls = self.acls(&path);
         let opts = zkc::CreateMode::Ephemeral.with_acls(zkc::Acls::new(&acls));
         let me = self.client.session_id().0;
+        // Usually it is ours already (the self-check of every pass): one read, no failed create.
+        if let Ok(Some(s)) = self.client.check_stat(&path).await
+            && s.ephemeral_owner == me
+        {
+            return Ok(Registration::Registered);
+        }
         loop {
             match self.client.create(&path, &data, &opts).await {
                 Ok(_) => return Ok(Registration::Registered),

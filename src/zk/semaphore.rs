@@ -36,8 +36,56 @@ pub struct Lease {
     pub app: String,
     pub path: String,
     pub name: String,
-    pub version: i32,
     pub host: String,
+    /// Write `holding` into the lease with the first fenced status write (one multi-op) instead
+    /// of on its own when the slot is granted (the agent; ssh-push writes it at once).
+    pub defer_holding: bool,
+    /// Shared by clones: what we wrote into the node and whether it is gone.
+    written: std::sync::Arc<std::sync::Mutex<Written>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Written {
+    version: i32,
+    holding: bool,
+    deleted: bool,
+}
+
+impl Lease {
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The znode version we last wrote (fenced writes check it).
+    pub fn version(&self) -> i32 {
+        self.written().version
+    }
+
+    /// Is `holding` written yet?
+    pub fn holding_written(&self) -> bool {
+        self.written().holding
+    }
+
+    /// We wrote `holding` into it, which made it `version`.
+    pub(crate) fn set_holding(&self, version: i32) {
+        let mut w = self.written();
+        w.version = version;
+        w.holding = true;
+    }
+
+    /// A multi-op of ours deleted it (given back with our final status).
+    pub(crate) fn set_deleted(&self) {
+        self.written().deleted = true;
+    }
+
+    /// The lease's data once we hold the slot.
+    pub(crate) fn holding_data(&self) -> Vec<u8> {
+        serde_json::to_vec(&LeaseData {
+            host: self.host.clone(),
+            state: LeaseState::Holding,
+        })
+        .unwrap_or_default()
+    }
 }
 
 /// Wake-ups of waiting agents by their slot watch (predecessor or children), process-wide. The
@@ -83,7 +131,7 @@ pub fn position(children: &[String], mine: &str, slots: u32) -> Position {
 pub enum Turn {
     Holding,
     /// Not yet: await this watcher (or anything else that matters), then call `try_acquire` again.
-    Wait(zkc::OneshotWatcher),
+    Wait(crate::zk::OneshotWatcher),
 }
 
 /// How waiting for a slot ended.
@@ -99,6 +147,18 @@ pub enum SlotWait {
 impl Zk {
     /// Join the queue for a slot of `app`.
     pub async fn enqueue(&self, app: &str, host: &str) -> Result<Lease> {
+        self.enqueue_with_status(app, host, None).await
+    }
+
+    /// Join the queue for a slot of `app`, writing `status` (the host's "waiting for a slot")
+    /// in the same multi-op. The lease defers its `holding` write to the first fenced status
+    /// write (`Lease::defer_holding`).
+    pub async fn enqueue_with_status(
+        &self,
+        app: &str,
+        host: &str,
+        status: Option<&crate::model::HostStatus>,
+    ) -> Result<Lease> {
         let data = serde_json::to_vec(&LeaseData {
             host: host.to_string(),
             state: LeaseState::Waiting,
@@ -107,18 +167,47 @@ impl Zk {
         let prefix = self.layout.lease_prefix(app);
         let acls = self.acls(&prefix);
         let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::new(&acls));
-        let (_stat, seq) = self
-            .client
-            .create(&prefix, &data, &opts)
-            .await
-            .zk_context(|| format!("creating slot lease under {}", self.layout.slots(app)))?;
-        let name = format!("{}{seq}", super::layout::LEASE_PREFIX);
+        let what = || format!("creating slot lease under {}", self.layout.slots(app));
+        let name = match status {
+            None => {
+                let (_stat, seq) = self
+                    .client
+                    .create(&prefix, &data, &opts)
+                    .await
+                    .zk_context(what)?;
+                format!("{}{seq}", super::layout::LEASE_PREFIX)
+            }
+            Some(st) => {
+                let status_path = self.layout.status(app, &st.host);
+                let mut multi = self.client.new_multi_writer();
+                multi
+                    .add_set_data(&status_path, &st.to_json(), None)
+                    .zk_context(what)?;
+                multi.add_create(&prefix, &data, &opts).zk_context(what)?;
+                let results = multi
+                    .commit()
+                    .await
+                    .map_err(|e| Error::zk(what(), e.into()))?;
+                match results.into_iter().nth(1) {
+                    Some(zkc::MultiWriteResult::Create { path, .. }) => {
+                        path.rsplit('/').next().unwrap_or_default().to_string()
+                    }
+                    other => {
+                        return Err(Error::zk(
+                            format!("{}: unexpected reply {other:?}", what()),
+                            zkc::Error::UnexpectedError("no create result".into()),
+                        ));
+                    }
+                }
+            }
+        };
         Ok(Lease {
             app: app.to_string(),
             path: format!("{}/{name}", self.layout.slots(app)),
             name,
-            version: 0,
             host: host.to_string(),
+            defer_holding: status.is_some(),
+            written: Default::default(),
         })
     }
 
@@ -132,17 +221,23 @@ impl Zk {
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<SlotWait> {
         tokio::pin!(stop);
+        let dir = self.layout.slots(&spec.app);
         loop {
-            let (read, spec_watch) = self.read_spec_watched(&spec.app).await?;
-            let ledger = self
-                .read_ledger(&spec.app, spec.release)
-                .await?
-                .map(|(l, _)| l);
+            // The three reads go out together (one round trip when none is cached): a waiter
+            // woken by a freed slot starts within one round trip of the wake-up.
+            let (read, ledger, children) = tokio::join!(
+                self.read_spec_watched(&spec.app),
+                self.read_ledger(&spec.app, spec.release),
+                self.client.list_children(&dir),
+            );
+            let (read, spec_watch) = read?;
+            let ledger = ledger?.map(|(l, _)| l);
             if !policy::still_current(read.spec(), spec.release, ledger.as_ref()) {
                 return Ok(SlotWait::MovedOn);
             }
             let slots = policy::effective_slots(spec, ledger.as_ref());
-            match self.try_acquire(lease, slots).await? {
+            let children = children.zk_context(|| format!("listing {dir}"))?;
+            match self.acquire_step(lease, slots, Some(children)).await? {
                 Turn::Holding => return Ok(SlotWait::Holding),
                 Turn::Wait(w) => tokio::select! {
                     _ = w.changed() => {
@@ -157,17 +252,32 @@ impl Zk {
 
     /// One step of acquiring: either we hold a slot now, or here is what to wait on.
     pub async fn try_acquire(&self, lease: &mut Lease, slots: u32) -> Result<Turn> {
+        self.acquire_step(lease, slots, None).await
+    }
+
+    /// `try_acquire`, starting from the slot children when they were just read.
+    async fn acquire_step(
+        &self,
+        lease: &mut Lease,
+        slots: u32,
+        mut read: Option<Vec<String>>,
+    ) -> Result<Turn> {
         let dir = self.layout.slots(&lease.app);
         loop {
-            let children = self
-                .client
-                .list_children(&dir)
-                .await
-                .zk_context(|| format!("listing {dir}"))?;
+            let children = match read.take() {
+                Some(c) => c,
+                None => self
+                    .client
+                    .list_children(&dir)
+                    .await
+                    .zk_context(|| format!("listing {dir}"))?,
+            };
             match position(&children, &lease.name, slots) {
                 Position::Gone => return Err(lease_lost(lease)),
                 Position::Holder => {
-                    self.mark_holding(lease).await?;
+                    if !lease.defer_holding {
+                        self.mark_holding(lease).await?;
+                    }
                     return Ok(Turn::Holding);
                 }
                 Position::FirstWaiter => {
@@ -213,18 +323,13 @@ impl Zk {
 
     /// Write `holding` into our lease: wakes the waiter behind us, and records who holds what.
     async fn mark_holding(&self, lease: &mut Lease) -> Result<()> {
-        let data = serde_json::to_vec(&LeaseData {
-            host: lease.host.clone(),
-            state: LeaseState::Holding,
-        })
-        .unwrap_or_default();
         match self
             .client
-            .set_data(&lease.path, &data, Some(lease.version))
+            .set_data(&lease.path, &lease.holding_data(), Some(lease.version()))
             .await
         {
             Ok(stat) => {
-                lease.version = stat.version;
+                lease.set_holding(stat.version);
                 Ok(())
             }
             Err(zkc::Error::NoNode) => Err(lease_lost(lease)),
@@ -232,8 +337,12 @@ impl Zk {
         }
     }
 
-    /// Give the slot back. A lease that is already gone (session ended) is fine.
+    /// Give the slot back. A lease that is already gone (session ended, or deleted with our
+    /// final status) is fine.
     pub async fn release(&self, lease: &Lease) -> Result<()> {
+        if lease.written().deleted {
+            return Ok(());
+        }
         match self.client.delete(&lease.path, None).await {
             Ok(()) | Err(zkc::Error::NoNode) => Ok(()),
             Err(e) => Err(Error::zk(format!("releasing {}", lease.path), e)),

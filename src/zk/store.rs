@@ -28,6 +28,23 @@ impl Published {
     }
 }
 
+/// The app node and history as `publish` reads them.
+struct AppRead {
+    node: Option<ReleaseSpec>,
+    version: i32,
+    release_ids: Vec<u64>,
+}
+
+fn unexpected_read(path: &str, got: Option<zkc::MultiReadResult>) -> Error {
+    match got {
+        Some(zkc::MultiReadResult::Error { err }) => Error::zk(format!("reading {path}"), err),
+        other => Error::zk(
+            format!("reading {path}: unexpected reply {other:?}"),
+            zkc::Error::UnexpectedError("multi-read".into()),
+        ),
+    }
+}
+
 /// A status read back, or why it could not be used.
 pub type StatusRead = std::result::Result<HostStatus, Error>;
 
@@ -50,10 +67,13 @@ impl SpecRead {
 impl Zk {
     /// What the app node holds right now, plus a watcher for its next change (also when the
     /// node does not exist yet).
-    pub async fn read_spec_watched(&self, app: &str) -> Result<(SpecRead, zkc::OneshotWatcher)> {
+    pub async fn read_spec_watched(
+        &self,
+        app: &str,
+    ) -> Result<(SpecRead, crate::zk::OneshotWatcher)> {
         let path = self.layout.app(app);
         loop {
-            match self.client.get_and_watch_data(&path).await {
+            match self.client.get_data_cached(&path).await {
                 Ok((data, _, w)) if data.is_empty() => return Ok((SpecRead::Missing, w)),
                 Ok((data, _, w)) => {
                     let read = match ReleaseSpec::from_znode(app, &data) {
@@ -143,11 +163,11 @@ impl Zk {
     /// A spec that fails validation is an error naming the node (never a command run).
     pub async fn read_spec(&self, app: &str) -> Result<Option<(ReleaseSpec, i32)>> {
         let path = self.layout.app(app);
-        match self.client.get_data(&path).await {
+        match self.client.get_data_cached(&path).await {
             Err(zkc::Error::NoNode) => Ok(None),
             Err(e) => Err(Error::zk(format!("reading {path}"), e)),
-            Ok((data, _)) if data.is_empty() => Ok(None),
-            Ok((data, stat)) => Ok(Some((ReleaseSpec::from_znode(app, &data)?, stat.version))),
+            Ok((data, _, _)) if data.is_empty() => Ok(None),
+            Ok((data, stat, _)) => Ok(Some((ReleaseSpec::from_znode(app, &data)?, stat.version))),
         }
     }
 
@@ -156,20 +176,49 @@ impl Zk {
     /// The id comes from the history, never from the app node (see `next_release_id`): a
     /// restored older, garbage or made-up spec there is replaced, it cannot block the publish.
     pub async fn publish(&self, request: &ReleaseSpec, force: bool) -> Result<Published> {
+        Ok(self.publish_counted(request, force).await?.0)
+    }
+
+    /// `publish`, plus how many releases the history holds afterwards (for retention without
+    /// another read). One multi-read (the app node, its directories, the history) and one
+    /// multi-op; the app's directories are created only when that read finds one missing (the
+    /// first publish).
+    pub async fn publish_counted(
+        &self,
+        request: &ReleaseSpec,
+        force: bool,
+    ) -> Result<(Published, usize)> {
         request.validate()?;
         let app = &request.app;
-        self.ensure_app(app).await?;
+        validate::app_name(app)?;
         let path = self.layout.app(app);
+        let mut ensured = false;
         cas::retry!(format!("publishing {app}"), {
-            let (node, version) = self.read_app_node(app).await?;
-            let (newest, next) = self.next_release_id(app).await?;
+            let Some(AppRead {
+                node,
+                version,
+                release_ids,
+            }) = self.read_app_for_publish(app).await?
+            else {
+                if ensured {
+                    return Err(Error::zk(format!("reading {path}"), zkc::Error::NoNode));
+                }
+                self.ensure_app(app).await?;
+                ensured = true;
+                return Ok(Attempt::Conflict);
+            };
+            let newest = release_ids.iter().copied().max().unwrap_or(0);
+            let next = self.successor(app, newest)?;
             if let Some(cur) = &node
                 && !force
                 && cur.release == newest
                 && cur.same_request(request)
                 && cur.state == crate::model::ReleaseState::Active
             {
-                return Ok(Attempt::Done(Published::Unchanged(cur.clone())));
+                return Ok(Attempt::Done((
+                    Published::Unchanged(cur.clone()),
+                    release_ids.len(),
+                )));
             }
             let replaced = self.replaced_release(app, node, newest).await?;
             let mut spec = request.clone();
@@ -185,7 +234,9 @@ impl Zk {
             self.add_release_creation(&mut multi, &spec)?;
             Ok(
                 match cas::commit(multi, format!("publishing {app}")).await? {
-                    Attempt::Done(()) => Attempt::Done(Published::Created(spec)),
+                    Attempt::Done(()) => {
+                        Attempt::Done((Published::Created(spec), release_ids.len() + 1))
+                    }
                     Attempt::Conflict => {
                         tracing::debug!("publish of {app} raced another publisher; retrying");
                         Attempt::Conflict
@@ -193,6 +244,74 @@ impl Zk {
                 },
             )
         })
+    }
+
+    /// What `publish` needs, in one multi-read: the app node (spec when usable, and version),
+    /// and the history's ids. `None` when the app node or one of its directories is missing.
+    async fn read_app_for_publish(&self, app: &str) -> Result<Option<AppRead>> {
+        let path = self.layout.app(app);
+        let releases = self.layout.releases(app);
+        let mut reader = self.client.new_multi_reader();
+        reader
+            .add_get_data(&path)
+            .zk_context(|| "building publish read")?;
+        reader
+            .add_get_children(&path)
+            .zk_context(|| "building publish read")?;
+        reader
+            .add_get_children(&releases)
+            .zk_context(|| "building publish read")?;
+        let mut results = reader
+            .commit()
+            .await
+            .zk_context(|| format!("reading {path}"))?
+            .into_iter();
+        let (data, stat) = match results.next() {
+            Some(zkc::MultiReadResult::Data { data, stat }) => (data, stat),
+            Some(zkc::MultiReadResult::Error {
+                err: zkc::Error::NoNode,
+            }) => return Ok(None),
+            other => return Err(unexpected_read(&path, other)),
+        };
+        match results.next() {
+            Some(zkc::MultiReadResult::Children { children }) => {
+                let dirs = self.layout.app_dirs(app);
+                let missing = dirs.iter().any(|d| {
+                    let name = d.rsplit('/').next().unwrap_or_default();
+                    !children.iter().any(|c| c == name)
+                });
+                if missing {
+                    return Ok(None);
+                }
+            }
+            other => return Err(unexpected_read(&path, other)),
+        }
+        let release_ids = match results.next() {
+            Some(zkc::MultiReadResult::Children { children }) => children
+                .iter()
+                .filter_map(|c| parse_release_node(c))
+                .collect(),
+            Some(zkc::MultiReadResult::Error {
+                err: zkc::Error::NoNode,
+            }) => return Ok(None),
+            other => return Err(unexpected_read(&releases, other)),
+        };
+        let node = if data.is_empty() {
+            None
+        } else {
+            match ReleaseSpec::from_znode(app, &data) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!("{path} holds an unusable spec: {e}");
+                    None
+                }
+            }
+        };
+        Ok(Some(AppRead {
+            node,
+            version: stat.version,
+            release_ids,
+        }))
     }
 
     /// The app node for a compare-and-set update: its spec when usable (`None` when empty or
@@ -222,14 +341,17 @@ impl Zk {
     /// planted by hand) is an error naming the node rather than a wrap to 0.
     pub async fn next_release_id(&self, app: &str) -> Result<(u64, u64)> {
         let newest = self.last_release_id(app).await?;
-        let next = newest.checked_add(1).ok_or_else(|| {
+        Ok((newest, self.successor(app, newest)?))
+    }
+
+    fn successor(&self, app: &str, newest: u64) -> Result<u64> {
+        newest.checked_add(1).ok_or_else(|| {
             Error::invalid(
                 "release history",
                 self.layout.release(app, newest),
                 "has the largest possible release id, so no release can follow it; delete that node",
             )
-        })?;
-        Ok((newest, next))
+        })
     }
 
     /// The release an update of the app node replaces: the node's spec when it names a release
@@ -367,14 +489,16 @@ impl Zk {
             Err(zkc::Error::NoNode) => vec![],
             r => host_names(r.zk_context(|| format!("listing {dir}"))?),
         };
-        let reads: Vec<_> = hosts
-            .iter()
-            .map(|h| self.client.get_data(&self.layout.host(app, h)))
-            .collect();
+        let paths: Vec<String> = hosts.iter().map(|h| self.layout.host(app, h)).collect();
+        let reads = self
+            .client
+            .get_many(&paths)
+            .await
+            .zk_context(|| format!("reading the presence nodes under {dir}"))?;
         let mut out = vec![];
         for (host, read) in hosts.into_iter().zip(reads) {
-            match read.await {
-                Ok((data, _)) => out.push((host, serde_json::from_slice(&data).ok())),
+            match read {
+                Ok(data) => out.push((host, serde_json::from_slice(&data).ok())),
                 Err(zkc::Error::NoNode) => {}
                 Err(e) => return Err(Error::zk(format!("reading presence of {host}"), e)),
             }
@@ -386,7 +510,7 @@ impl Zk {
     pub async fn registered_watched(
         &self,
         app: &str,
-    ) -> Result<(Vec<String>, zkc::OneshotWatcher)> {
+    ) -> Result<(Vec<String>, crate::zk::OneshotWatcher)> {
         let dir = self.layout.hosts(app);
         let (hosts, _, watcher) = self
             .client
@@ -396,12 +520,13 @@ impl Zk {
         Ok((host_names(hosts), watcher))
     }
 
-    /// Names of the registered agents of `app` (one read; `hosts` also reads each presence).
+    /// Names of the registered agents of `app` (one read, none while no agent came or went
+    /// since the last; `hosts` also reads each presence).
     pub async fn registered(&self, app: &str) -> Result<Vec<String>> {
         let dir = self.layout.hosts(app);
-        match self.client.list_children(&dir).await {
+        match self.client.list_children_cached(&dir).await {
             Err(zkc::Error::NoNode) => Ok(vec![]),
-            r => Ok(host_names(r.zk_context(|| format!("listing {dir}"))?)),
+            r => Ok(host_names(r.zk_context(|| format!("listing {dir}"))?.0)),
         }
     }
 
@@ -414,15 +539,17 @@ impl Zk {
         };
         hosts.retain(|h| validate::host_name(h).is_ok());
         hosts.sort();
-        let reads: Vec<_> = hosts
-            .iter()
-            .map(|h| self.client.get_data(&self.layout.status(app, h)))
-            .collect();
+        let paths: Vec<String> = hosts.iter().map(|h| self.layout.status(app, h)).collect();
+        let reads = self
+            .client
+            .get_many(&paths)
+            .await
+            .zk_context(|| format!("reading the statuses under {dir}"))?;
         let mut out = vec![];
         for (host, read) in hosts.into_iter().zip(reads) {
-            match read.await {
-                Ok((data, _)) if data.is_empty() => {}
-                Ok((data, _)) => {
+            match read {
+                Ok(data) if data.is_empty() => {}
+                Ok(data) => {
                     let st = HostStatus::from_znode(&host, &data).and_then(|st| {
                         if st.host == host {
                             Ok(st)
@@ -496,21 +623,31 @@ impl Zk {
             };
         };
         let mut multi = self.client.new_multi_writer();
-        multi
-            .add_check_version(&lease.path, lease.version)
-            .zk_context(|| "building status write")?;
+        // The first fenced write after the slot was granted also marks the lease `holding`
+        // (the promotion and the status in one round trip, see `Lease::defer_holding`).
+        let promote = !lease.holding_written();
+        if promote {
+            let version = lease.version();
+            multi
+                .add_set_data(&lease.path, &lease.holding_data(), Some(version))
+                .zk_context(|| "building status write")?;
+            // A set makes the version exactly one more. Recorded before the reply, so a fenced
+            // write sent meanwhile checks the version this one makes: requests of one session
+            // are applied in order, and if this one fails, that one fails its check too.
+            lease.set_holding(version + 1);
+        } else {
+            multi
+                .add_check_version(&lease.path, lease.version())
+                .zk_context(|| "building status write")?;
+        }
         multi
             .add_set_data(&path, &json, None)
             .zk_context(|| "building status write")?;
         match multi.commit().await {
             Ok(_) => Ok(()),
-            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => Err(Error::zk(
-                format!(
-                    "status write for {} fenced off: slot lease {} is gone",
-                    status.host, lease.path
-                ),
-                source,
-            )),
+            Err(zkc::MultiWriteError::OperationFailed { index: 0, source }) => {
+                Err(fenced_off(&status.host, lease, source))
+            }
             Err(e) => Err(Error::zk(format!("writing {path}"), e.into())),
         }
     }
@@ -572,6 +709,17 @@ impl Zk {
         }
         Ok(())
     }
+}
+
+/// A status write refused because our slot lease is gone (or not ours any more).
+pub(crate) fn fenced_off(host: &str, lease: &Lease, source: zkc::Error) -> Error {
+    Error::zk(
+        format!(
+            "status write for {host} fenced off: slot lease {} is gone",
+            lease.path
+        ),
+        source,
+    )
 }
 
 /// Children of a `hosts/` node that are host names (planted junk is ignored), sorted.

@@ -28,7 +28,7 @@ pub enum WatchEvent {
 /// A persistent (or persistent-recursive) watch that is registered again after every
 /// reconnection of its session.
 pub struct PersistentWatch {
-    client: zkc::Client,
+    client: super::Client,
     path: String,
     mode: zkc::AddWatchMode,
     watcher: zkc::PersistentWatcher,
@@ -48,7 +48,7 @@ impl std::fmt::Debug for PersistentWatch {
 
 impl PersistentWatch {
     /// Add the watch. Read what it covers *after* this returns, so no change is missed.
-    pub async fn new(client: &zkc::Client, path: &str, mode: zkc::AddWatchMode) -> Result<Self> {
+    pub async fn new(client: &super::Client, path: &str, mode: zkc::AddWatchMode) -> Result<Self> {
         let watcher = client
             .watch(path, mode)
             .await
@@ -87,6 +87,7 @@ impl PersistentWatch {
             }
             let ev = self.watcher.changed().await;
             if ev.event_type != zkc::EventType::Session {
+                super::client::note_fired();
                 return Ok(WatchEvent::Node(ev));
             }
             match ev.session_state {

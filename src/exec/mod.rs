@@ -1,5 +1,8 @@
 //! Running one command locally — for the agent and for `ssh-push --local` — `sh -c` under the
-//! guard, with a timeout and an output tail: the one local command runner.
+//! in-process supervisor (`supervisor.rs`), with a timeout and an output tail: the one local
+//! command runner.
+
+mod supervisor;
 
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -11,10 +14,6 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
 use crate::render::Script;
-
-/// How the guard learns the heartbeat interval (milliseconds); set from
-/// [`RunOptions::heartbeat`], never by callers.
-pub const HEARTBEAT_ENV: &str = "DEPLOYCTL_GUARD_HEARTBEAT_MS";
 
 /// Bytes of combined stdout/stderr kept for status, JSON and JUnit.
 pub const TAIL_BYTES: usize = 4096;
@@ -56,7 +55,8 @@ impl CommandOutcome {
     }
 }
 
-/// Sends SIGTERM to the guard when dropped before it was reaped, which kills the command's group.
+/// Kills the command's process group (the supervisor, the shell and what they started) when
+/// dropped before it was reaped.
 struct GuardChild {
     child: tokio::process::Child,
     reaped: bool,
@@ -64,9 +64,10 @@ struct GuardChild {
 
 impl GuardChild {
     fn terminate(&self) {
+        // The supervisor leads the group (supervisor.rs).
         if let Some(pid) = self.child.id() {
             unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGTERM);
+                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
             }
         }
     }
@@ -137,7 +138,7 @@ pub enum Capture {
 }
 
 /// How to run one command: where, with what environment, for how long, what to mask, what to
-/// capture, and whether the guard expects the caller's heartbeats.
+/// capture, and whether the supervisor expects the caller's heartbeats.
 #[derive(Debug, Clone)]
 pub struct RunOptions<'a> {
     pub cwd: &'a Path,
@@ -147,7 +148,7 @@ pub struct RunOptions<'a> {
     /// Masked in the output tail before it is cut.
     pub secrets: &'a [String],
     pub capture: Capture,
-    /// The guard kills the command when no heartbeat arrives for this long (guard.rs): a
+    /// The supervisor kills the command when no heartbeat arrives for this long: a
     /// stopped (SIGSTOP) agent's command dies before its session can expire.
     pub heartbeat: Option<Duration>,
     /// Run as this user and group (the agent's `run_as`; needs root).
@@ -169,7 +170,7 @@ impl<'a> RunOptions<'a> {
     }
 }
 
-/// Run `script` with `sh -c` under the guard, killing it (and its process group) after the
+/// Run `script` with `sh -c` under its supervisor, killing it (and its process group) after the
 /// timeout or when this future is dropped. The script's values go in its environment; argv
 /// holds only the value-free text. A command that cannot start is a failed outcome with the
 /// reason, not an error. With `Capture::Combined`, stdout and stderr go to one pipe: the tail is
@@ -184,19 +185,15 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         heartbeat,
         user,
     } = opts.clone();
-    let exe = std::env::current_exe().map_err(|e| Error::io("locating the deployctl binary", e))?;
-    let mut cmd = tokio::process::Command::new(exe);
-    cmd.arg("exec-guard")
-        .arg("--")
-        .arg(&script.text)
-        .current_dir(cwd)
-        .envs(
-            env.iter()
-                .chain(&script.env)
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+    // `sh -c` directly, supervised by a fork of this process (no second program to load).
+    let mut cmd = tokio::process::Command::new("/bin/sh");
+    cmd.arg("-c").arg(&script.text).current_dir(cwd).envs(
+        env.iter()
+            .chain(&script.env)
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     // Combined: one pipe, both ends of the command write to it (the kernel keeps the order).
-    // The read end is close-on-exec, so only the guard and its children hold the write end.
+    // The read end is close-on-exec, so only the command and its children hold the write end.
     let mut shared = None;
     match capture {
         Capture::Combined => {
@@ -212,33 +209,19 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
             cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         }
     }
-    // With a heartbeat interval the guard's stdin is the heartbeat pipe (see guard.rs); the
-    // guard learns the interval from its environment.
+    // The supervisor's stdin is a pipe whose only write end is ours: its end-of-file says we
+    // died (or gave the command up); with an interval, its silence says we are stopped.
     let heartbeat = heartbeat.filter(|d| !d.is_zero());
-    if let Some(interval) = heartbeat {
-        cmd.env(HEARTBEAT_ENV, interval.as_millis().to_string());
-    }
-    cmd.stdin(if heartbeat.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    // The guard (and so the command) switches user before exec; std drops root's supplementary
-    // groups with it.
+    cmd.stdin(Stdio::piped());
+    let heartbeat_ms = heartbeat.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as libc::c_int);
+    // The command (and its supervisor, forked after std switched user) runs as the app's
+    // `run_as` user; std drops root's supplementary groups with it.
     if let Some((uid, gid)) = user {
         cmd.uid(uid).gid(gid);
     }
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe libc calls between fork and exec.
+    // SAFETY: the hook makes only async-signal-safe calls (supervisor.rs).
     unsafe {
-        cmd.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
-            // The agent may have died before prctl took effect.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
+        cmd.pre_exec(move || supervisor::fork_supervised(heartbeat_ms));
     }
     let started = Instant::now();
     let spawned = cmd.spawn();
@@ -283,18 +266,23 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         .stderr
         .take()
         .map(|e| tokio::spawn(pump(e, sink.clone(), false)));
-    let beats = match (heartbeat, guard.child.stdin.take()) {
-        (Some(interval), Some(mut stdin)) => Some(tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let mut tick = tokio::time::interval(interval / 4);
-            loop {
-                tick.tick().await;
-                if stdin.write_all(b".").await.is_err() {
-                    return;
+    // Held until the command ended (by the heartbeat task, or here): dropping it tells the
+    // supervisor to kill the command.
+    let (beats, _stdin) = match (heartbeat, guard.child.stdin.take()) {
+        (Some(interval), Some(mut stdin)) => {
+            let beats = tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let mut tick = tokio::time::interval(interval / 4);
+                loop {
+                    tick.tick().await;
+                    if stdin.write_all(b".").await.is_err() {
+                        return;
+                    }
                 }
-            }
-        })),
-        _ => None,
+            });
+            (Some(beats), None)
+        }
+        (_, stdin) => (None, stdin),
     };
 
     let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
