@@ -608,18 +608,10 @@ fn a_finalize_claimer_that_vanishes_fails_the_release() {
         "--finalize-cmd",
         &format!("echo {{{{ host }}}} > {}; sleep 60", marker.display()),
     ]);
-    let deadline = std::time::Instant::now() + T;
-    let claimer = loop {
+    let claimer = wait_until("the finalize command to start", T, || {
         let who = std::fs::read_to_string(&marker).unwrap_or_default();
-        if !who.trim().is_empty() {
-            break who.trim().to_string();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "finalize never started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+        (!who.trim().is_empty()).then(|| who.trim().to_string())
+    });
     agents
         .iter_mut()
         .find(|a| a.host == claimer)

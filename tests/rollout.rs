@@ -111,15 +111,7 @@ fn killed_agent_frees_its_slot_and_capacity_survives() {
     let r1 = publish(&env, "api", "1.0", 2, &log, "3.1415");
     let victim = env.wait_for_deploying("api", T);
     let idx = names.iter().position(|h| *h == victim).unwrap();
-    // Its status says deploying a moment before its command logs its start: wait for the start.
-    let deadline = std::time::Instant::now() + T;
-    while !intervals(&log).iter().any(|i| i.host == victim) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{victim}'s deploy never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for_start(&log, &victim);
     assert!(process_with("3.1415"), "the deploy should be running");
     agents[idx].kill9();
     let killed_at = now_ns();

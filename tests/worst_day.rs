@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use deployctl::zk::server::LocalZooKeeper;
@@ -22,15 +22,6 @@ fn start_wait(env: &TestEnv, app: &str, timeout: &str) -> Child {
 
 fn finish_wait(child: Child) -> (Option<i32>, Value) {
     wait_summary(child.wait_with_output().expect("wait-for-rollout output"))
-}
-
-/// Poll until `pred` holds (bounded), for conditions outside `status`.
-fn wait_until(what: &str, timeout: Duration, mut pred: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !pred() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn sigterm(agent: &Agent) {
@@ -99,19 +90,14 @@ fn canary_killed(name: &str, point: KillPoint, at_once: bool) {
             n.strip_prefix(prefix).map(str::to_string)
         })
     };
-    let mut canary = None;
-    wait_until("the canary at its kill point", T, || {
-        canary = match point {
-            KillPoint::BeforeDeploy => mark("pre-"),
-            KillPoint::DuringHealth => mark("health-"),
-            KillPoint::DuringDeploy => intervals(&log)
-                .into_iter()
-                .find(|i| i.end.is_none())
-                .map(|i| i.host),
-        };
-        canary.is_some()
+    let canary = wait_until("the canary at its kill point", T, || match point {
+        KillPoint::BeforeDeploy => mark("pre-"),
+        KillPoint::DuringHealth => mark("health-"),
+        KillPoint::DuringDeploy => intervals(&log)
+            .into_iter()
+            .find(|i| i.end.is_none())
+            .map(|i| i.host),
     });
-    let canary = canary.expect("canary");
     let i = names.iter().position(|n| *n == canary).expect("known host");
     agents[i].kill9();
     let killed_at = now_ns();

@@ -488,3 +488,16 @@ pub fn hosts(prefix: &str, n: usize) -> Vec<String> {
 pub fn release_of(publish_json: &Value) -> u64 {
     publish_json["release"].as_u64().expect("release id")
 }
+
+/// Poll `f` until it yields a value (bounded): for conditions outside `status` (files, logs,
+/// processes). Panics naming `what` when `timeout` passes first.
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
