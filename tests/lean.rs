@@ -12,6 +12,8 @@ use deployctl::model::ReleaseSpec;
 use deployctl::zk::{self, server::four_letter};
 
 const T: Duration = Duration::from_secs(60);
+/// Bound for hearing a watch event on an idle server.
+const HEAR: Duration = Duration::from_secs(20);
 
 /// The server is shared by the tests of this binary: the counting test runs alone.
 static SERVER: Mutex<()> = Mutex::new(());
@@ -153,5 +155,72 @@ fn cached_reads_never_go_back_behind_the_server() {
             .unwrap();
         let (ledger, _) = a.read_ledger("web", r2).await.unwrap().unwrap();
         assert_eq!(ledger.healthy, vec!["h1".to_string(), "h2".to_string()]);
+    });
+}
+
+/// ZooKeeper before 3.9 keeps one watch mode per path and connection (ZOOKEEPER-4466): a one-shot
+/// data watch set by a cached read on the path of this session's persistent recursive watch
+/// turns that watch into a one-shot one, and after its first event the session hears nothing
+/// under the path any more. `wait-for-rollout` watches the app node that way and reads the spec
+/// from it: it must go on hearing every change.
+#[test]
+fn a_cached_read_does_not_cut_a_persistent_watch() {
+    use deployctl::zk::watch::{PersistentWatch, WatchEvent};
+    use zookeeper_client as zkc;
+    let _alone = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let env = TestEnv::new("lean-persistent");
+    block_on(async {
+        let a = zk::connect(&env.zk_options()).await.unwrap();
+        let b = zk::connect(&env.zk_options()).await.unwrap();
+        b.publish(&ReleaseSpec::new("web", "1.0"), true)
+            .await
+            .unwrap();
+        // Read (and cached, with a one-shot watch) before the persistent watch is added, as
+        // `wait-for-rollout` does to resolve its target.
+        assert_eq!(a.read_spec("web").await.unwrap().unwrap().0.version, "1.0");
+        let app = a.layout.app("web");
+        let mut watch =
+            PersistentWatch::new(&a.client, &app, zkc::AddWatchMode::PersistentRecursive)
+                .await
+                .unwrap();
+        // Until the watch reports the app node itself changed to `version`.
+        async fn heard(w: &mut PersistentWatch, a: &zk::Zk, app: &str, version: &str) {
+            loop {
+                match tokio::time::timeout(HEAR, w.next()).await {
+                    Ok(Ok(WatchEvent::Node(ev))) if ev.path == app => {
+                        let (spec, _) = a.read_spec("web").await.unwrap().unwrap();
+                        if spec.version == version {
+                            return;
+                        }
+                    }
+                    Ok(Ok(_)) => {}
+                    other => panic!("waiting to hear {version} on {app}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(a.read_spec("web").await.unwrap().unwrap().0.version, "1.0");
+        for version in ["2.0", "3.0", "4.0"] {
+            b.publish(&ReleaseSpec::new("web", version), true)
+                .await
+                .unwrap();
+            heard(&mut watch, &a, &app, version).await;
+            // And a change below the app node, after the cached read re-read it.
+            let child = format!("{app}/probe-{version}");
+            b.client
+                .create(
+                    &child,
+                    b"",
+                    &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()),
+                )
+                .await
+                .unwrap();
+            loop {
+                match tokio::time::timeout(HEAR, watch.next()).await {
+                    Ok(Ok(WatchEvent::Node(ev))) if ev.path == child => break,
+                    Ok(Ok(_)) => {}
+                    other => panic!("waiting to hear {child}: {other:?}"),
+                }
+            }
+        }
     });
 }

@@ -233,3 +233,67 @@ fn an_agent_keeps_serving_an_app_through_zookeeper_errors() {
     let st = env.wait_hosts("web", &names, r, &["healthy"], T);
     assert_eq!(host(&st, "e1").unwrap()["version"], "2.0");
 }
+
+/// Bytes the server has not read yet on its connections on `port` (from /proc/net): a
+/// request written by a client while the server is stopped sits there.
+fn unread_by_server(port: u16) -> u64 {
+    // Java listens on IPv6 sockets (IPv4 connections appear as mapped addresses in tcp6).
+    let tcp = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect::<String>();
+    let local = format!(":{port:04X}");
+    tcp.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // local address, remote, state 01 (established), tx_queue:rx_queue
+            (f.len() > 4 && f[1].ends_with(&local) && f[3] == "01").then(|| f[4].to_string())
+        })
+        .filter_map(|q| u64::from_str_radix(q.split(':').nth(1)?, 16).ok())
+        .sum()
+}
+
+/// A read cut off by a lost connection is sent again once the session is back (a one-shot
+/// command such as `status` or `history` used to exit 4 on a loaded machine's missed ping).
+/// The read is written while the server is stopped (SIGSTOP), then the server is killed and
+/// started again: the read fails with a connection loss in the client and must be resent.
+#[test]
+fn a_read_cut_by_a_lost_connection_is_sent_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = LocalZooKeeper::start(dir.path(), 1000).expect("ZooKeeper");
+    let env = TestEnv::with_servers("reconnect-read", &server.address());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut opts = env.zk_options();
+        opts.session_timeout = Duration::from_secs(15);
+        let zk = deployctl::zk::connect(&opts).await.expect("connect");
+        zk.publish(&deployctl::model::ReleaseSpec::new("web", "1.0"), true)
+            .await
+            .expect("publish");
+        let path = zk.layout.app("web");
+        let before = unread_by_server(server.port);
+        let pid = server.pid().expect("running") as i32;
+        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        let read = tokio::spawn(zk.client.get_data(&path));
+        let deadline = Instant::now() + T;
+        while unread_by_server(server.port) <= before {
+            assert!(
+                Instant::now() < deadline,
+                "the read never reached the server"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        server.stop();
+        server.start_again().expect("ZooKeeper restarts");
+        let (data, _) = tokio::time::timeout(T, read)
+            .await
+            .expect("the read ends")
+            .expect("the task")
+            .expect("the read is sent again and answered");
+        assert!(String::from_utf8_lossy(&data).contains("1.0"));
+    });
+}

@@ -101,6 +101,9 @@ enum Inner {
     Own(Option<zkc::OneshotWatcher>),
     /// Shared with the data cache (and other readers of the same node).
     Shared(Fired),
+    /// No one-shot watch was set: the path has a persistent watch in this session, whose
+    /// events report its changes (see `Client::covers`). Never fires.
+    Covered,
 }
 
 impl std::fmt::Debug for OneshotWatcher {
@@ -114,6 +117,13 @@ impl OneshotWatcher {
         OneshotWatcher(Inner::Own(Some(w)))
     }
 
+    fn maybe(w: Option<zkc::OneshotWatcher>) -> Self {
+        match w {
+            Some(w) => Self::own(w),
+            None => OneshotWatcher(Inner::Covered),
+        }
+    }
+
     pub async fn changed(mut self) -> zkc::WatchedEvent {
         match &mut self.0 {
             Inner::Own(w) => {
@@ -123,6 +133,7 @@ impl OneshotWatcher {
                 ev
             }
             Inner::Shared(f) => f.clone().await,
+            Inner::Covered => std::future::pending().await,
         }
     }
 }
@@ -162,6 +173,8 @@ const CACHE_ENTRIES: usize = 256;
 pub struct Client {
     inner: zkc::Client,
     cache: Arc<Mutex<HashMap<String, Cached>>>,
+    /// Paths with a persistent watch in this session (`PersistentWatch`): mode and count.
+    covered: Arc<Mutex<HashMap<String, (zkc::AddWatchMode, usize)>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -177,6 +190,7 @@ impl Client {
         Client {
             inner,
             cache: Default::default(),
+            covered: Default::default(),
         }
     }
 
@@ -188,21 +202,77 @@ impl Client {
         self.inner.state_watcher()
     }
 
+    /// Whether a one-shot watch on `path` (a children watch if `children`) would clash with a
+    /// persistent watch of this session. ZooKeeper before 3.9 (Debian 12 ships 3.8) keeps one
+    /// watch mode per path and connection (ZOOKEEPER-4466): a one-shot data watch set on the
+    /// path of a persistent recursive watch replaces it, so after its first event the session
+    /// hears nothing below the path any more, and removing a one-shot watch removes the
+    /// persistent one too. Reads of such a path set no watch (and are not cached): the
+    /// persistent watch reports its changes.
+    fn covers(&self, path: &str, children: bool) -> bool {
+        let covered = self.covered.lock().unwrap_or_else(|e| e.into_inner());
+        match covered.get(path) {
+            // A recursive watch lives with the data watches only.
+            Some((zkc::AddWatchMode::PersistentRecursive, _)) => !children,
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Note a persistent watch about to be added on `path` (`PersistentWatch`). A cached
+    /// one-shot watch on the path is dropped first, so its removal reaches the server before
+    /// the persistent watch does.
+    pub(crate) fn cover(&self, path: &str, mode: zkc::AddWatchMode) {
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.remove(&format!("d{path}"));
+            if mode != zkc::AddWatchMode::PersistentRecursive {
+                cache.remove(&format!("c{path}"));
+            }
+        }
+        let mut covered = self.covered.lock().unwrap_or_else(|e| e.into_inner());
+        covered.entry(path.to_string()).or_insert((mode, 0)).1 += 1;
+    }
+
+    /// The persistent watch on `path` is gone.
+    pub(crate) fn uncover(&self, path: &str) {
+        let mut covered = self.covered.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = covered.get_mut(path) {
+            c.1 -= 1;
+            if c.1 == 0 {
+                covered.remove(path);
+            }
+        }
+    }
+
     pub fn get_data(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat)>> + Send + use<> {
         sent(&READS, "get_data", path);
-        self.inner.get_data(path)
+        let first = self.inner.get_data(path);
+        let (inner, path) = (self.inner.clone(), path.to_string());
+        resent(first, move || {
+            sent(&READS, "get_data", &path);
+            inner.get_data(&path)
+        })
     }
 
     pub fn get_and_watch_data(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        sent(&READS, "get_and_watch_data", path);
-        let f = self.inner.get_and_watch_data(path);
-        async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::own(w))) }
+        let covered = self.covers(path, false);
+        let f = if covered {
+            self.get_data(path)
+                .map(|r| r.map(|(d, s)| (d, s, None)))
+                .boxed()
+        } else {
+            sent(&READS, "get_and_watch_data", path);
+            let f = self.inner.get_and_watch_data(path);
+            async move { f.await.map(|(d, s, w)| (d, s, Some(w))) }.boxed()
+        };
+        async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::maybe(w))) }
     }
 
     /// A node's data and a watcher for its next change. Served from the cache while the watch
@@ -215,12 +285,20 @@ impl Client {
         &self,
         path: &str,
     ) -> ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)> {
+        if self.covers(path, false) {
+            let (data, stat) = self.get_data(path).await?;
+            return Ok((data, stat, OneshotWatcher(Inner::Covered)));
+        }
         let key = format!("d{path}");
         if let Some((data, stat, _, w)) = self.cached(&key) {
             return Ok((data, stat, w));
         }
         sent(&READS, "get_and_watch_data", path);
-        let (data, stat, w) = self.inner.get_and_watch_data(path).await?;
+        let (data, stat, w) = resent(self.inner.get_and_watch_data(path), || {
+            sent(&READS, "get_and_watch_data", path);
+            self.inner.get_and_watch_data(path)
+        })
+        .await?;
         let w = self.remember(key, data.clone(), stat, vec![], w);
         Ok((data, stat, w))
     }
@@ -230,6 +308,11 @@ impl Client {
         &self,
         path: &str,
     ) -> ZkResult<(Vec<String>, OneshotWatcher)> {
+        if self.covers(path, true) {
+            sent(&READS, "list_children", path);
+            let children = self.inner.list_children(path).await?;
+            return Ok((children, OneshotWatcher(Inner::Covered)));
+        }
         let key = format!("c{path}");
         if let Some((_, _, children, w)) = self.cached(&key) {
             return Ok((children, w));
@@ -296,16 +379,26 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = ZkResult<Option<zkc::Stat>>> + Send + use<> {
         sent(&READS, "check_stat", path);
-        self.inner.check_stat(path)
+        let first = self.inner.check_stat(path);
+        let (inner, path) = (self.inner.clone(), path.to_string());
+        resent(first, move || {
+            sent(&READS, "check_stat", &path);
+            inner.check_stat(&path)
+        })
     }
 
     pub fn check_and_watch_stat(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Option<zkc::Stat>, OneshotWatcher)>> + Send + '_ {
-        sent(&READS, "check_and_watch_stat", path);
-        let f = self.inner.check_and_watch_stat(path);
-        async move { f.await.map(|(s, w)| (s, OneshotWatcher::own(w))) }
+        let f = if self.covers(path, false) {
+            self.check_stat(path).map(|r| r.map(|s| (s, None))).boxed()
+        } else {
+            sent(&READS, "check_and_watch_stat", path);
+            let f = self.inner.check_and_watch_stat(path);
+            async move { f.await.map(|(s, w)| (s, Some(w))) }.boxed()
+        };
+        async move { f.await.map(|(s, w)| (s, OneshotWatcher::maybe(w))) }
     }
 
     pub fn list_children(
@@ -320,18 +413,36 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, OneshotWatcher)>> + Send + '_ {
-        sent(&READS, "list_and_watch_children", path);
-        let f = self.inner.list_and_watch_children(path);
-        async move { f.await.map(|(c, w)| (c, OneshotWatcher::own(w))) }
+        let f = if self.covers(path, true) {
+            sent(&READS, "list_children", path);
+            self.inner
+                .list_children(path)
+                .map(|r| r.map(|c| (c, None)))
+                .boxed()
+        } else {
+            sent(&READS, "list_and_watch_children", path);
+            let f = self.inner.list_and_watch_children(path);
+            async move { f.await.map(|(c, w)| (c, Some(w))) }.boxed()
+        };
+        async move { f.await.map(|(c, w)| (c, OneshotWatcher::maybe(w))) }
     }
 
     pub fn get_and_watch_children(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        sent(&READS, "get_and_watch_children", path);
-        let f = self.inner.get_and_watch_children(path);
-        async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::own(w))) }
+        let f = if self.covers(path, true) {
+            sent(&READS, "get_children", path);
+            self.inner
+                .get_children(path)
+                .map(|r| r.map(|(c, s)| (c, s, None)))
+                .boxed()
+        } else {
+            sent(&READS, "get_and_watch_children", path);
+            let f = self.inner.get_and_watch_children(path);
+            async move { f.await.map(|(c, s, w)| (c, s, Some(w))) }.boxed()
+        };
+        async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::maybe(w))) }
     }
 
     pub fn get_acl(
@@ -394,6 +505,10 @@ impl Client {
     /// The data of many nodes, `GET_MANY_CHUNK` per request (multi-reads): one result per path,
     /// in order (`Err(NoNode)` for one that is gone).
     pub async fn get_many(&self, paths: &[String]) -> ZkResult<Vec<ZkResult<Vec<u8>>>> {
+        resent(self.get_many_once(paths), || self.get_many_once(paths)).await
+    }
+
+    async fn get_many_once(&self, paths: &[String]) -> ZkResult<Vec<ZkResult<Vec<u8>>>> {
         let mut out = Vec::with_capacity(paths.len());
         let mut pending = vec![];
         for chunk in paths.chunks(GET_MANY_CHUNK) {
@@ -430,6 +545,30 @@ impl Client {
     pub fn new_multi_reader(&self) -> MultiReader<'_> {
         MultiReader(self.inner.new_multi_reader())
     }
+}
+
+/// Times a read is sent at most when the connection drops under it.
+const READ_ATTEMPTS: usize = 3;
+
+/// A read is idempotent: one cut off by a lost connection is sent again. The client queues it
+/// until it has reconnected within the session (or fails it when the session is over), so a
+/// one-shot command rides out a server restart or a loaded machine's missed ping instead of
+/// exiting 4.
+async fn resent<T, F>(first: F, mut again: impl FnMut() -> F) -> ZkResult<T>
+where
+    F: Future<Output = ZkResult<T>>,
+{
+    let mut r = first.await;
+    for _ in 1..READ_ATTEMPTS {
+        // A dropped connection fails the requests in flight with `ConnectionLoss` or with the
+        // transport's I/O error (`Custom`, e.g. connection reset).
+        if !matches!(r, Err(zkc::Error::ConnectionLoss | zkc::Error::Custom(_))) {
+            break;
+        }
+        tracing::debug!("connection lost under a read; sending it again");
+        r = again().await;
+    }
+    r
 }
 
 /// Count a persistent watch event (watch.rs).

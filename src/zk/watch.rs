@@ -46,13 +46,23 @@ impl std::fmt::Debug for PersistentWatch {
     }
 }
 
+impl Drop for PersistentWatch {
+    fn drop(&mut self) {
+        self.client.uncover(&self.path);
+    }
+}
+
 impl PersistentWatch {
     /// Add the watch. Read what it covers *after* this returns, so no change is missed.
     pub async fn new(client: &super::Client, path: &str, mode: zkc::AddWatchMode) -> Result<Self> {
-        let watcher = client
-            .watch(path, mode)
-            .await
-            .map_err(|e| Error::zk(format!("watching {path}"), e))?;
+        client.cover(path, mode);
+        let watcher = match client.watch(path, mode).await {
+            Ok(w) => w,
+            Err(e) => {
+                client.uncover(path);
+                return Err(Error::zk(format!("watching {path}"), e));
+            }
+        };
         Ok(PersistentWatch {
             client: client.clone(),
             path: path.to_string(),
