@@ -4,7 +4,8 @@
 
 mod supervisor;
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -59,25 +60,35 @@ impl CommandOutcome {
 /// dropped before it was reaped.
 struct GuardChild {
     child: tokio::process::Child,
-    reaped: bool,
+    supervisor: Option<supervisor::Supervisor>,
+    heartbeats: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl GuardChild {
     fn terminate(&self) {
-        // The supervisor leads the group (supervisor.rs).
-        if let Some(pid) = self.child.id() {
-            unsafe {
-                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
-            }
+        if let Some(s) = &self.supervisor {
+            s.kill();
+        }
+    }
+
+    /// The command was reaped: the supervisor goes without killing what the command left
+    /// running in the background.
+    fn reaped(&mut self) {
+        if let Some(b) = self.heartbeats.take() {
+            b.abort();
+        }
+        if let Some(s) = self.supervisor.take() {
+            s.release();
         }
     }
 }
 
 impl Drop for GuardChild {
     fn drop(&mut self) {
-        if !self.reaped {
-            self.terminate();
+        if let Some(b) = self.heartbeats.take() {
+            b.abort();
         }
+        self.terminate();
     }
 }
 
@@ -185,7 +196,7 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         heartbeat,
         user,
     } = opts.clone();
-    // `sh -c` directly, supervised by a fork of this process (no second program to load).
+    // `sh -c` directly (posix_spawn), into the group of a supervisor cloned from this process.
     let mut cmd = tokio::process::Command::new("/bin/sh");
     cmd.arg("-c").arg(&script.text).current_dir(cwd).envs(
         env.iter()
@@ -195,6 +206,7 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
     // Combined: one pipe, both ends of the command write to it (the kernel keeps the order).
     // The read end is close-on-exec, so only the command and its children hold the write end.
     let mut shared = None;
+    let mut shared_writer = None;
     match capture {
         Capture::Combined => {
             let (reader, writer) =
@@ -202,6 +214,11 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
             let writer2 = writer
                 .try_clone()
                 .map_err(|e| Error::io("creating the output pipe", e))?;
+            shared_writer = Some(
+                writer
+                    .try_clone()
+                    .map_err(|e| Error::io("creating the output pipe", e))?,
+            );
             cmd.stdout(writer).stderr(writer2);
             shared = Some(reader);
         }
@@ -209,26 +226,28 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
             cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         }
     }
-    // The supervisor's stdin is a pipe whose only write end is ours: its end-of-file says we
-    // died (or gave the command up); with an interval, its silence says we are stopped.
+    // The supervisor reads a pipe whose only write end is ours: its end-of-file says we died
+    // (or gave the command up); with an interval, its silence says we are stopped.
     let heartbeat = heartbeat.filter(|d| !d.is_zero());
-    cmd.stdin(Stdio::piped());
-    let heartbeat_ms = heartbeat.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as libc::c_int);
-    // The command (and its supervisor, forked after std switched user) runs as the app's
-    // `run_as` user; std drops root's supplementary groups with it.
+    cmd.stdin(Stdio::null());
+    let heartbeat_ms = heartbeat.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32);
+    // The command runs as the app's `run_as` user; std drops root's supplementary groups with
+    // it (and forks instead of posix_spawn: a short-lived copy until the exec).
     if let Some((uid, gid)) = user {
         cmd.uid(uid).gid(gid);
     }
-    // SAFETY: the hook makes only async-signal-safe calls (supervisor.rs).
-    unsafe {
-        cmd.pre_exec(move || supervisor::fork_supervised(heartbeat_ms));
-    }
     let started = Instant::now();
-    let spawned = cmd.spawn();
+    // With one output pipe the supervisor writes its heartbeat message there.
+    let message = shared_writer.as_ref().map(|w| w.as_raw_fd());
+    let spawned = supervisor::Supervisor::start(heartbeat_ms, message).and_then(|sup| {
+        cmd.process_group(sup.pgid);
+        cmd.spawn().map(|c| (c, sup))
+    });
     // The command holds our copies of the shared pipe's write end: drop them now, or the pipe
     // never reaches end-of-file.
     drop(cmd);
-    let child = match spawned {
+    drop(shared_writer);
+    let (child, sup) = match spawned {
         Ok(c) => c,
         // E2BIG, a missing working directory, …: this attempt failed; retrying is the policy's
         // call, not a loop of agent errors.
@@ -245,7 +264,8 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
     };
     let mut guard = GuardChild {
         child,
-        reaped: false,
+        supervisor: Some(sup),
+        heartbeats: None,
     };
     let sink = Arc::new(Mutex::new(Captured::default()));
     let out = match shared {
@@ -266,27 +286,29 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         .stderr
         .take()
         .map(|e| tokio::spawn(pump(e, sink.clone(), false)));
-    // Held until the command ended (by the heartbeat task, or here): dropping it tells the
-    // supervisor to kill the command.
-    let (beats, _stdin) = match (heartbeat, guard.child.stdin.take()) {
-        (Some(interval), Some(mut stdin)) => {
-            let beats = tokio::spawn(async move {
-                use tokio::io::AsyncWriteExt;
-                let mut tick = tokio::time::interval(interval / 4);
-                loop {
-                    tick.tick().await;
-                    if stdin.write_all(b".").await.is_err() {
-                        return;
-                    }
+    if let (Some(interval), Some(sup)) = (heartbeat, &guard.supervisor) {
+        let control = sup
+            .control()
+            .map_err(|e| Error::io("setting up the command's heartbeats", e))?;
+        guard.heartbeats = Some(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval / 4);
+            loop {
+                tick.tick().await;
+                // A full pipe (the supervisor is stopped) is no reason to stop beating.
+                match rustix::io::write(&control, b".") {
+                    Ok(_) | Err(rustix::io::Errno::AGAIN) => {}
+                    Err(_) => return,
                 }
-            });
-            (Some(beats), None)
-        }
-        (_, stdin) => (None, stdin),
-    };
+            }
+        }));
+    }
 
     let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
-        Ok(Ok(status)) => (status.code(), false),
+        // Killed by signal N: 128+N, as a shell reports it.
+        Ok(Ok(status)) => (
+            status.code().or_else(|| status.signal().map(|n| 128 + n)),
+            false,
+        ),
         Ok(Err(e)) => return Err(Error::io("waiting for command", e)),
         Err(_) => {
             guard.terminate();
@@ -294,10 +316,8 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
             (None, true)
         }
     };
-    guard.reaped = true;
-    if let Some(b) = beats {
-        b.abort();
-    }
+    // Before draining: the supervisor holds the output pipe (for its message) until it goes.
+    guard.reaped();
     for pump in [out, err].into_iter().flatten() {
         // Background children may hold the pipes open; don't wait on them for ever.
         if tokio::time::timeout(DRAIN_GRACE, async { pump.await.ok() })
@@ -363,6 +383,64 @@ mod tests {
             .await
             .unwrap();
         assert!(out.describe("x").contains("could not start"));
+    }
+
+    /// Bounded wait for a condition (unit tests have no `tests/common`).
+    async fn until(what: &str, mut f: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !f() {
+            assert!(Instant::now() < deadline, "timed out waiting: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The supervisor (a clone of this process) keeps only its control pipe and the output
+    /// pipe: a copy of this process's descriptors (another command's output pipe, a ZooKeeper
+    /// socket) would hold them open. The command is in the supervisor's process group, and the
+    /// supervisor is gone once the command was reaped.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_supervisor_holds_only_its_pipes_and_leads_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pgid_file, stop) = (dir.path().join("pgid"), dir.path().join("stop"));
+        let script = Script {
+            text: format!(
+                "cut -d' ' -f5 /proc/$$/stat > {p}.tmp && mv {p}.tmp {p}; \
+                 while [ ! -e {s} ]; do sleep 0.02; done; echo done",
+                p = pgid_file.display(),
+                s = stop.display()
+            ),
+            env: vec![],
+        };
+        // Descriptors of this process the supervisor must not keep.
+        let (_r, _w) = std::io::pipe().unwrap();
+        let cwd = dir.path().to_path_buf();
+        let running = tokio::spawn(async move {
+            let mut opts = RunOptions::new(&cwd, Duration::from_secs(60));
+            opts.heartbeat = Some(Duration::from_secs(30));
+            run(&script, &opts).await
+        });
+        until("the command's pgid", || {
+            std::fs::read_to_string(&pgid_file).is_ok_and(|s| !s.trim().is_empty())
+        })
+        .await;
+        let pgid: i32 = std::fs::read_to_string(&pgid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let fds = format!("/proc/{pgid}/fd");
+        until("the supervisor closes what it does not need", || {
+            std::fs::read_dir(&fds).is_ok_and(|d| d.count() <= 2)
+        })
+        .await;
+        std::fs::write(&stop, "").unwrap();
+        let out = running.await.unwrap().unwrap();
+        assert!(out.success(), "{out:?}");
+        assert!(out.tail.contains("done"), "{out:?}");
+        until("the supervisor is reaped", || {
+            !std::path::Path::new(&format!("/proc/{pgid}")).exists()
+        })
+        .await;
     }
 
     #[test]

@@ -1,162 +1,304 @@
-//! The in-process command supervisor: forked from the agent (no second program is executed),
-//! it runs between `fork` and `exec` of the command's spawn and never returns there.
+//! The in-process command supervisor: a `clone(CLONE_VM)` of the agent, on a stack of its own.
+//! No second program is loaded, and, unlike a `fork`, nothing is copied: its cost does not grow
+//! with the agent's address space (an agent process serving many apps, or the in-process bench
+//! running a thousand agents, forked its whole address space twice per command before).
 //!
-//! A deploy must not outlive its agent unobserved. The spawn's child makes itself the leader of a
-//! new process group and forks once more: the grandchild goes on to exec `sh -c SCRIPT` (in the
-//! group), the child stays as the supervisor. The supervisor holds the read end of a pipe whose
-//! only write end is the agent's; it kills the whole group when
+//! A deploy must not outlive its agent unobserved. The supervisor leads a new process group, and
+//! the command is spawned into that group (`posix_spawn`, also independent of the agent's size)
+//! after the supervisor is in place, so no moment exists where the command runs unwatched. The
+//! supervisor holds the read end of a pipe whose only write end is the agent's; it kills the
+//! whole group (itself included) when
 //! - the pipe reaches end-of-file: the agent died (SIGKILL included) or gave the command up;
 //! - no heartbeat byte arrived for the heartbeat interval: the agent is stopped (SIGSTOP, a
 //!   frozen VM) and its ZooKeeper session will expire, so the command must die first;
 //!
-//! and exits with the command's code (128+N when it was killed by signal N) when it ends. The
-//! agent itself kills the group (`killpg`) on a timeout or when it abandons the step.
+//! and exits quietly when the agent writes `q` (the command ended and was reaped: background
+//! processes it started stay). The agent itself kills the group (`killpg`) on a timeout or when
+//! it abandons the step.
 //!
-//! Between `fork` and `exec` of a multi-threaded program only async-signal-safe calls are
-//! allowed: everything here is a raw system call on stack data (no allocation, no lock).
+//! The supervisor shares the agent's memory while the agent's threads go on running, so it runs
+//! only code that touches its own stack: raw system calls through rustix's `linux_raw` backend
+//! (no libc wrapper, so no `errno`, which lives in the cloning thread's TLS), no allocation, no
+//! lock, no panic, every signal blocked (handlers are the agent's).
 
+use std::ffi::c_void;
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use rustix::event::{PollFd, PollFlags};
 
 /// What the supervisor prints to the command's output when the heartbeats stop.
 const NO_HEARTBEAT: &[u8] = b"deployctl: no heartbeat from the agent: stopping the command\n";
 
-/// Close every descriptor from 3 up: the agent's sockets, pipes and the spawn's error pipe must
-/// not stay open in the supervisor (a ZooKeeper socket held here would outlive the agent; the
-/// spawn waits for its error pipe to close).
-fn close_from_3() {
-    // SAFETY: raw syscalls on integers.
-    unsafe {
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) == 0 {
-            return;
-        }
-        for fd in 3..65536 {
-            libc::close(fd);
-        }
-    }
+/// The supervisor's stack (it needs a few hundred bytes; the rest is headroom), plus a guard page.
+const STACK_BYTES: usize = 64 * 1024;
+const GUARD_BYTES: usize = 4096;
+
+/// What the supervisor is told: copied into its own stack mapping, read only by it.
+#[repr(C)]
+struct Args {
+    /// The read end of the control pipe (heartbeats, `q`, end-of-file).
+    control: RawFd,
+    /// Where the heartbeat message goes (the command's output pipe), or -1.
+    message: RawFd,
+    /// The longest silence tolerated, -1: none (only end-of-file counts).
+    heartbeat_ms: i32,
 }
 
-/// A monotonic clock in milliseconds (clock_gettime is async-signal-safe).
-fn now_ms() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: writes into a timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+/// A running supervisor: kill the command's group through `pgid`, end it with `release`.
+pub(super) struct Supervisor {
+    /// The supervisor's pid: the command's process group.
+    pub pgid: libc::pid_t,
+    control: Option<OwnedFd>,
+    stack: *mut c_void,
 }
 
-/// The command's exit code as a shell reports it.
-fn code_of(status: libc::c_int) -> libc::c_int {
-    if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        1
-    }
-}
+// SAFETY: `stack` is a mapping owned by this value alone (unmapped once the supervisor is reaped).
+unsafe impl Send for Supervisor {}
 
-/// Kill the group (ourselves included) and exit.
-fn kill_group() -> ! {
-    // SAFETY: async-signal-safe calls only.
-    unsafe {
-        libc::killpg(0, libc::SIGKILL);
-        libc::_exit(137)
-    }
-}
-
-/// Runs in the spawned child before `exec` (a `pre_exec` hook). Returns `Ok(())` only in the
-/// grandchild, which then execs the command; the supervisor never returns. `heartbeat_ms`: the
-/// longest silence on stdin tolerated (`-1`: none, only end-of-file counts).
-pub(super) fn fork_supervised(heartbeat_ms: libc::c_int) -> io::Result<()> {
-    // SAFETY: async-signal-safe calls only (see the module comment).
-    unsafe {
-        if libc::setpgid(0, 0) != 0 {
+impl Supervisor {
+    /// Start a supervisor. `message`: a descriptor of the command's output, kept open by the
+    /// supervisor for its one message (the caller must send `q` before waiting for that
+    /// output's end-of-file).
+    pub(super) fn start(heartbeat_ms: i32, message: Option<RawFd>) -> io::Result<Self> {
+        let (read, write) = pipe_cloexec()?;
+        // SAFETY: a fresh anonymous mapping; released in `reap`.
+        let stack = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                STACK_BYTES + GUARD_BYTES,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if stack == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let pid = libc::fork();
+        let mut sup = Supervisor {
+            pgid: -1,
+            control: Some(write),
+            stack,
+        };
+        // SAFETY: inside our mapping; the lowest page becomes the guard, `Args` sits at the top.
+        let top = unsafe {
+            libc::mprotect(stack, GUARD_BYTES, libc::PROT_NONE);
+            let args = (stack as *mut u8).add(STACK_BYTES + GUARD_BYTES - 64) as *mut Args;
+            args.write(Args {
+                control: read.as_raw_fd(),
+                message: message.unwrap_or(-1),
+                heartbeat_ms,
+            });
+            args
+        };
+        // Every signal stays blocked in the supervisor: the handlers it would run are the agent's.
+        // SAFETY: plain signal-mask calls on locals.
+        let pid = unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            let pid = libc::clone(
+                supervise,
+                top as *mut c_void,
+                libc::CLONE_VM | libc::SIGCHLD,
+                top as *mut c_void,
+            );
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            pid
+        };
         if pid < 0 {
             return Err(io::Error::last_os_error());
         }
-        if pid == 0 {
-            // The command: its stdin is not the heartbeat pipe, and it dies if the supervisor does.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-            let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-            if null >= 0 {
-                libc::dup2(null, 0);
-                libc::close(null);
-            }
-            return Ok(());
+        sup.pgid = pid;
+        // The supervisor makes itself a group leader too; doing it here as well means the group
+        // exists when `start` returns, before the command is spawned into it.
+        // SAFETY: our own child, which never execs.
+        unsafe { libc::setpgid(pid, pid) };
+        drop(read);
+        Ok(sup)
+    }
+
+    /// The write end of the control pipe (for heartbeats), non-blocking.
+    pub(super) fn control(&self) -> io::Result<OwnedFd> {
+        let fd = self
+            .control
+            .as_ref()
+            .ok_or_else(|| io::Error::other("supervisor released"))?
+            .try_clone()?;
+        // SAFETY: fcntl on a descriptor we own.
+        unsafe {
+            let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
-        supervise(pid, heartbeat_ms)
+        Ok(fd)
+    }
+
+    /// The command ended and was reaped: the supervisor exits without killing its group.
+    pub(super) fn release(mut self) {
+        if let Some(fd) = self.control.take() {
+            let _ = rustix::io::write(&fd, b"q");
+        }
+    }
+
+    /// Kill the supervisor and the command's group.
+    pub(super) fn kill(&self) {
+        // SAFETY: a signal to a process group we created.
+        unsafe { libc::killpg(self.pgid, libc::SIGKILL) };
     }
 }
 
-/// The supervisor's loop: never returns.
-unsafe fn supervise(child: libc::pid_t, heartbeat_ms: libc::c_int) -> ! {
-    // SAFETY: async-signal-safe calls only.
-    unsafe {
-        // Handlers inherited from the agent (its runtime's) must not run here.
-        for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-            libc::signal(sig, libc::SIG_DFL);
+impl Drop for Supervisor {
+    /// Reap the supervisor (it is exiting: released or killed) and free its stack, off the async
+    /// threads.
+    fn drop(&mut self) {
+        // Not released: the command was given up (or never started); the group goes, a
+        // stopped supervisor included.
+        if self.control.take().is_some() {
+            self.kill();
         }
-        close_from_3();
-        let pidfd = libc::syscall(libc::SYS_pidfd_open, child, 0) as libc::c_int;
-        let mut buf = [0u8; 64];
-        let mut last_beat = now_ms();
-        loop {
-            let mut fds = [
-                libc::pollfd {
-                    fd: 0,
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-                libc::pollfd {
-                    fd: pidfd,
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-            ];
-            let left = if heartbeat_ms < 0 {
-                -1
-            } else {
-                (last_beat + heartbeat_ms as i64 - now_ms()).max(0) as libc::c_int
-            };
-            // Without a pidfd (kernels before 5.3), look at the child every 20 ms.
-            let (n, timeout) = match (pidfd >= 0, left) {
-                (true, t) => (2, t),
-                (false, -1) => (1, 20),
-                (false, t) => (1, t.min(20)),
-            };
-            let ready = libc::poll(fds.as_mut_ptr(), n, timeout);
-            if ready < 0 {
-                if *libc::__errno_location() == libc::EINTR {
-                    continue;
-                }
-                kill_group();
-            }
+        let (pid, stack) = (self.pgid, self.stack as usize);
+        let reap = move || {
             let mut status = 0;
-            let ended = if pidfd >= 0 {
-                fds[1].revents != 0 && libc::waitpid(child, &mut status, 0) == child
-            } else {
-                libc::waitpid(child, &mut status, libc::WNOHANG) == child
-            };
-            if ended {
-                libc::_exit(code_of(status));
+            // SAFETY: our child; the mapping is ours and unused once it is gone.
+            unsafe {
+                while libc::waitpid(pid, &mut status, libc::__WALL) < 0
+                    && *libc::__errno_location() == libc::EINTR
+                {}
+                libc::munmap(stack as *mut c_void, STACK_BYTES + GUARD_BYTES);
             }
-            if fds[0].revents != 0 {
-                // A heartbeat, or end-of-file / an error: the agent is gone or gave up.
-                if libc::read(0, buf.as_mut_ptr().cast(), buf.len()) <= 0 {
-                    kill_group();
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => drop(h.spawn_blocking(reap)),
+            Err(_) => reap(),
+        }
+    }
+}
+
+fn pipe_cloexec() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the array on success.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fresh descriptors, owned from here on.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `close_range(first, ~0, 0)`: 0 on success (Linux 5.9+), negative otherwise.
+fn close_range_from(first: u32) -> isize {
+    #[allow(unused_assignments, unused_mut)]
+    let mut ret: isize = -38; // ENOSYS
+    // SAFETY: a raw system call on integers.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") 436isize => ret,
+            in("rdi") first as usize,
+            in("rsi") u32::MAX as usize,
+            in("rdx") 0usize,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    // SAFETY: a raw system call on integers.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!(
+            "svc 0",
+            in("x8") 436usize,
+            inlateout("x0") first as usize => ret,
+            in("x1") u32::MAX as usize,
+            in("x2") 0usize,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// Close every descriptor but `keep` (sorted, distinct): the supervisor's copies of the agent's
+/// sockets and pipes must go — a copy of another command's output pipe would hold it open, a
+/// copy of our own control pipe's write end would hide the agent's death.
+fn close_all_but(keep: &[RawFd]) {
+    let mut first = 0u32;
+    for &k in keep {
+        if k < 0 {
+            continue;
+        }
+        let k = k as u32;
+        for fd in first..k {
+            // SAFETY: raw close in the supervisor's own descriptor table.
+            unsafe { rustix::io::close(fd as RawFd) };
+        }
+        first = k + 1;
+    }
+    if close_range_from(first) != 0 {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(65536)
+            .min(1 << 20) as u32;
+        for fd in first..limit {
+            // SAFETY: as above.
+            unsafe { rustix::io::close(fd as RawFd) };
+        }
+    }
+}
+
+/// Kill the group (ourselves included); never returns normally.
+fn kill_group() -> i32 {
+    let _ = rustix::process::kill_current_process_group(rustix::process::Signal::KILL);
+    137
+}
+
+/// The supervisor: runs on its own stack in the agent's address space; its return value is its
+/// exit code.
+extern "C" fn supervise(arg: *mut c_void) -> libc::c_int {
+    // SAFETY: `start` wrote `Args` there and never touches it again.
+    let Args {
+        control,
+        message,
+        heartbeat_ms,
+    } = unsafe { std::ptr::read(arg as *const Args) };
+    let _ = rustix::process::setpgid(None, None);
+    let (a, b) = if control < message {
+        (control, message)
+    } else {
+        (message, control)
+    };
+    close_all_but(&[a, b]);
+    // SAFETY: kept open above.
+    let control = unsafe { BorrowedFd::borrow_raw(control) };
+    let silence = rustix::event::Timespec {
+        tv_sec: (heartbeat_ms.max(0) / 1000) as _,
+        tv_nsec: ((heartbeat_ms.max(0) % 1000) as i64 * 1_000_000) as _,
+    };
+    let mut buf = [0u8; 64];
+    loop {
+        let mut fds = [PollFd::from_borrowed_fd(control, PollFlags::IN)];
+        let timeout = (heartbeat_ms >= 0).then_some(&silence);
+        match rustix::event::poll(&mut fds, timeout) {
+            Ok(0) => {
+                if message >= 0 {
+                    // SAFETY: kept open above.
+                    let out = unsafe { BorrowedFd::borrow_raw(message) };
+                    let _ = rustix::io::write(out, NO_HEARTBEAT);
                 }
-                last_beat = now_ms();
-                continue;
+                return kill_group();
             }
-            if heartbeat_ms >= 0 && now_ms() - last_beat >= heartbeat_ms as i64 {
-                libc::write(2, NO_HEARTBEAT.as_ptr().cast(), NO_HEARTBEAT.len());
-                kill_group();
-            }
+            Ok(_) => match rustix::io::read(control, &mut buf) {
+                // End-of-file or an error: the agent is gone or gave up.
+                Ok(0) | Err(_) => return kill_group(),
+                Ok(n) => {
+                    if buf.get(..n).is_some_and(|b| b.contains(&b'q')) {
+                        return 0;
+                    }
+                }
+            },
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return kill_group(),
         }
     }
 }
