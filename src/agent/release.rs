@@ -206,16 +206,28 @@ impl<'a> HostRelease<'a> {
     /// Join the slot queue, writing `st` (waiting for a slot) in the same multi-op when it
     /// changed.
     pub(super) async fn enqueue(&self, st: Option<&mut HostStatus>) -> Result<Lease> {
+        // The gate check after the slot is granted needs the registered hosts: read them (into
+        // the client's cache) now, alongside the queue's write, so that read is not one more
+        // round trip between the previous holder's end and our start.
+        let warm = async {
+            if let Err(e) = self.registered().await {
+                tracing::debug!("reading the registered hosts ahead: {e}");
+            }
+        };
         let Some(st) = st else {
-            let mut lease = self.zk.enqueue(&self.spec.app, &self.settings.host).await?;
+            let (lease, ()) =
+                tokio::join!(self.zk.enqueue(&self.spec.app, &self.settings.host), warm);
+            let mut lease = lease?;
             lease.defer_holding = true;
             return Ok(lease);
         };
         self.prepare(st);
-        let lease = self
-            .zk
-            .enqueue_with_status(&self.spec.app, &self.settings.host, Some(st))
-            .await?;
+        let (lease, ()) = tokio::join!(
+            self.zk
+                .enqueue_with_status(&self.spec.app, &self.settings.host, Some(st)),
+            warm
+        );
+        let lease = lease?;
         self.remember(st);
         Ok(lease)
     }
