@@ -1250,3 +1250,36 @@ fn a_stale_unsent_claim_is_taken_over_and_a_sent_one_is_left_alone() {
         serve_log(&env)
     );
 }
+
+/// Guessing the token: after 10 wrong ones from an address, its token attempts are refused (429
+/// with Retry-After) without looking at the token — the right one included — for the rest of
+/// the minute, on the API and the login form alike; reading and the page stay open.
+#[test]
+fn wrong_tokens_are_limited_per_address() {
+    let env = TestEnv::new("serve-guesses");
+    let tf = token_file(&env);
+    let s = serve(&env, &["--token-file", tf.to_str().unwrap()]);
+    publish(&env, "shop", "1.0", &["--deploy-cmd", "true"]);
+    for i in 0..10 {
+        let r = post_json(&s, "/api/apps/shop/pause", Some(&format!("guess-{i}")), "");
+        assert_eq!(r.status, 401, "guess {i}: {}", r.body);
+    }
+    let r = post_json(&s, "/api/apps/shop/pause", Some(TOKEN), "");
+    assert_eq!(r.status, 429, "{}", r.body);
+    let wait: u64 = r
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", r.headers));
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert_eq!(spec_state(&env, "shop"), "active", "nothing was done");
+    let login = http(
+        &s.addr,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("token={TOKEN}&next=%2F").as_bytes(),
+    );
+    assert_eq!(login.status, 429, "{}", login.body);
+    assert_eq!(get(&s, "/api/apps/shop").status, 200);
+    assert_eq!(get(&s, "/").status, 200);
+}

@@ -6,40 +6,33 @@
 //! a new token ends every session. The CSRF token of a session is the MAC of the session
 //! (a form posted from another site cannot know it; the cookie is also `SameSite=Strict`).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
 use axum::http::header;
-use sha1::{Digest, Sha1};
+use sha1::Sha1;
 
 pub const COOKIE: &str = "deployctl_session";
 /// How long a login lasts.
 pub const SESSION: Duration = Duration::from_secs(12 * 3600);
 
+/// HMAC-SHA1 (RustCrypto's `hmac`).
 fn hmac(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..20].copy_from_slice(&Sha1::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha1::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(msg);
-    let mut outer = Sha1::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    use hmac::{KeyInit, Mac};
+    // Any key length is valid for HMAC: this cannot fail.
+    let mut m = <hmac::Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    m.update(msg);
+    m.finalize().into_bytes().into()
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compare without leaking where the first difference is.
+/// Compare without leaking where the first difference is (`subtle`).
 pub fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 fn now_secs() -> u64 {
@@ -133,6 +126,46 @@ pub fn bearer_ok(token: &str, headers: &HeaderMap) -> bool {
         .is_some_and(|t| same(t.trim().as_bytes(), token.as_bytes()))
 }
 
+/// Wrong tokens tolerated from one client address per window; after that its token attempts
+/// (the login form, `Authorization` headers) are answered 429 until the window ends.
+pub const GUESSES: u32 = 10;
+pub const GUESS_WINDOW: Duration = Duration::from_secs(60);
+/// Addresses remembered at most (expired windows go first).
+const GUESS_ADDRESSES: usize = 10_000;
+
+/// Wrong-token counts by client address, in fixed windows. Behind a reverse proxy every client
+/// has the proxy's address: a guesser then blocks everyone's token attempts for a window (not
+/// their logged-in sessions); `X-Forwarded-For` is not trusted, it is the guesser's to write.
+#[derive(Debug, Default)]
+pub struct Guesses(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (Instant, u32)>>);
+
+impl Guesses {
+    /// How long `ip` must wait before its next token attempt counts, if it has used up its
+    /// wrong guesses.
+    pub fn blocked(&self, ip: std::net::IpAddr, now: Instant) -> Option<Duration> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (start, n) = map.get(&ip)?;
+        let end = *start + GUESS_WINDOW;
+        (*n >= GUESSES && now < end).then(|| end - now)
+    }
+
+    /// `ip` presented a wrong (or no) token.
+    pub fn failed(&self, ip: std::net::IpAddr, now: Instant) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= GUESS_ADDRESSES {
+            map.retain(|_, (start, _)| now < *start + GUESS_WINDOW);
+            if map.len() >= GUESS_ADDRESSES {
+                map.clear();
+            }
+        }
+        let e = map.entry(ip).or_insert((now, 0));
+        if now >= e.0 + GUESS_WINDOW {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +176,29 @@ mod tests {
             hex(&hmac(b"Jefe", b"what do ya want for nothing?")),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
+    }
+
+    #[test]
+    fn wrong_guesses_block_an_address_for_the_rest_of_its_window() {
+        let g = Guesses::default();
+        let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let t0 = Instant::now();
+        for _ in 0..GUESSES - 1 {
+            g.failed(a, t0);
+        }
+        assert_eq!(g.blocked(a, t0), None);
+        g.failed(a, t0);
+        let later = t0 + Duration::from_secs(20);
+        assert_eq!(
+            g.blocked(a, later),
+            Some(GUESS_WINDOW - Duration::from_secs(20))
+        );
+        assert_eq!(g.blocked(b, later), None, "another address is not affected");
+        // A new window starts afresh.
+        let next = t0 + GUESS_WINDOW;
+        assert_eq!(g.blocked(a, next), None);
+        g.failed(a, next);
+        assert_eq!(g.blocked(a, next), None);
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct State {
     /// The live sections rendered in an epoch (key: the app, `None` for the apps table), so N
     /// watching browsers cost one render per change, not N. A cache: ZooKeeper stays the state.
     pub renders: std::sync::Mutex<live::Renders>,
+    /// Wrong tokens by client address (brute-force guard).
+    pub guesses: auth::Guesses,
 }
 
 pub type Shared = Arc<State>;
@@ -108,6 +110,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         templates: page::templates()?,
         epoch: Default::default(),
         renders: Default::default(),
+        guesses: Default::default(),
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
@@ -115,6 +118,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
     }
     let app = router(state);
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("serving HTTP: {e}");
         }
@@ -148,9 +152,43 @@ fn router(state: Shared) -> Router {
         .route("/api/apps/{app}/publish", post(api::publish))
         .route("/api/apps/{app}/promote", post(api::promote))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_guesses,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Token attempts — the login form and any `Authorization` header — from an address that has
+/// used up its wrong guesses are refused (429) without looking at the token; a 401 answer counts
+/// as a wrong guess (auth.rs `Guesses`).
+async fn limit_guesses(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let attempt = req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION)
+        || (req.method() == axum::http::Method::POST && req.uri().path() == "/login");
+    let ip = peer.ip();
+    if attempt && let Some(wait) = state.guesses.blocked(ip, std::time::Instant::now()) {
+        let secs = wait.as_secs().max(1).to_string();
+        return (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, secs.clone())],
+            format!("too many wrong tokens from {ip}: try again in {secs} s\n"),
+        )
+            .into_response();
+    }
+    let r = next.run(req).await;
+    if r.status() == axum::http::StatusCode::UNAUTHORIZED {
+        state.guesses.failed(ip, std::time::Instant::now());
+    }
+    r
 }
 
 /// No framing (clickjacking of the controls), nothing but this server's own script, style and
