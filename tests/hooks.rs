@@ -94,6 +94,26 @@ fn finalize_runs_once_after_the_last_host_even_when_agents_race() {
         (last_end - runs[0].2) / 1_000_000
     );
     assert_eq!(summary["finalize"]["host"], runs[0].1.as_str());
+    // The NDJSON stream has the finalize command too (schema-checked).
+    let ev = finalize_events(&env, "api");
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert_eq!(ev[0]["finalize"]["state"], "done");
+    assert_eq!(ev[0]["finalize"]["host"], runs[0].1.as_str());
+}
+
+/// The `finalize` events of a `wait-for-rollout APP --events` over the app's latest release.
+fn finalize_events(env: &TestEnv, app: &str) -> Vec<serde_json::Value> {
+    let out = env.run(&["wait-for-rollout", app, "--events", "--timeout", "30s"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            common::schema::check(common::schema::Kind::WaitEvent, &v);
+            v
+        })
+        .filter(|v| v["event"] == "finalize")
+        .collect()
 }
 
 /// A finalize command that fails fails the release: halted, the wait exits 1 and names it, the
@@ -128,6 +148,10 @@ fn a_failing_finalize_command_fails_the_release() {
     assert_eq!(summary["result"], "failed");
     let msg = summary["message"].as_str().unwrap_or_default();
     assert!(msg.contains("finalize command"), "{summary:#}");
+    let ev = finalize_events(&env, "api");
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert_eq!(ev[0]["finalize"]["state"], "failed");
+    assert_eq!(ev[0]["finalize"]["exit_code"], 7);
     // Valid for Jenkins' schema and junitparser, with the finalize case failed.
     let report = common::junit::check_junit(&junit);
     assert!(

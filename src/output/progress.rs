@@ -150,6 +150,23 @@ impl HumanProgress {
                 }
                 self.line(&format!("[{}] {message}", clock(at)));
             }
+            WaitEvent::Finalize { at, finalize } => {
+                let on = if finalize.host.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {}", finalize.host)
+                };
+                let why = if finalize.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", finalize.message)
+                };
+                let state = serde_json::to_value(finalize.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                self.line(&format!("[{}] finalize {state}{on}{why}", clock(at)));
+            }
             WaitEvent::Finished { .. } => {}
         }
     }

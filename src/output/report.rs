@@ -193,10 +193,13 @@ impl Reporter for NdjsonEvents {
 }
 
 /// The final report on stdout: one JSON document (`--output json`, also for an error) or the
-/// human table (not with `-q`; an error is then only the `error:` line on stderr).
+/// human table (not with `-q`; an error is then only the `error:` line on stderr; with
+/// `--events` on stderr, after the NDJSON stream).
 pub struct FinalReport {
     pub json: bool,
     pub quiet: bool,
+    /// With `--events` stdout is an NDJSON stream: the human report goes to stderr.
+    pub human_to_stderr: bool,
 }
 
 impl Reporter for FinalReport {
@@ -211,11 +214,16 @@ impl Reporter for FinalReport {
         if self.quiet {
             return Ok(());
         }
-        match outcome {
-            Outcome::Rollout(s) => stdout_line(render_human(s).trim_end()),
-            Outcome::Rollouts(s) => stdout_line(render_apps_human(s).trim_end()),
-            Outcome::Push { summary, .. } => stdout_line(push::render_human(summary).trim_end()),
-            Outcome::Error(_) => {}
+        let text = match outcome {
+            Outcome::Rollout(s) => render_human(s),
+            Outcome::Rollouts(s) => render_apps_human(s),
+            Outcome::Push { summary, .. } => push::render_human(summary),
+            Outcome::Error(_) => return Ok(()),
+        };
+        if self.human_to_stderr {
+            eprintln!("{}", text.trim_end());
+        } else {
+            stdout_line(text.trim_end());
         }
         Ok(())
     }

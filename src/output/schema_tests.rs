@@ -138,6 +138,17 @@ fn spec_views_and_events_validate_and_old_shapes_do_not() {
             total: 2,
             active: vec!["h1".into()],
         },
+        WaitEvent::Finalize {
+            at: "2026-11-21T10:00:00.000Z".into(),
+            finalize: crate::model::HookRun {
+                host: "h2".into(),
+                state: crate::model::HookState::Failed,
+                started_at: Some("2026-11-21T10:00:00.000Z".into()),
+                finished_at: Some("2026-11-21T10:00:01.000Z".into()),
+                exit_code: Some(3),
+                message: "finalize command failed with exit code 3".into(),
+            },
+        },
         WaitEvent::Heartbeat {
             at: "2026-11-21T10:00:00.000Z".into(),
             elapsed_ms: 30_000,

@@ -40,6 +40,11 @@ pub enum WaitEvent {
         of: usize,
         message: String,
     },
+    /// The release's finalize command (`--finalize-cmd`) was claimed, or ended.
+    Finalize {
+        at: String,
+        finalize: crate::model::HookRun,
+    },
     /// Emitted at least every heartbeat interval while nothing is decided.
     Heartbeat {
         at: String,

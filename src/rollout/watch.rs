@@ -496,6 +496,7 @@ fn finalize_view(
 struct Changes {
     seen: BTreeMap<String, HostState>,
     gate: Option<String>,
+    finalize: Option<crate::model::HookState>,
 }
 
 impl Changes {
@@ -512,6 +513,16 @@ impl Changes {
                 });
             }
             self.gate = text;
+        }
+        if let Some(run) = finalize_view(facts.target, facts.ledger)
+            && run.state != crate::model::HookState::Pending
+            && self.finalize != Some(run.state)
+        {
+            self.finalize = Some(run.state);
+            reporter.emit(&WaitEvent::Finalize {
+                at: now_rfc3339(),
+                finalize: run,
+            });
         }
         let release = facts.target.release;
         let views = wait::targets(facts);
