@@ -870,6 +870,27 @@ fn max_failures_stops_at_one_failure_more() {
     let out = push(&env, h, &["--max-failures", "lots", "--cmd", "true"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(err(&out).contains("lots"), "{}", err(&out));
+
+    // The same budget from a plan file; the flag wins over it.
+    let env = TestEnv::new("ssh-budget-plan");
+    let plan = env.path("plan.toml");
+    let cmd = touch_failing_on(&env, &[&h[1], &h[3]]);
+    std::fs::write(
+        &plan,
+        format!("max_failures = \"40%\"\n[[stage]]\nname = \"deploy\"\nrun = {cmd:?}\n"),
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    let out = push(
+        &env,
+        h,
+        &["--canary", "0", "--plan", plan, "--output", "json"],
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    assert_eq!(ran(&env).len(), 5);
+    let args = ["--canary", "0", "--plan", plan, "--max-failures", "1"];
+    let out = push(&env, h, &args);
+    assert_eq!(out.status.code(), Some(1), "the flag's budget of 1 applies");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::report::{ReportArgs, Reports};
 use crate::error::{Error, Result};
 use crate::output::report::Outcome;
 use crate::ssh::inventory::{self, Target};
-use crate::ssh::plan::{self, Stage};
+use crate::ssh::plan::{self, Plan};
 use crate::ssh::runner::{self, PushOptions, PushSummary};
 use crate::ssh::transport::{Connector, SshOptions};
 use crate::ssh::zk_link::{ZkLink, status_name};
@@ -215,7 +215,7 @@ fn failed_hosts(path: &std::path::Path) -> Result<Vec<String>> {
     Ok(failed)
 }
 
-fn stages(args: &SshPushArgs) -> Result<Vec<Stage>> {
+fn plan(args: &SshPushArgs) -> Result<Plan> {
     match (&args.cmd, &args.plan) {
         (Some(c), _) => plan::single(c),
         (None, Some(p)) => {
@@ -238,8 +238,15 @@ pub async fn run(ctx: &Ctx, args: SshPushArgs) -> Result<()> {
 /// Check the input, connect, push; progress goes to `reports`, the caller concludes them.
 async fn push(ctx: &Ctx, args: &SshPushArgs, reports: &mut Reports) -> Result<PushSummary> {
     let targets = targets(args)?;
-    let stages = stages(args)?;
-    if let Some(t) = &args.get_version_cmd {
+    let plan = plan(args)?;
+    // The flags win over the plan file's settings (`--continue-on-error` over its
+    // `max_failures`).
+    let max_failures = match args.continue_on_error {
+        true => None,
+        false => args.max_failures.or(plan.max_failures),
+    };
+    let get_version_cmd = args.get_version_cmd.clone().or(plan.get_version_cmd);
+    if let Some(t) = &get_version_cmd {
         crate::render::check_syntax(t)?;
         if args.version.is_none() && args.app.is_none() {
             return Err(Error::Usage(
@@ -306,10 +313,10 @@ async fn push(ctx: &Ctx, args: &SshPushArgs, reports: &mut Reports) -> Result<Pu
         retry_delay: args.retry_delay,
         timeout: args.timeout,
         continue_on_error: args.continue_on_error,
-        max_failures: args.max_failures,
-        get_version_cmd: args.get_version_cmd.clone(),
+        max_failures,
+        get_version_cmd,
         local: args.local,
         zk: link,
     };
-    Ok(runner::run(&stages, &targets, opts, connector, reports.sink()).await)
+    Ok(runner::run(&plan.stages, &targets, opts, connector, reports.sink()).await)
 }

@@ -34,9 +34,22 @@ impl Stage {
     }
 }
 
+/// A push plan: its stages, and the push-wide settings a plan file may carry (the command
+/// line's flags win over them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub stages: Vec<Stage>,
+    pub max_failures: Option<crate::model::FailureBudget>,
+    pub get_version_cmd: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlanFile {
+    /// Failed hosts tolerated across the push (`--max-failures`): `2` or `"10%"`.
+    max_failures: Option<crate::model::FailureBudget>,
+    /// Skip hosts that already run the version (`--get-version-cmd`).
+    get_version_cmd: Option<String>,
     #[serde(rename = "stage", default)]
     stages: Vec<StageFile>,
 }
@@ -67,15 +80,15 @@ struct StageFile {
     on_failure: bool,
 }
 
-pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
-    let file: PlanFile =
+pub fn parse_plan(text: &str, source: &str) -> Result<Plan> {
+    let mut file: PlanFile =
         toml::from_str(text).map_err(|e| Error::invalid("plan", source, e.to_string()))?;
     if file.stages.is_empty() {
         return Err(Error::invalid("plan", source, "has no [[stage]]"));
     }
     let mut names = std::collections::BTreeSet::new();
     let mut out = vec![];
-    for s in file.stages {
+    for s in std::mem::take(&mut file.stages) {
         if s.name.trim().is_empty() || !names.insert(s.name.clone()) {
             return Err(Error::invalid(
                 "plan stage name",
@@ -131,13 +144,20 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Vec<Stage>> {
             on_failure: s.on_failure,
         });
     }
-    Ok(out)
+    if let Some(t) = &file.get_version_cmd {
+        crate::render::check_syntax(t)?;
+    }
+    Ok(Plan {
+        stages: out,
+        max_failures: file.max_failures,
+        get_version_cmd: file.get_version_cmd,
+    })
 }
 
 /// The one-stage plan of `--cmd`.
-pub fn single(cmd: &str) -> Result<Vec<Stage>> {
+pub fn single(cmd: &str) -> Result<Plan> {
     crate::render::check_syntax(cmd)?;
-    Ok(vec![Stage {
+    let stages = vec![Stage {
         name: "deploy".into(),
         run: vec![cmd.to_string()],
         canary: None,
@@ -148,7 +168,12 @@ pub fn single(cmd: &str) -> Result<Vec<Stage>> {
         run_once: false,
         finalize: false,
         on_failure: false,
-    }])
+    }];
+    Ok(Plan {
+        stages,
+        max_failures: None,
+        get_version_cmd: None,
+    })
 }
 
 #[cfg(test)]
@@ -180,11 +205,39 @@ can_fail = true
             "plan.toml",
         )
         .unwrap();
+        assert_eq!(plan.max_failures, None);
+        let plan = plan.stages;
         assert_eq!(plan.len(), 3);
         assert!(plan[0].run_once);
         assert_eq!(plan[1].run.len(), 2);
         assert_eq!(plan[1].timeout, Some(Duration::from_secs(30)));
         assert!(plan[2].can_fail);
+    }
+
+    #[test]
+    fn a_plan_carries_push_settings() {
+        let plan = parse_plan(
+            "max_failures = \"10%\"\nget_version_cmd = \"cat /opt/app/VERSION\"\n\
+             [[stage]]\nname = \"a\"\nrun = \"x\"\n",
+            "p",
+        )
+        .unwrap();
+        assert_eq!(
+            plan.max_failures,
+            Some(crate::model::FailureBudget::Percent(10))
+        );
+        assert_eq!(
+            plan.get_version_cmd.as_deref(),
+            Some("cat /opt/app/VERSION")
+        );
+        let n = parse_plan(
+            "max_failures = 2\n[[stage]]\nname = \"a\"\nrun = \"x\"\n",
+            "p",
+        );
+        assert_eq!(
+            n.unwrap().max_failures,
+            Some(crate::model::FailureBudget::Count(2))
+        );
     }
 
     #[test]
@@ -198,6 +251,8 @@ can_fail = true
             "[[stage]]\nname = \"a\"\nrun = \"x\"\nparalel = 2\n",
             "[[stage]]\nname = \"a\"\nrun = \"x\"\ntimeout = \"soon\"\n",
             "[[stage]]\nname = \"a\"\nrun = \"x\"\non_failure = true\nfinalize = true\n",
+            "max_failures = \"lots\"\n[[stage]]\nname = \"a\"\nrun = \"x\"\n",
+            "get_version_cmd = \"cat {{ nope\"\n[[stage]]\nname = \"a\"\nrun = \"x\"\n",
         ] {
             assert!(parse_plan(bad, "p").is_err(), "{bad:?} accepted");
         }
