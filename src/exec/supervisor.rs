@@ -144,6 +144,9 @@ impl Supervisor {
 
     /// Kill the supervisor and the command's group.
     pub(super) fn kill(&self) {
+        if self.pgid <= 0 {
+            return;
+        }
         // SAFETY: a signal to a process group we created.
         unsafe { libc::killpg(self.pgid, libc::SIGKILL) };
     }
@@ -159,6 +162,12 @@ impl Drop for Supervisor {
             self.kill();
         }
         let (pid, stack) = (self.pgid, self.stack as usize);
+        if pid <= 0 {
+            // The clone failed: no child to reap (and `waitpid(-1)` would take someone else's).
+            // SAFETY: our mapping, never used by a child.
+            unsafe { libc::munmap(stack as *mut c_void, STACK_BYTES + GUARD_BYTES) };
+            return;
+        }
         let reap = move || {
             let mut status = 0;
             // SAFETY: our child; the mapping is ours and unused once it is gone.
