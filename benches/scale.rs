@@ -147,6 +147,28 @@ struct Side {
     total: f64,
 }
 
+impl Side {
+    /// One side of a row: the server's counts over `n` hosts, the timings from the command log.
+    fn measured(
+        packets: f64,
+        zxids: f64,
+        n: usize,
+        log: &std::path::Path,
+        t0: u128,
+        slots: u32,
+    ) -> Self {
+        let (first_start, handoff_p50, handoff_p99, total) = timings(log, t0, slots);
+        Side {
+            requests_per_host: packets / n as f64,
+            writes_per_host: zxids / n as f64,
+            first_start,
+            handoff_p50,
+            handoff_p99,
+            total,
+        }
+    }
+}
+
 struct Row {
     mode: &'static str,
     n: usize,
@@ -254,15 +276,8 @@ fn run_peer(env: &Env<'_>, n: usize, slots: u32, d: f64, app: &str) -> Option<Si
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
     let t0 = v["t0_ns"].as_u64()? as u128;
-    let (first_start, handoff_p50, handoff_p99, total) = timings(&log, t0, slots);
-    Some(Side {
-        requests_per_host: v["packets"].as_f64()? / n as f64,
-        writes_per_host: v["zxids"].as_f64()? / n as f64,
-        first_start,
-        handoff_p50,
-        handoff_p99,
-        total,
-    })
+    let (packets, zxids) = (v["packets"].as_f64()?, v["zxids"].as_f64()?);
+    Some(Side::measured(packets, zxids, n, &log, t0, slots))
 }
 
 fn spec_for(app: &str, slots: u32, cmd: String) -> ReleaseSpec {
@@ -297,7 +312,7 @@ async fn processes(env: &Env<'_>, n: usize, slots: u32, d: f64) -> Row {
     let log = env.dir.join(format!("{app}.log"));
     let spec = spec_for(&app, slots, command(&log, d));
     let (packets, zxids, t0, _) = rollout(env, &zk, &spec, n).await;
-    let (first_start, handoff_p50, handoff_p99, total) = timings(&log, t0, slots);
+    let ours = Side::measured(packets as f64, zxids as f64, n, &log, t0, slots);
     for a in &mut agents {
         unsafe { libc::kill(a.id() as i32, libc::SIGTERM) };
     }
@@ -310,14 +325,7 @@ async fn processes(env: &Env<'_>, n: usize, slots: u32, d: f64) -> Row {
         n,
         slots,
         d,
-        ours: Side {
-            requests_per_host: packets as f64 / n as f64,
-            writes_per_host: zxids as f64 / n as f64,
-            first_start,
-            handoff_p50,
-            handoff_p99,
-            total,
-        },
+        ours,
         client_requests_per_host: None,
         wakeups_per_release: None,
         cpu: None,
@@ -360,7 +368,7 @@ async fn in_process(env: &Env<'_>, n: usize, slots_pct: u32, d: f64) -> Row {
     let agents_count = counts().since(&all0).requests() - own;
     let cpu = cpu_secs() - cpu0;
     let wakeups = SLOT_WAKEUPS.load(Ordering::Relaxed) - wake0;
-    let (first_start, handoff_p50, handoff_p99, total) = timings(&log, t0, slots);
+    let ours = Side::measured(packets as f64, zxids as f64, n, &log, t0, slots);
     let _ = stop.send(1);
     for t in tasks {
         let _ = t.await;
@@ -371,14 +379,7 @@ async fn in_process(env: &Env<'_>, n: usize, slots_pct: u32, d: f64) -> Row {
         n,
         slots,
         d,
-        ours: Side {
-            requests_per_host: packets as f64 / n as f64,
-            writes_per_host: zxids as f64 / n as f64,
-            first_start,
-            handoff_p50,
-            handoff_p99,
-            total,
-        },
+        ours,
         client_requests_per_host: Some(agents_count as f64 / n as f64),
         wakeups_per_release: Some(wakeups as f64 / n as f64),
         cpu: Some(cpu),

@@ -67,14 +67,9 @@ fn a_rollout_and_a_publish_cost_few_requests() {
     // Every host took a slot, deployed and recorded its outcome: at most 15 requests and 6
     // writes each (before issue 15: ~53 and ~9).
     for a in &agents {
-        let deadline = Instant::now() + T;
-        let counts = loop {
-            let t = traffic(&a.log());
-            if !t.is_empty() || Instant::now() > deadline {
-                break t;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let counts = wait_until(&format!("{}'s traffic line", a.host), T, || {
+            Some(traffic(&a.log())).filter(|t| !t.is_empty())
+        });
         let [(requests, _reads, writes, multis)] = counts[..] else {
             panic!("{}: one release expected: {counts:?}\n{}", a.host, a.log());
         };

@@ -531,7 +531,7 @@ fn secrets_stay_out_of_argv() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let tree = process_tree(agent.pid().unwrap());
-    // The supervisor is a fork of the agent (its argv), the shells and sleep run under it.
+    // The supervisor is a clone of the agent (its argv); the shells and sleep run beside it.
     assert!(
         tree.iter().any(|(_, c)| c.starts_with("/bin/sh -c"))
             && tree.iter().any(|(_, c)| c.contains("sleep 3")),

@@ -117,11 +117,9 @@ impl OneshotWatcher {
         OneshotWatcher(Inner::Own(Some(w)))
     }
 
-    fn maybe(w: Option<zkc::OneshotWatcher>) -> Self {
-        match w {
-            Some(w) => Self::own(w),
-            None => OneshotWatcher(Inner::Covered),
-        }
+    /// No watch was set: see `Inner::Covered`.
+    fn covered() -> Self {
+        OneshotWatcher(Inner::Covered)
     }
 
     pub async fn changed(mut self) -> zkc::WatchedEvent {
@@ -262,17 +260,13 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        let covered = self.covers(path, false);
-        let f = if covered {
-            self.get_data(path)
-                .map(|r| r.map(|(d, s)| (d, s, None)))
-                .boxed()
-        } else {
-            sent(&READS, "get_and_watch_data", path);
-            let f = self.inner.get_and_watch_data(path);
-            async move { f.await.map(|(d, s, w)| (d, s, Some(w))) }.boxed()
-        };
-        async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::maybe(w))) }
+        if self.covers(path, false) {
+            let f = self.get_data(path);
+            return async move { f.await.map(|(d, s)| (d, s, OneshotWatcher::covered())) }.boxed();
+        }
+        sent(&READS, "get_and_watch_data", path);
+        let f = self.inner.get_and_watch_data(path);
+        async move { f.await.map(|(d, s, w)| (d, s, OneshotWatcher::own(w))) }.boxed()
     }
 
     /// A node's data and a watcher for its next change. Served from the cache while the watch
@@ -287,7 +281,7 @@ impl Client {
     ) -> ZkResult<(Vec<u8>, zkc::Stat, OneshotWatcher)> {
         if self.covers(path, false) {
             let (data, stat) = self.get_data(path).await?;
-            return Ok((data, stat, OneshotWatcher(Inner::Covered)));
+            return Ok((data, stat, OneshotWatcher::covered()));
         }
         let key = format!("d{path}");
         if let Some((data, stat, _, w)) = self.cached(&key) {
@@ -309,9 +303,8 @@ impl Client {
         path: &str,
     ) -> ZkResult<(Vec<String>, OneshotWatcher)> {
         if self.covers(path, true) {
-            sent(&READS, "list_children", path);
-            let children = self.inner.list_children(path).await?;
-            return Ok((children, OneshotWatcher(Inner::Covered)));
+            let children = self.list_children(path).await?;
+            return Ok((children, OneshotWatcher::covered()));
         }
         let key = format!("c{path}");
         if let Some((_, _, children, w)) = self.cached(&key) {
@@ -391,14 +384,13 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Option<zkc::Stat>, OneshotWatcher)>> + Send + '_ {
-        let f = if self.covers(path, false) {
-            self.check_stat(path).map(|r| r.map(|s| (s, None))).boxed()
-        } else {
-            sent(&READS, "check_and_watch_stat", path);
-            let f = self.inner.check_and_watch_stat(path);
-            async move { f.await.map(|(s, w)| (s, Some(w))) }.boxed()
-        };
-        async move { f.await.map(|(s, w)| (s, OneshotWatcher::maybe(w))) }
+        if self.covers(path, false) {
+            let f = self.check_stat(path);
+            return async move { f.await.map(|s| (s, OneshotWatcher::covered())) }.boxed();
+        }
+        sent(&READS, "check_and_watch_stat", path);
+        let f = self.inner.check_and_watch_stat(path);
+        async move { f.await.map(|(s, w)| (s, OneshotWatcher::own(w))) }.boxed()
     }
 
     pub fn list_children(
@@ -413,36 +405,27 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, OneshotWatcher)>> + Send + '_ {
-        let f = if self.covers(path, true) {
-            sent(&READS, "list_children", path);
-            self.inner
-                .list_children(path)
-                .map(|r| r.map(|c| (c, None)))
-                .boxed()
-        } else {
-            sent(&READS, "list_and_watch_children", path);
-            let f = self.inner.list_and_watch_children(path);
-            async move { f.await.map(|(c, w)| (c, Some(w))) }.boxed()
-        };
-        async move { f.await.map(|(c, w)| (c, OneshotWatcher::maybe(w))) }
+        if self.covers(path, true) {
+            let f = self.list_children(path);
+            return async move { f.await.map(|c| (c, OneshotWatcher::covered())) }.boxed();
+        }
+        sent(&READS, "list_and_watch_children", path);
+        let f = self.inner.list_and_watch_children(path);
+        async move { f.await.map(|(c, w)| (c, OneshotWatcher::own(w))) }.boxed()
     }
 
     pub fn get_and_watch_children(
         &self,
         path: &str,
     ) -> impl Future<Output = ZkResult<(Vec<String>, zkc::Stat, OneshotWatcher)>> + Send + '_ {
-        let f = if self.covers(path, true) {
+        if self.covers(path, true) {
             sent(&READS, "get_children", path);
-            self.inner
-                .get_children(path)
-                .map(|r| r.map(|(c, s)| (c, s, None)))
-                .boxed()
-        } else {
-            sent(&READS, "get_and_watch_children", path);
-            let f = self.inner.get_and_watch_children(path);
-            async move { f.await.map(|(c, s, w)| (c, s, Some(w))) }.boxed()
-        };
-        async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::maybe(w))) }
+            let f = self.inner.get_children(path);
+            return async move { f.await.map(|(c, s)| (c, s, OneshotWatcher::covered())) }.boxed();
+        }
+        sent(&READS, "get_and_watch_children", path);
+        let f = self.inner.get_and_watch_children(path);
+        async move { f.await.map(|(c, s, w)| (c, s, OneshotWatcher::own(w))) }.boxed()
     }
 
     pub fn get_acl(
