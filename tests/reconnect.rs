@@ -102,7 +102,14 @@ impl Waiter {
 fn waiter_survives(env: &TestEnv, agent_session: &str, fault: impl FnOnce()) {
     let app = "web";
     let names = hosts("h", HOSTS);
-    let _agents = env.start_agents(app, &names, &["--session-timeout", agent_session]);
+    let agents = env.start_agents(app, &names, &["--session-timeout", agent_session]);
+    let agent_logs = || {
+        agents
+            .iter()
+            .zip(&names)
+            .map(|(a, h)| format!("--- agent {h}:\n{}", a.log()))
+            .collect::<String>()
+    };
     let log = env.path("d.log");
     let l = format!("log={}", log.display());
     let release = release_of(&env.json(&[
@@ -138,7 +145,8 @@ fn waiter_survives(env: &TestEnv, agent_session: &str, fault: impl FnOnce()) {
             events
                 .iter()
                 .any(|v| v["event"] == "host" && v["host"] == *h && v["state"] == "healthy"),
-            "no healthy event for {h}: {events:#?}"
+            "no healthy event for {h}: {events:#?}\n--- waiter:\n{err}{}",
+            agent_logs()
         );
     }
     let st = env.status(app);
@@ -169,12 +177,15 @@ fn waiter_survives(env: &TestEnv, agent_session: &str, fault: impl FnOnce()) {
 #[test]
 fn waiter_hears_everything_after_a_server_restart() {
     // A server of our own (the shared one must not restart under other tests), on the same port
-    // and data dir across the restart so sessions survive it. 1 s ticks allow sessions up to
-    // 20 s: the waiter's (10 s) and the agents' (9 s) outlast the restart.
+    // and data dir across the restart so sessions survive it. 2 s ticks allow sessions up to
+    // 40 s: the waiter's (10 s) and the agents' (30 s) outlast the restart. The clients
+    // reconnect on a backoff (…, 3.4 s, 6.6 s after the drop); the agent whose deploy runs
+    // gives its session up after a third of its timeout (10 s), which a restart must not reach
+    // for the scenario to hold (with 9 s sessions, a loaded machine's slow restart did).
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = LocalZooKeeper::start(dir.path(), 1000).expect("ZooKeeper");
+    let mut server = LocalZooKeeper::start(dir.path(), 2000).expect("ZooKeeper");
     let env = TestEnv::with_servers("reconnect-restart", &server.address());
-    waiter_survives(&env, "9s", || {
+    waiter_survives(&env, "30s", || {
         server.stop();
         server.start_again().expect("ZooKeeper restarts");
     });
@@ -296,4 +307,103 @@ fn a_read_cut_by_a_lost_connection_is_sent_again() {
             .expect("the read is sent again and answered");
         assert!(String::from_utf8_lossy(&data).contains("1.0"));
     });
+}
+
+/// A lease create whose reply a dropped connection took (or a give-back that never got through)
+/// leaves a lease of ours we hold no handle to. The same session and host's next queue step
+/// deletes it: left alone it would hold the app's only slot for the rest of the session.
+#[test]
+fn a_lease_of_ours_left_behind_is_deleted_not_waited_for() {
+    use deployctl::model::ReleaseSpec;
+    use deployctl::zk::semaphore::SlotWait;
+    let env = TestEnv::new("reconnect-left-behind");
+    block_on(async {
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        let mut spec = ReleaseSpec::new("web", "1.0");
+        spec.slots = 1;
+        let spec = zk.publish(&spec, true).await.unwrap().spec().clone();
+        // The lost reply: a lease made, no handle to it.
+        let lost = zk.enqueue("web", "h1").await.unwrap().name;
+        let mut lease = zk.enqueue("web", "h1").await.unwrap();
+        // Another host of the same session (ssh-push queues many) is not ours to delete.
+        let other = zk.enqueue("web", "h2").await.unwrap().name;
+        let got = tokio::time::timeout(
+            T,
+            zk.wait_for_slot(&spec, &mut lease, std::future::pending()),
+        )
+        .await
+        .expect("no slot: waiting behind our own lease left behind")
+        .unwrap();
+        assert!(matches!(got, SlotWait::Holding));
+        let names: Vec<String> = zk
+            .leases("web")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            vec![lease.name.clone(), other],
+            "{lost} should be gone"
+        );
+    });
+}
+
+/// The server is down past a third of the agents' session timeout. The agent whose deploy runs
+/// gives its session up (its command must be dead before the server could hand the slot on);
+/// the one only waiting for the slot keeps its session, and with it its lease, presence and
+/// place in the queue (it used to start a new session too: its presence vanished for a moment,
+/// and a waiter could call the rollout done without it). Both finish once the server is back.
+#[test]
+fn a_waiting_agent_keeps_its_session_through_a_server_restart() {
+    // 1 s ticks allow the 15 s sessions; the server restarts on its port and data dir, so
+    // sessions survive it. Its client reconnects on a backoff (…, 3.4 s, 6.6 s, 13.2 s after
+    // the drop), all within the 21 s it gives a session.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = LocalZooKeeper::start(dir.path(), 1000).expect("ZooKeeper");
+    let env = TestEnv::with_servers("reconnect-keep", &server.address());
+    let names = hosts("k", 2);
+    let agents = env.start_agents("web", &names, &["--session-timeout", "15s"]);
+    let gate = env.path("gate");
+    let r = release_of(&env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &gated_deploy(&gate, "echo {{ version }} > version"),
+        "--get-version-cmd",
+        GET_VERSION,
+    ]));
+    let busy = env.wait_for_deploying("web", T);
+    let (running, waiting) = if busy == names[0] { (0, 1) } else { (1, 0) };
+    env.wait_status("web", T, "the other host queued", |st| {
+        host(st, &names[waiting]).is_some_and(|h| h["message"] == "waiting for a slot")
+    });
+    server.stop();
+    let logs = || {
+        format!(
+            "--- running:\n{}\n--- waiting:\n{}",
+            agents[running].log(),
+            agents[waiting].log()
+        )
+    };
+    wait_until("both agents past a third of the session timeout", T, || {
+        let (a, b) = (agents[running].log(), agents[waiting].log());
+        (a.contains("while a command runs") && b.contains("the session is kept")).then_some(())
+    });
+    server.start_again().expect("ZooKeeper restarts");
+    std::fs::write(&gate, "").unwrap();
+    env.wait_hosts("web", &names, r, &["healthy"], T);
+    let sessions = |i: usize| agents[i].log().matches("connected to ZooKeeper").count();
+    assert_eq!(
+        sessions(waiting),
+        1,
+        "the waiting agent took a new session\n{}",
+        logs()
+    );
+    assert!(sessions(running) >= 2, "{}", logs());
+    assert!(!agents[waiting].log().contains("abandoning"), "{}", logs());
 }

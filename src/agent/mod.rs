@@ -61,8 +61,13 @@ pub(crate) async fn shutdown_at(shutdown: &mut Shutdown, level: u8) {
 }
 
 /// Resolves with a reason when the session can no longer be trusted: expired, closed, or
-/// disconnected for long enough that the server may have expired it (and handed our slot on).
-async fn session_lost(mut states: zkc::StateWatcher, session_timeout: Duration) -> String {
+/// disconnected for long enough that the server may soon expire it (and hand our slot on) while
+/// a command of ours runs.
+async fn session_lost(
+    mut states: zkc::StateWatcher,
+    session_timeout: Duration,
+    work: zk::SessionWork,
+) -> String {
     let mut state = states.state();
     loop {
         match state {
@@ -70,13 +75,26 @@ async fn session_lost(mut states: zkc::StateWatcher, session_timeout: Duration) 
             zkc::SessionState::AuthFailed => return "ZooKeeper authentication failed".into(),
             zkc::SessionState::Closed => return "ZooKeeper session closed".into(),
             zkc::SessionState::Disconnected => {
-                // Give up well before the server's expiry so our command is dead before anyone
-                // else can be granted our slot.
-                match tokio::time::timeout(session_timeout / 3, states.changed()).await {
-                    Ok(s) => state = s,
-                    Err(_) => {
-                        return "disconnected from ZooKeeper for a third of the session timeout"
-                            .into();
+                // Give up well before the server's expiry if a command runs, so it is dead
+                // before anyone else can be granted our slot. With none running there is
+                // nothing to kill: the client reconnects within the session (its reconnect
+                // backoff can take seconds after a server restart) or reports it expired.
+                let third = tokio::time::sleep(session_timeout / 3);
+                tokio::pin!(third);
+                let mut past_third = false;
+                loop {
+                    tokio::select! {
+                        s = states.changed() => {
+                            state = s;
+                            break;
+                        }
+                        _ = &mut third, if !past_third => {
+                            past_third = true;
+                            tracing::info!("disconnected from ZooKeeper for a third of the session timeout; no command runs, so the session is kept");
+                        }
+                        _ = work.busy(), if past_third => {
+                            return "disconnected from ZooKeeper for a third of the session timeout while a command runs".into();
+                        }
                     }
                 }
             }
@@ -169,7 +187,11 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
                 states.changed().await;
             }
         });
-        let lost = session_lost(zk.client.state_watcher(), settings.zk.session_timeout);
+        let lost = session_lost(
+            zk.client.state_watcher(),
+            settings.zk.session_timeout,
+            zk.work.clone(),
+        );
         tokio::pin!(lost);
         let mut results = vec![];
         let (mut reloads_open, mut shutdown_open) = (true, true);

@@ -95,8 +95,16 @@ impl<'a> HostRelease<'a> {
         }
     }
 
+    /// Every command of the release goes through here: it counts as work of the session
+    /// (`SessionWork`) while it runs.
+    async fn run(&self, script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcome> {
+        let _working = self.zk.work.start();
+        exec::run(script, opts).await
+    }
+
     pub(super) async fn exec(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {
-        exec::run(script, &self.run_options(&self.cwd, timeout)).await
+        self.run(script, &self.run_options(&self.cwd, timeout))
+            .await
     }
 
     /// Run with stdout captured on its own (get-version: its stdout is compared).
@@ -109,7 +117,7 @@ impl<'a> HostRelease<'a> {
             capture: Capture::StdoutApart,
             ..self.run_options(&self.cwd, timeout)
         };
-        exec::run(script, &opts).await
+        self.run(script, &opts).await
     }
 
     /// Run in `dir` (a git release dir) with DEPLOYCTL_RELEASE_DIR set.
@@ -125,7 +133,7 @@ impl<'a> HostRelease<'a> {
             env: &env,
             ..self.run_options(dir, timeout)
         };
-        exec::run(script, &opts).await
+        self.run(script, &opts).await
     }
 
     pub(super) fn command_timeout(&self) -> Duration {

@@ -465,6 +465,16 @@ impl Client {
         self.inner.delete(path, expected_version)
     }
 
+    /// Delete a node only we delete (our own lease), sent again when the connection drops
+    /// under it (`resent`). Gone counts as deleted: the first send may have done it.
+    pub async fn delete_resent(&self, path: &str) -> ZkResult<()> {
+        let r = resent(self.delete(path, None), || self.delete(path, None)).await;
+        match r {
+            Err(zkc::Error::NoNode) => Ok(()),
+            r => r,
+        }
+    }
+
     pub fn set_acl(
         &self,
         path: &str,
@@ -533,7 +543,8 @@ impl Client {
 /// Times a read is sent at most when the connection drops under it.
 const READ_ATTEMPTS: usize = 3;
 
-/// A read is idempotent: one cut off by a lost connection is sent again. The client queues it
+/// A read is idempotent (and so is deleting a node only we delete, once "gone" counts as done):
+/// one cut off by a lost connection is sent again. The client queues it
 /// until it has reconnected within the session (or fails it when the session is over), so a
 /// one-shot command rides out a server restart or a loaded machine's missed ping instead of
 /// exiting 4.

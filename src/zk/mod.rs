@@ -97,6 +97,40 @@ pub struct Zk {
     pub layout: Layout,
     /// The ACL policy from `<root>/acl` (`deployctl init`); `None`: an open tree.
     pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
+    /// Commands running on the strength of this session (shared by clones).
+    pub work: SessionWork,
+}
+
+/// Counts the commands running on the strength of a session: a slot it holds, a status it
+/// fences. The agent gives a disconnected session up early (so those commands die before the
+/// server can expire it and hand the slot on) only while one runs; with none, it waits for the
+/// client to reconnect within the session or report it expired, keeping leases, presence and
+/// watches through a server restart.
+#[derive(Debug, Clone, Default)]
+pub struct SessionWork(std::sync::Arc<tokio::sync::watch::Sender<usize>>);
+
+/// One command's share of `SessionWork`, given back when dropped.
+#[derive(Debug)]
+pub struct Working(std::sync::Arc<tokio::sync::watch::Sender<usize>>);
+
+impl SessionWork {
+    pub fn start(&self) -> Working {
+        self.0.send_modify(|n| *n += 1);
+        Working(self.0.clone())
+    }
+
+    /// Resolves once a command runs (at once if one does).
+    pub async fn busy(&self) {
+        let mut rx = self.0.subscribe();
+        // The sender lives in `self`: the wait cannot fail.
+        let _ = rx.wait_for(|n| *n > 0).await;
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// Connect, bounded by `connect_timeout` so an unreachable ensemble is an exit-4 error, not a hang,
@@ -164,6 +198,7 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
         acl: None,
         client: Client::new(client),
         layout: Layout::new(&opts.root),
+        work: SessionWork::default(),
     })
 }
 

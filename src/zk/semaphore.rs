@@ -6,12 +6,17 @@
 //! watches the data of its immediate predecessor, which fires when that predecessor leaves or
 //! is promoted to holder (it then writes `holding` into its lease). So one freed slot wakes one
 //! waiter, and one promotion wakes one more. A dead agent's lease goes with its session.
+//!
+//! A lease's name carries its owner (`lease-<session><host hash>-<seq>`): a create whose reply
+//! a dropped connection took, or a give-back that never got through, leaves a lease of ours we
+//! hold no handle to. Left alone it would hold a slot for the rest of the session; the next
+//! queue step of the same owner finds it by name and deletes it.
 
 use serde::{Deserialize, Serialize};
 use zookeeper_client as zkc;
 
 use super::Zk;
-use super::layout::lease_sequence;
+use super::layout::{lease_owner, lease_sequence};
 use crate::error::{Error, Result, ZkContext};
 use crate::model::ReleaseSpec;
 use crate::policy;
@@ -36,6 +41,8 @@ pub struct Lease {
     pub app: String,
     pub path: String,
     pub name: String,
+    /// Session and host (`lease_owner_of`): other leases with it are ours, left behind.
+    pub owner: String,
     pub host: String,
     /// Write `holding` into the lease with the first fenced status write (one multi-op) instead
     /// of on its own when the slot is granted (the agent; ssh-push writes it at once).
@@ -105,6 +112,27 @@ pub enum Position {
     Gone,
 }
 
+/// The owner part of our lease names: this session and host (ssh-push queues many hosts in one
+/// session). Only compared within this process, so std's hash does.
+pub fn lease_owner_of(session: i64, host: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    host.hash(&mut h);
+    format!("{:016x}{:08x}", session as u64, h.finish() as u32)
+}
+
+/// Pure: the leases among `children` that are `owner`'s but not `mine` (left behind by a lost
+/// reply), and the children without them.
+pub fn split_left_behind(
+    children: Vec<String>,
+    mine: &str,
+    owner: &str,
+) -> (Vec<String>, Vec<String>) {
+    children
+        .into_iter()
+        .partition(|c| c == mine || lease_owner(c) != Some(owner))
+}
+
 /// Pure: where does lease `mine` stand among `children` with `slots` slots?
 pub fn position(children: &[String], mine: &str, slots: u32) -> Position {
     let mut leases: Vec<(i64, &str)> = children
@@ -164,7 +192,8 @@ impl Zk {
             state: LeaseState::Waiting,
         })
         .unwrap_or_default();
-        let prefix = self.layout.lease_prefix(app);
+        let owner = lease_owner_of(self.client.session_id().0, host);
+        let prefix = self.layout.lease_prefix(app, &owner);
         let acls = self.acls(&prefix);
         let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::new(&acls));
         let what = || format!("creating slot lease under {}", self.layout.slots(app));
@@ -175,7 +204,7 @@ impl Zk {
                     .create(&prefix, &data, &opts)
                     .await
                     .zk_context(what)?;
-                format!("{}{seq}", super::layout::LEASE_PREFIX)
+                format!("{}{owner}-{seq}", super::layout::LEASE_PREFIX)
             }
             Some(st) => {
                 let status_path = self.layout.status(app, &st.host);
@@ -205,6 +234,7 @@ impl Zk {
             app: app.to_string(),
             path: format!("{}/{name}", self.layout.slots(app)),
             name,
+            owner,
             host: host.to_string(),
             defer_holding: status.is_some(),
             written: Default::default(),
@@ -272,6 +302,7 @@ impl Zk {
                     .await
                     .zk_context(|| format!("listing {dir}"))?,
             };
+            let children = self.drop_left_behind(lease, children).await;
             match position(&children, &lease.name, slots) {
                 Position::Gone => return Err(lease_lost(lease)),
                 Position::Holder => {
@@ -286,6 +317,7 @@ impl Zk {
                         .list_and_watch_children(&dir)
                         .await
                         .zk_context(|| format!("watching {dir}"))?;
+                    let (children, _) = split_left_behind(children, &lease.name, &lease.owner);
                     match position(&children, &lease.name, slots) {
                         Position::FirstWaiter | Position::Behind { .. } => {
                             return Ok(Turn::Wait(watcher));
@@ -321,6 +353,22 @@ impl Zk {
         }
     }
 
+    /// Delete the leases of ours `lease` is not (see the module doc) and return the children
+    /// without them. Rare, so best effort: one we cannot delete now is left out of our own
+    /// position all the same (the others count it, which only makes them wait) and tried again
+    /// at the next step.
+    async fn drop_left_behind(&self, lease: &Lease, children: Vec<String>) -> Vec<String> {
+        let (children, left) = split_left_behind(children, &lease.name, &lease.owner);
+        for name in left {
+            let path = format!("{}/{name}", self.layout.slots(&lease.app));
+            tracing::info!(app = %lease.app, "deleting {path}: a lease of ours left behind by a lost reply");
+            if let Err(e) = self.client.delete_resent(&path).await {
+                tracing::warn!(app = %lease.app, "deleting {path}: {e}");
+            }
+        }
+        children
+    }
+
     /// Write `holding` into our lease: wakes the waiter behind us, and records who holds what.
     async fn mark_holding(&self, lease: &mut Lease) -> Result<()> {
         match self
@@ -343,10 +391,12 @@ impl Zk {
         if lease.written().deleted {
             return Ok(());
         }
-        match self.client.delete(&lease.path, None).await {
-            Ok(()) | Err(zkc::Error::NoNode) => Ok(()),
-            Err(e) => Err(Error::zk(format!("releasing {}", lease.path), e)),
-        }
+        // Sent again when the connection drops under it: a lease left behind would hold the
+        // slot until our next queue step or the end of the session.
+        self.client
+            .delete_resent(&lease.path)
+            .await
+            .map_err(|e| Error::zk(format!("releasing {}", lease.path), e))
     }
 
     /// Who holds and who waits, in queue order (for `status` and tests).
@@ -432,6 +482,31 @@ mod tests {
             position(&children, "lease-0000000002", 1),
             Position::FirstWaiter
         );
+    }
+
+    #[test]
+    fn our_leases_left_behind_are_split_off() {
+        let me = lease_owner_of(0x1234, "web-1");
+        assert_ne!(
+            me,
+            lease_owner_of(0x1234, "web-2"),
+            "hosts of one session differ"
+        );
+        assert_ne!(me, lease_owner_of(0x1235, "web-1"), "sessions differ");
+        let other = lease_owner_of(0x99, "web-2");
+        let children = vec![
+            format!("lease-{me}-0000000001"),
+            format!("lease-{other}-0000000002"),
+            "lease-0000000003".to_string(),
+            format!("lease-{me}-0000000004"),
+        ];
+        let mine = format!("lease-{me}-0000000004");
+        let (kept, left) = split_left_behind(children, &mine, &me);
+        assert_eq!(left, vec![format!("lease-{me}-0000000001")]);
+        assert_eq!(kept.len(), 3);
+        // Without the one left behind, ours holds the first of two slots' worth.
+        assert_eq!(position(&kept, &mine, 2), Position::FirstWaiter);
+        assert_eq!(position(&kept, &mine, 3), Position::Holder);
     }
 
     #[test]
