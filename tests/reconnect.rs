@@ -309,44 +309,131 @@ fn a_read_cut_by_a_lost_connection_is_sent_again() {
     });
 }
 
-/// A lease create whose reply a dropped connection took (or a give-back that never got through)
-/// leaves a lease of ours we hold no handle to. The same session and host's next queue step
-/// deletes it: left alone it would hold the app's only slot for the rest of the session.
+/// A loopback TCP proxy to `target` whose server-to-client bytes are dropped while `mute` is
+/// set: requests reach the server and are applied, their replies are lost.
+fn muting_proxy(target: u16) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let mute = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let m = mute.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().map_while(Result::ok) {
+            let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            let pipe =
+                |mut from: std::net::TcpStream,
+                 mut to: std::net::TcpStream,
+                 mute: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>| {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        while let Ok(n @ 1..) = from.read(&mut buf) {
+                            if mute.as_ref().is_some_and(|m| m.load(Ordering::SeqCst)) {
+                                continue;
+                            }
+                            if to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+            let (c2, s2) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            pipe(client, server, None);
+            pipe(s2, c2, Some(m.clone()));
+        }
+    });
+    (port, mute)
+}
+
+/// A lease create whose reply is lost leaves a lease of ours we hold no handle to: it would
+/// hold the app's only slot for the rest of the session, and the host's next try would wait
+/// behind it for ever. The create goes through a proxy that drops the server's replies; the
+/// server applies it, the client's ping times out and fails the create with a connection loss,
+/// then the replies flow again and the session goes on. The same session and host's next queue
+/// step must delete that lease, not wait behind it.
 #[test]
-fn a_lease_of_ours_left_behind_is_deleted_not_waited_for() {
+fn a_lease_a_lost_reply_left_behind_is_deleted_not_waited_for() {
     use deployctl::model::ReleaseSpec;
-    use deployctl::zk::semaphore::SlotWait;
+    use deployctl::zk::semaphore::{SlotWait, Turn};
+    use std::sync::atomic::Ordering;
     let env = TestEnv::new("reconnect-left-behind");
+    let server_port: u16 = env
+        .zk_options()
+        .servers
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (port, mute) = muting_proxy(server_port);
     block_on(async {
-        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        let direct = deployctl::zk::connect(&env.zk_options())
+            .await
+            .expect("connect");
+        let mut opts = env.zk_options();
+        opts.servers = format!("127.0.0.1:{port}");
+        opts.session_timeout = Duration::from_secs(15);
+        let zk = deployctl::zk::connect(&opts).await.expect("connect");
         let mut spec = ReleaseSpec::new("web", "1.0");
         spec.slots = 1;
         let spec = zk.publish(&spec, true).await.unwrap().spec().clone();
-        // The lost reply: a lease made, no handle to it.
-        let lost = zk.enqueue("web", "h1").await.unwrap().name;
-        let mut lease = zk.enqueue("web", "h1").await.unwrap();
         // Another host of the same session (ssh-push queues many) is not ours to delete.
-        let other = zk.enqueue("web", "h2").await.unwrap().name;
+        let other = zk.enqueue("web", "h2").await.unwrap();
+
+        mute.store(true, Ordering::SeqCst);
+        let lost = {
+            let zk = zk.clone();
+            tokio::spawn(async move { zk.enqueue("web", "h1").await })
+        };
+        // Applied: the other session sees two leases.
+        let deadline = Instant::now() + T;
+        while direct.leases("web").await.unwrap().len() < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "the create never reached the server"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let failed = tokio::time::timeout(T, lost)
+            .await
+            .expect("the create ends");
+        mute.store(false, Ordering::SeqCst);
+        assert!(failed.expect("task").is_err(), "the create's reply arrived");
+
+        let mut lease = zk.enqueue("web", "h1").await.unwrap();
+        // h2 holds the slot: h1's step waits, having deleted only its own lease left behind.
+        let names = |zk: &deployctl::zk::Zk| {
+            let zk = zk.clone();
+            async move {
+                let leases = zk.leases("web").await.unwrap();
+                leases.into_iter().map(|(n, _)| n).collect::<Vec<String>>()
+            }
+        };
+        assert!(matches!(
+            zk.try_acquire(&mut lease, 1).await.unwrap(),
+            Turn::Wait(_)
+        ));
+        assert_eq!(
+            names(&zk).await,
+            vec![other.name.clone(), lease.name.clone()]
+        );
+        zk.release(&other).await.unwrap();
         let got = tokio::time::timeout(
             T,
             zk.wait_for_slot(&spec, &mut lease, std::future::pending()),
         )
         .await
-        .expect("no slot: waiting behind our own lease left behind")
+        .expect("no slot: waiting behind our own lease a lost reply left behind")
         .unwrap();
         assert!(matches!(got, SlotWait::Holding));
-        let names: Vec<String> = zk
-            .leases("web")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        assert_eq!(
-            names,
-            vec![lease.name.clone(), other],
-            "{lost} should be gone"
-        );
+        assert_eq!(names(&zk).await, vec![lease.name.clone()]);
     });
 }
 

@@ -385,7 +385,7 @@ fn planted_znodes_fail_cleanly() {
             .with_acls(zookeeper_client::Acls::anyone_all());
         zk.client
             .create(
-                &zk.layout.lease_prefix("slotted", "squatter"),
+                &zk.layout.lease_prefix("slotted"),
                 b"\xff\xfe garbage",
                 &mode,
             )

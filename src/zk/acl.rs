@@ -126,10 +126,6 @@ mod tests {
             kind_of("apps/web/slots/lease-0000000003"),
             NodeKind::AgentNode
         );
-        assert_eq!(
-            kind_of("apps/web/slots/lease-0000018f3c2a7b01e4d09a5c-0000000003"),
-            NodeKind::AgentNode
-        );
         assert_eq!(kind_of("acl"), NodeKind::Tree);
     }
 

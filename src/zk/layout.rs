@@ -45,10 +45,8 @@ impl Layout {
     pub fn slots(&self, app: &str) -> String {
         format!("{}/slots", self.app(app))
     }
-    /// `owner` names the session and host that queue with it (`lease_owner`): after a lost
-    /// reply, the lease found under it is ours.
-    pub fn lease_prefix(&self, app: &str, owner: &str) -> String {
-        format!("{}/slots/{LEASE_PREFIX}{owner}-", self.app(app))
+    pub fn lease_prefix(&self, app: &str) -> String {
+        format!("{}/slots/{LEASE_PREFIX}", self.app(app))
     }
     /// Webhook events claimed by a `serve` instance (one node per event: exactly one sender).
     pub fn events(&self, app: &str) -> String {
@@ -77,17 +75,9 @@ pub fn parse_release_node(name: &str) -> Option<u64> {
     name.strip_prefix("r-")?.parse().ok()
 }
 
-/// Sequence number of a lease node name (`lease-OWNER-0000000007` → 7; older agents wrote
-/// `lease-0000000007`).
+/// Sequence number of a lease node name (`lease-0000000007` → 7).
 pub fn lease_sequence(name: &str) -> Option<i64> {
-    let rest = name.strip_prefix(LEASE_PREFIX)?;
-    rest.rsplit('-').next()?.parse().ok()
-}
-
-/// The owner part of a lease node name (`lease-OWNER-0000000007` → `OWNER`).
-pub fn lease_owner(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix(LEASE_PREFIX)?;
-    rest.rsplit_once('-').map(|(owner, _)| owner)
+    name.strip_prefix(LEASE_PREFIX)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -100,16 +90,9 @@ mod tests {
         assert_eq!(l.app("web"), "/d/apps/web");
         assert_eq!(l.release("web", 42), "/d/apps/web/releases/r-0000000042");
         assert_eq!(l.status("web", "h1"), "/d/apps/web/status/h1");
-        assert_eq!(
-            l.lease_prefix("web", "ab12"),
-            "/d/apps/web/slots/lease-ab12-"
-        );
+        assert_eq!(l.lease_prefix("web"), "/d/apps/web/slots/lease-");
         assert_eq!(parse_release_node("r-0000000042"), Some(42));
         assert_eq!(lease_sequence("lease-0000000007"), Some(7));
-        assert_eq!(lease_sequence("lease-ab12-0000000007"), Some(7));
-        assert_eq!(lease_owner("lease-ab12-0000000007"), Some("ab12"));
-        assert_eq!(lease_owner("lease-0000000007"), None);
-        assert_eq!(lease_sequence("lease-ab12-x"), None);
         assert_eq!(lease_sequence("other"), None);
     }
 }

@@ -99,6 +99,8 @@ pub struct Zk {
     pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
     /// Commands running on the strength of this session (shared by clones).
     pub work: SessionWork,
+    /// Slot queues where a lost reply may have left a lease of ours (`semaphore`).
+    pub astray: semaphore::Astray,
 }
 
 /// Counts the commands running on the strength of a session: a slot it holds, a status it
@@ -199,6 +201,7 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
         client: Client::new(client),
         layout: Layout::new(&opts.root),
         work: SessionWork::default(),
+        astray: Default::default(),
     })
 }
 

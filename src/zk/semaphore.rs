@@ -7,16 +7,16 @@
 //! is promoted to holder (it then writes `holding` into its lease). So one freed slot wakes one
 //! waiter, and one promotion wakes one more. A dead agent's lease goes with its session.
 //!
-//! A lease's name carries its owner (`lease-<session><host hash>-<seq>`): a create whose reply
-//! a dropped connection took, or a give-back that never got through, leaves a lease of ours we
-//! hold no handle to. Left alone it would hold a slot for the rest of the session; the next
-//! queue step of the same owner finds it by name and deletes it.
+//! A create whose reply a dropped connection took, or a give-back that never got through, may
+//! leave a lease of ours we hold no handle to. Left alone it would hold a slot for the rest of
+//! the session. Such an error marks the app and host (`Astray`); the next queue step of the same
+//! host reads the other leases once, deletes those of this session and host, and clears the mark.
 
 use serde::{Deserialize, Serialize};
 use zookeeper_client as zkc;
 
 use super::Zk;
-use super::layout::{lease_owner, lease_sequence};
+use super::layout::lease_sequence;
 use crate::error::{Error, Result, ZkContext};
 use crate::model::ReleaseSpec;
 use crate::policy;
@@ -41,8 +41,6 @@ pub struct Lease {
     pub app: String,
     pub path: String,
     pub name: String,
-    /// Session and host (`lease_owner_of`): other leases with it are ours, left behind.
-    pub owner: String,
     pub host: String,
     /// Write `holding` into the lease with the first fenced status write (one multi-op) instead
     /// of on its own when the slot is granted (the agent; ssh-push writes it at once).
@@ -112,25 +110,40 @@ pub enum Position {
     Gone,
 }
 
-/// The owner part of our lease names: this session and host (ssh-push queues many hosts in one
-/// session). Only compared within this process, so std's hash does.
-pub fn lease_owner_of(session: i64, host: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    host.hash(&mut h);
-    format!("{:016x}{:08x}", session as u64, h.finish() as u32)
+/// Apps and hosts of this session whose lease write failed in a way that may still have been
+/// applied (the module doc). Shared by the session's clones.
+#[derive(Debug, Clone, Default)]
+pub struct Astray(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<(String, String)>>>);
+
+impl Astray {
+    fn set(&self, app: &str, host: &str, marked: bool) {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (app.to_string(), host.to_string());
+        if marked {
+            s.insert(key);
+        } else {
+            s.remove(&key);
+        }
+    }
+
+    fn marked(&self, app: &str, host: &str) -> bool {
+        let s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        s.contains(&(app.to_string(), host.to_string()))
+    }
 }
 
-/// Pure: the leases among `children` that are `owner`'s but not `mine` (left behind by a lost
-/// reply), and the children without them.
-pub fn split_left_behind(
-    children: Vec<String>,
-    mine: &str,
-    owner: &str,
-) -> (Vec<String>, Vec<String>) {
-    children
-        .into_iter()
-        .partition(|c| c == mine || lease_owner(c) != Some(owner))
+/// The request failed, but the server may have applied it: the connection dropped under it.
+fn maybe_applied(e: &zkc::Error) -> bool {
+    matches!(
+        e,
+        zkc::Error::ConnectionLoss | zkc::Error::Custom(_) | zkc::Error::Timeout
+    )
+}
+
+/// Pure: is a lease (its data, its node's ephemeral owner) one of `session`'s for `host`?
+/// (ssh-push queues many hosts in one session.)
+pub fn is_ours(data: &[u8], owner: i64, session: i64, host: &str) -> bool {
+    owner == session && serde_json::from_slice::<LeaseData>(data).is_ok_and(|d| d.host == host)
 }
 
 /// Pure: where does lease `mine` stand among `children` with `slots` slots?
@@ -192,19 +205,24 @@ impl Zk {
             state: LeaseState::Waiting,
         })
         .unwrap_or_default();
-        let owner = lease_owner_of(self.client.session_id().0, host);
-        let prefix = self.layout.lease_prefix(app, &owner);
+        let prefix = self.layout.lease_prefix(app);
         let acls = self.acls(&prefix);
         let opts = zkc::CreateMode::EphemeralSequential.with_acls(zkc::Acls::new(&acls));
         let what = || format!("creating slot lease under {}", self.layout.slots(app));
+        let astray = |e: zkc::Error| {
+            if maybe_applied(&e) {
+                self.astray.set(app, host, true);
+            }
+            Error::zk(what(), e)
+        };
         let name = match status {
             None => {
                 let (_stat, seq) = self
                     .client
                     .create(&prefix, &data, &opts)
                     .await
-                    .zk_context(what)?;
-                format!("{}{owner}-{seq}", super::layout::LEASE_PREFIX)
+                    .map_err(astray)?;
+                format!("{}{seq}", super::layout::LEASE_PREFIX)
             }
             Some(st) => {
                 let status_path = self.layout.status(app, &st.host);
@@ -213,10 +231,7 @@ impl Zk {
                     .add_set_data(&status_path, &st.to_json(), None)
                     .zk_context(what)?;
                 multi.add_create(&prefix, &data, &opts).zk_context(what)?;
-                let results = multi
-                    .commit()
-                    .await
-                    .map_err(|e| Error::zk(what(), e.into()))?;
+                let results = multi.commit().await.map_err(|e| astray(e.into()))?;
                 match results.into_iter().nth(1) {
                     Some(zkc::MultiWriteResult::Create { path, .. }) => {
                         path.rsplit('/').next().unwrap_or_default().to_string()
@@ -234,7 +249,6 @@ impl Zk {
             app: app.to_string(),
             path: format!("{}/{name}", self.layout.slots(app)),
             name,
-            owner,
             host: host.to_string(),
             defer_holding: status.is_some(),
             written: Default::default(),
@@ -302,7 +316,11 @@ impl Zk {
                     .await
                     .zk_context(|| format!("listing {dir}"))?,
             };
-            let children = self.drop_left_behind(lease, children).await;
+            let children = if self.astray.marked(&lease.app, &lease.host) {
+                self.drop_astray(lease, children).await
+            } else {
+                children
+            };
             match position(&children, &lease.name, slots) {
                 Position::Gone => return Err(lease_lost(lease)),
                 Position::Holder => {
@@ -317,7 +335,6 @@ impl Zk {
                         .list_and_watch_children(&dir)
                         .await
                         .zk_context(|| format!("watching {dir}"))?;
-                    let (children, _) = split_left_behind(children, &lease.name, &lease.owner);
                     match position(&children, &lease.name, slots) {
                         Position::FirstWaiter | Position::Behind { .. } => {
                             return Ok(Turn::Wait(watcher));
@@ -353,20 +370,46 @@ impl Zk {
         }
     }
 
-    /// Delete the leases of ours `lease` is not (see the module doc) and return the children
-    /// without them. Rare, so best effort: one we cannot delete now is left out of our own
-    /// position all the same (the others count it, which only makes them wait) and tried again
-    /// at the next step.
-    async fn drop_left_behind(&self, lease: &Lease, children: Vec<String>) -> Vec<String> {
-        let (children, left) = split_left_behind(children, &lease.name, &lease.owner);
-        for name in left {
-            let path = format!("{}/{name}", self.layout.slots(&lease.app));
-            tracing::info!(app = %lease.app, "deleting {path}: a lease of ours left behind by a lost reply");
-            if let Err(e) = self.client.delete_resent(&path).await {
-                tracing::warn!(app = %lease.app, "deleting {path}: {e}");
+    /// After a lease write that may have been applied unseen: delete this session and host's
+    /// leases other than `lease` and return `children` without them. One read per other lease,
+    /// only then. One we cannot delete now is left out of our own position all the same (the
+    /// others count it, which only makes them wait); the mark stays until a step gets through.
+    async fn drop_astray(&self, lease: &Lease, children: Vec<String>) -> Vec<String> {
+        let dir = self.layout.slots(&lease.app);
+        let session = self.client.session_id().0;
+        let others: Vec<&String> = children.iter().filter(|c| **c != lease.name).collect();
+        let reads = futures::future::join_all(
+            others
+                .iter()
+                .map(|c| self.client.get_data(&format!("{dir}/{c}"))),
+        )
+        .await;
+        let mut settled = true;
+        let mut astray = vec![];
+        for (name, read) in others.into_iter().zip(reads) {
+            match read {
+                Ok((data, stat)) if is_ours(&data, stat.ephemeral_owner, session, &lease.host) => {
+                    astray.push(name.clone());
+                }
+                Ok(_) | Err(zkc::Error::NoNode) => {}
+                Err(_) => settled = false,
             }
         }
+        for name in &astray {
+            let path = format!("{dir}/{name}");
+            tracing::info!(app = %lease.app, "deleting {path}: a lease of ours a lost reply left behind");
+            if let Err(e) = self.client.delete_resent(&path).await {
+                tracing::warn!(app = %lease.app, "deleting {path}: {e}");
+                settled = false;
+            }
+        }
+        if settled {
+            self.astray.set(&lease.app, &lease.host, false);
+        }
         children
+            .into_iter()
+            .filter(|c| !astray.contains(c))
+            .collect()
     }
 
     /// Write `holding` into our lease: wakes the waiter behind us, and records who holds what.
@@ -393,10 +436,12 @@ impl Zk {
         }
         // Sent again when the connection drops under it: a lease left behind would hold the
         // slot until our next queue step or the end of the session.
-        self.client
-            .delete_resent(&lease.path)
-            .await
-            .map_err(|e| Error::zk(format!("releasing {}", lease.path), e))
+        self.client.delete_resent(&lease.path).await.map_err(|e| {
+            if maybe_applied(&e) {
+                self.astray.set(&lease.app, &lease.host, true);
+            }
+            Error::zk(format!("releasing {}", lease.path), e)
+        })
     }
 
     /// Who holds and who waits, in queue order (for `status` and tests).
@@ -485,28 +530,21 @@ mod tests {
     }
 
     #[test]
-    fn our_leases_left_behind_are_split_off() {
-        let me = lease_owner_of(0x1234, "web-1");
-        assert_ne!(
-            me,
-            lease_owner_of(0x1234, "web-2"),
-            "hosts of one session differ"
+    fn ours_is_this_session_and_host() {
+        let data = |host: &str| {
+            serde_json::to_vec(&LeaseData {
+                host: host.into(),
+                state: LeaseState::Waiting,
+            })
+            .unwrap()
+        };
+        assert!(is_ours(&data("web-1"), 7, 7, "web-1"));
+        assert!(
+            !is_ours(&data("web-2"), 7, 7, "web-1"),
+            "another host of the session"
         );
-        assert_ne!(me, lease_owner_of(0x1235, "web-1"), "sessions differ");
-        let other = lease_owner_of(0x99, "web-2");
-        let children = vec![
-            format!("lease-{me}-0000000001"),
-            format!("lease-{other}-0000000002"),
-            "lease-0000000003".to_string(),
-            format!("lease-{me}-0000000004"),
-        ];
-        let mine = format!("lease-{me}-0000000004");
-        let (kept, left) = split_left_behind(children, &mine, &me);
-        assert_eq!(left, vec![format!("lease-{me}-0000000001")]);
-        assert_eq!(kept.len(), 3);
-        // Without the one left behind, ours holds the first of two slots' worth.
-        assert_eq!(position(&kept, &mine, 2), Position::FirstWaiter);
-        assert_eq!(position(&kept, &mine, 3), Position::Holder);
+        assert!(!is_ours(&data("web-1"), 8, 7, "web-1"), "another session");
+        assert!(!is_ours(b"\xff garbage", 7, 7, "web-1"));
     }
 
     #[test]
