@@ -39,6 +39,34 @@ pub struct StatusReport {
     pub hosts: Vec<HostView>,
     pub slots: Vec<SlotView>,
     pub unreadable: Vec<Unreadable>,
+    /// What the one judge (`policy::verdict`) says of the current release now.
+    pub verdict: Option<VerdictView>,
+}
+
+/// The judge's verdict on the current release, as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictView {
+    /// `succeeded`, `failed`, `aborted`, `rolled_back`, `superseded` or `in_progress`.
+    pub result: &'static str,
+    pub message: String,
+}
+
+impl VerdictView {
+    pub fn of(j: &crate::policy::verdict::Judgement, pending: impl FnOnce() -> String) -> Self {
+        use crate::policy::verdict::Judgement as J;
+        let message = match j {
+            J::Succeeded { message, .. }
+            | J::Failed { message }
+            | J::Aborted { message }
+            | J::RolledBack { message }
+            | J::Superseded { message, .. } => message.clone(),
+            J::InProgress { .. } => pending(),
+        };
+        VerdictView {
+            result: j.name(),
+            message,
+        }
+    }
 }
 
 /// The JSON printed by `status --output json` (docs/output.md, docs/schema/).
@@ -60,6 +88,9 @@ pub struct StatusOutput<'a> {
     pub slots: &'a [SlotView],
     /// Status nodes that could not be read (planted or corrupt data).
     pub unreadable: &'a [Unreadable],
+    /// The judge's verdict on the current release (left out while nothing is published).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'a VerdictView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +123,7 @@ impl StatusReport {
             hosts: &self.hosts,
             slots: &self.slots,
             unreadable: &self.unreadable,
+            verdict: self.verdict.as_ref(),
         }
     }
 
@@ -123,13 +155,40 @@ pub async fn status(zk: &zk::Zk, app: &str) -> Result<StatusReport> {
             }),
         }
     }
+    let now = SystemTime::now();
     let hosts = host_views(
         spec.as_ref(),
         &registered,
         &statuses,
         &Default::default(),
-        SystemTime::now(),
+        now,
     );
+    let ledger = match &spec {
+        Some(s) => match zk.read_ledger(app, s.release).await {
+            Ok(l) => l.map(|(l, _)| l),
+            // Garbage in the ledger is the waiter's and the agents' to report.
+            Err(Error::Invalid { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let verdict = spec.as_ref().map(|s| {
+        let facts = crate::rollout::wait::Facts {
+            target: s,
+            current: Some(s),
+            registered: &registered,
+            statuses: &statuses,
+            ledger: ledger.as_ref(),
+            ledger_error: None,
+            absent: &Default::default(),
+            expect_hosts: None,
+            until_gate: false,
+            now,
+        };
+        VerdictView::of(&crate::rollout::wait::judgement(&facts), || {
+            crate::rollout::wait::pending_reason(&facts)
+        })
+    });
     let slots = zk
         .leases(app)
         .await?
@@ -140,10 +199,9 @@ pub async fn status(zk: &zk::Zk, app: &str) -> Result<StatusReport> {
             state: d.map(|d| d.state),
         })
         .collect();
-    let step = match &spec {
-        Some(s) => step_position(zk, s).await?,
-        None => None,
-    };
+    let step = spec
+        .as_ref()
+        .and_then(|s| step_position(s, ledger.as_ref(), now));
     Ok(StatusReport {
         app: app.to_string(),
         spec,
@@ -151,26 +209,24 @@ pub async fn status(zk: &zk::Zk, app: &str) -> Result<StatusReport> {
         hosts,
         slots,
         unreadable,
+        verdict,
     })
 }
 
 /// Where the current release stands in its steps, while it runs (`None` without steps).
-async fn step_position(zk: &zk::Zk, spec: &ReleaseSpec) -> Result<Option<Position>> {
+fn step_position(spec: &ReleaseSpec, ledger: Option<&Ledger>, now: SystemTime) -> Option<Position> {
     let plan = steps::plan(spec);
     if plan.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let ledger = match zk.read_ledger(&spec.app, spec.release).await {
-        Ok(l) => l.map(|(l, _)| l),
-        // Garbage in the ledger is the waiter's and the agents' to report.
-        Err(Error::Invalid { .. }) => None,
-        Err(e) => return Err(e),
-    };
-    let ledger = ledger.unwrap_or_else(|| Ledger::new(spec.release));
-    if policy::effective_state(spec, Some(&ledger)) != ReleaseState::Active {
-        return Ok(None);
+    let empty = Ledger::new(spec.release);
+    let ledger = ledger
+        .filter(|l| l.release == spec.release)
+        .unwrap_or(&empty);
+    if policy::effective_state(spec, Some(ledger)) != ReleaseState::Active {
+        return None;
     }
-    Ok(steps::position(&plan, &ledger, SystemTime::now()))
+    steps::position(&plan, ledger, now)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,15 +382,17 @@ pub struct PromoteOutput {
 }
 
 /// Pass the gate the current stepped release waits at (`all`: every gate left). `release`:
-/// only if that is still the current release.
+/// only if that is still the current release; `step` (1-based): only if it still waits at that
+/// step (without it, at the step it waits at when this is first read).
 pub async fn promote(
     zk: &zk::Zk,
     app: &str,
     release: Option<u64>,
+    step: Option<usize>,
     all: bool,
 ) -> Result<PromoteOutput> {
     validate::app_name(app)?;
-    let (spec, message) = zk.promote(app, release, all).await?;
+    let (spec, message) = zk.promote(app, release, step, all).await?;
     let ledger = zk.read_ledger(app, spec.release).await?;
     let step = ledger.and_then(|(l, _)| {
         steps::position(&steps::plan(&spec), &l, SystemTime::now())
@@ -416,13 +474,21 @@ pub async fn control(zk: &zk::Zk, app: &str, control: Control) -> Result<Release
 // rollback
 
 /// Publish an earlier release again, marked as a rollback (`to`: a version; default the
-/// newest earlier good release with another version). `by` names who asked.
-pub async fn rollback(zk: &zk::Zk, app: &str, to: Option<&str>, by: &str) -> Result<ReleaseSpec> {
+/// newest earlier good release with another version). `by` names who asked. `of`: only as the
+/// one rollback of that release (see `Zk::rollback`); the bool says whether this call
+/// published it.
+pub async fn rollback(
+    zk: &zk::Zk,
+    app: &str,
+    to: Option<&str>,
+    by: &str,
+    of: Option<u64>,
+) -> Result<(ReleaseSpec, bool)> {
     validate::app_name(app)?;
     if let Some(v) = to {
         validate::version(v)?;
     }
-    zk.rollback(app, to, by).await
+    zk.rollback(app, to, by, of).await
 }
 
 // ---------------------------------------------------------------------------------------------

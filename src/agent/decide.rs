@@ -55,6 +55,14 @@ pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
     }
 }
 
+/// Has this host already started `spec`'s release (an attempt ran, or its status was left
+/// mid-deploy)? Then a get-version that prints the version proves nothing about the health gate
+/// and bake: the host redoes the release in full, and only a host that ran the version before
+/// the release touched it is `current`.
+pub fn started_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> bool {
+    status.is_some_and(|st| st.release == spec.release && (interrupted(st) || st.attempts > 0))
+}
+
 /// Was this status left mid-deploy by an agent that went away?
 pub fn interrupted(status: &HostStatus) -> bool {
     matches!(
@@ -199,6 +207,27 @@ mod tests {
         assert_eq!(crate::policy::retry_delay(1000, 3).as_millis(), 4000);
         assert_eq!(crate::policy::retry_delay(1000, 40).as_millis(), 60_000);
         assert_eq!(crate::policy::retry_delay(0, 5).as_millis(), 0);
+    }
+
+    #[test]
+    fn a_host_that_started_the_release_is_never_current_by_its_version_alone() {
+        let s = spec(2, ReleaseState::Active);
+        assert!(!started_before(&s, None));
+        assert!(!started_before(&s, Some(&status(1, HostState::Verifying))));
+        for st in [
+            HostState::Deploying,
+            HostState::Verifying,
+            HostState::Baking,
+        ] {
+            assert!(started_before(&s, Some(&status(2, st))), "{st}");
+        }
+        let mut waiting = status(2, HostState::Waiting);
+        assert!(!started_before(&s, Some(&waiting)));
+        waiting.attempts = 1;
+        assert!(
+            started_before(&s, Some(&waiting)),
+            "a retry after a failed attempt"
+        );
     }
 
     #[test]

@@ -57,8 +57,9 @@ async fn run_release(
     if let Some(prev) = previous.filter(|p| p.release == spec.release && decide::interrupted(p)) {
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
+    let started = decide::started_before(spec, previous);
     let runner = HostRelease::new(settings, zk, spec)?;
-    run_with(&runner, settings, zk, spec, &mut st, shutdown).await?;
+    run_with(&runner, settings, zk, spec, &mut st, started, shutdown).await?;
     Ok(runner.last_written())
 }
 
@@ -68,6 +69,7 @@ async fn run_with(
     zk: &Zk,
     spec: &ReleaseSpec,
     st: &mut HostStatus,
+    started: bool,
     shutdown: &mut Shutdown,
 ) -> Result<()> {
     // Off the runtime's threads: rendering is bounded (render::FUEL) but is CPU work, and the
@@ -113,7 +115,7 @@ async fn run_with(
             "no deploy command: publish with --deploy-cmd or set deploy_cmd in the agent config";
         return fail_without_slot(runner, st, msg.into()).await;
     }
-    if spec.kind.is_deploy() && at_version == Some(true) {
+    if spec.kind.is_deploy() && at_version == Some(true) && !started {
         st.exit_code = None;
         let message = format!("already running {}", spec.version);
         return runner.finish(st, HostState::Current, message, None).await;

@@ -15,6 +15,10 @@ pub struct PromoteArgs {
     /// Only if this is the current release (a promote meant for an older release does nothing)
     #[arg(long, value_name = "ID")]
     pub release: Option<u64>,
+    /// Only if the release still waits at this step (1-based, as `status` shows it): a promote
+    /// names the gate it passes, so it never passes the next one
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub step: Option<u64>,
     /// Pass every gate left: straight to the last step
     #[arg(long)]
     pub all: bool,
@@ -23,7 +27,14 @@ pub struct PromoteArgs {
 pub async fn run(ctx: &Ctx, args: PromoteArgs) -> Result<()> {
     validate::app_name(&args.app)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let out = ops::promote(&zk, &args.app, args.release, args.all).await?;
+    let out = ops::promote(
+        &zk,
+        &args.app,
+        args.release,
+        args.step.map(|s| s as usize),
+        args.all,
+    )
+    .await?;
     if ctx.printer.is_json() {
         ctx.printer.json(&out);
     } else {

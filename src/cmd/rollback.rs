@@ -18,6 +18,10 @@ pub struct RollbackArgs {
     /// Version to go back to [default: the newest earlier good release with another version]
     #[arg(long, value_name = "VERSION")]
     pub to: Option<String>,
+    /// Only roll back this release: nothing is done when another release is current, and a
+    /// release rolled back already (by anyone) is not rolled back again
+    #[arg(long, value_name = "ID")]
+    pub release: Option<u64>,
     /// Then wait for the rollback's rollout (same flags and exit codes as wait-for-rollout)
     #[arg(long)]
     pub wait: bool,
@@ -57,16 +61,23 @@ async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<u64> {
     }
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let by = format!("rollback by {}", crate::ops::publisher());
-    let rb = crate::ops::rollback(&zk, &args.app, args.to.as_deref(), &by).await?;
+    let (rb, published) =
+        crate::ops::rollback(&zk, &args.app, args.to.as_deref(), &by, args.release).await?;
     if ctx.printer.is_json() {
         if !args.wait {
-            // The same document as `publish` prints (docs/schema/publish.schema.json).
+            // The same document as `publish` prints (docs/schema/publish.schema.json);
+            // `unchanged`: the release was rolled back already, nothing was written.
             ctx.printer
-                .json(&super::publish::PublishOutput::new(&rb, false));
+                .json(&super::publish::PublishOutput::new(&rb, !published));
         }
     } else {
+        let done = if published {
+            "rolled"
+        } else {
+            "already rolled"
+        };
         ctx.printer.line(&format!(
-            "rolled {} back to {} as release {} (rollback of release {})",
+            "{done} {} back to {} as release {} (rollback of release {})",
             rb.app,
             rb.version,
             rb.release,

@@ -37,6 +37,10 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         ctx.printer
             .line(&format!("steps: {}", p.describe(&args.app)));
     }
+    if let Some(v) = &report.verdict {
+        ctx.printer
+            .line(&format!("verdict: {}: {}", v.result, v.message));
+    }
     ctx.printer.table(
         &[
             "HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE",

@@ -237,9 +237,16 @@ async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) 
                 "wait-for-rollout --on-timeout rollback ({})",
                 crate::ops::publisher()
             );
-            let rb = zk.rollback(app, None, &by).await?;
+            // Bound to the release that timed out: of two waiters timing out on it, one
+            // publishes the rollback and the other finds it done (never a rollback of it).
+            let (rb, published) = zk.rollback(app, None, &by, Some(release)).await?;
+            let done = if published {
+                "rolled"
+            } else {
+                "already rolled"
+            };
             format!(
-                "rolled back release {release} as release {} ({}) (--on-timeout rollback)",
+                "{done} back release {release} as release {} ({}) (--on-timeout rollback)",
                 rb.release, rb.version
             )
         }

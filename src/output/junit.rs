@@ -293,6 +293,9 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
     if let Some(f) = &s.finalize {
         cases.push(finalize_case(s, f));
     }
+    if let Some(case) = release_case(s, &cases) {
+        cases.push(case);
+    }
     Report {
         name: format!("deployctl wait-for-rollout {}", s.app),
         suites: vec![Suite {
@@ -304,6 +307,33 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             cases,
         }],
     }
+}
+
+/// A wait that did not succeed always shows as a failure to a CI server: when no host's case
+/// says why (an abort, a halt whose failed hosts' statuses moved on, a newer release, a wait that
+/// timed out with no host), one case for the release itself (classname `<app>.release`).
+fn release_case(s: &RolloutSummary, cases: &[Case]) -> Option<Case> {
+    if matches!(s.result, WaitResult::Succeeded | WaitResult::Paused)
+        || cases
+            .iter()
+            .any(|c| matches!(c.outcome, Outcome::Failure { .. } | Outcome::Error { .. }))
+    {
+        return None;
+    }
+    let kind = s.result.as_str().to_string();
+    let message = s.message.clone();
+    Some(Case {
+        classname: format!("{}.release", s.app),
+        name: format!("release {} ({})", s.release, s.version),
+        time: Some(Duration::from_millis(s.duration_ms)),
+        outcome: if s.result == WaitResult::TimedOut {
+            Outcome::Error { kind, message }
+        } else {
+            Outcome::Failure { kind, message }
+        },
+        system_out: String::new(),
+        system_err: String::new(),
+    })
 }
 
 /// A wait over several apps: one suite per app (each as `rollout` makes it).

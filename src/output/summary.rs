@@ -172,6 +172,7 @@ pub(crate) mod fixtures {
             duration_ms: 5000,
             source: None,
             counts,
+            failed_hosts: vec!["web-3".into(), "web-4".into()],
             hosts,
             finalize: None,
         }

@@ -70,7 +70,18 @@ pub fn finalize_step(
                 f.host
             )),
         },
-        None if hosts_still_deploying(ledger, targets).is_none() => FinalizeStep::Claim,
+        // Every host done and every step passed (a release held at a gate has not succeeded,
+        // even when the hosts behind the gate are gone).
+        None if hosts_still_deploying(ledger, targets).is_none()
+            && super::verdict::steps_passed(
+                spec,
+                Some(ledger),
+                targets.iter().all(|h| ledger.current.contains(h)),
+                std::time::SystemTime::now(),
+            ) =>
+        {
+            FinalizeStep::Claim
+        }
         None => FinalizeStep::NotYet,
     }
 }

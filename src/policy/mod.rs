@@ -6,6 +6,7 @@ pub mod hooks;
 pub mod restart;
 pub mod retention;
 pub mod steps;
+pub mod verdict;
 
 use crate::error::{Error, Result};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, RunOnceState};

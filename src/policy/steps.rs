@@ -107,13 +107,24 @@ impl Position {
     }
 }
 
-/// Healthy hosts among those that took a place.
+/// Hosts that took a place and run the version: healthy, or `current` (a host whose place
+/// outlived a crash and came back already running it must not hold its step back for ever).
 fn healthy_claims(ledger: &Ledger) -> usize {
     ledger
         .canaries
         .iter()
-        .filter(|c| ledger.healthy.contains(c))
+        .filter(|c| ledger.healthy.contains(c) || ledger.current.contains(c))
         .count()
+}
+
+/// Is every host the step started with done (healthy, current or failed)? Then no host is left
+/// to take a place, and a step whose target is out of reach (hosts that ran the version
+/// already, failures within the budget) is passed instead of held for ever.
+fn step_hosts_done(ledger: &Ledger, hosts: &[String]) -> bool {
+    !hosts.is_empty()
+        && hosts.iter().all(|h| {
+            ledger.healthy.contains(h) || ledger.current.contains(h) || ledger.failed.contains(h)
+        })
 }
 
 fn started(state: &StepState) -> Option<SystemTime> {
@@ -134,6 +145,13 @@ pub fn advance(
         return false;
     }
     let mut changed = false;
+    let healthy = healthy_claims(ledger);
+    let done_view = Ledger {
+        healthy: ledger.healthy.clone(),
+        current: ledger.current.clone(),
+        failed: ledger.failed.clone(),
+        ..Ledger::new(ledger.release)
+    };
     let state = ledger.step.get_or_insert_with(|| {
         changed = true;
         StepState {
@@ -142,11 +160,6 @@ pub fn advance(
             ..Default::default()
         }
     });
-    let healthy = ledger
-        .canaries
-        .iter()
-        .filter(|c| ledger.healthy.contains(c))
-        .count();
     loop {
         let Some(&step) = plan.get(state.index) else {
             return changed;
@@ -159,7 +172,7 @@ pub fn advance(
             // The last step (100%) is never passed: it is all hosts.
             _ if state.index + 1 == plan.len() => false,
             _ => match (state.target, targets) {
-                (Some(t), _) => healthy >= t as usize,
+                (Some(t), _) => healthy >= t as usize || step_hosts_done(&done_view, &state.hosts),
                 (None, Some(hosts)) => {
                     state.target = Some(target_of(step, hosts.len()));
                     state.hosts = hosts.to_vec();
@@ -315,17 +328,28 @@ pub fn claim(
 }
 
 /// Pass the gate the release waits at (`all`: every gate left, straight to the last step).
-/// Returns what was done, or why there is nothing to promote.
+/// `at`: the step (0-based) the caller saw the release at — a promote names the gate it passes,
+/// so two promotes racing on one gate pass it once, not that gate and the next. Returns what
+/// was done, or why there is nothing to promote.
 pub fn promote(
     plan: &[Step],
     ledger: &mut Ledger,
     now: SystemTime,
     all: bool,
+    at: Option<usize>,
     app: &str,
 ) -> std::result::Result<String, String> {
     let Some(pos) = position(plan, ledger, now) else {
         return Err("has no steps (publish with --steps to have gates)".into());
     };
+    if let Some(at) = at.filter(|at| *at != pos.index) {
+        return Err(format!(
+            "is not at step {} of {} any more ({}): that gate was passed already; nothing promoted",
+            at + 1,
+            plan.len(),
+            pos.describe(app)
+        ));
+    }
     let last = plan.len() - 1;
     let to = if all {
         if !plan[pos.index..].iter().any(|s| s.is_gate()) {
@@ -487,7 +511,7 @@ mod tests {
             "a manual gate does not end by itself"
         );
         // Promoted: 50% of 4 = 2 hosts (a counts), so one more place.
-        assert!(promote(&p, &mut l, t(10), false, "web").is_ok());
+        assert!(promote(&p, &mut l, t(10), false, None, "web").is_ok());
         assert!(advance(&p, &mut l, t(10), Some(&all)));
         assert_eq!(l.step.as_ref().unwrap().target, Some(2));
         assert!(claim(&p, &mut l, "b", &all, "web", t(10)));
@@ -496,7 +520,33 @@ mod tests {
         // Step 3 reached: the last step is everybody, no claim needed.
         assert!(advance(&p, &mut l, t(11), Some(&all)));
         assert_eq!(gate(&p, &l, "c", &all, "web", t(11)), StepGate::Proceed);
-        assert!(promote(&p, &mut l, t(12), false, "web").is_err(), "no gate");
+        assert!(
+            promote(&p, &mut l, t(12), false, None, "web").is_err(),
+            "no gate"
+        );
+    }
+
+    #[test]
+    fn a_promote_passes_only_the_gate_it_names() {
+        let p = plan(&spec("1,pause,pause,100%"));
+        let mut l = Ledger::new(5);
+        l.step = Some(StepState {
+            index: 1,
+            started_at: format_time(t(0)),
+            ..Default::default()
+        });
+        // Two promotes that both saw the gate at step 2: the first passes it, the second finds
+        // the release at step 3 and passes nothing.
+        let mut first = l.clone();
+        assert!(promote(&p, &mut first, t(1), false, Some(1), "web").is_ok());
+        assert_eq!(first.step.as_ref().map(|s| s.index), Some(2));
+        let second = promote(&p, &mut first, t(1), false, Some(1), "web");
+        assert!(
+            second.as_ref().is_err_and(|e| e.contains("passed already")),
+            "{second:?}"
+        );
+        assert_eq!(first.step.as_ref().map(|s| s.index), Some(2));
+        assert!(promote(&p, &mut first, t(1), false, Some(2), "web").is_ok());
     }
 
     #[test]
@@ -592,21 +642,21 @@ mod tests {
         let mut l = Ledger::new(5);
         assert!(position(&p, &l, t(0)).unwrap().at_manual_gate());
         assert!(
-            promote(&p, &mut l, t(1), false, "web")
+            promote(&p, &mut l, t(1), false, None, "web")
                 .unwrap()
                 .contains("step 2 of 5")
         );
         assert!(
-            promote(&p, &mut l, t(2), false, "web").is_err(),
+            promote(&p, &mut l, t(2), false, None, "web").is_err(),
             "at a host step"
         );
-        assert!(promote(&p, &mut l, t(2), true, "web").is_ok());
+        assert!(promote(&p, &mut l, t(2), true, None, "web").is_ok());
         assert_eq!(l.step.as_ref().unwrap().index, 4);
         assert!(
-            promote(&p, &mut l, t(3), true, "web").is_err(),
+            promote(&p, &mut l, t(3), true, None, "web").is_err(),
             "no gate left"
         );
-        assert!(promote(&[], &mut Ledger::new(5), t(0), true, "web").is_err());
+        assert!(promote(&[], &mut Ledger::new(5), t(0), true, None, "web").is_err());
     }
 
     #[test]
@@ -627,7 +677,7 @@ mod tests {
         l.healthy = v(&["a"]);
         l.progress_at = Some(format_time(t(2)));
         assert_eq!(deadline(&s, &p, &l, t(50)), None);
-        promote(&p, &mut l, t(60), false, "web").unwrap();
+        promote(&p, &mut l, t(60), false, None, "web").unwrap();
         assert_eq!(deadline(&s, &p, &l, t(60)), Some(t(63)));
         // Halted already, or paused by an operator: none.
         l.state = ReleaseState::Paused;

@@ -26,6 +26,9 @@ pub struct RolloutSummary {
     pub source: Option<crate::model::Source>,
     /// Hosts per state, for the target release.
     pub counts: BTreeMap<HostState, usize>,
+    /// The hosts that failed or were lost (also those the failure budget tolerated in a release
+    /// that succeeded, and those only the release's ledger still remembers).
+    pub failed_hosts: Vec<String>,
     /// One entry per target host; `state` is the state for the target release.
     pub hosts: Vec<HostView>,
     /// The release's finalize command, when it has one (`pending` until a host claims it).
@@ -126,6 +129,7 @@ mod tests {
             duration_ms: 0,
             source: None,
             counts: BTreeMap::new(),
+            failed_hosts: vec![],
             hosts: vec![],
             finalize: None,
         }

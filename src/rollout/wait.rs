@@ -9,6 +9,7 @@ use super::{Absence, HostView, host_views};
 use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
 use crate::policy;
 use crate::policy::hooks::{self, FinalizeVerdict};
+use crate::policy::verdict::{self, Case, Judgement, TargetHost};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::Display)]
 #[serde(rename_all = "snake_case")]
@@ -138,157 +139,112 @@ fn state_for_target(v: &HostView, release: u64) -> HostState {
     }
 }
 
-pub fn evaluate(f: &Facts<'_>) -> Verdict {
-    let target = f.target;
-    if let Some(cur) = f.current {
-        if cur.release > target.release && cur.rollback_of == Some(target.release) {
-            return done(
-                WaitResult::RolledBack,
-                format!(
-                    "release {} ({}) was rolled back: release {} runs {} again",
-                    target.release, target.version, cur.release, cur.version
-                ),
-            );
-        }
-        if cur.release > target.release {
-            return Verdict::Done {
-                result: WaitResult::Superseded,
-                message: format!(
-                    "release {} ({}) was superseded by release {} ({})",
-                    target.release, target.version, cur.release, cur.version
-                ),
-                superseded_by: Some(cur.release),
-            };
-        }
-        // The ledger is written in the same multi-op as the rollback, but watch events arrive one
-        // node at a time: trust whichever shows the rollback first.
-        if let Some(by) = f
-            .ledger
-            .filter(|l| l.release == target.release)
-            .and_then(|l| l.rolled_back_by)
-        {
-            return done(
-                WaitResult::RolledBack,
-                format!(
-                    "release {} ({}) was halted and rolled back by release {by}",
-                    target.release, target.version
-                ),
-            );
-        }
-        if cur.release == target.release {
-            let pending_rollback = f
-                .ledger
-                .is_some_and(|l| l.release == cur.release && l.rollback_pending);
-            match policy::effective_state(cur, f.ledger) {
-                // An agent halted it but could not publish the rollback: the waiter does.
-                ReleaseState::Halted if pending_rollback => return Verdict::Pending,
-                ReleaseState::Aborted => {
-                    return done(
-                        WaitResult::Aborted,
-                        format!("release {} was aborted", cur.release),
-                    );
-                }
-                ReleaseState::Halted => {
-                    let why = f
-                        .ledger
-                        .filter(|l| l.release == cur.release)
-                        .and_then(|l| l.halt_reason.as_deref())
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default();
-                    return done(
-                        WaitResult::Failed,
-                        format!("release {} was halted{why}", cur.release),
-                    );
-                }
-                ReleaseState::Active | ReleaseState::Paused => {}
-            }
-        }
-    }
+/// The one judge's verdict (`policy::verdict`) on what is known now.
+pub fn judgement(f: &Facts<'_>) -> Judgement {
     let views = targets(f);
-    let release = target.release;
-    let bad: Vec<String> = views
+    let hosts: Vec<TargetHost<'_>> = views
         .iter()
-        .filter_map(|v| match v.state {
-            HostState::Failed => Some(format!("{} failed", v.host)),
-            HostState::Lost => Some(format!("{} lost ({})", v.host, v.message)),
-            _ => None,
+        .map(|v| TargetHost {
+            host: &v.host,
+            state: v.state,
+            note: &v.message,
         })
         .collect();
-    let failed = views
-        .iter()
-        .filter(|v| v.state == HostState::Failed)
-        .count();
-    if policy::budget_exceeded(target, bad.len(), views.len()) {
-        // The agent that recorded the failure over budget rolls back in the same write; don't
-        // report `failed` in the instant before that becomes visible.
-        let rollback_coming = target.auto_rollback
-            && target.previous.is_some()
-            && policy::budget_exceeded(target, failed, views.len());
-        if !rollback_coming {
-            return done(
-                WaitResult::Failed,
-                format!("release {release} failed: {}", bad.join(", ")),
-            );
-        }
-        return Verdict::Pending;
-    }
-    if f.until_gate
-        && let Some(pos) = step_position(f).filter(|p| p.at_manual_gate())
-    {
-        return done(
+    let case = Case {
+        target: f.target,
+        current: f.current,
+        ledger: f.ledger,
+        hosts: &hosts,
+        registered: f.registered,
+        expect_hosts: f.expect_hosts,
+        now: f.now,
+    };
+    verdict::judge(&case)
+}
+
+/// The wait's verdict: the one judge's, with `--until-gate` ending the wait at a manual gate.
+pub fn evaluate(f: &Facts<'_>) -> Verdict {
+    match judgement(f) {
+        Judgement::Succeeded { message, .. } => done(WaitResult::Succeeded, message),
+        Judgement::Failed { message } => done(WaitResult::Failed, message),
+        Judgement::Aborted { message } => done(WaitResult::Aborted, message),
+        Judgement::RolledBack { message } => done(WaitResult::RolledBack, message),
+        Judgement::Superseded { message, by } => Verdict::Done {
+            result: WaitResult::Superseded,
+            message,
+            superseded_by: Some(by),
+        },
+        Judgement::InProgress { gate: Some(pos) } if f.until_gate && pos.at_manual_gate() => done(
             WaitResult::Paused,
             format!(
-                "release {release} ({}) is {}",
-                target.version,
-                pos.describe(&target.app)
+                "release {} ({}) is {}",
+                f.target.release,
+                f.target.version,
+                pos.describe(&f.target.app)
             ),
-        );
+        ),
+        Judgement::InProgress { .. } => Verdict::Pending,
     }
-    if views.is_empty() {
-        return Verdict::Pending;
-    }
-    if let Some(n) = f.expect_hosts
-        && views.len() < n
-    {
-        return Verdict::Pending;
-    }
-    let settled = |v: &HostView| {
-        let s = v.state;
-        s.is_success() || matches!(s, HostState::Failed | HostState::Lost)
+}
+
+/// Hosts the release's ledger records as failed whose status has moved on (a rollback, a newer
+/// release) show as failed, not idle: a late wait on a failed release still names them. A host
+/// not among `views` any more (its agent gone) is added.
+pub fn with_ledger_failures(mut views: Vec<HostView>, f: &Facts<'_>) -> Vec<HostView> {
+    let release = f.target.release;
+    let Some(ledger) = f.ledger.filter(|l| l.release == release) else {
+        return views;
     };
-    if views.iter().all(settled) {
-        let ok = views.len() - bad.len();
-        let mut message = format!(
-            "release {release} ({}) is running on {ok} host(s)",
-            target.version
+    let note = |v: &mut HostView| {
+        v.state = HostState::Failed;
+        v.release = Some(release);
+        v.message = format!(
+            "failed (recorded in release {release}'s ledger; its status has moved on since)"
         );
-        if !bad.is_empty() {
-            message.push_str(&format!(
-                "; {} within max_failures {}",
-                bad.join(", "),
-                target.max_failures
-            ));
-        }
-        // Not done before its finalize command is (it runs once every host is done).
-        if hooks::finalize_expected(target, f.ledger) {
-            match hooks::finalize_verdict(f.ledger, f.registered) {
-                FinalizeVerdict::Pending(_) => return Verdict::Pending,
-                // Its halt publishes the previous release in the same write: wait for it.
-                FinalizeVerdict::Failed(_) if target.auto_rollback && target.previous.is_some() => {
-                    return Verdict::Pending;
-                }
-                FinalizeVerdict::Failed(why) => {
-                    return done(
-                        WaitResult::Failed,
-                        format!("release {release} failed: {why}"),
-                    );
-                }
-                FinalizeVerdict::Done(what) => message.push_str(&format!("; {what}")),
+    };
+    for host in &ledger.failed {
+        match views.iter_mut().find(|v| &v.host == host) {
+            Some(v) if v.release == Some(release) => {}
+            Some(v) => note(v),
+            None => {
+                let mut v = blank_view(host);
+                note(&mut v);
+                views.push(v);
             }
         }
-        return done(WaitResult::Succeeded, message);
     }
-    Verdict::Pending
+    views.sort_by(|a, b| a.host.cmp(&b.host));
+    views
+}
+
+fn blank_view(host: &str) -> HostView {
+    HostView {
+        host: host.to_string(),
+        state: HostState::Idle,
+        registered: false,
+        release: None,
+        version: None,
+        attempts: 0,
+        exit_code: None,
+        started_at: None,
+        finished_at: None,
+        updated_at: None,
+        duration_ms: None,
+        message: String::new(),
+        output_tail: String::new(),
+        on_failure: None,
+        prepared_at: None,
+        slot_at: None,
+    }
+}
+
+/// The hosts that failed or were lost, by name (the summary's `failed_hosts`).
+pub fn failed_hosts(views: &[HostView]) -> Vec<String> {
+    views
+        .iter()
+        .filter(|v| matches!(v.state, HostState::Failed | HostState::Lost))
+        .map(|v| v.host.clone())
+        .collect()
 }
 
 /// Counts per state for the target release (for progress and summaries).
@@ -546,7 +502,7 @@ mod tests {
         sts.push(st("c", 2, HostState::Current));
         let v = eval(&s, &s, &reg, &sts, None);
         assert!(
-            matches!(&v, Verdict::Done { result: WaitResult::Succeeded, message, .. } if message.contains("a failed within max_failures 1")),
+            matches!(&v, Verdict::Done { result: WaitResult::Succeeded, message, .. } if message.contains("a failed tolerated (max_failures 1)")),
             "{v:?}"
         );
         sts[2].state = HostState::Failed;

@@ -365,8 +365,9 @@ impl Waiter<'_> {
     ) -> RolloutSummary {
         let parts = self.parts();
         let facts = self.snap.facts(&self.target, &parts, self.opts);
-        let hosts: Vec<_> = wait::targets(&facts).into_iter().collect();
+        let hosts = wait::with_ledger_failures(wait::targets(&facts), &facts);
         let counts = wait::counts(&hosts);
+        let failed_hosts = wait::failed_hosts(&hosts);
         let now = SystemTime::now();
         RolloutSummary {
             app: self.target.app.clone(),
@@ -383,6 +384,7 @@ impl Waiter<'_> {
                 .as_millis() as u64,
             source: self.target.source.clone(),
             counts,
+            failed_hosts,
             hosts,
             finalize: finalize_view(&self.target, self.snap.ledger.as_ref()),
         }
@@ -495,24 +497,26 @@ fn finalize_view(
 #[derive(Default)]
 struct Changes {
     seen: BTreeMap<String, HostState>,
-    gate: Option<String>,
+    /// The step index of the gate last announced: a timed gate's text (its `until`) may move
+    /// while no agent has written the step down yet, the gate is announced once.
+    gate: Option<usize>,
     finalize: Option<crate::model::HookState>,
 }
 
 impl Changes {
     fn emit(&mut self, facts: &Facts<'_>, reporter: &mut dyn EventSink<WaitEvent>) {
         let gate = wait::step_position(facts).filter(|p| p.at_gate());
-        let text = gate.as_ref().map(|p| p.describe(&facts.target.app));
-        if text != self.gate {
-            if let (Some(p), Some(message)) = (&gate, &text) {
+        let index = gate.as_ref().map(|p| p.index);
+        if index != self.gate {
+            if let Some(p) = &gate {
                 reporter.emit(&WaitEvent::Gate {
                     at: now_rfc3339(),
                     step: p.index + 1,
                     of: p.total,
-                    message: message.clone(),
+                    message: p.describe(&facts.target.app),
                 });
             }
-            self.gate = text;
+            self.gate = index;
         }
         if let Some(run) = finalize_view(facts.target, facts.ledger)
             && run.state != crate::model::HookState::Pending

@@ -188,12 +188,14 @@ pub async fn abort(
 struct PromoteBody {
     /// Only if this is still the current release.
     release: Option<u64>,
+    /// Only if the release still waits at this step (1-based).
+    step: Option<usize>,
     /// Pass every gate left.
     #[serde(default)]
     all: bool,
 }
 
-/// promote: an optional body `{"release": ID, "all": true}`, as `deployctl promote`.
+/// promote: an optional body `{"release": ID, "step": N, "all": true}`, as `deployctl promote`.
 pub async fn promote(
     State(state): State<Shared>,
     Path(app): Path<String>,
@@ -205,7 +207,7 @@ pub async fn promote(
     let req: Option<PromoteBody> = body_json(&headers, body, true).await?;
     let req = req.unwrap_or_default();
     let zk = state.zk().await;
-    let out = ops::promote(&zk, &app, req.release, req.all).await?;
+    let out = ops::promote(&zk, &app, req.release, req.step, req.all).await?;
     tracing::info!(
         "promoted {app} release {} through the API: {}",
         out.release,
@@ -219,6 +221,8 @@ pub async fn promote(
 struct RollbackBody {
     /// The version to go back to; default as `deployctl rollback`.
     to: Option<String>,
+    /// Only roll back this release, once (as `deployctl rollback --release`).
+    release: Option<u64>,
 }
 
 pub async fn rollback(
@@ -230,11 +234,11 @@ pub async fn rollback(
     authorized(&state, &headers)?;
     validate::app_name(&app)?;
     let req: Option<RollbackBody> = body_json(&headers, body, true).await?;
-    let to = req.and_then(|r| r.to);
+    let (to, of) = req.map_or((None, None), |r| (r.to, r.release));
     let zk = state.zk().await;
     let by = format!("rollback by {} (serve API)", ops::publisher());
-    let rb = ops::rollback(&zk, &app, to.as_deref(), &by).await?;
-    json(PublishOutput::new(&rb.redacted(), false))
+    let (rb, published) = ops::rollback(&zk, &app, to.as_deref(), &by, of).await?;
+    json(PublishOutput::new(&rb.redacted(), !published))
 }
 
 /// `POST /api/apps/APP/publish`: the current release's spec with another version (and

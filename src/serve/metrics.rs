@@ -71,16 +71,12 @@ pub fn release_outcome(e: &HistoryEntry, current: Option<&StatusReport>) -> &'st
         .as_ref()
         .is_some_and(|l| !l.healthy.is_empty() || !l.current.is_empty());
     match current {
+        // The current release: as the one judge (policy::verdict) says in `status`.
         Some(r) if r.spec.as_ref().is_some_and(|s| s.release == e.spec.release) => {
-            let mine: Vec<_> = r
-                .hosts
-                .iter()
-                .filter(|h| h.release == Some(e.spec.release))
-                .collect();
-            if !mine.is_empty() && mine.iter().all(|h| h.state.is_success()) {
-                "succeeded"
-            } else {
-                "active"
+            match r.verdict.as_ref().map(|v| v.result) {
+                Some("succeeded") => "succeeded",
+                Some("failed") => "failed",
+                _ => "active",
             }
         }
         _ if failed => "failed",

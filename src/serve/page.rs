@@ -189,6 +189,7 @@ pub async fn app_context(zk: &Zk, app: &str) -> Result<Value> {
     Ok(json!({
         "app": app,
         "release": spec.map(|s| s.release),
+        "step_index": report.step.as_ref().map(|p| p.index + 1),
         "version": spec.map(|s| s.version.clone()),
         "state": spec.map(|s| crate::policy::effective_state(s, ledger).as_str()),
         "slots": spec.map(|s| crate::policy::effective_slots(s, ledger)),
@@ -341,6 +342,12 @@ pub struct ControlForm {
     version: String,
     #[serde(default)]
     groups: String,
+    /// The release the page showed: a control acts on it or not at all.
+    #[serde(default)]
+    release: Option<u64>,
+    /// The step (1-based) the page showed the release at: a promote passes that gate only.
+    #[serde(default)]
+    step: Option<usize>,
 }
 
 /// A control from the page: logged in, CSRF token checked, then the same code path as the CLI.
@@ -385,9 +392,11 @@ pub async fn control(
     let result = match form.action.as_str() {
         "pause" => ops::control(&zk, &app, Control::Pause).await.map(drop),
         "resume" => ops::control(&zk, &app, Control::Resume).await.map(drop),
-        "promote" => ops::promote(&zk, &app, None, false).await.map(drop),
+        "promote" => ops::promote(&zk, &app, form.release, form.step, false)
+            .await
+            .map(drop),
         "abort" => ops::control(&zk, &app, Control::Abort).await.map(drop),
-        "rollback" => ops::rollback(&zk, &app, None, &format!("rollback by {by}"))
+        "rollback" => ops::rollback(&zk, &app, None, &format!("rollback by {by}"), form.release)
             .await
             .map(drop),
         "publish" => {

@@ -21,6 +21,7 @@ use serde_json::json;
 use super::Shared;
 use crate::error::{Error, Result};
 use crate::model::{Ledger, ReleaseSpec, ReleaseState, RunOnceState};
+use crate::policy::verdict::{self, Case, TargetHost};
 use crate::rollout::HostView;
 use crate::zk::Zk;
 use crate::zk::layout::release_node_name;
@@ -206,23 +207,38 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
             failed.sort();
             push(Kind::Failed, format!("failed on {}", failed.join(", ")));
         }
+        // The one judge decides (policy::verdict): every step passed, every target settled
+        // within the budget with one running it, finalize done.
         let is_current = Some(spec.release) == newest;
-        if is_current
-            && l.state == ReleaseState::Active
-            && !targets.is_empty()
-            && targets
+        if is_current {
+            let hosts: Vec<TargetHost<'_>> = targets
                 .iter()
-                .all(|h| h.release == Some(spec.release) && h.state.is_success())
-            // A finalize command must be done too (the release's, or an agent config's).
-            && (!crate::policy::hooks::finalize_expected(spec, Some(l))
-                || l.finalize
-                    .as_ref()
-                    .is_some_and(|f| f.state == crate::model::HookState::Done))
-        {
-            push(
-                Kind::Succeeded,
-                format!("succeeded on {} host(s)", targets.len()),
-            );
+                .map(|h| TargetHost {
+                    host: &h.host,
+                    state: if h.release == Some(spec.release) {
+                        h.state
+                    } else {
+                        crate::model::HostState::Idle
+                    },
+                    note: &h.message,
+                })
+                .collect();
+            let registered: Vec<String> = targets.iter().map(|h| h.host.clone()).collect();
+            let judged = verdict::judge(&Case {
+                target: spec,
+                current: Some(spec),
+                ledger: Some(l),
+                hosts: &hosts,
+                registered: &registered,
+                expect_hosts: None,
+                now: std::time::SystemTime::now(),
+            });
+            if judged.succeeded() {
+                push(
+                    Kind::Succeeded,
+                    format!("succeeded on {} host(s)", targets.len()),
+                );
+            }
         }
     }
     out

@@ -467,8 +467,13 @@ impl Zk {
         &self,
         app: &str,
         release: Option<u64>,
+        step: Option<usize>,
         all: bool,
     ) -> Result<(ReleaseSpec, String)> {
+        // The gate this promote passes: the caller's (`step`, 1-based), else the one the first
+        // read shows — kept across compare-and-set retries, so a promote that lost the race to
+        // another one passing the same gate does not pass the next gate too.
+        let mut seen: Option<(u64, usize)> = None;
         cas::retry!(format!("promoting {app}"), {
             let Some((cur, _)) = self.read_spec(app).await? else {
                 self.require_app(app).await?;
@@ -494,9 +499,23 @@ impl Zk {
                 )));
             }
             let plan = policy::steps::plan(&cur);
-            let done =
-                policy::steps::promote(&plan, &mut ledger, std::time::SystemTime::now(), all, app)
-                    .map_err(|why| Error::Usage(format!("{app} release {} {why}", cur.release)))?;
+            let now = std::time::SystemTime::now();
+            if let Some((r, _)) = seen.filter(|(r, _)| *r != cur.release) {
+                return Err(Error::Usage(format!(
+                    "{app} release {r} is not the current release any more (that is {}); nothing promoted",
+                    cur.release
+                )));
+            }
+            let at = match (seen, step) {
+                (Some((_, at)), _) => Some(at),
+                (None, Some(s)) => Some(s.saturating_sub(1)),
+                (None, None) => policy::steps::position(&plan, &ledger, now).map(|p| p.index),
+            };
+            if let Some(at) = at {
+                seen = Some((cur.release, at));
+            }
+            let done = policy::steps::promote(&plan, &mut ledger, now, all, at, app)
+                .map_err(|why| Error::Usage(format!("{app} release {} {why}", cur.release)))?;
             // A passed gate restarts the progress deadline's clock.
             if ledger.progress_at.is_some() {
                 ledger.progress_at = Some(now_rfc3339());
@@ -559,13 +578,19 @@ impl Zk {
         })
     }
 
-    /// Publish an earlier release again, marked as a rollback of the current one.
+    /// Publish an earlier release again, marked as a rollback of the current one. With `of`:
+    /// only a rollback of that release, once — when it is rolled back already (whoever did it),
+    /// that rollback is returned with `false` and nothing is written; when another release is
+    /// current, nothing is done (an error). The check is inside the compare-and-set loop, so two
+    /// callers racing on one release publish one rollback. Returns the rollback and whether this
+    /// call published it.
     pub async fn rollback(
         &self,
         app: &str,
         to_version: Option<&str>,
         by: &str,
-    ) -> Result<ReleaseSpec> {
+        of: Option<u64>,
+    ) -> Result<(ReleaseSpec, bool)> {
         let app_path = self.layout.app(app);
         cas::retry!(format!("rolling back {app}"), {
             // As in `publish`: the new id comes from the history, and an app node that is
@@ -581,6 +606,24 @@ impl Zk {
                 return Err(Error::invalid("app", app, "has no published release"));
             };
             let history = self.history(app).await?;
+            if let Some(of) = of {
+                let done = history.iter().rev().find(|(s, _)| {
+                    s.rollback_of == Some(of)
+                        || history.iter().any(|(o, l)| {
+                            o.release == of
+                                && l.as_ref().and_then(|l| l.rolled_back_by) == Some(s.release)
+                        })
+                });
+                if let Some((rb, _)) = done {
+                    return Ok(Attempt::Done((rb.clone(), false)));
+                }
+                if cur.release != of {
+                    return Err(Error::Usage(format!(
+                        "{app} release {of} is not the current release (that is {}); nothing rolled back",
+                        cur.release
+                    )));
+                }
+            }
             let target = policy::rollback_target(&history, &cur, to_version)?;
             let rb = policy::rollback_spec(&cur, target, next, by, &now_rfc3339());
             let mut multi = self.client.new_multi_writer();
@@ -600,7 +643,7 @@ impl Zk {
             }
             Ok(
                 match cas::commit(multi, format!("rolling back {app}")).await? {
-                    Attempt::Done(()) => Attempt::Done(rb),
+                    Attempt::Done(()) => Attempt::Done((rb, true)),
                     Attempt::Conflict => Attempt::Conflict,
                 },
             )
