@@ -21,6 +21,8 @@ use crate::rollout::events::WaitEvent;
 use crate::ssh::runner::{PushEvent, PushSummary};
 
 /// How a run ended.
+// One value per run, moved a few times: its size does not matter, boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Rollout(RolloutSummary),
