@@ -265,6 +265,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         }
         'deployctl;promote' {
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Only if this is the current release (a promote meant for an older release does nothing)')
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one')
             [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
             [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
             [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
@@ -287,6 +288,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         }
         'deployctl;rollback' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Version to go back to [default: the newest earlier good release with another version]')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')

@@ -254,6 +254,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         }
         &'deployctl;promote'= {
             cand --release 'Only if this is the current release (a promote meant for an older release does nothing)'
+            cand --step 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -275,6 +276,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         }
         &'deployctl;rollback'= {
             cand --to 'Version to go back to [default: the newest earlier good release with another version]'
+            cand --release 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'

@@ -241,6 +241,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s v -l verbo
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l release -d 'Only if this is the current release (a promote meant for an older release does nothing)' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l step -d 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -259,6 +260,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s v -l ver
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s q -l quiet -d 'Less output'
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l release -d 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
