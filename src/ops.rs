@@ -467,7 +467,7 @@ impl<'a> ControlOutput<'a> {
 pub async fn control(zk: &zk::Zk, app: &str, control: Control) -> Result<ReleaseSpec> {
     validate::app_name(app)?;
     let (from, to, _) = control.transition();
-    zk.set_release_state(app, from, to).await
+    zk.set_release_state(app, from, to, None).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -214,7 +214,9 @@ async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) 
     let (app, release) = (summary.app.as_str(), summary.release);
     let zk = crate::zk::connect(&ctx.global.zk_options(None, None)).await?;
     let current = zk.read_spec(app).await?.map(|(s, _)| s);
-    if current.as_ref().map(|c| c.release) != Some(release) {
+    // A rollback asks the bound compare-and-set alone: it finds the rollback another waiter
+    // published for this release (and says so), and refuses a newer release.
+    if action != OnTimeout::Rollback && current.as_ref().map(|c| c.release) != Some(release) {
         return Ok(format!(
             "--on-timeout {action}: left alone, release {release} is no longer the current one"
         ));
@@ -222,13 +224,18 @@ async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) 
     Ok(match action {
         OnTimeout::Leave => "left rolling".to_string(),
         OnTimeout::Pause => {
-            zk.set_release_state(app, &[ReleaseState::Active], ReleaseState::Paused)
-                .await?;
+            zk.set_release_state(
+                app,
+                &[ReleaseState::Active],
+                ReleaseState::Paused,
+                Some(release),
+            )
+            .await?;
             format!("paused release {release} (--on-timeout pause)")
         }
         OnTimeout::Abort => {
             let from = [ReleaseState::Active, ReleaseState::Paused];
-            zk.set_release_state(app, &from, ReleaseState::Aborted)
+            zk.set_release_state(app, &from, ReleaseState::Aborted, Some(release))
                 .await?;
             format!("aborted release {release} (--on-timeout abort)")
         }

@@ -393,11 +393,14 @@ impl Zk {
     }
 
     /// Move the current release to `to` if it is in one of `from`; mirrors it into the ledger.
+    /// `only`: when that release is (still) the current one — checked inside the
+    /// compare-and-set loop, so an action meant for one release never lands on a newer one.
     pub async fn set_release_state(
         &self,
         app: &str,
         from: &[ReleaseState],
         to: ReleaseState,
+        only: Option<u64>,
     ) -> Result<ReleaseSpec> {
         let app_path = self.layout.app(app);
         cas::retry!(format!("changing the state of {app}"), {
@@ -422,6 +425,12 @@ impl Zk {
                 }
                 Err(e) => return Err(e),
             };
+            if let Some(r) = only.filter(|r| *r != spec.release) {
+                return Err(Error::Usage(format!(
+                    "{app} release {r} is not the current release any more (that is {}); left alone",
+                    spec.release
+                )));
+            }
             if spec.state == to && !replacing {
                 return Ok(Attempt::Done(spec));
             }
