@@ -385,6 +385,62 @@ fn stopped_agent_loses_its_deploy_before_its_slot() {
     drop(agents);
 }
 
+/// Every command under a slot gets `DEPLOYCTL_FENCE`, strictly increasing across the hosts'
+/// deploys of an app in the order they held the slot (slots 1): a deploy touching shared state
+/// can refuse a host resumed from a freeze after its slot went on (docs/safety.md).
+#[test]
+fn commands_get_a_fence_strictly_increasing_across_the_hosts() {
+    let env = TestEnv::new("fence");
+    let names = hosts("f", 4);
+    let _agents = env.start_agents("fenced", &names, &[]);
+    let log = env.path("fences.log");
+    let log_var = format!("log={}", log.display());
+    let run = |step: &str| {
+        format!(r#"echo "{step} $DEPLOYCTL_HOST ${{DEPLOYCTL_FENCE:-none}}" >> {{{{ vars.log }}}}"#)
+    };
+    let r = release_of(&env.json(&[
+        "publish",
+        "fenced",
+        "1.0",
+        "--slots",
+        "1",
+        "--deploy-cmd",
+        &run("deploy"),
+        "--health-cmd",
+        &run("health"),
+        "--var",
+        &log_var,
+    ]));
+    env.wait_hosts("fenced", &names, r, &["healthy"], T);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<(&str, &str, &str)> = text
+        .lines()
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap(), w.next().unwrap(), w.next().unwrap())
+        })
+        .collect();
+    assert_eq!(lines.len(), 2 * names.len(), "{text}");
+    let mut last = 0i64;
+    // With one slot the hosts run one after another: deploy and health of each host in turn.
+    for pair in lines.chunks(2) {
+        let [(s1, h1, f1), (s2, h2, f2)] = pair else {
+            unreachable!()
+        };
+        assert_eq!((*s1, *s2), ("deploy", "health"), "{text}");
+        assert_eq!(h1, h2, "{text}");
+        assert_eq!(
+            f1, f2,
+            "one fence for a host's commands under one slot: {text}"
+        );
+        let fence: i64 = f1
+            .parse()
+            .unwrap_or_else(|_| panic!("DEPLOYCTL_FENCE {f1:?}: {text}"));
+        assert!(fence > last, "fences must increase: {text}");
+        last = fence;
+    }
+}
+
 #[test]
 fn self_checks_catch_a_vanished_lease_and_presence() {
     let env = TestEnv::new("selfcheck");

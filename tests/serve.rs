@@ -1,7 +1,7 @@
 //! `deployctl serve` against a real ZooKeeper and real agents: the page in a real headless
 //! Chromium (WebDriver, Python selenium), the JSON API with and without the token, hostile
-//! input, `/metrics` read by PyPI `prometheus-client`'s parser, and webhooks exactly once
-//! across two instances.
+//! input, `/metrics` read by PyPI `prometheus-client`'s parser, and webhooks claimed once across
+//! two instances (and taken over, with the same id, from one killed mid-send).
 
 mod common;
 
@@ -39,6 +39,10 @@ fn token_file(env: &TestEnv) -> PathBuf {
 }
 
 fn serve(env: &TestEnv, extra: &[&str]) -> Serve {
+    serve_with_env(env, extra, &[])
+}
+
+fn serve_with_env(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Serve {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -49,6 +53,7 @@ fn serve(env: &TestEnv, extra: &[&str]) -> Serve {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .envs(vars.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -667,23 +672,30 @@ fn page_controls_need_a_login_and_the_csrf_token() {
     assert_eq!(first_two, ["2.10", "2.9"], "{options}");
 }
 
-/// A webhook receiver: records every body posted to it.
+/// A webhook receiver: records every body posted to it (and its `X-Deployctl-Delivery`).
 struct Receiver {
     url: String,
     bodies: Arc<Mutex<Vec<Value>>>,
+    /// The delivery header of each body, in the same order.
+    deliveries: Arc<Mutex<Vec<Option<String>>>>,
+    /// While set, a post of this event is recorded but not answered (a slow receiver).
+    hang: Arc<Mutex<Option<String>>>,
 }
 
 fn receiver() -> Receiver {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     let bodies = Arc::new(Mutex::new(vec![]));
-    let b = bodies.clone();
+    let deliveries = Arc::new(Mutex::new(vec![]));
+    let hang: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let (b, d, h) = (bodies.clone(), deliveries.clone(), hang.clone());
     std::thread::spawn(move || {
         for conn in l.incoming().flatten() {
-            let b = b.clone();
+            let (b, d, h) = (b.clone(), d.clone(), h.clone());
             std::thread::spawn(move || {
                 let mut r = BufReader::new(conn.try_clone().unwrap());
                 let mut len = 0;
+                let mut delivery = None;
                 let mut line = String::new();
                 loop {
                     line.clear();
@@ -693,23 +705,40 @@ fn receiver() -> Receiver {
                     if line == "\r\n" {
                         break;
                     }
-                    if let Some(v) = line.to_lowercase().strip_prefix("content-length:") {
+                    let lower = line.to_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
                         len = v.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("x-deployctl-delivery:") {
+                        delivery = line.split_once(':').map(|(_, v)| v.trim().to_string());
                     }
                 }
                 let mut body = vec![0; len];
                 if r.read_exact(&mut body).is_err() {
                     return;
                 }
-                if let Ok(v) = serde_json::from_slice(&body) {
-                    b.lock().unwrap().push(v);
+                let mut event = None;
+                if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    event = v["event"].as_str().map(str::to_string);
+                    // One lock for both: a body and its header are recorded together.
+                    let mut b = b.lock().unwrap();
+                    b.push(v);
+                    d.lock().unwrap().push(delivery);
+                }
+                while event.is_some() && *h.lock().unwrap() == event {
+                    std::thread::sleep(Duration::from_millis(20));
                 }
                 let mut w = conn;
                 let _ = w.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
             });
         }
     });
-    Receiver { url, bodies }
+    Receiver {
+        url,
+        bodies,
+        deliveries,
+        hang,
+    }
 }
 
 impl Receiver {
@@ -798,6 +827,17 @@ fn two_instances_send_each_webhook_event_exactly_once() {
             "{event} of release {release}: {:#?}",
             rx.bodies.lock().unwrap()
         );
+    }
+    // Every body carries its stable id, in the body and the header alike.
+    let deliveries = rx.deliveries.lock().unwrap().clone();
+    for (body, header) in rx.bodies.lock().unwrap().iter().zip(&deliveries) {
+        let id = format!(
+            "shop/r-{:010}-{}",
+            body["release"].as_u64().unwrap(),
+            body["event"].as_str().unwrap()
+        );
+        assert_eq!(body["id"], id.as_str(), "{body}");
+        assert_eq!(header.as_deref(), Some(id.as_str()), "{body}");
     }
     // Both instances saw the events; the one that lost a claim left it to the other.
     assert!(
@@ -1244,6 +1284,98 @@ fn a_stale_unsent_claim_is_taken_over_and_a_sent_one_is_left_alone() {
         "{:#?}",
         rx.bodies.lock().unwrap()
     );
+    assert!(
+        serve_log(&env).contains("never sent it; sending it"),
+        "{}",
+        serve_log(&env)
+    );
+}
+
+/// The instance sending `succeeded` is SIGKILLed mid-send on a quiet app: the survivor takes the
+/// claim over on its own (no change in ZooKeeper wakes it), and the receiver, which got the
+/// event twice, can drop the repeat by its id (the same in both posts, body and header).
+#[test]
+fn a_sender_killed_mid_send_is_taken_over_on_a_quiet_app_with_the_same_id() {
+    let env = TestEnv::new("serve-killed-sender");
+    let hosts = hosts("quiet", 2);
+    let _agents = env.start_agents("shop", &hosts, &[]);
+    let r1 = publish(
+        &env,
+        "shop",
+        "1.0",
+        &["--deploy-cmd", "true", "--slots", "2"],
+    );
+    env.wait_hosts("shop", &hosts, r1, &["healthy"], Duration::from_secs(60));
+    let rx = receiver();
+    // The first post of `succeeded` is never answered: its sender is still sending when killed.
+    *rx.hang.lock().unwrap() = Some("succeeded".into());
+    let hook = ["--webhook", rx.url.as_str()];
+    let takeover = [("DEPLOYCTL_WEBHOOK_TAKEOVER", "5s")];
+    let mut instances = vec![
+        serve_with_env(&env, &hook, &takeover),
+        serve_with_env(&env, &hook, &takeover),
+    ];
+    wait_until(
+        "the first post of succeeded",
+        Duration::from_secs(30),
+        || (rx.count(r1, "succeeded") == 1).then_some(()),
+    );
+    let o = env.zk_options();
+    let claim = || -> Value {
+        block_on(async {
+            let zk = deployctl::zk::connect(&o).await.unwrap();
+            let (data, _) = zk
+                .read_claim("shop", "r-0000000001-succeeded")
+                .await
+                .unwrap()
+                .unwrap();
+            serde_json::from_slice(&data).unwrap()
+        })
+    };
+    let first = claim();
+    let sender: u32 = first["by"]
+        .as_str()
+        .and_then(|b| b.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("claim {first}"));
+    let at = instances
+        .iter()
+        .position(|s| s.child.id() == sender)
+        .unwrap_or_else(|| panic!("claimed by {sender}, not one of ours: {first}"));
+    // SIGKILL: no chance to mark anything.
+    drop(instances.remove(at));
+    *rx.hang.lock().unwrap() = None;
+    let survivor = instances[0].child.id();
+    wait_until(
+        "the survivor's post of succeeded",
+        Duration::from_secs(30),
+        || (rx.count(r1, "succeeded") >= 2).then_some(()),
+    );
+    wait_until("the claim marked sent", Duration::from_secs(30), || {
+        let c = claim();
+        (c["sent"] == true).then_some(c)
+    });
+    let c = claim();
+    assert!(
+        c["by"]
+            .as_str()
+            .is_some_and(|b| b.ends_with(&format!(":{survivor}"))),
+        "{c}"
+    );
+    let bodies = rx.bodies.lock().unwrap().clone();
+    let deliveries = rx.deliveries.lock().unwrap().clone();
+    let ids: Vec<(String, Option<String>)> = bodies
+        .iter()
+        .zip(&deliveries)
+        .filter(|(b, _)| b["event"] == "succeeded")
+        .map(|(b, h)| (b["id"].as_str().unwrap_or_default().to_string(), h.clone()))
+        .collect();
+    let id = "shop/r-0000000001-succeeded".to_string();
+    assert_eq!(ids.len(), 2, "{bodies:#?}");
+    for (body_id, header) in &ids {
+        assert_eq!(body_id, &id, "{bodies:#?}");
+        assert_eq!(header.as_ref(), Some(&id), "{bodies:#?}");
+    }
     assert!(
         serve_log(&env).contains("never sent it; sending it"),
         "{}",

@@ -101,6 +101,18 @@ async fn claim_and_run(
     if !claimed {
         return Ok(());
     }
+    // Its fencing token: the ledger's zxid after our claim, above every lease of the release.
+    let ledger_path = zk.ledger_path(&spec.app, spec.release);
+    // Without it (a read failing now) the claimed command still runs: it is ours to run.
+    match zk.client.check_stat(&ledger_path).await {
+        Ok(Some(stat)) => runner.set_fence(stat.mzxid),
+        Ok(None) => {
+            tracing::warn!(app = %spec.app, "{ledger_path} is gone: finalize runs without DEPLOYCTL_FENCE")
+        }
+        Err(e) => {
+            tracing::warn!(app = %spec.app, "reading {ledger_path}: {e}; finalize runs without DEPLOYCTL_FENCE")
+        }
+    }
     tracing::info!(app = %spec.app, release = spec.release, "every host is done: running the finalize command");
     let dir = cmds.git.as_ref().map(|g| g.current());
     let run = async {

@@ -187,6 +187,16 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
                 states.changed().await;
             }
         });
+        // Whether the session is alive, for the commands' heartbeats (exec::Vouch).
+        let keeper = {
+            let (alive, client) = (zk.alive.clone(), zk.client.clone());
+            let root = match zk.layout.root() {
+                "" => "/".to_string(),
+                r => r.to_string(),
+            };
+            // Ended with this scope whatever way it is left: it holds a client of the session.
+            KeepAlive(tokio::spawn(async move { alive.keep(client, root).await }))
+        };
         let lost = session_lost(
             zk.client.state_watcher(),
             settings.zk.session_timeout,
@@ -227,12 +237,22 @@ pub async fn run_reloadable(mut reload: Reload, mut shutdown: Shutdown) -> Resul
             }
         };
         session_state.abort();
+        drop(keeper);
         if finished {
             // Clone first: a watch guard must not be held across an await.
             let settings = reload.borrow().clone();
             unregister(&zk, &settings).await;
             return Ok(results);
         }
+    }
+}
+
+/// The session's `SessionAlive::keep` task, aborted when dropped.
+struct KeepAlive(tokio::task::JoinHandle<()>);
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

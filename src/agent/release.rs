@@ -14,6 +14,9 @@ use crate::zk::Zk;
 use crate::zk::ledger::{FinalWrite, Recorded};
 use crate::zk::semaphore::Lease;
 
+/// The environment variable holding a command's fencing token (docs/safety.md).
+pub const FENCE_VAR: &str = "DEPLOYCTL_FENCE";
+
 /// One release on this host: what every step needs (its commands' environment, the secrets
 /// to mask, ZooKeeper), and the status writes.
 pub(super) struct HostRelease<'a> {
@@ -33,6 +36,11 @@ pub(super) struct HostRelease<'a> {
     pub(super) run_as: Option<super::run_as::RunAs>,
     /// The status we wrote last (the agent then knows its node without reading it).
     pub(super) last_written: std::sync::Mutex<Option<HostStatus>>,
+    /// The fencing token of the commands run now (`DEPLOYCTL_FENCE`; 0: none): the slot lease's
+    /// creation zxid, or the finalize claim's. A command touching shared state keeps the highest
+    /// it saw and refuses a lower one (docs/safety.md), which shuts out a host resumed from a
+    /// freeze after its slot went to the next host.
+    fence: std::sync::atomic::AtomicI64,
 }
 
 impl<'a> HostRelease<'a> {
@@ -80,6 +88,7 @@ impl<'a> HostRelease<'a> {
             run_as,
             stalled: std::sync::OnceLock::new(),
             last_written: Default::default(),
+            fence: Default::default(),
         })
     }
 
@@ -92,14 +101,36 @@ impl<'a> HostRelease<'a> {
             capture: Capture::Combined,
             heartbeat: Some(self.heartbeat),
             user: self.run_as.map(|r| (r.uid, r.gid)),
+            // Heartbeats only while the session is confirmed alive: after a freeze the
+            // supervisor must not hear from us before we know our slot still stands.
+            vouch: Some(self.zk.alive.vouch()),
         }
     }
 
     /// Every command of the release goes through here: it counts as work of the session
-    /// (`SessionWork`) while it runs.
+    /// (`SessionWork`) while it runs, and gets the fencing token in force.
     async fn run(&self, script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcome> {
         let _working = self.zk.work.start();
-        exec::run(script, opts).await
+        let fence = self.fence.load(std::sync::atomic::Ordering::Relaxed);
+        if fence <= 0 {
+            return exec::run(script, opts).await;
+        }
+        let mut env = opts.env.to_vec();
+        env.push((FENCE_VAR.into(), fence.to_string()));
+        exec::run(
+            script,
+            &RunOptions {
+                env: &env,
+                ..opts.clone()
+            },
+        )
+        .await
+    }
+
+    /// The fencing token for the commands from now on (0: none).
+    pub(super) fn set_fence(&self, fence: i64) {
+        self.fence
+            .store(fence, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(super) async fn exec(&self, script: &Script, timeout: Duration) -> Result<CommandOutcome> {

@@ -223,7 +223,10 @@ async fn take_part(
             st.message = WAITING_FOR_SLOT.into();
         }
         let mut lease = runner.enqueue(changed.then_some(&mut *st)).await?;
+        // Every command under this lease carries its fencing token.
+        runner.set_fence(lease.fence);
         let result = hold_and_deploy(runner, cmds, st, &mut lease, shutdown).await;
+        runner.set_fence(0);
         // Always give the slot back, whatever happened (a dead session takes it anyway).
         if let Err(e) = zk.release(&lease).await {
             tracing::warn!(app = %spec.app, "{e}");

@@ -73,7 +73,23 @@ pub fn config(args: &ServeArgs) -> Result<serve::Config> {
             WebhookFormat::Slack => webhook::Format::Slack,
         },
         webhook_ca: args.webhook_ca.clone(),
+        webhook_takeover: takeover_from_env()?,
     })
+}
+
+/// `DEPLOYCTL_WEBHOOK_TAKEOVER` (a duration, e.g. `3s`): how old an unsent webhook claim must be
+/// before another instance takes it over. Not a flag: tests shorten it; the default suits
+/// production (docs/serve.md).
+fn takeover_from_env() -> Result<Option<std::time::Duration>> {
+    const VAR: &str = "DEPLOYCTL_WEBHOOK_TAKEOVER";
+    let Ok(v) = std::env::var(VAR) else {
+        return Ok(None);
+    };
+    let d = humantime::parse_duration(&v).map_err(|e| Error::invalid(VAR, &v, e.to_string()))?;
+    if d.is_zero() {
+        return Err(Error::invalid(VAR, &v, "must be more than 0"));
+    }
+    Ok(Some(d))
 }
 
 pub async fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {

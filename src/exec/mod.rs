@@ -164,6 +164,71 @@ pub struct RunOptions<'a> {
     pub heartbeat: Option<Duration>,
     /// Run as this user and group (the agent's `run_as`; needs root).
     pub user: Option<(u32, u32)>,
+    /// With heartbeats: beat only while this vouches for the command (the agent: its ZooKeeper
+    /// session is confirmed alive). `None`: beat while this process runs.
+    pub vouch: Option<Vouch>,
+}
+
+/// The caller's word that its command may go on, given to the heartbeats. A process resumed
+/// from a freeze (SIGSTOP, a paused VM) must not beat before it knows its right still holds —
+/// the supervisor, resumed too, would take that beat as proof of life while another host holds
+/// the slot — so after a gap in the heartbeats they wait for a confirmation newer than the gap.
+#[derive(Debug, Clone)]
+pub struct Vouch {
+    /// When the caller last confirmed its right (`boottime_ns`); `None`: it cannot now.
+    pub confirmed: tokio::sync::watch::Receiver<Option<u64>>,
+    /// Asks the caller for a fresh confirmation.
+    pub ask: Arc<tokio::sync::Notify>,
+}
+
+/// CLOCK_BOOTTIME in nanoseconds: unlike the monotonic clock it also runs while the machine (or
+/// VM) is suspended, so a freeze of any kind shows as a gap.
+pub fn boottime_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_BOOTTIME exists on Linux since 2.6.39.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+/// The heartbeats to a command's supervisor: one byte every `tick`, while `vouch` (if any) says
+/// the command may go on. A tick later than twice its period means this process was frozen (or
+/// starved): no beat until the caller confirms anew. Returns when the supervisor is gone.
+async fn heartbeats(control: OwnedFd, tick: Duration, mut vouch: Option<Vouch>) {
+    let mut ticks = tokio::time::interval(tick);
+    let gap = 2 * tick.as_nanos() as u64;
+    let mut last = boottime_ns();
+    // A beat needs a confirmation at least this new (a gap raises it).
+    let mut need = 0u64;
+    loop {
+        ticks.tick().await;
+        let now = boottime_ns();
+        if now.saturating_sub(last) > gap {
+            need = now;
+        }
+        last = now;
+        if let Some(v) = vouch.as_mut() {
+            let fresh = |c: &Option<u64>| c.is_some_and(|t| t >= need);
+            if !fresh(&v.confirmed.borrow_and_update()) {
+                v.ask.notify_one();
+                // Until a confirmation arrives nothing is sent: the supervisor's clock runs.
+                if v.confirmed.wait_for(fresh).await.is_err() {
+                    return;
+                }
+                last = boottime_ns();
+                ticks.reset();
+            }
+        }
+        // A full pipe (the supervisor is stopped) is no reason to stop beating.
+        match rustix::io::write(&control, b".") {
+            Ok(_) | Err(rustix::io::Errno::AGAIN) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 impl<'a> RunOptions<'a> {
@@ -177,6 +242,7 @@ impl<'a> RunOptions<'a> {
             capture: Capture::Combined,
             heartbeat: None,
             user: None,
+            vouch: None,
         }
     }
 }
@@ -195,6 +261,7 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         capture,
         heartbeat,
         user,
+        vouch,
     } = opts.clone();
     // `sh -c` directly (posix_spawn), into the group of a supervisor cloned from this process.
     let mut cmd = tokio::process::Command::new("/bin/sh");
@@ -290,17 +357,7 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
         let control = sup
             .control()
             .map_err(|e| Error::io("setting up the command's heartbeats", e))?;
-        guard.heartbeats = Some(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval / 4);
-            loop {
-                tick.tick().await;
-                // A full pipe (the supervisor is stopped) is no reason to stop beating.
-                match rustix::io::write(&control, b".") {
-                    Ok(_) | Err(rustix::io::Errno::AGAIN) => {}
-                    Err(_) => return,
-                }
-            }
-        }));
+        guard.heartbeats = Some(tokio::spawn(heartbeats(control, interval / 4, vouch)));
     }
 
     let (exit_code, timed_out) = match tokio::time::timeout(timeout, guard.child.wait()).await {
@@ -441,6 +498,67 @@ mod tests {
             !std::path::Path::new(&format!("/proc/{pgid}")).exists()
         })
         .await;
+    }
+
+    /// Heartbeats read from the control pipe's read end (non-blocking): how many arrived.
+    fn beats(r: &std::io::PipeReader) -> usize {
+        let mut buf = [0u8; 256];
+        let mut n = 0;
+        while let Ok(k) = rustix::io::read(r, &mut buf) {
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        n
+    }
+
+    /// After a freeze (the runtime's thread blocked, as under SIGSTOP) no heartbeat goes out
+    /// before the caller confirms anew — the first thing the task does is ask; without a
+    /// confirmation (the session not alive) none goes out at all.
+    #[tokio::test(flavor = "current_thread")]
+    async fn heartbeats_wait_for_a_fresh_confirmation_after_a_freeze() {
+        let (r, w) = std::io::pipe().unwrap();
+        rustix::io::ioctl_fionbio(&r, true).unwrap();
+        let (tx, rx) = tokio::sync::watch::channel(Some(boottime_ns()));
+        let ask = Arc::new(tokio::sync::Notify::new());
+        let vouch = Vouch {
+            confirmed: rx,
+            ask: ask.clone(),
+        };
+        let tick = Duration::from_millis(20);
+        let task = tokio::spawn(heartbeats(OwnedFd::from(w), tick, Some(vouch)));
+        until("beats while confirmed", || beats(&r) > 0).await;
+
+        // Frozen: nothing of this runtime runs for many ticks.
+        beats(&r);
+        std::thread::sleep(tick * 10);
+        tokio::time::timeout(Duration::from_secs(30), ask.notified())
+            .await
+            .expect("the heartbeats ask for a confirmation after a freeze");
+        // Asked and waiting: a few ticks pass, and nothing is sent.
+        tokio::time::sleep(tick * 5).await;
+        assert_eq!(
+            beats(&r),
+            0,
+            "a heartbeat went out before the session was confirmed"
+        );
+        tx.send_replace(Some(boottime_ns()));
+        until("beats once confirmed", || beats(&r) > 0).await;
+
+        // Not alive (disconnected): none.
+        tx.send_replace(None);
+        tokio::time::sleep(tick * 2).await;
+        beats(&r);
+        tokio::time::sleep(tick * 5).await;
+        assert_eq!(
+            beats(&r),
+            0,
+            "a heartbeat went out while the session was not alive"
+        );
+        tx.send_replace(Some(boottime_ns()));
+        until("beats once alive again", || beats(&r) > 0).await;
+        task.abort();
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct Config {
     pub webhook_format: webhook::Format,
     /// A PEM file of extra CA certificates for `https://` webhooks.
     pub webhook_ca: Option<std::path::PathBuf>,
+    /// How old an unsent webhook claim must be before another instance takes it over; `None`:
+    /// `webhook::TAKEOVER` (tests shorten it: `DEPLOYCTL_WEBHOOK_TAKEOVER`).
+    pub webhook_takeover: Option<std::time::Duration>,
 }
 
 /// Shared by every request: the ZooKeeper session (replaced when it expires), the settings, and

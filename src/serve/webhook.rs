@@ -1,8 +1,11 @@
 //! Webhook notifications: release published, gate reached, halted, rolled back, succeeded,
-//! failed. Driven by the same ZooKeeper watch as the page. Exactly once across any number of
+//! failed. Driven by the same ZooKeeper watch as the page, and by a timer (a claim left unsent
+//! by a dead instance must be taken over on a quiet app too). One claim across any number of
 //! `serve` instances: an event is sent by the instance whose create of
 //! `apps/<app>/events/r-<id>-<kind>` succeeded; the others see the node and skip it. Delivery
-//! is retried with backoff in its own task (a failure is logged, never blocks the page).
+//! is retried with backoff in its own task (a failure is logged, never blocks the page). It is
+//! at-least-once (a sender killed mid-send is taken over and the event sent again), so every
+//! event carries a stable id (`"id"`, `X-Deployctl-Delivery`) for receivers to drop repeats.
 //!
 //! Only the newest two releases of an app are looked at: a `serve` started for the first time
 //! against an old history does not announce every release since the beginning.
@@ -85,9 +88,15 @@ impl Kind {
     }
 }
 
+/// The header naming an event's stable id (the body's `"id"`).
+pub const DELIVERY_HEADER: &str = "x-deployctl-delivery";
+
 /// One event, as posted (secrets masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
+    /// `<app>/r-<release>-<kind>`: the same in every retry and from every instance, so a
+    /// receiver can drop a repeat (delivery is at-least-once).
+    pub id: String,
     pub event: Kind,
     pub app: String,
     pub release: u64,
@@ -101,14 +110,20 @@ pub struct Event {
     pub message: String,
 }
 
+/// The name of an event's claim node.
+fn claim_name(release: u64, kind: Kind) -> String {
+    format!("{}-{}", release_node_name(release), kind.as_str())
+}
+
+/// An event's stable id: the app and its claim node's name.
+pub fn event_id(app: &str, release: u64, kind: Kind) -> String {
+    format!("{app}/{}", claim_name(release, kind))
+}
+
 impl Event {
     /// The name of its claim node.
     pub fn claim_name(&self) -> String {
-        format!(
-            "{}-{}",
-            release_node_name(self.release),
-            self.event.as_str()
-        )
+        claim_name(self.release, self.event)
     }
 
     pub fn text(&self) -> String {
@@ -146,6 +161,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
         let mask = |s: &str| crate::secrets::redact(s, &secrets);
         let mut push = |kind: Kind, message: String| {
             out.push(Event {
+                id: event_id(&spec.app, spec.release, kind),
                 event: kind,
                 app: spec.app.clone(),
                 release: spec.release,
@@ -310,9 +326,17 @@ pub fn client(extra_ca: Option<&std::path::Path>) -> Result<HttpClient> {
 /// Follow the change feed for the life of the process.
 pub async fn run(state: Shared, client: HttpClient) {
     let mut rx = state.changes.subscribe();
+    // A claim left unsent by a dead instance is found by a scan; on a quiet app no change
+    // triggers one, so apps with a claim in flight elsewhere are scanned on a timer too.
+    let mut rescan = tokio::time::interval(rescan_interval(takeover(&state)));
+    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    rescan.tick().await;
     // Events this process has claimed or seen claimed: not tried again (a cache; ZooKeeper's
     // claim nodes are the truth).
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Apps with a claim in flight at another instance at their last scan: looked at again on
+    // the timer, since that instance may die before it sends.
+    let mut waiting: HashSet<String> = HashSet::new();
     let mut pending = vec![super::live::ALL.to_string()];
     loop {
         for changed in pending.drain(..) {
@@ -323,12 +347,26 @@ pub async fn run(state: Shared, client: HttpClient) {
                 vec![changed]
             };
             for app in apps {
-                if let Err(e) = scan(&state, &zk, &app, &client, &mut seen).await {
-                    tracing::warn!("webhook events of {app}: {e}");
+                match scan(&state, &zk, &app, &client, &mut seen).await {
+                    Ok(true) => {
+                        waiting.insert(app);
+                    }
+                    Ok(false) => {
+                        waiting.remove(&app);
+                    }
+                    // Left as it was: a scan after the next change (or resync) tells.
+                    Err(e) => tracing::warn!("webhook events of {app}: {e}"),
                 }
             }
         }
-        match rx.recv().await {
+        let changed = tokio::select! {
+            r = rx.recv() => r,
+            _ = rescan.tick() => {
+                pending.extend(waiting.iter().cloned());
+                continue;
+            }
+        };
+        match changed {
             Ok(app) => pending.push(app),
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                 pending.push(super::live::ALL.into())
@@ -359,6 +397,16 @@ pub struct Claim {
 /// over with a compare-and-set, so the event is not lost.
 pub const TAKEOVER: Duration = Duration::from_secs(300);
 
+fn takeover(state: &Shared) -> Duration {
+    state.config.webhook_takeover.unwrap_or(TAKEOVER)
+}
+
+/// How often every app is scanned without a change: a fifth of the takeover age (a minute by
+/// default), so a stale claim is taken over within 1.2 × its takeover age.
+pub fn rescan_interval(takeover: Duration) -> Duration {
+    (takeover / 5).clamp(Duration::from_millis(200), Duration::from_secs(60))
+}
+
 fn new_claim() -> Claim {
     Claim {
         by: format!(
@@ -378,7 +426,13 @@ fn json_bytes(c: &Claim) -> Vec<u8> {
 /// Whether this instance is to send the event: it created the claim, or took over one whose
 /// sender died. `Ok(None)`: not ours, and nothing more to see (sent, or unreadable);
 /// `Ok(Some(false))`: in flight at another instance, look again at the next scan.
-async fn claim(zk: &Zk, app: &str, name: &str, mine: &Claim) -> Result<Option<bool>> {
+async fn claim(
+    zk: &Zk,
+    app: &str,
+    name: &str,
+    mine: &Claim,
+    takeover: Duration,
+) -> Result<Option<bool>> {
     if zk.claim_event(app, name, &json_bytes(mine)).await? {
         return Ok(Some(true));
     }
@@ -393,7 +447,7 @@ async fn claim(zk: &Zk, app: &str, name: &str, mine: &Claim) -> Result<Option<bo
     }
     let stale = crate::model::parse_time(&theirs.at)
         .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
-        .is_none_or(|age| age > TAKEOVER);
+        .is_none_or(|age| age > takeover);
     if !stale {
         return Ok(Some(false));
     }
@@ -410,13 +464,16 @@ async fn claim(zk: &Zk, app: &str, name: &str, mine: &Claim) -> Result<Option<bo
     Ok(Some(took))
 }
 
+/// Claim and send the app's new events; `true` when one is in flight at another instance (to
+/// be looked at again: it may die before sending).
 async fn scan(
     state: &Shared,
     zk: &Zk,
     app: &str,
     client: &HttpClient,
     seen: &mut HashSet<(String, String)>,
-) -> Result<()> {
+) -> Result<bool> {
+    let mut elsewhere = false;
     let history = zk.history(app).await?;
     let current = zk.read_spec(app).await.ok().flatten().map(|(s, _)| s);
     let targets = targets(zk, app, current.as_ref()).await?;
@@ -427,10 +484,11 @@ async fn scan(
             continue;
         }
         let mine = new_claim();
-        match claim(zk, app, &name, &mine).await? {
+        match claim(zk, app, &name, &mine, takeover(state)).await? {
             Some(true) => {}
             Some(false) => {
                 tracing::debug!("webhook event {name} of {app}: claimed by another instance");
+                elsewhere = true;
                 continue;
             }
             None => {
@@ -449,18 +507,17 @@ async fn scan(
             mine,
         ));
     }
-    Ok(())
+    Ok(elsewhere)
 }
 
 /// Deliver one event to every target, then mark its claim sent.
 async fn send(state: Shared, client: HttpClient, app: String, ev: Event, mut claim: Claim) {
     let body = ev.body(state.config.webhook_format);
     let text = ev.text();
-    let deliveries = state
-        .config
-        .webhooks
-        .iter()
-        .map(|t| deliver(client.clone(), t.clone(), body.clone(), text.clone()));
+    let deliveries = state.config.webhooks.iter().map(|t| {
+        let (body, text, id) = (body.clone(), text.clone(), ev.id.clone());
+        deliver(client.clone(), t.clone(), body, id, text)
+    });
     futures::future::join_all(deliveries).await;
     claim.sent = true;
     let zk = state.zk().await;
@@ -476,12 +533,14 @@ async fn send(state: Shared, client: HttpClient, app: String, ev: Event, mut cla
 }
 
 /// Post `body` until the receiver takes it (2xx), with doubling delays; give up after a while.
-async fn deliver(client: HttpClient, target: Target, body: String, what: String) {
+/// `id` goes in `X-Deployctl-Delivery`, the same in every attempt.
+async fn deliver(client: HttpClient, target: Target, body: String, id: String, what: String) {
     const ATTEMPTS: u32 = 8;
     let mut delay = Duration::from_millis(500);
     for attempt in 1..=ATTEMPTS {
         let req = hyper::Request::post(target.uri.clone())
             .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(DELIVERY_HEADER, id.as_str())
             .header(
                 hyper::header::USER_AGENT,
                 concat!("deployctl/", env!("CARGO_PKG_VERSION")),
@@ -554,6 +613,8 @@ mod tests {
         let halted = &evs[2];
         assert!(!halted.message.contains("s3cr3t"), "{}", halted.message);
         assert_eq!(halted.claim_name(), "r-0000000002-halted");
+        let json: serde_json::Value = serde_json::from_str(&halted.body(Format::Json)).unwrap();
+        assert_eq!(json["id"], "shop/r-0000000002-halted");
         let slack: serde_json::Value = serde_json::from_str(&halted.body(Format::Slack)).unwrap();
         assert!(slack["text"].as_str().unwrap().contains("halted"));
     }

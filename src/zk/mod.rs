@@ -99,6 +99,9 @@ pub struct Zk {
     pub acl: Option<std::sync::Arc<acl::AclPolicy>>,
     /// Commands running on the strength of this session (shared by clones).
     pub work: SessionWork,
+    /// Whether the session is confirmed alive, for the commands' heartbeats (shared by clones;
+    /// kept up to date by `SessionAlive::keep`, which the agent runs).
+    pub alive: SessionAlive,
     /// Slot queues where a lost reply may have left a lease of ours (`semaphore`).
     pub astray: semaphore::Astray,
 }
@@ -126,6 +129,97 @@ impl SessionWork {
         let mut rx = self.0.subscribe();
         // The sender lives in `self`: the wait cannot fail.
         let _ = rx.wait_for(|n| *n > 0).await;
+    }
+}
+
+/// When the session was last confirmed alive (CLOCK_BOOTTIME, `exec::boottime_ns`): set on
+/// connecting, confirmed anew by a read on request (the heartbeats ask after a freeze), cleared
+/// when the session is over. A command's heartbeats follow it (`exec::Vouch`).
+#[derive(Debug, Clone)]
+pub struct SessionAlive {
+    confirmed: std::sync::Arc<tokio::sync::watch::Sender<Option<u64>>>,
+    ask: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Default for SessionAlive {
+    fn default() -> Self {
+        // Connected when made (with the session); `keep` follows it from then on.
+        let (tx, _) = tokio::sync::watch::channel(Some(crate::exec::boottime_ns()));
+        SessionAlive {
+            confirmed: std::sync::Arc::new(tx),
+            ask: Default::default(),
+        }
+    }
+}
+
+impl SessionAlive {
+    /// What the heartbeats of a command running on this session follow.
+    pub fn vouch(&self) -> crate::exec::Vouch {
+        crate::exec::Vouch {
+            confirmed: self.confirmed.subscribe(),
+            ask: self.ask.clone(),
+        }
+    }
+
+    /// Follow the session's state and answer requests for a confirmation, for the life of the
+    /// session. A confirmation is a read the server answered on this session, stamped with the
+    /// time it was sent: the session was alive after that.
+    pub async fn keep(&self, client: Client, root: String) {
+        let connected = |s: zkc::SessionState| {
+            matches!(
+                s,
+                zkc::SessionState::SyncConnected | zkc::SessionState::ConnectedReadOnly
+            )
+        };
+        let mut states = client.state_watcher();
+        let mut state = states.state();
+        let mut asked = false;
+        loop {
+            let up = connected(state);
+            // A mere disconnection keeps the last confirmation: the agent itself abandons a
+            // running command at a third of the session timeout (not a failure of the host),
+            // which the supervisor must not pre-empt by killing it for silence.
+            if state.is_terminated() {
+                self.confirmed.send_replace(None);
+                return;
+            }
+            // Tried until the server answers, or the state changes (then looked at anew).
+            let confirm = async {
+                if !(asked && up) {
+                    return std::future::pending().await;
+                }
+                loop {
+                    let sent = crate::exec::boottime_ns();
+                    match client.check_stat(&root).await {
+                        Ok(_) => return sent,
+                        Err(e) => {
+                            tracing::debug!("confirming the ZooKeeper session: {e}");
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                s = states.changed() => {
+                    state = s;
+                    if connected(state) && !up {
+                        // The server took us back into the session: that confirms it.
+                        self.confirm(crate::exec::boottime_ns());
+                        asked = false;
+                    }
+                }
+                _ = self.ask.notified(), if !asked => asked = true,
+                sent = confirm => {
+                    self.confirm(sent);
+                    asked = false;
+                }
+            }
+        }
+    }
+
+    fn confirm(&self, at: u64) {
+        self.confirmed
+            .send_modify(|c| *c = Some(c.map_or(at, |t| t.max(at))));
     }
 }
 
@@ -201,6 +295,7 @@ pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
         client: Client::new(client),
         layout: Layout::new(&opts.root),
         work: SessionWork::default(),
+        alive: SessionAlive::default(),
         astray: Default::default(),
     })
 }

@@ -45,6 +45,9 @@ pub struct Lease {
     /// Write `holding` into the lease with the first fenced status write (one multi-op) instead
     /// of on its own when the slot is granted (the agent; ssh-push writes it at once).
     pub defer_holding: bool,
+    /// The lease node's creation zxid: a fencing token, strictly increasing per app in the order
+    /// slots are granted (commands get it as `DEPLOYCTL_FENCE`; docs/safety.md).
+    pub fence: i64,
     /// Shared by clones: what we wrote into the node and whether it is gone.
     written: std::sync::Arc<std::sync::Mutex<Written>>,
 }
@@ -215,14 +218,14 @@ impl Zk {
             }
             Error::zk(what(), e)
         };
-        let name = match status {
+        let (name, stat) = match status {
             None => {
-                let (_stat, seq) = self
+                let (stat, seq) = self
                     .client
                     .create(&prefix, &data, &opts)
                     .await
                     .map_err(astray)?;
-                format!("{}{seq}", super::layout::LEASE_PREFIX)
+                (format!("{}{seq}", super::layout::LEASE_PREFIX), stat)
             }
             Some(st) => {
                 let status_path = self.layout.status(app, &st.host);
@@ -233,9 +236,10 @@ impl Zk {
                 multi.add_create(&prefix, &data, &opts).zk_context(what)?;
                 let results = multi.commit().await.map_err(|e| astray(e.into()))?;
                 match results.into_iter().nth(1) {
-                    Some(zkc::MultiWriteResult::Create { path, .. }) => {
-                        path.rsplit('/').next().unwrap_or_default().to_string()
-                    }
+                    Some(zkc::MultiWriteResult::Create { path, stat }) => (
+                        path.rsplit('/').next().unwrap_or_default().to_string(),
+                        stat,
+                    ),
                     other => {
                         return Err(Error::zk(
                             format!("{}: unexpected reply {other:?}", what()),
@@ -245,12 +249,28 @@ impl Zk {
                 }
             }
         };
+        let path = format!("{}/{name}", self.layout.slots(app));
+        // Servers before 3.7 send no stat for a create in a multi (ZOOKEEPER-4026): read it.
+        let fence = if stat.is_invalid() {
+            match self.client.check_stat(&path).await {
+                Ok(Some(stat)) => stat.czxid,
+                Ok(None) => return Err(Error::zk(format!("reading {path}"), zkc::Error::NoNode)),
+                Err(e) => {
+                    // Our new lease stays behind: the next queue step deletes it.
+                    self.astray.set(app, host, true);
+                    return Err(Error::zk(format!("reading {path}"), e));
+                }
+            }
+        } else {
+            stat.czxid
+        };
         Ok(Lease {
             app: app.to_string(),
-            path: format!("{}/{name}", self.layout.slots(app)),
+            path,
             name,
             host: host.to_string(),
             defer_holding: status.is_some(),
+            fence,
             written: Default::default(),
         })
     }
