@@ -369,7 +369,41 @@ pub struct History {
     pub history: Option<Value>,
     pub history_text: String,
     pub agent_logs: String,
+    /// When the schedule started and ended (ns since the epoch).
+    pub t0: u128,
     pub end: u128,
+}
+
+impl History {
+    /// A time as seconds since the schedule started, for messages.
+    fn at(&self, t: u128) -> String {
+        format!("+{:.3}s", (t.saturating_sub(self.t0)) as f64 / 1e9)
+    }
+
+    /// The faults that hit `host` in `from..=to`, for messages.
+    fn faults_on(&self, host: &str, from: u128, to: u128) -> String {
+        let mut out: Vec<String> = vec![];
+        for (h, t) in &self.faults.kills {
+            if h == host && (from..=to).contains(t) {
+                out.push(format!("agent killed at {}", self.at(*t)));
+            }
+        }
+        for (h, t, _) in &self.faults.tree_freezes {
+            if h == host && (from..=to).contains(t) {
+                out.push(format!("tree frozen at {}", self.at(*t)));
+            }
+        }
+        for (h, t) in &self.faults.agent_stops {
+            if h == host && (from..=to).contains(t) {
+                out.push(format!("agent stopped at {}", self.at(*t)));
+            }
+        }
+        if out.is_empty() {
+            "no fault on it".into()
+        } else {
+            out.join(", ")
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -555,6 +589,7 @@ struct Run<'a> {
     faults: FaultLog,
     /// Open ZooKeeper disruptions (start times) by key.
     zk_open: BTreeMap<String, u128>,
+    t0: u128,
     secret: String,
     n_faults: usize,
     skipped: usize,
@@ -615,6 +650,7 @@ impl Nemesis {
             publishes: vec![],
             faults: FaultLog::default(),
             zk_open: BTreeMap::new(),
+            t0: now_ns(),
             secret,
             n_faults: 0,
             skipped: 0,
@@ -1205,6 +1241,7 @@ impl Run<'_> {
             history: serde_json::from_str(&history_text).ok(),
             history_text,
             agent_logs,
+            t0: self.t0,
             end,
         }
     }
@@ -1568,8 +1605,11 @@ pub fn check(h: &History) -> Vec<Violation> {
                         fail(
                             "health-gate",
                             format!(
-                                "{desc}: {host} counted `{state}` at {version} (release {r}) but no health check passed after its last deploy start (release {}, at {})",
-                                ls.release, ls.t
+                                "{desc}: {host} counted `{state}` at {version} (release {r}, verdict at {}) but no health check passed after its last deploy start (release {}, at {}; {})",
+                                h.at(cutoff),
+                                ls.release,
+                                h.at(ls.t),
+                                h.faults_on(host, ls.t, cutoff)
                             ),
                         );
                     }
