@@ -176,9 +176,9 @@ fn release_plan(rng: &mut Rng, hosts: usize) -> ReleasePlan {
     };
     let waiters = (0..rng.range(1, 3))
         .map(|_| {
-            let rb = rng.chance(0.35);
+            let rb = rng.chance(0.5);
             WaiterPlan {
-                timeout_s: if rb { rng.range(2, 5) } else { 90 },
+                timeout_s: if rb { rng.range(2, 4) } else { 90 },
                 on_timeout_rollback: rb,
             }
         })
@@ -238,9 +238,15 @@ pub fn generate(seed: u64) -> Schedule {
                 ms: rng.range(300, 3000),
             }),
             13..=16 => Op::Fault(Fault::KillWhen {
-                phase: *rng.pick(&[Phase::Health, Phase::Health, Phase::Deploy, Phase::Waiting]),
+                phase: *rng.pick(&[
+                    Phase::Health,
+                    Phase::Health,
+                    Phase::Deploy,
+                    Phase::Waiting,
+                    Phase::Waiting,
+                ]),
                 tree: rng.chance(0.3),
-                restart_ms: rng.range(100, 3000),
+                restart_ms: rng.range(100, 4000),
             }),
             _ if ensemble => {
                 if rng.chance(0.5) {
@@ -398,6 +404,11 @@ impl History {
                 out.push(format!("agent stopped at {}", self.at(*t)));
             }
         }
+        for (a, b) in &self.faults.zk {
+            if *b >= from && *a <= to {
+                out.push(format!("ZooKeeper disrupted {}..{}", self.at(*a), self.at(*b)));
+            }
+        }
         if out.is_empty() {
             "no fault on it".into()
         } else {
@@ -411,14 +422,20 @@ pub struct Violation {
     pub seed: u64,
     pub invariant: &'static str,
     pub detail: String,
+    /// The waiters that saw it (the same fact seen by several waiters is one violation).
+    pub seen_by: Vec<String>,
 }
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "seed {} [{}] {}", self.seed, self.invariant, self.detail)?;
+        for w in &self.seen_by {
+            write!(f, "\n  seen by {w}")?;
+        }
         write!(
             f,
-            "seed {} [{}] {}\n  reproduce: NEMESIS_SEED={} cargo test --test nemesis -- --nocapture",
-            self.seed, self.invariant, self.detail, self.seed
+            "\n  reproduce: NEMESIS_SEED={} cargo test --test nemesis -- --nocapture",
+            self.seed
         )
     }
 }
@@ -1366,10 +1383,23 @@ fn spec_of(h: &History, release: u64) -> Option<&Value> {
 pub fn check(h: &History) -> Vec<Violation> {
     let mut v: Vec<Violation> = vec![];
     let mut fail = |invariant: &'static str, detail: String| {
+        // "waiter `…` (exit …): what" — one violation per fact, with the waiters that saw it.
+        let (by, detail) = match detail.split_once("): ") {
+            Some((w, rest)) if w.starts_with("waiter `") => (Some(format!("{w})")), rest.into()),
+            _ => (None, detail),
+        };
+        if let Some(old) = v
+            .iter_mut()
+            .find(|x| x.invariant == invariant && x.detail == detail)
+        {
+            old.seen_by.extend(by);
+            return;
+        }
         v.push(Violation {
             seed: h.seed,
             invariant,
             detail,
+            seen_by: by.into_iter().collect(),
         })
     };
     let Some(history) = h.history.as_ref() else {
@@ -1466,8 +1496,13 @@ pub fn check(h: &History) -> Vec<Violation> {
             fail(
                 "verdict-bound",
                 format!(
-                    "release {}: no verdict within {FINAL_WAIT} after the faults healed (gates passed, resumed): {}",
-                    w.release, s["message"]
+                    "release {}: no verdict within {FINAL_WAIT} after the faults healed (gates passed, resumed): {}; spec steps {} canary {}; ledger {}; step {}",
+                    w.release,
+                    s["message"],
+                    spec_of(h, w.release).map_or(Value::Null, |e| e["spec"]["steps"].clone()),
+                    spec_of(h, w.release).map_or(Value::Null, |e| e["spec"]["canary"].clone()),
+                    spec_of(h, w.release).map_or(Value::Null, |e| e["ledger"].clone()),
+                    spec_of(h, w.release).map_or(Value::Null, |e| e["step"].clone()),
                 ),
             );
         }
@@ -1605,8 +1640,7 @@ pub fn check(h: &History) -> Vec<Violation> {
                         fail(
                             "health-gate",
                             format!(
-                                "{desc}: {host} counted `{state}` at {version} (release {r}, verdict at {}) but no health check passed after its last deploy start (release {}, at {}; {})",
-                                h.at(cutoff),
+                                "{desc}: {host} counted `{state}` at {version} (release {r}) but no health check passed after its last deploy start (release {}, at {}; before the verdict: {})",
                                 ls.release,
                                 h.at(ls.t),
                                 h.faults_on(host, ls.t, cutoff)
