@@ -5,7 +5,8 @@
 //!
 //! `NEMESIS_SEED=<n>` plays seed n (and the `NEMESIS_SCHEDULES - 1` seeds after it);
 //! `NEMESIS_SCHEDULES=<k>` plays k seeds (default: a short fixed pass). `NEMESIS_VERBOSE=1`
-//! prints each operation. `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps each schedule's dir (logs).
+//! prints each operation, `NEMESIS_REPEAT=<r>` plays each seed r times (the schedule is the
+//! seed's, the interleaving with real processes is not). `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps each schedule's dir (logs).
 
 mod common;
 #[path = "common/nemesis.rs"]
@@ -27,6 +28,13 @@ fn nemesis_schedules_keep_the_invariants() {
         (None, Some(n)) => (1..=n).collect(),
         (None, None) => DEFAULT_SEEDS.to_vec(),
     };
+    // The schedule is the seed's; the interleaving with real processes is not: replay a seed
+    // several times to catch a race it found.
+    let repeat = env_num("NEMESIS_REPEAT").unwrap_or(1).max(1);
+    let seeds: Vec<u64> = seeds
+        .into_iter()
+        .flat_map(|s| std::iter::repeat_n(s, repeat as usize))
+        .collect();
     let mut nem = Nemesis::new();
     nem.verbose = std::env::var_os("NEMESIS_VERBOSE").is_some();
     let mut all = vec![];

@@ -174,11 +174,14 @@ fn release_plan(rng: &mut Rng, hosts: usize) -> ReleasePlan {
         2 => "1".to_string(),
         _ => hosts.to_string(),
     };
+    // CI jobs of one pipeline share their config: the waiters that roll back on a timeout have
+    // the same (short) timeout, and race when it passes.
+    let rb_timeout = rng.range(2, 4);
     let waiters = (0..rng.range(1, 3))
         .map(|_| {
             let rb = rng.chance(0.5);
             WaiterPlan {
-                timeout_s: if rb { rng.range(2, 4) } else { 90 },
+                timeout_s: if rb { rb_timeout } else { 90 },
                 on_timeout_rollback: rb,
             }
         })
@@ -671,8 +674,9 @@ impl Nemesis {
             secret,
             n_faults: 0,
             skipped: 0,
-            next_version: 1,
+            next_version: 0,
         };
+        run.baseline();
         let mut outcome = Outcome::default();
         for (delay, op) in &schedule.ops {
             run.advance(Duration::from_millis(*delay));
@@ -1165,6 +1169,58 @@ impl Run<'_> {
         }
     }
 
+    /// `wait-for-rollout --output json ARGS`, in the foreground, recorded.
+    fn blocking_wait(&mut self, args: Vec<String>, final_wait: bool) -> Option<Value> {
+        let started = now_ns();
+        let out = self
+            .env
+            .cmd()
+            .args(["--output", "json", "wait-for-rollout"])
+            .args(&args)
+            .output()
+            .expect("run wait-for-rollout");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let summary: Option<Value> = serde_json::from_str(stdout.trim()).ok();
+        let release = summary
+            .as_ref()
+            .and_then(|s| s["release"].as_u64())
+            .unwrap_or(0);
+        self.hist_waiters.push(WaiterRecord {
+            release,
+            args,
+            started,
+            exited: Some(now_ns()),
+            code: out.status.code(),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            summary: summary.clone(),
+            final_wait,
+        });
+        summary
+    }
+
+    /// Before the nemesis starts: release 1.0 on every host, so that rollbacks have somewhere
+    /// to go. Its wait is recorded and checked like any other.
+    fn baseline(&mut self) {
+        let plan = ReleasePlan {
+            slots: self.names.len() as u64,
+            steps: None,
+            canary: None,
+            bake_ms: 0,
+            failing: BTreeSet::new(),
+            max_failures: "0".into(),
+            auto_rollback: false,
+            progress_deadline_ms: None,
+            finalize: false,
+            deploy_ms: 100,
+            health_ms: 50,
+            waiters: vec![],
+        };
+        self.publish(&plan);
+        let args = vec![self.app.clone(), "--timeout".into(), FINAL_WAIT.into()];
+        self.blocking_wait(args, true);
+    }
+
     /// Every release reaches a verdict once the faults healed: pass any gate, resume, and wait
     /// for the newest release (again when a newer one — an automatic rollback — replaces it).
     fn final_phase(&mut self) {
@@ -1172,34 +1228,12 @@ impl Run<'_> {
         for _ in 0..4 {
             self.cmd_json("final resume", &["resume", &app]);
             self.cmd_json("final promote --all", &["promote", &app, "--all"]);
-            let k = self.hist_waiters.len();
             let args = vec![app.clone(), "--timeout".into(), FINAL_WAIT.into()];
-            let started = now_ns();
-            let out = self
-                .env
-                .cmd()
-                .args(["--output", "json", "wait-for-rollout"])
-                .args(&args)
-                .output()
-                .expect("run wait-for-rollout");
-            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-            let summary: Option<Value> = serde_json::from_str(stdout.trim()).ok();
+            let summary = self.blocking_wait(args, true);
             let release = summary
                 .as_ref()
                 .and_then(|s| s["release"].as_u64())
                 .unwrap_or(0);
-            self.hist_waiters.push(WaiterRecord {
-                release,
-                args,
-                started,
-                exited: Some(now_ns()),
-                code: out.status.code(),
-                stdout,
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                summary: summary.clone(),
-                final_wait: true,
-            });
-            let _ = k;
             let result = summary
                 .as_ref()
                 .and_then(|s| s["result"].as_str().map(str::to_string))
@@ -1219,7 +1253,7 @@ impl Run<'_> {
             }
         }
         // Every waiter ends (they follow the same releases); bounded.
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(20);
         while !self.waiters.is_empty() && Instant::now() < deadline {
             self.advance(Duration::from_millis(100));
         }
@@ -1478,7 +1512,7 @@ pub fn check(h: &History) -> Vec<Violation> {
         if w.exited.is_none() {
             fail(
                 "verdict-bound",
-                format!("{desc} still running 30 s after the final verdict"),
+                format!("{desc} still running 20 s after the final verdict"),
             );
             continue;
         }
