@@ -55,12 +55,17 @@ pub fn attempts_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> u32 {
     }
 }
 
-/// Has this host already started `spec`'s release (an attempt ran, or its status was left
-/// mid-deploy)? Then a get-version that prints the version proves nothing about the health gate
-/// and bake: the host redoes the release in full, and only a host that ran the version before
-/// the release touched it is `current`.
+/// Is what get-version says about this host unproven: has it already started `spec`'s release
+/// (an attempt ran), or was its last deploy — of any release — cut short mid-way, or did its last
+/// try of this version fail? Then a get-version that prints the version proves nothing about the
+/// health gate and bake: the host redoes the release in full. Only a host that ran the version
+/// before the release touched it, with nothing since left half-done, is `current`.
 pub fn started_before(spec: &ReleaseSpec, status: Option<&HostStatus>) -> bool {
-    status.is_some_and(|st| st.release == spec.release && (interrupted(st) || st.attempts > 0))
+    status.is_some_and(|st| {
+        (st.release == spec.release && st.attempts > 0)
+            || interrupted(st)
+            || (st.state == HostState::Failed && st.version == spec.version)
+    })
 }
 
 /// Was this status left mid-deploy by an agent that went away?
@@ -213,7 +218,14 @@ mod tests {
     fn a_host_that_started_the_release_is_never_current_by_its_version_alone() {
         let s = spec(2, ReleaseState::Active);
         assert!(!started_before(&s, None));
-        assert!(!started_before(&s, Some(&status(1, HostState::Verifying))));
+        assert!(!started_before(&s, Some(&status(1, HostState::Healthy))));
+        // An earlier release's deploy cut short (seed 6 of the nemesis), or its failure of this
+        // version: unproven too.
+        assert!(started_before(&s, Some(&status(1, HostState::Verifying))));
+        assert!(started_before(&s, Some(&status(1, HostState::Failed))));
+        let mut other = status(1, HostState::Failed);
+        other.version = "1.0".into();
+        assert!(!started_before(&s, Some(&other)));
         for st in [
             HostState::Deploying,
             HostState::Verifying,

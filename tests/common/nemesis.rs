@@ -409,7 +409,11 @@ impl History {
         }
         for (a, b) in &self.faults.zk {
             if *b >= from && *a <= to {
-                out.push(format!("ZooKeeper disrupted {}..{}", self.at(*a), self.at(*b)));
+                out.push(format!(
+                    "ZooKeeper disrupted {}..{}",
+                    self.at(*a),
+                    self.at(*b)
+                ));
             }
         }
         if out.is_empty() {
@@ -1659,17 +1663,15 @@ pub fn check(h: &History) -> Vec<Violation> {
                     if state == "healthy" {
                         fail(
                             "health-gate",
-                            format!(
-                                "{desc}: {host} is healthy at release {r} but never deployed"
-                            ),
+                            format!("{desc}: {host} is healthy at release {r} but never deployed"),
                         );
                     }
                 }
                 Some(ls) if ls.version == version => {
                     if has_health
-                        && !mine.iter().any(|l| {
-                            l.kind == "hok" && l.version == version && l.t > ls.t
-                        })
+                        && !mine
+                            .iter()
+                            .any(|l| l.kind == "hok" && l.version == version && l.t > ls.t)
                     {
                         fail(
                             "health-gate",
@@ -1754,14 +1756,19 @@ pub fn check(h: &History) -> Vec<Violation> {
         let operator = h
             .ops
             .iter()
-            .filter(|o| o.what == "rollback" && o.code == Some(0) && by.contains(&o.release.unwrap_or(0)))
+            .filter(|o| {
+                o.what == "rollback" && o.code == Some(0) && by.contains(&o.release.unwrap_or(0))
+            })
             .count();
         // Operator rollbacks (`deployctl rollback`) are asked for; the automatic ones
         // (--auto-rollback, --on-timeout rollback) must happen once.
         if by.len() - operator > 1 {
             fail(
                 "one-rollback",
-                format!("release {of} was rolled back {} times: releases {by:?}", by.len()),
+                format!(
+                    "release {of} was rolled back {} times: releases {by:?}",
+                    by.len()
+                ),
             );
         }
     }
@@ -1778,7 +1785,10 @@ pub fn check(h: &History) -> Vec<Violation> {
     }
     for (what, text) in places {
         if text.contains(&h.secret) {
-            fail("secret-masked", format!("the secret value appears in {what}"));
+            fail(
+                "secret-masked",
+                format!("the secret value appears in {what}"),
+            );
         }
     }
     v
