@@ -235,7 +235,7 @@ pub struct GlobalArgs {
     )]
     pub zk_tls_key: Option<std::path::PathBuf>,
     /// How long to try reaching ZooKeeper before giving up with exit code 4
-    #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, help_heading = ZK_HEADING, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, env = "DEPLOYCTL_CONNECT_TIMEOUT", global = true, help_heading = ZK_HEADING, value_parser = crate::validate::duration, default_value = "10s")]
     pub connect_timeout: Duration,
     /// Output format
     #[arg(

@@ -386,8 +386,11 @@ impl Step {
             if rest.is_empty() {
                 return Ok(Step::Pause(None));
             }
-            let d = humantime::parse_duration(rest)
-                .map_err(|_| bad("a timed pause is `pause DURATION`, e.g. `pause 10m`"))?;
+            let d = crate::validate::duration(rest).map_err(|e| {
+                bad(&format!(
+                    "a timed pause is `pause DURATION`, e.g. `pause 10m` ({e})"
+                ))
+            })?;
             if d.is_zero() {
                 return Err(bad("a timed pause must be longer than zero"));
             }
@@ -696,6 +699,33 @@ impl ReleaseSpec {
         validate::version(&self.version)?;
         if let Some(prev) = &self.previous_version {
             validate::version(prev)?;
+        }
+        // Durations beyond the longest any flag takes: a spec written by hand (or planted in
+        // ZooKeeper) must not overflow a clock on the hosts.
+        let max_ms = validate::MAX_DURATION.as_millis() as u64;
+        let max_secs = validate::MAX_DURATION.as_secs();
+        let pauses = self.steps.iter().filter_map(|s| match s {
+            Step::Pause(Some(ms)) => Some(("steps pause (ms)", Some(*ms), max_ms)),
+            _ => None,
+        });
+        for (what, value, max) in [
+            (
+                "command_timeout_secs",
+                Some(self.command_timeout_secs),
+                max_secs,
+            ),
+            ("health_timeout_secs", self.health_timeout_secs, max_secs),
+            ("retry_delay_ms", Some(self.retry_delay_ms), max_ms),
+            ("health_interval_ms", Some(self.health_interval_ms), max_ms),
+            ("bake_time_ms", self.bake_time_ms, max_ms),
+            ("progress_deadline_ms", self.progress_deadline_ms, max_ms),
+        ]
+        .into_iter()
+        .chain(pauses)
+        {
+            if let Some(v) = value.filter(|v| *v > max) {
+                return Err(Error::invalid(what, v, "longer than 100 years"));
+            }
         }
         if self.slots == 0 {
             return Err(Error::invalid("slots", self.slots, "must be at least 1"));

@@ -7,6 +7,21 @@ use crate::error::{Error, Result};
 
 const MAX_LEN: usize = 128;
 
+/// The longest duration any flag or spec takes: beyond it a value is a typo, and millisecond
+/// fields could no longer hold it (they were silently truncated: `18446744073709553s` stored as
+/// 1384 ms).
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A duration (`90s`, `15m`, `1h 30m`): parsed, then refused beyond [`MAX_DURATION`]. The one
+/// parser for every duration flag (clap `value_parser`), so the error names the value.
+pub fn duration(value: &str) -> std::result::Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if d > MAX_DURATION {
+        return Err("longer than 100 years (the longest duration deployctl takes)".into());
+    }
+    Ok(d)
+}
+
 fn check(what: &'static str, value: &str, extra: &[char], first_alnum: bool) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid(what, value, "must not be empty"));

@@ -179,6 +179,53 @@ fn bad_input_is_exit_2_naming_the_value_and_runs_nothing() {
     assert!(!pwned.exists());
 }
 
+/// Durations that would overflow (they were stored truncated: `18446744073709553s` as 1384 ms)
+/// are refused with exit 2 naming the value, on every flag and in spec files; nothing is written.
+#[test]
+fn overflowing_durations_are_refused_naming_the_value() {
+    let env = TestEnv::new("durations");
+    for flag in [
+        "--progress-deadline",
+        "--bake-time",
+        "--retry-delay",
+        "--health-interval",
+    ] {
+        for v in ["18446744073709553s", "999999999999999h"] {
+            let out = env.run(&["publish", "web", "1.0", "--deploy-cmd", "true", flag, v]);
+            assert_eq!(out.status.code(), Some(2), "{flag} {v}: {}", stderr(&out));
+            assert!(stderr(&out).contains(v), "{flag} {v}: {}", stderr(&out));
+        }
+    }
+    let out = env.run(&[
+        "publish",
+        "web",
+        "1.0",
+        "--steps",
+        "1,pause 999999999999999h",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let spec = env.path("spec.toml");
+    std::fs::write(
+        &spec,
+        "app = \"web\"\nversion = \"1.0\"\ndeploy_cmd = \"true\"\nprogress_deadline_ms = 9223372036854775807\n",
+    )
+    .unwrap();
+    let out = env.run(&["publish", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("9223372036854775807"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["status", "web"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing was published: {}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn spec_file_is_read_and_flags_override_it() {
     let env = TestEnv::new("spec-file");

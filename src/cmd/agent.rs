@@ -34,7 +34,7 @@ pub struct AgentArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// ZooKeeper session timeout; a dead agent's slot is freed after this [default: 10s]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub session_timeout: Option<Duration>,
     /// One pass over every app (roll out the current release if needed), then exit
     #[arg(long)]
@@ -71,7 +71,7 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
     let config_timeout = config
         .session_timeout
         .as_deref()
-        .map(|s| humantime::parse_duration(s).map_err(|e| Error::invalid("session_timeout", s, e)))
+        .map(|s| crate::validate::duration(s).map_err(|e| Error::invalid("session_timeout", s, e)))
         .transpose()?;
     if let Some(t) = args.session_timeout.combine(config_timeout) {
         zk.session_timeout = t;

@@ -81,7 +81,7 @@ pub struct PublishArgs {
     /// Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails
     /// this long after the last progress; not counted while paused at a gate; its running
     /// commands are killed
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub progress_deadline: Option<Duration>,
     /// Failed hosts tolerated before the release halts, as a count or N% [default: 0]
     #[arg(long, value_name = "N|N%", value_parser = parse_budget)]
@@ -93,20 +93,20 @@ pub struct PublishArgs {
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
     /// First delay between attempts [default: 1s]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub retry_delay: Option<Duration>,
     /// Extra runs of the health command before the host counts as failed [default: 0]
     #[arg(long, value_name = "N")]
     pub health_retries: Option<u32>,
     /// Pause between health command runs [default: 1s]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub health_interval: Option<Duration>,
     /// Timeout of one health command run [default: the command timeout]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub health_timeout: Option<Duration>,
     /// A host that turned healthy keeps its slot this long more, its health command re-run at
     /// --health-interval during it and at its end, before it counts as healthy
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub bake_time: Option<Duration>,
     /// Only agents in one of these groups take part
     #[arg(long, value_delimiter = ',', value_name = "GROUP,...")]
@@ -121,7 +121,7 @@ pub struct PublishArgs {
     #[arg(long, value_name = "K")]
     pub slot_increment: Option<u32>,
     /// Timeout for each command on a host [default: 10m]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub command_timeout: Option<Duration>,
     /// Template variable, available as {{ vars.NAME }} (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]

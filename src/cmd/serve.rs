@@ -85,7 +85,7 @@ fn takeover_from_env() -> Result<Option<std::time::Duration>> {
     let Ok(v) = std::env::var(VAR) else {
         return Ok(None);
     };
-    let d = humantime::parse_duration(&v).map_err(|e| Error::invalid(VAR, &v, e.to_string()))?;
+    let d = crate::validate::duration(&v).map_err(|e| Error::invalid(VAR, &v, e))?;
     if d.is_zero() {
         return Err(Error::invalid(VAR, &v, "must be more than 0"));
     }

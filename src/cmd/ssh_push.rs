@@ -68,10 +68,10 @@ pub struct SshPushArgs {
     #[arg(long, default_value_t = 0)]
     pub retries: u32,
     /// First delay between attempts
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "1s", value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, default_value = "1s", value_name = "DURATION")]
     pub retry_delay: Duration,
     /// Timeout of each command
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10m", value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, default_value = "10m", value_name = "DURATION")]
     pub timeout: Duration,
     /// Keep going on the other hosts after a (non-canary) failure
     #[arg(long)]
@@ -100,7 +100,7 @@ pub struct SshPushArgs {
     #[arg(long)]
     pub user: Option<String>,
     /// SSH connect timeout
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s", value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, default_value = "10s", value_name = "DURATION")]
     pub ssh_timeout: Duration,
     /// Do not check host keys (host key checking is on by default)
     #[arg(long)]

@@ -20,7 +20,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Args, Clone, Default)]
 pub struct WaitFlags {
     /// Give up after this long, with exit code 3 [default: 15m]
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
     /// Also wait until this many hosts take part
     #[arg(long, value_name = "N")]
@@ -36,7 +36,7 @@ pub struct WaitFlags {
     #[command(flatten)]
     pub report: ReportArgs,
     /// Interval of progress heartbeat lines in CI logs
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION", default_value = "30s", hide = true)]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION", default_value = "30s", hide = true)]
     pub heartbeat: Duration,
 }
 

@@ -128,7 +128,7 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Plan> {
             .timeout
             .as_deref()
             .map(|t| {
-                humantime::parse_duration(t).map_err(|e| Error::invalid("stage timeout", t, e))
+                crate::validate::duration(t).map_err(|e| Error::invalid("stage timeout", t, e))
             })
             .transpose()?;
         out.push(Stage {
