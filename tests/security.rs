@@ -703,3 +703,34 @@ fn template_bombs_fail_the_release_not_the_agent() {
     env.ok(&["publish", "api", "1.0", "--deploy-cmd", "true"]);
     env.wait_hosts("api", &["b1".into()], 1, &["healthy"], T);
 }
+
+/// The agent's own ZooKeeper credentials are not passed to its commands, and a password that
+/// reaches a command's output anyway is masked in the stored tail.
+#[test]
+fn the_agents_credentials_stay_out_of_commands_and_their_output() {
+    let env = TestEnv::new("agent-creds");
+    let pw = "s3cr3t-agent-pw";
+    let pw_file = env.path("pw");
+    std::fs::write(&pw_file, pw).expect("pw file");
+    let _agent = env.agent_setup("e1", &["web"], &[], |c| {
+        c.env("DEPLOYCTL_ZK_AUTH", format!("agent:{pw}"));
+    });
+    env.wait_status("web", Duration::from_secs(30), "agent registered", |st| {
+        host(st, "e1").is_some_and(|h| h["registered"] == true)
+    });
+    let deploy = format!(
+        "env | grep ^DEPLOYCTL_ | sort; echo from-file $(cat {})",
+        pw_file.display()
+    );
+    env.ok(&["publish", "web", "1.0", "--deploy-cmd", &deploy]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "30s"]);
+    let st = env.status("web");
+    let tail = host(&st, "e1").expect("e1")["output_tail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(tail.contains("DEPLOYCTL_APP=web"), "{tail}");
+    assert!(!tail.contains("DEPLOYCTL_ZK_AUTH"), "{tail}");
+    assert!(!tail.contains(pw), "{tail}");
+    assert!(tail.contains("from-file"), "{tail}");
+}

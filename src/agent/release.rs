@@ -68,7 +68,19 @@ impl<'a> HostRelease<'a> {
             None => None,
         };
         Ok(HostRelease {
-            secrets: crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names),
+            secrets: {
+                let mut s =
+                    crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names);
+                // The agent's own ZooKeeper password, masked wherever output is stored (a command
+                // that reads it from a file of its own still must not publish it).
+                if let Some(pw) = settings.zk.auth.as_deref().and_then(|a| a.split_once(':'))
+                    .map(|(_, pw)| pw.to_string())
+                    .filter(|pw| !pw.is_empty())
+                {
+                    s.push(pw);
+                }
+                s
+            },
             settings,
             zk,
             spec,

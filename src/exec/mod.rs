@@ -265,6 +265,14 @@ pub async fn run(script: &Script, opts: &RunOptions<'_>) -> Result<CommandOutcom
     } = opts.clone();
     // `sh -c` directly (posix_spawn), into the group of a supervisor cloned from this process.
     let mut cmd = tokio::process::Command::new("/bin/sh");
+    // deployctl's own settings (`DEPLOYCTL_ZK_AUTH` and the rest) are not the command's: a deploy
+    // that prints its environment must not store the agent's ZooKeeper password in its tail.
+    // The command's DEPLOYCTL_ values are the ones set below.
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_some_and(|k| k.starts_with("DEPLOYCTL_")) {
+            cmd.env_remove(&k);
+        }
+    }
     cmd.arg("-c").arg(&script.text).current_dir(cwd).envs(
         env.iter()
             .chain(&script.env)
