@@ -408,11 +408,17 @@ fn commands_get_a_fence_strictly_increasing_across_the_hosts() {
         &run("deploy"),
         "--health-cmd",
         &run("health"),
+        "--finalize-cmd",
+        &run("finalize"),
         "--var",
         &log_var,
     ]));
     env.wait_hosts("fenced", &names, r, &["healthy"], T);
-    let text = std::fs::read_to_string(&log).unwrap();
+    // The finalize command runs once every host is done, after the last deploy.
+    let text = wait_until("the finalize command", T, || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("finalize ").then_some(text)
+    });
     let lines: Vec<(&str, &str, &str)> = text
         .lines()
         .map(|l| {
@@ -420,7 +426,8 @@ fn commands_get_a_fence_strictly_increasing_across_the_hosts() {
             (w.next().unwrap(), w.next().unwrap(), w.next().unwrap())
         })
         .collect();
-    assert_eq!(lines.len(), 2 * names.len(), "{text}");
+    assert_eq!(lines.len(), 2 * names.len() + 1, "{text}");
+    let (fin, lines) = lines.split_last().unwrap();
     let mut last = 0i64;
     // With one slot the hosts run one after another: deploy and health of each host in turn.
     for pair in lines.chunks(2) {
@@ -439,6 +446,10 @@ fn commands_get_a_fence_strictly_increasing_across_the_hosts() {
         assert!(fence > last, "fences must increase: {text}");
         last = fence;
     }
+    // The finalize command's fence (its claim's) is above every deploy's.
+    assert_eq!(fin.0, "finalize", "{text}");
+    let fence: i64 = fin.2.parse().unwrap_or_else(|_| panic!("{text}"));
+    assert!(fence > last, "finalize's fence must be the highest: {text}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! An operator's worst day, with real agent processes: canary hosts killed and restarted at every
 //! point of the canary phase, agents leaving while they wait for a slot, ZooKeeper frozen past
-//! every session timeout while a waiter runs. The rollout always completes, nothing is reported
-//! lost that came back, and concurrency never exceeds `slots`.
+//! every session timeout while a waiter runs, and past the progress deadline while a host
+//! finishes. The rollout always completes, nothing is reported lost that came back, and
+//! concurrency never exceeds `slots`.
 
 mod common;
 
@@ -416,4 +417,86 @@ fn an_aborted_release_is_shown_on_the_hosts_that_wait() {
         })
     });
     std::fs::write(&gate, "open").unwrap();
+}
+
+/// ZooKeeper frozen (SIGSTOP) for twice `--progress-deadline` while the first host's deploy
+/// finishes: the host made progress in time by its own clock, it could not record it until the
+/// server came back. The release must not halt: progress is judged by the hosts' completion
+/// times, and agents that could not hear ZooKeeper give the hosts a full deadline once it
+/// answers. Every host converges and the wait exits 0.
+#[test]
+fn a_freeze_past_the_progress_deadline_does_not_halt_a_healthy_release() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 s ticks allow 15 s sessions: they outlive the freeze (the lease and the report survive).
+    let zk = LocalZooKeeper::start(dir.path(), 1000).expect("ZooKeeper");
+    let env = TestEnv::with_servers("freeze-deadline", &zk.address());
+    let names = hosts("p", 6);
+    let agents = env.start_agents("web", &names, &["--session-timeout", "15s"]);
+    let logs = || {
+        agents
+            .iter()
+            .map(|a| format!("--- {} ---\n{}", a.host, a.log()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    env.wait_status("web", T, "6 agents registered", |st| {
+        st["hosts"]
+            .as_array()
+            .is_some_and(|h| h.iter().filter(|h| h["registered"] == true).count() == 6)
+    });
+    let (gate, started) = (env.path("gate"), env.path("started"));
+    let deploy = format!(
+        "touch {}; {}",
+        started.display(),
+        gated_deploy(&gate, "echo {{ version }} > version")
+    );
+    let r = release_of(&env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--slots",
+        "1",
+        "--progress-deadline",
+        "4s",
+        "--deploy-cmd",
+        &deploy,
+        "--get-version-cmd",
+        GET_VERSION,
+    ]));
+    wait_until("the first deploy started", T, || {
+        started.exists().then_some(())
+    });
+    let pid = zk.pid().expect("ZooKeeper running") as libc::pid_t;
+    // SAFETY: plain kill(2) on the server process we started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let frozen_at = std::time::SystemTime::now();
+    // The first host's deploy ends inside the freeze.
+    std::fs::write(&gate, "").unwrap();
+    let first = wait_until("the first host's deploy finished", T, || {
+        names
+            .iter()
+            .find(|h| env.path(&format!("state-{h}/apps/web/version")).exists())
+    });
+    // Every agent's deadline (4 s from the first slot) passes inside the freeze.
+    std::thread::sleep(Duration::from_secs(8)); // the freeze itself is the scenario
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let thawed_at = std::time::SystemTime::now();
+    let rs = r.to_string();
+    let (code, summary) = env.wait_json(&["web", "--release", &rs, "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}\n{}", logs());
+    assert_eq!(summary["result"], "succeeded", "{summary:#}");
+    // The scenario as meant: the first host finished while ZooKeeper was frozen.
+    let st = env.status("web");
+    let finished = st["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == first.as_str())
+        .and_then(|h| h["finished_at"].as_str())
+        .and_then(deployctl::model::parse_time)
+        .unwrap_or_else(|| panic!("{first}'s finished_at: {st:#}"));
+    assert!(
+        frozen_at < finished && finished < thawed_at,
+        "{first} finished at {finished:?}, not inside the freeze ({frozen_at:?}..{thawed_at:?})"
+    );
 }

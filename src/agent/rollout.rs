@@ -152,19 +152,34 @@ async fn forward_shutdown(from: &mut Shutdown, to: &watch::Sender<u8>) {
     }
 }
 
+/// A request of the deadline watcher that waits longer than this means ZooKeeper could not be
+/// heard (frozen, unreachable): the hosts could not report their progress meanwhile either.
+const BLIND: Duration = Duration::from_secs(1);
+
 /// The progress deadline (`--progress-deadline`), enforced by every agent taking part: each
 /// sleeps until the deadline the ledger implies (woken by every ledger change), then halts the
 /// release by compare-and-set — re-checked on the fresh ledger, so one halt, and none when a host
-/// turned healthy meanwhile. Once the ledger says the deadline passed (whoever noticed), this
-/// host's running step is abandoned: its command is killed. Never ends.
+/// turned healthy meanwhile. Progress is judged by what the hosts did: their completion times
+/// (the ledger's `progress_at` is the latest host's `finished_at`; final statuses count too), and
+/// after a request that could not be answered for `BLIND` — a ZooKeeper freeze, during which
+/// hosts that finished could not record it — the hosts get a full deadline from the answer
+/// before a halt. Once the ledger says the deadline passed (whoever noticed), this host's running
+/// step is abandoned: its command is killed. Never ends.
 async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
     let (zk, spec) = (runner.zk, runner.spec);
-    if spec.progress_deadline_ms.is_none() {
+    let Some(d) = spec.progress_deadline_ms.map(Duration::from_millis) else {
         return std::future::pending().await;
-    }
+    };
     let plan = policy::steps::plan(spec);
+    // Set when a request went unanswered for `BLIND`: no halt before a deadline from then.
+    let mut rearmed: Option<SystemTime> = None;
     loop {
-        let (ledger, watch) = match zk.read_ledger_watched(&spec.app, spec.release).await {
+        let asked = tokio::time::Instant::now();
+        let read = zk.read_ledger_watched(&spec.app, spec.release).await;
+        if asked.elapsed() > BLIND {
+            rearmed = Some(SystemTime::now());
+        }
+        let (ledger, watch) = match read {
             Ok(read) => read,
             Err(e) => {
                 // Connection trouble is the session loop's; garbage waits for a repair.
@@ -182,15 +197,36 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
             stop.send_modify(|l| *l = (*l).max(2));
             return std::future::pending().await;
         }
-        let at = policy::steps::deadline(spec, &plan, &ledger, SystemTime::now());
+        let at = policy::steps::deadline(spec, &plan, &ledger, SystemTime::now())
+            .map(|t| rearmed.map_or(t, |r| t.max(r + d)));
         let due = at.map(|t| {
             tokio::time::Instant::now() + t.duration_since(SystemTime::now()).unwrap_or_default()
         });
         tokio::select! {
             _ = async { match watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
             _ = async { match due { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
-                let why = |l: &Ledger| policy::steps::deadline_passed(spec, &plan, l, SystemTime::now());
-                match zk.halt_stalled(&spec.app, spec.release, &why).await {
+                let asked = tokio::time::Instant::now();
+                let finished = healthy_at(zk, spec).await;
+                let why = |l: &Ledger| {
+                    // What we read may lack reports the hosts could not make while we waited.
+                    if asked.elapsed() > BLIND {
+                        return None;
+                    }
+                    let mut l = l.clone();
+                    if let Some(f) = finished
+                        && l.progress_at.as_deref().and_then(crate::model::parse_time).is_some_and(|p| p < f)
+                    {
+                        l.progress_at = Some(crate::model::format_time(f));
+                    }
+                    policy::steps::deadline_passed(spec, &plan, &l, SystemTime::now())
+                };
+                let halted = zk.halt_stalled(&spec.app, spec.release, &why).await;
+                let waited = asked.elapsed();
+                if waited > BLIND {
+                    tracing::info!(app = %spec.app, "ZooKeeper did not answer for {waited:?}: the hosts get a full progress deadline from now");
+                    rearmed = Some(SystemTime::now());
+                }
+                match halted {
                     Ok(rec) => log_recorded(&spec.app, spec.release, &rec),
                     Err(e) => {
                         tracing::warn!(app = %spec.app, "halting release {} at its progress deadline: {e}", spec.release);
@@ -200,6 +236,21 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
             }
         }
     }
+}
+
+/// When the latest host of the release turned healthy (or found it runs the version), by the
+/// final statuses: a status can land before its ledger record. `None` on a failed read.
+async fn healthy_at(zk: &Zk, spec: &ReleaseSpec) -> Option<SystemTime> {
+    let statuses = zk.statuses(&spec.app).await.ok()?;
+    statuses
+        .into_iter()
+        .filter_map(|(_, st)| st.ok())
+        .filter(|st| {
+            st.release == spec.release
+                && matches!(st.state, HostState::Healthy | HostState::Current)
+        })
+        .filter_map(|st| st.finished_at.as_deref().and_then(crate::model::parse_time))
+        .max()
 }
 
 /// Wait at the gates, take a slot, deploy: this host's part in the release.

@@ -8,7 +8,9 @@ use super::Zk;
 use super::cas::{self, Attempt};
 use super::semaphore::Lease;
 use crate::error::{Error, Result, ZkContext};
-use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, now_rfc3339};
+use crate::model::{
+    HostState, HostStatus, Ledger, ReleaseSpec, ReleaseState, format_time, now_rfc3339, parse_time,
+};
 use crate::policy;
 
 /// Names why to halt, on the ledger as read (`None`: no halt).
@@ -171,9 +173,20 @@ impl Zk {
                 && outcome
                     .is_none_or(|(host, state)| policy::record_outcome(&mut ledger, host, state))
             {
-                // A healthy or failed host is progress (for a progress deadline, when set).
-                if outcome.is_some() && ledger.progress_at.is_some() {
-                    ledger.progress_at = Some(now_rfc3339());
+                // A healthy or failed host is progress (for a progress deadline, when set), as of
+                // when the host finished (its final status says), not when ZooKeeper heard it:
+                // a frozen server delays the write, not the host's work.
+                if outcome.is_some()
+                    && let Some(at) = ledger.progress_at.as_deref()
+                {
+                    let finished = fin
+                        .as_ref()
+                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
+                        .and_then(|st| st.finished_at)
+                        .and_then(|t| parse_time(&t))
+                        .unwrap_or_else(std::time::SystemTime::now);
+                    let progress = parse_time(at).map_or(finished, |p| p.max(finished));
+                    ledger.progress_at = Some(format_time(progress));
                 }
                 let forced = force.and_then(|(why, _)| why(&ledger));
                 if force.is_some() && forced.is_none() {
