@@ -73,7 +73,11 @@ impl<'a> HostRelease<'a> {
                     crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names);
                 // The agent's own ZooKeeper password, masked wherever output is stored (a command
                 // that reads it from a file of its own still must not publish it).
-                if let Some(pw) = settings.zk.auth.as_deref().and_then(|a| a.split_once(':'))
+                if let Some(pw) = settings
+                    .zk
+                    .auth
+                    .as_deref()
+                    .and_then(|a| a.split_once(':'))
                     .map(|(_, pw)| pw.to_string())
                     .filter(|pw| !pw.is_empty())
                 {
@@ -240,6 +244,35 @@ impl<'a> HostRelease<'a> {
     }
 
     /// The status written last, if any.
+    /// Note on disk, before this host's first command of a release changes anything, that what
+    /// it runs is unproven until a health check passes ([`unproven`]). On disk rather than in
+    /// ZooKeeper: the host's status there is overwritten by every later release it waits for.
+    pub(super) fn mark_unproven(&self) -> Result<()> {
+        let path = unproven_path(self.settings, &self.spec.app);
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = std::fs::File::create(&path)?;
+            std::io::Write::write_all(
+                &mut f,
+                format!("{} {}\n", self.spec.release, self.spec.version).as_bytes(),
+            )?;
+            f.sync_all()
+        };
+        write().map_err(|e| crate::error::Error::io(format!("writing {}", path.display()), e))
+    }
+
+    /// The host passed the release's health gate: what it runs is proven again.
+    pub(super) fn clear_unproven(&self) {
+        let path = unproven_path(self.settings, &self.spec.app);
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(app = %self.spec.app, "removing {}: {e}", path.display());
+        }
+    }
+
     pub(super) fn last_written(&self) -> Option<HostStatus> {
         self.last_written
             .lock()
@@ -343,4 +376,15 @@ pub(super) fn log_recorded(app: &str, release: u64, rec: &Recorded) {
             )
         }
     }
+}
+
+fn unproven_path(settings: &AgentSettings, app: &str) -> std::path::PathBuf {
+    settings.state_dir.join("unproven").join(app)
+}
+
+/// Did a deploy (or restart) of `app` on this host start and not reach a passed health gate
+/// since — cut short by a kill, a freeze, a failure? Then get-version printing a release's
+/// version proves nothing: the host redoes the release in full and is never `current`.
+pub(super) fn unproven(settings: &AgentSettings, app: &str) -> bool {
+    unproven_path(settings, app).exists()
 }

@@ -57,7 +57,8 @@ async fn run_release(
     if let Some(prev) = previous.filter(|p| p.release == spec.release && decide::interrupted(p)) {
         tracing::warn!(app = %spec.app, "release {} was interrupted in state {}; redoing it", prev.release, prev.state);
     }
-    let started = decide::started_before(spec, previous);
+    let started =
+        decide::started_before(spec, previous) || super::release::unproven(settings, &spec.app);
     let runner = HostRelease::new(settings, zk, spec)?;
     run_with(&runner, settings, zk, spec, &mut st, started, shutdown).await?;
     Ok(runner.last_written())
@@ -393,6 +394,9 @@ async fn hold_and_deploy(
         _ => (HostState::Healthy, format!("running {}", spec.version)),
     };
     runner.finish(st, state, message, Some(lease)).await?;
+    if state == HostState::Healthy {
+        runner.clear_unproven();
+    }
     super::metrics::deploy_finished(&spec.app, state, st.duration(std::time::SystemTime::now()));
     Ok(Held::Finished)
 }
@@ -410,6 +414,7 @@ async fn attempts_with_retries(
     let max_attempts = spec.retries + 1;
     // Attempts in this run (`st.attempts` also counts those of an earlier, crashed agent).
     let mut tried = 0;
+    runner.mark_unproven()?;
     loop {
         tried += 1;
         st.attempts += 1;
