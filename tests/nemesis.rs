@@ -23,7 +23,11 @@ const DEFAULT_SEEDS: &[u64] = &[1, 2, 3, 4, 5, 6];
 
 #[test]
 fn nemesis_schedules_keep_the_invariants() {
+    let list: Option<Vec<u64>> = std::env::var("NEMESIS_SEEDS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect());
     let seeds: Vec<u64> = match (env_num("NEMESIS_SEED"), env_num("NEMESIS_SCHEDULES")) {
+        _ if list.is_some() => list.unwrap_or_default(),
         (Some(s), n) => (s..s + n.unwrap_or(1)).collect(),
         (None, Some(n)) => (1..=n).collect(),
         (None, None) => DEFAULT_SEEDS.to_vec(),
@@ -35,6 +39,13 @@ fn nemesis_schedules_keep_the_invariants() {
         .into_iter()
         .flat_map(|s| std::iter::repeat_n(s, repeat as usize))
         .collect();
+    if std::env::var_os("NEMESIS_DRY").is_some() {
+        // Print the schedules only (to pick seeds for a scenario).
+        for seed in seeds {
+            eprintln!("seed {seed}: {:?}", nemesis::generate(seed));
+        }
+        return;
+    }
     let mut nem = Nemesis::new();
     nem.verbose = std::env::var_os("NEMESIS_VERBOSE").is_some();
     let mut all = vec![];
