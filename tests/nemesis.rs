@@ -4,9 +4,11 @@
 //! and a one-line reproduction; the test fails if there is any.
 //!
 //! `NEMESIS_SEED=<n>` plays seed n (and the `NEMESIS_SCHEDULES - 1` seeds after it);
-//! `NEMESIS_SCHEDULES=<k>` plays k seeds (default: a short fixed pass). `NEMESIS_VERBOSE=1`
-//! prints each operation, `NEMESIS_REPEAT=<r>` plays each seed r times (the schedule is the
-//! seed's, the interleaving with real processes is not). `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps each schedule's dir (logs).
+//! `NEMESIS_SCHEDULES=<k>` plays seeds 1..=k; `NEMESIS_SEEDS=a,b,c` plays those (default: a
+//! short fixed pass, `DEFAULT_SEEDS`). `NEMESIS_REPEAT=<r>` plays each seed r times (the
+//! schedule is the seed's, the interleaving with real processes is not), `NEMESIS_VERBOSE=1`
+//! prints each operation, `NEMESIS_DRY=1` only prints the schedules,
+//! `DEPLOYCTL_KEEP_TEST_DIRS=1` keeps each schedule's dir (logs, waiter outputs).
 
 mod common;
 #[path = "common/nemesis.rs"]

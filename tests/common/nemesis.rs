@@ -416,7 +416,11 @@ impl History {
         }
         for (a, b) in &self.faults.zk {
             if *b >= from && *a <= to {
-                out.push(format!("ZooKeeper disrupted {}..{}", self.at(*a), self.at(*b)));
+                out.push(format!(
+                    "ZooKeeper disrupted {}..{}",
+                    self.at(*a),
+                    self.at(*b)
+                ));
             }
         }
         if out.is_empty() {
@@ -701,6 +705,20 @@ impl Nemesis {
         outcome.violations = check(&history);
         outcome.elapsed = started.elapsed();
         outcome
+    }
+}
+
+impl Drop for Run<'_> {
+    /// On a panic mid-schedule: nothing stays stopped (a frozen command would outlive its
+    /// killed agent). Agents and waiters are killed by their own guards.
+    fn drop(&mut self) {
+        for (_, h) in self.heals.drain(..) {
+            if let Heal::Cont(pids, _) = h {
+                for p in pids.iter().rev() {
+                    signal(*p, libc::SIGCONT);
+                }
+            }
+        }
     }
 }
 
@@ -1176,12 +1194,16 @@ impl Run<'_> {
         }
         // Every agent registered again before the final waits (which must then count them).
         let names = self.names.clone();
-        self.env
-            .wait_status(&self.app, Duration::from_secs(60), "agents registered", |st| {
-                names.iter().all(|n| {
-                    crate::common::host(st, n).is_some_and(|h| h["registered"] == true)
-                })
-            });
+        self.env.wait_status(
+            &self.app,
+            Duration::from_secs(60),
+            "agents registered",
+            |st| {
+                names
+                    .iter()
+                    .all(|n| crate::common::host(st, n).is_some_and(|h| h["registered"] == true))
+            },
+        );
     }
 
     /// `wait-for-rollout --output json ARGS`, in the foreground, recorded.
@@ -1698,17 +1720,15 @@ pub fn check(h: &History) -> Vec<Violation> {
                     if state == "healthy" {
                         fail(
                             "health-gate",
-                            format!(
-                                "{desc}: {host} is healthy at release {r} but never deployed"
-                            ),
+                            format!("{desc}: {host} is healthy at release {r} but never deployed"),
                         );
                     }
                 }
                 Some(ls) if ls.version == version => {
                     if has_health
-                        && !mine.iter().any(|l| {
-                            l.kind == "hok" && l.version == version && l.t > ls.t
-                        })
+                        && !mine
+                            .iter()
+                            .any(|l| l.kind == "hok" && l.version == version && l.t > ls.t)
                     {
                         fail(
                             "health-gate",
@@ -1824,14 +1844,19 @@ pub fn check(h: &History) -> Vec<Violation> {
         let operator = h
             .ops
             .iter()
-            .filter(|o| o.what == "rollback" && o.code == Some(0) && by.contains(&o.release.unwrap_or(0)))
+            .filter(|o| {
+                o.what == "rollback" && o.code == Some(0) && by.contains(&o.release.unwrap_or(0))
+            })
             .count();
         // Operator rollbacks (`deployctl rollback`) are asked for; the automatic ones
         // (--auto-rollback, --on-timeout rollback) must happen once.
         if by.len() - operator > 1 {
             fail(
                 "one-rollback",
-                format!("release {of} was rolled back {} times: releases {by:?}", by.len()),
+                format!(
+                    "release {of} was rolled back {} times: releases {by:?}",
+                    by.len()
+                ),
             );
         }
     }
@@ -1848,7 +1873,10 @@ pub fn check(h: &History) -> Vec<Violation> {
     }
     for (what, text) in places {
         if text.contains(&h.secret) {
-            fail("secret-masked", format!("the secret value appears in {what}"));
+            fail(
+                "secret-masked",
+                format!("the secret value appears in {what}"),
+            );
         }
     }
     v
