@@ -665,7 +665,7 @@ impl Nemesis {
         scripts(env.dir.path());
         std::fs::create_dir_all(env.path("fail")).unwrap();
         let agents = env.start_agents(&app, &names, &[]);
-        let mut rng = Rng::new(seed ^ 0x5EC2_E7);
+        let mut rng = Rng::new(seed ^ 0x005E_C2E7);
         let secret = format!("s3cr3t{:016x}", rng.next_u64());
         let mut run = Run {
             nem: self,
