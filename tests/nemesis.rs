@@ -21,13 +21,13 @@ fn env_num(name: &str) -> Option<u64> {
 }
 
 /// The default pass (CI runs it with `cargo test`): seeds whose schedules reach the known
-/// failure modes — 6: a kill in a health check, hosts killed waiting at a step; 10: two
+/// failure modes — 6: a kill in a health check, hosts killed waiting at a step; 64: two
 /// `--on-timeout rollback` waiters of one timed-out release; 20: ZooKeeper restarted during the
 /// health checks; 22: a progress deadline with kills around a success; 57: `--steps
 /// 1,pause,100%` with the hosts waiting at the gate killed; 101: every host failing within
 /// `--max-failures`; 226: `--steps 1,100%` with the canary killed in its health check.
 /// The schedule is the seed's; whether a race is hit depends on the machine.
-const DEFAULT_SEEDS: &[u64] = &[6, 10, 20, 22, 57, 101, 226];
+const DEFAULT_SEEDS: &[u64] = &[6, 20, 22, 57, 64, 101, 226];
 
 #[test]
 fn nemesis_schedules_keep_the_invariants() {
