@@ -4,7 +4,8 @@
 //! violations per invariant (with the seeds that found them), elapsed time.
 //!
 //! `cargo bench --bench nemesis` runs for `NEMESIS_SECS` (default 300) or `NEMESIS_SCHEDULES`
-//! schedules, from `NEMESIS_SEED` (default: the clock) on. Replay a finding with
+//! schedules, from `NEMESIS_SEED` (default: the clock) on. `--profile dev` reuses the test
+//! build (the processes under test are what is measured, not this harness). Replay a finding with
 //! `NEMESIS_SEED=<n> cargo test --test nemesis -- --nocapture`.
 
 #[path = "../tests/common/mod.rs"]

@@ -167,7 +167,14 @@ fn release_plan(rng: &mut Rng, hosts: usize) -> ReleasePlan {
     } else {
         None
     };
-    let p = *rng.pick(&[0.0, 0.0, 0.0, 0.3, 1.0]);
+    // A manual gate is where a release hangs: there the waiters that roll back on a timeout
+    // matter most, and a release every host fails is less interesting.
+    let gated = steps.is_some_and(|s| s.split(',').any(|i| i == "pause"));
+    let p = if gated {
+        *rng.pick(&[0.0, 0.0, 0.3])
+    } else {
+        *rng.pick(&[0.0, 0.0, 0.0, 0.3, 1.0])
+    };
     let failing = (0..hosts).filter(|_| rng.chance(p)).collect();
     let max_failures = match rng.below(4) {
         0 | 1 => "0".to_string(),
@@ -179,7 +186,7 @@ fn release_plan(rng: &mut Rng, hosts: usize) -> ReleasePlan {
     let rb_timeout = rng.range(2, 4);
     let waiters = (0..rng.range(1, 3))
         .map(|_| {
-            let rb = rng.chance(0.5);
+            let rb = rng.chance(if gated { 0.8 } else { 0.5 });
             WaiterPlan {
                 timeout_s: if rb { rb_timeout } else { 90 },
                 on_timeout_rollback: rb,
@@ -701,6 +708,20 @@ impl Nemesis {
     }
 }
 
+impl Drop for Run<'_> {
+    /// On a panic mid-schedule: nothing stays stopped (a frozen command would outlive its
+    /// killed agent). Agents and waiters are killed by their own guards.
+    fn drop(&mut self) {
+        for (_, h) in self.heals.drain(..) {
+            if let Heal::Cont(pids, _) = h {
+                for p in pids.iter().rev() {
+                    signal(*p, libc::SIGCONT);
+                }
+            }
+        }
+    }
+}
+
 impl Run<'_> {
     fn cmd_json(&mut self, what: &str, args: &[&str]) -> (Option<i32>, Option<Value>) {
         let start = now_ns();
@@ -1171,6 +1192,18 @@ impl Run<'_> {
         if let Some(e) = self.nem.ensemble.as_ref() {
             e.wait_for_quorum(Duration::from_secs(60));
         }
+        // Every agent registered again before the final waits (which must then count them).
+        let names = self.names.clone();
+        self.env.wait_status(
+            &self.app,
+            Duration::from_secs(60),
+            "agents registered",
+            |st| {
+                names
+                    .iter()
+                    .all(|n| crate::common::host(st, n).is_some_and(|h| h["registered"] == true))
+            },
+        );
     }
 
     /// `wait-for-rollout --output json ARGS`, in the foreground, recorded.
@@ -1203,8 +1236,8 @@ impl Run<'_> {
         summary
     }
 
-    /// Before the nemesis starts: release 1.0 on every host, so that rollbacks have somewhere
-    /// to go. Its wait is recorded and checked like any other.
+    /// Before the nemesis starts: releases 1.0 and 1.1 on every host, so that rollbacks have
+    /// somewhere to go. Its wait is recorded and checked like any other.
     fn baseline(&mut self) {
         let plan = ReleasePlan {
             slots: self.names.len() as u64,
@@ -1220,9 +1253,12 @@ impl Run<'_> {
             health_ms: 50,
             waiters: vec![],
         };
-        self.publish(&plan);
-        let args = vec![self.app.clone(), "--timeout".into(), FINAL_WAIT.into()];
-        self.blocking_wait(args, true);
+        // Two good versions (1.0, 1.1): a rollback of a rollback has somewhere to go too.
+        for _ in 0..2 {
+            self.publish(&plan);
+            let args = vec![self.app.clone(), "--timeout".into(), FINAL_WAIT.into()];
+            self.blocking_wait(args, true);
+        }
     }
 
     /// Every release reaches a verdict once the faults healed: pass any gate, resume, and wait
@@ -1564,6 +1600,27 @@ pub fn check(h: &History) -> Vec<Violation> {
             .filter(|x| x["state"] == "healthy" || x["state"] == "current")
             .collect();
 
+        // 3'. After the faults healed every agent is registered: a final wait that succeeds
+        // counts every host (healthy, current, or failed within the budget).
+        if w.final_wait {
+            for n in &h.hosts {
+                let st = hosts
+                    .iter()
+                    .find(|x| x["host"] == n.as_str())
+                    .and_then(|x| x["state"].as_str());
+                if !matches!(st, Some("healthy" | "current" | "failed")) {
+                    fail(
+                        "final-covers-all-hosts",
+                        format!(
+                            "{desc}: release {r} ({version}) succeeded after the faults healed, every agent registered, but {n} is {}: {}",
+                            st.unwrap_or("not counted"),
+                            s["message"]
+                        ),
+                    );
+                }
+            }
+        }
+
         // 3. A release no targeted host runs is never `succeeded`.
         if running.is_empty() {
             fail(
@@ -1750,6 +1807,37 @@ pub fn check(h: &History) -> Vec<Violation> {
                 .entry(of)
                 .or_default()
                 .push(e["release"].as_u64().unwrap_or(0));
+        }
+    }
+    // ... and each timed-out wait rolls back its own release only: "rolled back release X as
+    // release Y" said by two waiters of X is two rollbacks for one timeout.
+    let mut by_waiters: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for w in &h.waiters {
+        let msg = w
+            .summary
+            .as_ref()
+            .and_then(|s| s["message"].as_str())
+            .unwrap_or("");
+        if let Some(rest) = msg.split("rolled back release ").nth(1) {
+            let nums: Vec<u64> = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|x| x.parse().ok())
+                .take(2)
+                .collect();
+            if let [x, y] = nums[..] {
+                by_waiters.entry(x).or_default().insert(y);
+            }
+        }
+    }
+    for (x, ys) in by_waiters {
+        if ys.len() > 1 {
+            fail(
+                "one-rollback",
+                format!(
+                    "the waiters of timed-out release {x} published {} rollbacks: releases {ys:?} (each waiter rolled back whatever was current)",
+                    ys.len()
+                ),
+            );
         }
     }
     for (of, by) in rollbacks {
