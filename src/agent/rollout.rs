@@ -222,6 +222,11 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
                     policy::steps::deadline_passed(spec, &plan, &l, SystemTime::now())
                 };
                 let halted = zk.halt_stalled(&spec.app, spec.release, &why).await;
+                // The hosts' own progress moves the deadline on (else this would fire again at
+                // once, the ledger's clock unchanged).
+                if let Some(f) = finished {
+                    rearmed = Some(rearmed.map_or(f, |r| r.max(f)));
+                }
                 let waited = asked.elapsed();
                 if waited > BLIND {
                     tracing::info!(app = %spec.app, "ZooKeeper did not answer for {waited:?}: the hosts get a full progress deadline from now");
@@ -239,18 +244,24 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
     }
 }
 
-/// When the latest host of the release turned healthy (or found it runs the version), by the
-/// final statuses: a status can land before its ledger record. `None` on a failed read.
+/// The latest progress the hosts' own statuses show: a host turning healthy (or finding it runs
+/// the version) — a status can land before its ledger record — or a host starting its deploy
+/// (a deploy gets a whole deadline from its own start: a host that joins late, after the others
+/// are done, is not halted for their quiet). `None` on a failed read.
 async fn healthy_at(zk: &Zk, spec: &ReleaseSpec) -> Option<SystemTime> {
     let statuses = zk.statuses(&spec.app).await.ok()?;
     statuses
         .into_iter()
         .filter_map(|(_, st)| st.ok())
-        .filter(|st| {
-            st.release == spec.release
-                && matches!(st.state, HostState::Healthy | HostState::Current)
+        .filter(|st| st.release == spec.release)
+        .filter_map(|st| match st.state {
+            HostState::Healthy | HostState::Current => st.finished_at,
+            HostState::Deploying | HostState::Verifying | HostState::Baking => {
+                st.slot_at.or(st.started_at)
+            }
+            _ => None,
         })
-        .filter_map(|st| st.finished_at.as_deref().and_then(crate::model::parse_time))
+        .filter_map(|t| crate::model::parse_time(&t))
         .max()
 }
 

@@ -392,9 +392,16 @@ pub fn deadline(
     now: SystemTime,
 ) -> Option<SystemTime> {
     let d = Duration::from_millis(spec.progress_deadline_ms?);
+    // A release whose finalize command ran is over: a host joining late does not halt (and
+    // roll back) what CI was told succeeded (nemesis seed 22).
+    let finalized = ledger
+        .finalize
+        .as_ref()
+        .is_some_and(|f| f.state == crate::model::HookState::Done);
     if ledger.state != ReleaseState::Active
         || ledger.deadline_passed
         || ledger.rolled_back_by.is_some()
+        || finalized
     {
         return None;
     }
