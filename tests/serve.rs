@@ -244,6 +244,19 @@ fn api_mirrors_the_cli_and_controls_need_the_token() {
     assert_eq!(r.json()["version"], "1.0");
     assert_eq!(r.json()["spec"]["rollback_of"], r2);
 
+    // A rotated token file takes over at once: the old token stops working, the new one works.
+    const ROTATED: &str = "rotated-token-0123456789abcdef";
+    let tmp = env.path("serve.token.new");
+    std::fs::write(&tmp, format!("{ROTATED}\n")).expect("new token");
+    std::fs::rename(&tmp, &tf).expect("rotate the token file");
+    let r = post_json(&s, "/api/apps/shop/pause", Some(TOKEN), "");
+    assert_eq!(r.status, 401, "the old token after rotation: {}", r.body);
+    let r = post_json(&s, "/api/apps/shop/pause", Some(ROTATED), "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post_json(&s, "/api/apps/shop/resume", Some(ROTATED), "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    std::fs::write(&tf, format!("{TOKEN}\n")).expect("token back");
+
     // --read-only: no controls, whatever the token.
     let ro = serve(&env, &["--token-file", tf.to_str().unwrap(), "--read-only"]);
     let r = post_json(&ro, "/api/apps/shop/pause", Some(TOKEN), "");

@@ -42,20 +42,7 @@ pub enum WebhookFormat {
     Slack,
 }
 
-/// The token in `path`: one line, at least 16 characters (it is all that guards the controls).
-pub fn read_token(path: &std::path::Path) -> Result<String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::input_file("--token-file", path, e))?;
-    let token = text.trim();
-    if token.lines().count() != 1 || token.len() < 16 {
-        return Err(Error::invalid(
-            "--token-file",
-            path.display(),
-            "must hold one line of at least 16 characters",
-        ));
-    }
-    Ok(token.to_string())
-}
+pub use crate::serve::auth::read_token;
 
 pub fn config(args: &ServeArgs) -> Result<serve::Config> {
     let token = args.token_file.as_deref().map(read_token).transpose()?;
@@ -66,6 +53,7 @@ pub fn config(args: &ServeArgs) -> Result<serve::Config> {
         .collect::<Result<Vec<_>>>()?;
     Ok(serve::Config {
         token,
+        token_file: args.token_file.clone(),
         read_only: args.read_only,
         webhooks,
         webhook_format: match args.webhook_format {

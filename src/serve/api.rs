@@ -58,7 +58,8 @@ pub fn authorized(state: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
             "serve runs with --read-only: controls are off".into(),
         ));
     }
-    let Some(token) = state.config.token.as_deref() else {
+    let current = state.token();
+    let Some(token) = current.as_deref() else {
         return Err(ApiError(
             StatusCode::FORBIDDEN,
             "controls are off: serve was started without --token-file".into(),

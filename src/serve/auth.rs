@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::error::{Error, Result};
 use axum::http::HeaderMap;
 use axum::http::header;
 use sha1::Sha1;
@@ -164,6 +165,21 @@ impl Guesses {
         }
         e.1 += 1;
     }
+}
+
+/// The token in `path`: one line, at least 16 characters (it is all that guards the controls).
+pub fn read_token(path: &std::path::Path) -> Result<String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::input_file("--token-file", path, e))?;
+    let token = text.trim();
+    if token.lines().count() != 1 || token.len() < 16 {
+        return Err(Error::invalid(
+            "--token-file",
+            path.display(),
+            "must hold one line of at least 16 characters",
+        ));
+    }
+    Ok(token.to_string())
 }
 
 #[cfg(test)]

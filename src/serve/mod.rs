@@ -35,6 +35,9 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 pub struct Config {
     /// The token guarding the controls; `None`: controls are off (as with `read_only`).
     pub token: Option<String>,
+    /// Where the token came from: re-read when the file changes (a rotated token takes over,
+    /// the old one stops working at once).
+    pub token_file: Option<std::path::PathBuf>,
     pub read_only: bool,
     pub webhooks: Vec<webhook::Target>,
     pub webhook_format: webhook::Format,
@@ -61,6 +64,15 @@ pub struct State {
     pub renders: std::sync::Mutex<live::Renders>,
     /// Wrong tokens by client address (brute-force guard).
     pub guesses: auth::Guesses,
+    /// The token as last read, and the file's identity then (see [`State::token`]).
+    token: std::sync::Mutex<TokenCache>,
+}
+
+#[derive(Debug, Default)]
+struct TokenCache {
+    value: Option<String>,
+    /// (modified, length, inode) of the token file when `value` was read.
+    seen: Option<(Option<std::time::SystemTime>, u64, u64)>,
 }
 
 pub type Shared = Arc<State>;
@@ -73,7 +85,42 @@ impl State {
 
     /// Whether controls can be used at all (a token is set and not `--read-only`).
     pub fn controls_on(&self) -> bool {
-        self.config.token.is_some() && !self.config.read_only
+        self.token().is_some() && !self.config.read_only
+    }
+
+    /// The token now: with `--token-file`, re-read whenever the file changed (one `stat` a
+    /// request). A file gone or no longer valid turns the controls off until it is fixed.
+    pub fn token(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let Some(path) = self.config.token_file.as_deref() else {
+            return self.config.token.clone();
+        };
+        let Ok(mut cache) = self.token.lock() else {
+            return None;
+        };
+        let seen = std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.modified().ok(), m.len(), m.ino()));
+        if cache.seen.is_none() || seen != cache.seen {
+            cache.value = match seen.map(|_| auth::read_token(path)) {
+                Some(Ok(t)) => {
+                    if cache.seen.is_some() {
+                        tracing::info!("{} changed: the new token is in force", path.display());
+                    }
+                    Some(t)
+                }
+                Some(Err(e)) => {
+                    tracing::warn!("{e}: controls are off until the token file is fixed");
+                    None
+                }
+                None => {
+                    tracing::warn!("{} is gone: controls are off", path.display());
+                    None
+                }
+            };
+            cache.seen = seen;
+        }
+        cache.value.clone()
     }
 }
 
@@ -114,6 +161,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         epoch: Default::default(),
         renders: Default::default(),
         guesses: Default::default(),
+        token: Default::default(),
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {

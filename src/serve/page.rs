@@ -72,7 +72,8 @@ fn html_escape(s: &str) -> String {
 /// What every page's header needs: whether controls exist, whether this request is logged in,
 /// its CSRF token.
 fn base(state: &Shared, headers: &HeaderMap) -> Value {
-    let token = state.config.token.as_deref();
+    let current = state.token();
+    let token = current.as_deref();
     let session = auth::session(token, headers);
     let csrf = match (token, &session) {
         (Some(t), Some(s)) => auth::csrf_token(t, s),
@@ -367,12 +368,8 @@ pub async fn control(
         )
             .into_response()
     };
-    let Some(token) = state
-        .config
-        .token
-        .as_deref()
-        .filter(|_| state.controls_on())
-    else {
+    let current = state.token();
+    let Some(token) = current.as_deref().filter(|_| state.controls_on()) else {
         return forbidden("controls are off (--read-only, or no --token-file)");
     };
     let Some(session) = auth::session(Some(token), &headers) else {
@@ -441,7 +438,16 @@ pub struct LoginQuery {
 /// Only a path on this server (no `//host` or scheme): no open redirect through `next`.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
+        // No control character or space either: `/%09/host` would put a raw tab into the
+        // Location header, and browsers drop it there, making `//host`.
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            p.into()
+        }
         _ => "/".into(),
     }
 }
@@ -469,9 +475,8 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = local_path(form.next.as_deref());
-    let ok = state
-        .config
-        .token
+    let current = state.token();
+    let ok = current
         .as_deref()
         .filter(|_| state.controls_on())
         .filter(|t| auth::same(t.as_bytes(), form.token.trim().as_bytes()));
@@ -507,7 +512,8 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    let token = state.config.token.as_deref();
+    let current = state.token();
+    let token = current.as_deref();
     let ok = match (token, auth::session(token, &headers)) {
         (Some(t), Some(s)) => auth::same(auth::csrf_token(t, &s).as_bytes(), form.csrf.as_bytes()),
         _ => true,
@@ -581,6 +587,9 @@ mod tests {
             "//evil.example/",
             "https://evil.example/",
             "/\\evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
             "apps",
         ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
