@@ -62,6 +62,25 @@ impl Cli {
             .and_then(|m| Cli::from_arg_matches(&m));
         match parsed {
             Ok(cli) => cli,
+            // With `--output json` a usage error is the one JSON document on stdout too.
+            Err(e) if e.use_stderr() && output_requested(&args) == OutputFormat::Json => {
+                let text = e.render().to_string();
+                let text = text.trim_end().trim_start_matches("error: ");
+                let doc = crate::output::report::RunError::from_message(
+                    command_named(&args),
+                    None,
+                    text.to_string(),
+                    e.exit_code(),
+                );
+                println!("{}", serde_json::to_string(&doc).unwrap_or_default());
+                match log_format_requested(&args) {
+                    LogFormat::Json => {
+                        eprintln!("{}", error_line(LogFormat::Json, text, e.exit_code()))
+                    }
+                    LogFormat::Text => eprintln!("{}", e.render().to_string().trim_end()),
+                }
+                std::process::exit(e.exit_code());
+            }
             // --help and --version go to stdout as they are.
             Err(e) if e.use_stderr() && log_format_requested(&args) == LogFormat::Json => {
                 let text = e.render().to_string();
@@ -92,6 +111,38 @@ fn log_format_requested(args: &[OsString]) -> LogFormat {
         Some("json") => LogFormat::Json,
         _ => LogFormat::Text,
     }
+}
+
+/// The output format asked for on the command line or in the environment, read before parsing
+/// so that a usage error follows it too.
+fn output_requested(args: &[OsString]) -> OutputFormat {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut format = std::env::var("DEPLOYCTL_OUTPUT").ok();
+    while let Some(w) = words.next() {
+        if w == "--" {
+            break;
+        } else if w == "--output" {
+            format = words.next().map(|v| v.into_owned());
+        } else if let Some(v) = w.strip_prefix("--output=") {
+            format = Some(v.to_string());
+        }
+    }
+    match format.as_deref() {
+        Some("json") => OutputFormat::Json,
+        _ => OutputFormat::Human,
+    }
+}
+
+/// The subcommand named on a command line that did not parse (`deployctl` when none is).
+fn command_named(args: &[OsString]) -> &'static str {
+    let c = Cli::command();
+    for a in args.iter().skip(1) {
+        let a = a.to_string_lossy();
+        if let Some(sub) = c.get_subcommands().find(|s| s.get_name() == a) {
+            return Command::from_name(sub.get_name());
+        }
+    }
+    "deployctl"
 }
 
 /// The line a failed command ends with on stderr: `error: …`, or with `--log-format json` one
@@ -166,6 +217,100 @@ pub enum Command {
     /// Write completions/ and man/ from the CLI definition (--check: fail on drift)
     #[command(hide = true)]
     GenerateAssets(cmd::assets::GenerateAssetsArgs),
+}
+
+impl Command {
+    /// The command's name as typed (`apps show`, `hosts delete` with their action), for the
+    /// error report of a run that ended without a result.
+    pub fn name(&self) -> &'static str {
+        use cmd::apps::AppsAction;
+        use cmd::hosts::HostsAction;
+        match self {
+            Command::Publish(_) => "publish",
+            Command::Agent(_) => "agent",
+            Command::WaitForRollout(_) => "wait-for-rollout",
+            Command::Status(_) => "status",
+            Command::Pause(_) => "pause",
+            Command::Resume(_) => "resume",
+            Command::Abort(_) => "abort",
+            Command::Promote(_) => "promote",
+            Command::Rollback(_) => "rollback",
+            Command::Restart(_) => "restart",
+            Command::History(_) => "history",
+            Command::Init(_) => "init",
+            Command::Apps(a) => match a.action {
+                None | Some(AppsAction::List) => "apps",
+                Some(AppsAction::Show { .. }) => "apps show",
+                Some(AppsAction::Delete { .. }) => "apps delete",
+            },
+            Command::Hosts(h) => match h.action {
+                None => "hosts",
+                Some(HostsAction::Delete { .. }) => "hosts delete",
+            },
+            Command::SshPush(_) => "ssh-push",
+            Command::Serve(_) => "serve",
+            Command::Sandbox(_) => "sandbox",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+            Command::GenerateAssets(_) => "generate-assets",
+        }
+    }
+
+    /// The static name of a subcommand clap knows (for a command line that did not parse).
+    fn from_name(name: &str) -> &'static str {
+        const NAMES: &[&str] = &[
+            "publish",
+            "agent",
+            "wait-for-rollout",
+            "status",
+            "pause",
+            "resume",
+            "abort",
+            "promote",
+            "rollback",
+            "restart",
+            "history",
+            "init",
+            "apps",
+            "hosts",
+            "ssh-push",
+            "serve",
+            "sandbox",
+            "completions",
+            "man",
+            "generate-assets",
+        ];
+        NAMES
+            .iter()
+            .find(|n| **n == name)
+            .copied()
+            .unwrap_or("deployctl")
+    }
+
+    /// The one app the command is about, when it names one.
+    pub fn app(&self) -> Option<&str> {
+        use cmd::apps::AppsAction;
+        match self {
+            Command::Publish(a) => a.app.as_deref(),
+            Command::WaitForRollout(a) if a.apps.len() == 1 => a.apps.first().map(String::as_str),
+            Command::Agent(a) if a.apps.len() == 1 => a.apps.first().map(String::as_str),
+            Command::Status(a) => Some(a.app.as_str()),
+            Command::Pause(a) | Command::Resume(a) | Command::Abort(a) => Some(a.app.as_str()),
+            Command::Promote(a) => Some(a.app.as_str()),
+            Command::Rollback(a) => Some(a.app.as_str()),
+            Command::Restart(a) => Some(a.app.as_str()),
+            Command::History(a) => Some(a.app.as_str()),
+            Command::Apps(a) => match &a.action {
+                Some(AppsAction::Show { app }) | Some(AppsAction::Delete { app, .. }) => {
+                    Some(app.as_str())
+                }
+                _ => None,
+            },
+            Command::SshPush(a) => a.app.as_deref(),
+            _ => None,
+        }
+        .filter(|a| !a.is_empty())
+    }
 }
 
 pub use crate::output::OutputFormat;

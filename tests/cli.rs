@@ -503,3 +503,107 @@ fn hosts_across_apps_and_deleting_a_dead_one() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("../k1"), "{}", stderr(&out));
 }
+
+/// With `--output json` every command's failure is exactly one JSON document on stdout, the
+/// error report (docs/schema/error.schema.json), with `-q` too: before, status, history, apps
+/// show, hosts, publish and the rest printed nothing when they failed.
+#[test]
+fn every_command_fails_with_one_json_error_document() {
+    let env = TestEnv::new("json-errors");
+    env.ok(&["publish", "real", "1.0"]);
+    let unreachable = format!("127.0.0.1:{}", deployctl::zk::server::free_port().unwrap());
+    let missing = env.path("no-such-file.toml");
+    let missing = missing.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["status", "nosuch"], 2),
+        (vec!["--zk", &unreachable, "publish", "web", "1"], 4),
+        (vec!["--zk", &unreachable, "status", "web"], 4),
+        (vec!["history", "nosuch"], 2),
+        (vec!["history", "a b"], 2),
+        (vec!["apps", "show", "nosuch"], 2),
+        (vec!["apps", "delete", "a b"], 2),
+        (vec!["hosts", "bad host"], 2),
+        (vec!["hosts", "delete", "bad host"], 2),
+        (vec!["publish", "web", "1.0;rm"], 2),
+        (vec!["publish", "--spec", missing], 2),
+        (vec!["wait-for-rollout", "nosuch", "--timeout", "5s"], 2),
+        (vec!["pause", "nosuch"], 2),
+        (vec!["resume", "nosuch"], 2),
+        (vec!["abort", "nosuch"], 2),
+        (vec!["promote", "nosuch"], 2),
+        (vec!["rollback", "nosuch"], 2),
+        (vec!["restart", "nosuch"], 2),
+        (
+            vec!["agent", "--once", "--host", "bad host", "--app", "web"],
+            2,
+        ),
+        (vec!["ssh-push", "--hosts", "h1", "--plan", missing], 2),
+        (vec!["--zk-auth-file", missing, "status", "real"], 2),
+        (vec!["serve", "--listen", "not an address"], 2),
+        // The argument parser's errors too.
+        (vec!["status"], 2),
+        (vec!["no-such-command"], 2),
+    ];
+    for (args, code) in &cases {
+        for quiet in [false, true] {
+            let mut a = vec!["--output", "json"];
+            if quiet {
+                a.push("-q");
+            }
+            a.extend_from_slice(args);
+            let out = env.run(&a);
+            assert_eq!(out.status.code(), Some(*code), "{a:?}: {}", stderr(&out));
+            // Exactly one document, valid against the error schema.
+            let doc = schema::parse(schema::Kind::Error, &out.stdout);
+            assert_eq!(doc["result"], "error", "{a:?}: {doc}");
+            assert_eq!(doc["exit_code"], *code, "{a:?}: {doc}");
+            assert!(
+                !stderr(&out).is_empty(),
+                "{a:?}: the error is still on stderr"
+            );
+        }
+    }
+    // A failure after the command's document was printed adds no second one.
+    let out = env.run(&["--output", "json", "status", "real"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    schema::parse(schema::Kind::Status, &out.stdout);
+}
+
+/// `-q` silences progress and info logs, never the answer: status, history, apps, hosts and
+/// publish print their result with `-q` as without it.
+#[test]
+fn quiet_still_prints_the_result() {
+    let env = TestEnv::new("quiet-result");
+    let out = env.ok(&["-q", "publish", "web", "1.0"]);
+    assert!(out.contains("published web 1.0 as release"), "{out}");
+    for args in [
+        vec!["status", "web"],
+        vec!["history", "web"],
+        vec!["apps"],
+        vec!["apps", "show", "web"],
+        vec!["hosts"],
+        vec!["pause", "web"],
+        vec!["resume", "web"],
+    ] {
+        let loud = env.ok(&args);
+        let mut a = vec!["-q"];
+        a.extend_from_slice(&args);
+        let quiet = env.ok(&a);
+        assert!(!quiet.trim().is_empty(), "{a:?} printed nothing");
+        // The same answer (its first line: a table's header or the status line).
+        assert_eq!(
+            quiet.lines().next(),
+            loud.lines().next(),
+            "{a:?}:\n{quiet}\nvs\n{loud}"
+        );
+    }
+    let quiet = env.ok(&["-q", "history", "web"]);
+    assert!(quiet.contains("1.0"), "{quiet}");
+    // A wait's human report too.
+    let out = env.run(&["-q", "wait-for-rollout", "web", "--timeout", "1s"]);
+    assert!(
+        !out.stdout.is_empty(),
+        "wait -q printed no report: {}",
+        stderr(&out)
+    );
+}

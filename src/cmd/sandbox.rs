@@ -175,7 +175,7 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<()> {
         .prefix("deployctl-sandbox-")
         .tempdir()
         .map_err(|e| Error::io("creating a temp dir", e))?;
-    ctx.printer.line(&format!(
+    ctx.printer.info(&format!(
         "sandbox: starting ZooKeeper in {}",
         dir.path().display()
     ));
@@ -220,7 +220,7 @@ async fn rollouts(
             .0
             .push(start_agent(&exe, &address, &dir.join("hosts"), h)?);
     }
-    ctx.printer.line(&format!(
+    ctx.printer.info(&format!(
         "sandbox: ZooKeeper at {address}, {} agents ({}), {} slot(s)",
         hosts.len(),
         hosts.join(", "),
@@ -263,7 +263,7 @@ async fn rollouts(
         {
             Published::Created(s) | Published::Unchanged(s) => s,
         };
-        ctx.printer.line(&format!(
+        ctx.printer.info(&format!(
             "\nsandbox: published {APP} {version} (commit {}) as release {}",
             spec.source.as_ref().map(|s| s.short()).unwrap_or_default(),
             spec.release
