@@ -316,6 +316,35 @@ impl Command {
 pub use crate::output::OutputFormat;
 use crate::settings::Combine;
 
+/// When stderr gets ANSI colours (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    Never,
+    // Only when stderr is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    Always,
+}
+
+impl ColorChoice {
+    /// Whether stderr gets colours: `auto` asks whether stderr is a terminal and honours
+    /// `NO_COLOR` (https://no-color.org); `always` and `never` are what they say.
+    pub fn for_stderr(self) -> bool {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        decide(self, std::io::stderr().is_terminal(), no_color)
+    }
+}
+
+/// Pure: colour or not, from the choice, whether the stream is a terminal and `NO_COLOR`.
+pub fn decide(choice: ColorChoice, terminal: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && !no_color,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
     #[default]
@@ -400,6 +429,16 @@ pub struct GlobalArgs {
         default_value_t
     )]
     pub log_format: LogFormat,
+    /// Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set
+    #[arg(
+        long,
+        env = "DEPLOYCTL_COLOR",
+        global = true, help_heading = GLOBAL_HEADING,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t
+    )]
+    pub color: ColorChoice,
     /// More log output (repeat for more)
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
@@ -440,6 +479,15 @@ impl GlobalArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(decide(ColorChoice::Auto, true, false));
+        assert!(!decide(ColorChoice::Auto, false, false));
+        assert!(!decide(ColorChoice::Auto, true, true));
+        assert!(decide(ColorChoice::Always, false, true));
+        assert!(!decide(ColorChoice::Never, true, false));
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

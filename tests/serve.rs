@@ -1415,3 +1415,64 @@ fn wrong_tokens_are_limited_per_address() {
     assert_eq!(get(&s, "/api/apps/shop").status, 200);
     assert_eq!(get(&s, "/").status, 200);
 }
+
+/// Logs written to a file carry no ANSI escapes (colour only when stderr is a terminal):
+/// `serve`'s and the agents' logs, over a real rollout. `--color always` still colours them, so
+/// the check is not vacuous.
+#[test]
+fn logs_in_files_have_no_colour() {
+    let env = TestEnv::new("serve-no-colour");
+    let hosts = hosts("nocolour", 2);
+    let agents = env.start_agents("shop", &hosts, &[]);
+    let s = serve(&env, &[]);
+    let r1 = publish(
+        &env,
+        "shop",
+        "1.0",
+        &["--deploy-cmd", "true", "--slots", "2"],
+    );
+    env.wait_hosts("shop", &hosts, r1, &["healthy"], Duration::from_secs(60));
+    assert_eq!(get(&s, "/apps/shop").status, 200);
+    let serve_text = serve_log(&env);
+    for (who, text) in [
+        ("serve", serve_text.clone()),
+        ("agent 0", agents[0].log()),
+        ("agent 1", agents[1].log()),
+    ] {
+        assert!(!text.trim().is_empty(), "{who} logged nothing");
+        assert!(
+            !text.as_bytes().contains(&0x1b),
+            "{who}'s log file has escape bytes:\n{text}"
+        );
+    }
+    // Asked for, colours are there (the same logs, to a pipe).
+    let out = env
+        .cmd()
+        .args([
+            "--color",
+            "always",
+            "agent",
+            "--once",
+            "--host",
+            "nocolour-x",
+        ])
+        .args(["--app", "shop", "--state-dir"])
+        .arg(env.path("state-x"))
+        .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stderr.contains(&0x1b), "{}", stderr(&out));
+    // DEPLOYCTL_COLOR=never wins over nothing; NO_COLOR keeps auto plain (a pipe is plain anyway).
+    let out = env
+        .cmd()
+        .args(["agent", "--once", "--host", "nocolour-y"])
+        .args(["--app", "shop", "--state-dir"])
+        .arg(env.path("state-y"))
+        .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .env("DEPLOYCTL_COLOR", "never")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.stderr.is_empty() && !out.stderr.contains(&0x1b));
+}
