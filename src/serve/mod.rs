@@ -61,6 +61,8 @@ pub struct State {
     pub renders: std::sync::Mutex<live::Renders>,
     /// Wrong tokens by client address (brute-force guard).
     pub guesses: auth::Guesses,
+    /// The running totals behind `/metrics`' counters and histograms (they only grow).
+    pub totals: metrics::Totals,
 }
 
 pub type Shared = Arc<State>;
@@ -114,6 +116,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         epoch: Default::default(),
         renders: Default::default(),
         guesses: Default::default(),
+        totals: Default::default(),
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
