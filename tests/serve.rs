@@ -84,9 +84,14 @@ struct Resp {
 }
 
 impl Resp {
+    /// The body as JSON; an error answer's is checked against api-error.schema.json.
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+        let v: Value = serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body));
+        if self.status >= 400 {
+            schema::check(schema::Kind::ApiError, &v);
+        }
+        v
     }
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -773,6 +778,12 @@ fn receiver() -> Receiver {
                 }
                 let mut event = None;
                 if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    // Every body the receiver gets is valid against its schema.
+                    if v.get("text").is_some() {
+                        schema::check(schema::Kind::WebhookSlack, &v);
+                    } else {
+                        schema::check(schema::Kind::Webhook, &v);
+                    }
                     event = v["event"].as_str().map(str::to_string);
                     // One lock for both: a body and its header are recorded together.
                     let mut b = b.lock().unwrap();
@@ -1228,6 +1239,7 @@ s.serve_forever()
     let (ctype, body) = line.split_once(' ').unwrap();
     assert_eq!(ctype, "application/json");
     let v: Value = serde_json::from_str(body).unwrap();
+    schema::check(schema::Kind::WebhookSlack, &v);
     assert_eq!(
         v["text"], "deployctl: shop release 1 (1.0): published",
         "{v}"
@@ -1601,4 +1613,43 @@ fn metrics_totals_only_grow_across_releases() {
     assert_eq!(after2[1], 2.0, "{after2:?}");
     // Scraping again counts nothing twice.
     assert_eq!(check("again"), after2);
+}
+
+/// `serve --output json` prints one document, `{"url": ...}` (serve.schema.json), and the API's
+/// error answers are `{"error": ...}` (api-error.schema.json, checked by `Resp::json`).
+#[test]
+fn serve_json_line_and_api_errors_match_their_schemas() {
+    let env = TestEnv::new("serve-json-line");
+    let mut child = env
+        .cmd()
+        .args(["--output", "json", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("serve's first line");
+    let doc = schema::parse(schema::Kind::Serve, line.as_bytes());
+    let addr = doc["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let r = http(&addr, "GET", "/api/apps/nope", &[], b"");
+    assert_eq!(r.status, 404, "{}", r.body);
+    r.json();
+    let r = http(
+        &addr,
+        "POST",
+        "/api/apps/nope/pause",
+        &[("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert!(r.status >= 400, "{}", r.body);
+    r.json();
+    let _ = child.kill();
+    let _ = child.wait();
 }
