@@ -647,7 +647,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Hosts deploying at once')
             [CompletionResult]::new('--fail-host', '--fail-host', [CompletionResultType]::ParameterName, 'Make this host''s deploy fail (e.g. host-2), to see a failed rollout')
             [CompletionResult]::new('--results', '--results', [CompletionResultType]::ParameterName, 'Where the JUnit and JSON reports are written')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)')
             [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
             [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
             [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')

@@ -615,7 +615,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --slots 'Hosts deploying at once'
             cand --fail-host 'Make this host''s deploy fail (e.g. host-2), to see a failed rollout'
             cand --results 'Where the JUnit and JSON reports are written'
-            cand --listen 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]'
+            cand --listen 'Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'

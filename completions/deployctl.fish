@@ -596,7 +596,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l hosts -d
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l slots -d 'Hosts deploying at once' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l fail-host -d 'Make this host\'s deploy fail (e.g. host-2), to see a failed rollout' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l results -d 'Where the JUnit and JSON reports are written' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l listen -d 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l listen -d 'Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r

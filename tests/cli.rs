@@ -177,6 +177,14 @@ fn bad_input_is_exit_2_naming_the_value_and_runs_nothing() {
         );
     }
     assert!(!pwned.exists());
+    // `--zk` that cannot be a server list: exit 2 naming the value (was exit 4).
+    let out = env.run(&["--zk", "not a server", "status", "web"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"not a server\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -518,6 +526,9 @@ fn every_command_fails_with_one_json_error_document() {
         (vec!["status", "nosuch"], 2),
         (vec!["--zk", &unreachable, "publish", "web", "1"], 4),
         (vec!["--zk", &unreachable, "status", "web"], 4),
+        // A value that cannot be servers is bad input, not an unreachable ZooKeeper.
+        (vec!["--zk", "not a server", "status", "web"], 2),
+        (vec!["--zk", "zk1:notaport", "publish", "web", "1"], 2),
         (vec!["history", "nosuch"], 2),
         (vec!["history", "a b"], 2),
         (vec!["apps", "show", "nosuch"], 2),

@@ -34,7 +34,7 @@ pub struct SandboxArgs {
     /// Where the JUnit and JSON reports are written
     #[arg(long, value_name = "DIR", default_value = "deployctl-sandbox-results")]
     pub results: PathBuf,
-    /// Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]
+    /// Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: String,
     /// After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or
