@@ -1013,6 +1013,14 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
         done["overflow"], 0,
         "the page is wider than a phone: {done}"
     );
+    // No console error on any page (a 404 for /favicon.ico was one), and landmarks of one role
+    // have distinct names (axe's landmark-unique: `#live` and its table were both "Apps").
+    for page in done["pages"].as_array().expect("pages") {
+        assert_eq!(page["console_errors"], serde_json::json!([]), "{page}");
+        assert_eq!(page["duplicate_landmarks"], serde_json::json!([]), "{page}");
+    }
+    assert_eq!(done["favicon"][0], 200, "{done}");
+    assert_eq!(done["favicon"][1], "image/svg+xml", "{done}");
     assert!(b.wait().unwrap().success());
     for f in [shot.clone(), shot.with_file_name("serve-page-phone.png")] {
         let png = std::fs::read(&f).expect("screenshot");

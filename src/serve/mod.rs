@@ -147,6 +147,8 @@ fn router(state: Shared) -> Router {
         .route("/events", get(live::events))
         .route("/static/style.css", get(page::style))
         .route("/static/live.js", get(page::script))
+        .route("/static/icon.svg", get(page::icon))
+        .route("/favicon.ico", get(page::icon))
         .route("/metrics", get(metrics::metrics))
         .route("/api/apps", get(api::apps))
         .route("/api/apps/{app}", get(api::status))
