@@ -116,6 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'With --version-from-git: accept uncommitted changes (the version gets `-dirty`)')
             [CompletionResult]::new('--auto-rollback', '--auto-rollback', [CompletionResultType]::ParameterName, 'When the release halts, publish the previous release again')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Publish a new release even if the current one asks for the same')
+            [CompletionResult]::new('--allow-empty', '--allow-empty', [CompletionResultType]::ParameterName, 'Publish even when --hosts, --exclude-hosts or --groups leave none of the registered agents to deploy it')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)')
             [CompletionResult]::new('--until-gate', '--until-gate', [CompletionResultType]::ParameterName, 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting')
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Stream NDJSON progress events on stdout')

@@ -1571,7 +1571,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --keep-history --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --allow-empty --keep-history --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -112,6 +112,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --allow-dirty 'With --version-from-git: accept uncommitted changes (the version gets `-dirty`)'
             cand --auto-rollback 'When the release halts, publish the previous release again'
             cand --force 'Publish a new release even if the current one asks for the same'
+            cand --allow-empty 'Publish even when --hosts, --exclude-hosts or --groups leave none of the registered agents to deploy it'
             cand --wait 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
             cand --until-gate 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
             cand --events 'Stream NDJSON progress events on stdout'

@@ -123,6 +123,7 @@ always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-dirty -d 'With --version-from-git: accept uncommitted changes (the version gets `-dirty`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rollback -d 'When the release halts, publish the previous release again'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-empty -d 'Publish even when --hosts, --exclude-hosts or --groups leave none of the registered agents to deploy it'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON progress events on stdout'

@@ -618,3 +618,54 @@ fn quiet_still_prints_the_result() {
         stderr(&out)
     );
 }
+
+/// A publish whose --exclude-hosts (or --hosts) leaves none of the registered agents to deploy
+/// is refused (exit 2, naming the filter) unless --allow-empty; the wait for such a release
+/// names the filter, not "no hosts are registered".
+#[test]
+fn publish_targeting_no_registered_host_is_refused() {
+    let env = TestEnv::new("no-targets");
+    let names = hosts("nt", 2);
+    let _agents = env.start_agents("web", &names, &[]);
+    let all = names.join(",");
+    let out = env.run(&["publish", "web", "1.0", "--exclude-hosts", &all]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(
+        msg.contains("--exclude-hosts") && msg.contains(&all),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-empty"), "{msg}");
+    let out = env.run(&["publish", "web", "1.0", "--hosts", "elsewhere"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("\"elsewhere\""), "{}", stderr(&out));
+    // Nothing was published.
+    assert!(env.status("web")["release"].is_null());
+    // One host left: fine.
+    let out = env.run(&[
+        "publish",
+        "web",
+        "1.0",
+        "--exclude-hosts",
+        &names[0],
+        "--deploy-cmd",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // --allow-empty publishes; the wait then says which filter left nobody.
+    env.ok(&[
+        "publish",
+        "web",
+        "2.0",
+        "--exclude-hosts",
+        &all,
+        "--allow-empty",
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "1s"]);
+    assert_eq!(code, Some(3), "{summary}");
+    let message = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("--exclude-hosts") && message.contains(&all),
+        "{summary}"
+    );
+}
