@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_deployctl_global_optspecs
-    string join \n zk= zk-root= zk-auth= zk-auth-file= zk-tls zk-tls-ca= zk-tls-cert= zk-tls-key= connect-timeout= output= log-format= v/verbose q/quiet h/help V/version
+    string join \n zk= zk-root= zk-auth= zk-auth-file= zk-tls zk-tls-ca= zk-tls-cert= zk-tls-key= connect-timeout= output= log-format= color= v/verbose q/quiet h/help V/version
 end
 
 function __fish_deployctl_needs_command
@@ -36,6 +36,9 @@ complete -c deployctl -n "__fish_deployctl_needs_command" -l output -d 'Output f
 json\t''"
 complete -c deployctl -n "__fish_deployctl_needs_command" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_needs_command" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_needs_command" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_needs_command" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_needs_command" -s q -l quiet -d 'Less output'
@@ -114,9 +117,13 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-dirty -d 'With --version-from-git: accept uncommitted changes (the version gets `-dirty`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l auto-rollback -d 'When the release halts, publish the previous release again'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l force -d 'Publish a new release even if the current one asks for the same'
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l allow-empty -d 'Publish even when --hosts, --exclude-hosts or --groups leave none of the registered agents to deploy it'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l wait -d 'Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l events -d 'Stream NDJSON progress events on stdout'
@@ -143,6 +150,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l output -d 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l once -d 'One pass over every app (roll out the current release if needed), then exit'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand agent" -s v -l verbose -d 'More log output (repeat for more)'
@@ -170,6 +180,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l events -d 'Stream NDJSON progress events on stdout'
 complete -c deployctl -n "__fish_deployctl_using_subcommand wait-for-rollout" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
@@ -188,6 +201,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l output -d
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand status" -s q -l quiet -d 'Less output'
@@ -204,6 +220,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l output -d 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand pause" -s q -l quiet -d 'Less output'
@@ -220,6 +239,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l output -d
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand resume" -s q -l quiet -d 'Less output'
@@ -236,6 +258,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l output -d 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet -d 'Less output'
@@ -254,6 +279,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l all -d 'Pass every gate left: straight to the last step'
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s v -l verbose -d 'More log output (repeat for more)'
@@ -281,6 +309,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l output 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l wait -d 'Then wait for the rollback\'s rollout (same flags and exit codes as wait-for-rollout)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l events -d 'Stream NDJSON progress events on stdout'
@@ -310,6 +341,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l wait -d 'Then wait for the restart (same flags and exit codes as wait-for-rollout)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l until-gate -d 'End with exit 0 and result `paused` as soon as the release waits at a manual gate of its steps (`publish --steps`); without it the wait shows the gate and keeps waiting'
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l events -d 'Stream NDJSON progress events on stdout'
@@ -329,6 +363,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand history" -s q -l quiet -d 'Less output'
@@ -347,6 +384,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l output -d '
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l world-read -d 'Let anyone read (never write) the tree'
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand init" -s v -l verbose -d 'More log output (repeat for more)'
@@ -364,6 +404,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and not __fish_seen_subcommand_from list show delete help" -s q -l quiet -d 'Less output'
@@ -384,6 +427,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Less output'
@@ -400,6 +446,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Less output'
@@ -416,6 +465,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_see
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l force -d 'Delete even while agents are registered for it'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand apps; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output (repeat for more)'
@@ -437,6 +489,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fis
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fish_seen_subcommand_from delete help" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fish_seen_subcommand_from delete help" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fish_seen_subcommand_from delete help" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fish_seen_subcommand_from delete help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and not __fish_seen_subcommand_from delete help" -s q -l quiet -d 'Less output'
@@ -455,6 +510,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_se
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_seen_subcommand_from delete" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_seen_subcommand_from delete" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_seen_subcommand_from delete" -l force -d 'Delete even while the host\'s agent is registered for an app'
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_seen_subcommand_from delete" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand hosts; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output (repeat for more)'
@@ -498,6 +556,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l output 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l continue-on-error -d 'Keep going on the other hosts after a (non-canary) failure'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l insecure-ignore-host-keys -d 'Do not check host keys (host key checking is on by default)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand ssh-push" -l local -d 'Run on this machine without SSH (hosts must be `localhost`)'
@@ -524,6 +585,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l output -d 
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l read-only -d 'Turn the controls off (pause, resume, abort, rollback, publish), even with a token'
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand serve" -s v -l verbose -d 'More log output (repeat for more)'
@@ -533,7 +597,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l hosts -d
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l slots -d 'Hosts deploying at once' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l fail-host -d 'Make this host\'s deploy fail (e.g. host-2), to see a failed rollout' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l results -d 'Where the JUnit and JSON reports are written' -r -F
-complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l listen -d 'Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l listen -d 'Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r
@@ -546,6 +610,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l output -
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l stay -d 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s v -l verbose -d 'More log output (repeat for more)'
@@ -563,6 +630,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l outp
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand completions" -s q -l quiet -d 'Less output'
@@ -580,6 +650,9 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l output -d 'O
 json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l log-format -d 'Log format on stderr (json for log shippers)' -r -f -a "text\t''
 json\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
+auto\t''
+always\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand man" -s q -l quiet -d 'Less output'

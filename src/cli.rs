@@ -62,6 +62,25 @@ impl Cli {
             .and_then(|m| Cli::from_arg_matches(&m));
         match parsed {
             Ok(cli) => cli,
+            // With `--output json` a usage error is the one JSON document on stdout too.
+            Err(e) if e.use_stderr() && output_requested(&args) == OutputFormat::Json => {
+                let text = e.render().to_string();
+                let text = text.trim_end().trim_start_matches("error: ");
+                let doc = crate::output::report::RunError::from_message(
+                    command_named(&args),
+                    None,
+                    text.to_string(),
+                    e.exit_code(),
+                );
+                println!("{}", serde_json::to_string(&doc).unwrap_or_default());
+                match log_format_requested(&args) {
+                    LogFormat::Json => {
+                        eprintln!("{}", error_line(LogFormat::Json, text, e.exit_code()))
+                    }
+                    LogFormat::Text => eprintln!("{}", e.render().to_string().trim_end()),
+                }
+                std::process::exit(e.exit_code());
+            }
             // --help and --version go to stdout as they are.
             Err(e) if e.use_stderr() && log_format_requested(&args) == LogFormat::Json => {
                 let text = e.render().to_string();
@@ -92,6 +111,38 @@ fn log_format_requested(args: &[OsString]) -> LogFormat {
         Some("json") => LogFormat::Json,
         _ => LogFormat::Text,
     }
+}
+
+/// The output format asked for on the command line or in the environment, read before parsing
+/// so that a usage error follows it too.
+fn output_requested(args: &[OsString]) -> OutputFormat {
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut format = std::env::var("DEPLOYCTL_OUTPUT").ok();
+    while let Some(w) = words.next() {
+        if w == "--" {
+            break;
+        } else if w == "--output" {
+            format = words.next().map(|v| v.into_owned());
+        } else if let Some(v) = w.strip_prefix("--output=") {
+            format = Some(v.to_string());
+        }
+    }
+    match format.as_deref() {
+        Some("json") => OutputFormat::Json,
+        _ => OutputFormat::Human,
+    }
+}
+
+/// The subcommand named on a command line that did not parse (`deployctl` when none is).
+fn command_named(args: &[OsString]) -> &'static str {
+    let c = Cli::command();
+    for a in args.iter().skip(1) {
+        let a = a.to_string_lossy();
+        if let Some(sub) = c.get_subcommands().find(|s| s.get_name() == a) {
+            return Command::from_name(sub.get_name());
+        }
+    }
+    "deployctl"
 }
 
 /// The line a failed command ends with on stderr: `error: …`, or with `--log-format json` one
@@ -168,8 +219,131 @@ pub enum Command {
     GenerateAssets(cmd::assets::GenerateAssetsArgs),
 }
 
+impl Command {
+    /// The command's name as typed (`apps show`, `hosts delete` with their action), for the
+    /// error report of a run that ended without a result.
+    pub fn name(&self) -> &'static str {
+        use cmd::apps::AppsAction;
+        use cmd::hosts::HostsAction;
+        match self {
+            Command::Publish(_) => "publish",
+            Command::Agent(_) => "agent",
+            Command::WaitForRollout(_) => "wait-for-rollout",
+            Command::Status(_) => "status",
+            Command::Pause(_) => "pause",
+            Command::Resume(_) => "resume",
+            Command::Abort(_) => "abort",
+            Command::Promote(_) => "promote",
+            Command::Rollback(_) => "rollback",
+            Command::Restart(_) => "restart",
+            Command::History(_) => "history",
+            Command::Init(_) => "init",
+            Command::Apps(a) => match a.action {
+                None | Some(AppsAction::List) => "apps",
+                Some(AppsAction::Show { .. }) => "apps show",
+                Some(AppsAction::Delete { .. }) => "apps delete",
+            },
+            Command::Hosts(h) => match h.action {
+                None => "hosts",
+                Some(HostsAction::Delete { .. }) => "hosts delete",
+            },
+            Command::SshPush(_) => "ssh-push",
+            Command::Serve(_) => "serve",
+            Command::Sandbox(_) => "sandbox",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+            Command::GenerateAssets(_) => "generate-assets",
+        }
+    }
+
+    /// The static name of a subcommand clap knows (for a command line that did not parse).
+    fn from_name(name: &str) -> &'static str {
+        const NAMES: &[&str] = &[
+            "publish",
+            "agent",
+            "wait-for-rollout",
+            "status",
+            "pause",
+            "resume",
+            "abort",
+            "promote",
+            "rollback",
+            "restart",
+            "history",
+            "init",
+            "apps",
+            "hosts",
+            "ssh-push",
+            "serve",
+            "sandbox",
+            "completions",
+            "man",
+            "generate-assets",
+        ];
+        NAMES
+            .iter()
+            .find(|n| **n == name)
+            .copied()
+            .unwrap_or("deployctl")
+    }
+
+    /// The one app the command is about, when it names one.
+    pub fn app(&self) -> Option<&str> {
+        use cmd::apps::AppsAction;
+        match self {
+            Command::Publish(a) => a.app.as_deref(),
+            Command::WaitForRollout(a) if a.apps.len() == 1 => a.apps.first().map(String::as_str),
+            Command::Agent(a) if a.apps.len() == 1 => a.apps.first().map(String::as_str),
+            Command::Status(a) => Some(a.app.as_str()),
+            Command::Pause(a) | Command::Resume(a) | Command::Abort(a) => Some(a.app.as_str()),
+            Command::Promote(a) => Some(a.app.as_str()),
+            Command::Rollback(a) => Some(a.app.as_str()),
+            Command::Restart(a) => Some(a.app.as_str()),
+            Command::History(a) => Some(a.app.as_str()),
+            Command::Apps(a) => match &a.action {
+                Some(AppsAction::Show { app }) | Some(AppsAction::Delete { app, .. }) => {
+                    Some(app.as_str())
+                }
+                _ => None,
+            },
+            Command::SshPush(a) => a.app.as_deref(),
+            _ => None,
+        }
+        .filter(|a| !a.is_empty())
+    }
+}
+
 pub use crate::output::OutputFormat;
 use crate::settings::Combine;
+
+/// When stderr gets ANSI colours (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    Never,
+    // Only when stderr is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    Always,
+}
+
+impl ColorChoice {
+    /// Whether stderr gets colours: `auto` asks whether stderr is a terminal and honours
+    /// `NO_COLOR` (https://no-color.org); `always` and `never` are what they say.
+    pub fn for_stderr(self) -> bool {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        decide(self, std::io::stderr().is_terminal(), no_color)
+    }
+}
+
+/// Pure: colour or not, from the choice, whether the stream is a terminal and `NO_COLOR`.
+pub fn decide(choice: ColorChoice, terminal: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && !no_color,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
@@ -255,6 +429,16 @@ pub struct GlobalArgs {
         default_value_t
     )]
     pub log_format: LogFormat,
+    /// Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set
+    #[arg(
+        long,
+        env = "DEPLOYCTL_COLOR",
+        global = true, help_heading = GLOBAL_HEADING,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t
+    )]
+    pub color: ColorChoice,
     /// More log output (repeat for more)
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
@@ -295,6 +479,15 @@ impl GlobalArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(decide(ColorChoice::Auto, true, false));
+        assert!(!decide(ColorChoice::Auto, false, false));
+        assert!(!decide(ColorChoice::Auto, true, true));
+        assert!(decide(ColorChoice::Always, false, true));
+        assert!(!decide(ColorChoice::Never, true, false));
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

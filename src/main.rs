@@ -54,7 +54,9 @@ fn real_main() -> std::process::ExitCode {
     });
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // No escape bytes in a log file, a pipe or a journal (`--color`, NO_COLOR).
+        .with_ansi(cli.global.color.for_stderr());
     let format = cli.global.log_format;
     match format {
         LogFormat::Text => logs.init(),

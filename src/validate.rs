@@ -133,9 +133,80 @@ pub fn zk_root(value: &str) -> Result<()> {
     Ok(())
 }
 
+/// ZooKeeper servers `HOST[:PORT][,HOST[:PORT]...]` (an optional `/chroot` after them): a value
+/// that cannot be one is bad input (exit 2), not an unreachable ZooKeeper (exit 4).
+pub fn zk_servers(value: &str) -> Result<()> {
+    let bad = |reason: String| Err(Error::invalid("ZooKeeper servers (--zk)", value, reason));
+    let hosts = value.split('/').next().unwrap_or_default();
+    if hosts.trim().is_empty() {
+        return bad("expected HOST:PORT[,HOST:PORT...]".into());
+    }
+    for entry in hosts.split(',').map(str::trim) {
+        let (host, port) = match entry.strip_prefix('[') {
+            // [IPv6]:PORT
+            Some(rest) => match rest.split_once(']') {
+                Some((h, p))
+                    if !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit() || c == ':') =>
+                {
+                    (h, p.strip_prefix(':'))
+                }
+                _ => return bad(format!("{entry:?} is not [IPv6]:PORT")),
+            },
+            None => match entry.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (entry, None),
+            },
+        };
+        let host_ok = !host.is_empty()
+            && (entry.starts_with('[')
+                || host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')));
+        if !host_ok {
+            return bad(format!(
+                "{entry:?} is not HOST:PORT (a host name or address, then an optional port)"
+            ));
+        }
+        if let Some(p) = port
+            && !p.parse::<u16>().is_ok_and(|p| p > 0)
+        {
+            return bad(format!("{entry:?}: port {p:?} is not a number 1-65535"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zk_servers_are_host_port_lists() {
+        for ok in [
+            "127.0.0.1:2181",
+            "a:1,b:2/chroot",
+            "zk.invalid:2181",
+            "zk1",
+            "[::1]:2181",
+            "a:2181, b:2181",
+        ] {
+            zk_servers(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [
+            "not a server",
+            "",
+            "a:b",
+            "a:0",
+            "a:70000",
+            ",",
+            "a;b:1",
+            "[zz]:1",
+        ] {
+            let e = zk_servers(bad).unwrap_err();
+            assert_eq!(e.exit_code().code(), 2, "{bad}");
+            assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
+        }
+    }
 
     #[test]
     fn var_values_a_command_can_receive() {

@@ -337,6 +337,9 @@ fn action_multiline_args_publish_wait_and_failure() {
 fn action_ssh_push_sets_outputs() {
     let env = TestEnv::new("action-ssh-push");
     let junit = env.path("push.xml");
+    let junit_app = env.path("push-app.xml");
+    // `app:` with ssh-push passes --app, which needs a published release of the app.
+    env.ok(&["publish", "pushapp", "7.1", "--deploy-cmd", "true"]);
     let with = format!(
         "          binary: '{}'\n          zk: '{}'\n",
         bin(),
@@ -358,7 +361,15 @@ fn action_ssh_push_sets_outputs() {
         with:
 {with}          command: ssh-push
           args: --local --hosts localhost --cmd "exit 3"
+      - id: withapp
+        uses: ./
+        with:
+{with}          command: ssh-push
+          app: pushapp
+          junit: '{junit_app}'
+          args: --local --hosts localhost --cmd "echo pushing {{{{ version }}}}"
 "#,
+        junit_app = junit_app.display(),
         junit = junit.display(),
     );
     let run = run_act(
@@ -386,6 +397,22 @@ fn action_ssh_push_sets_outputs() {
         run.output("broken", "json").as_bytes(),
     );
     assert_eq!(failed["result"], "failed");
+
+    // `app:` reaches ssh-push as --app: the JUnit classname is the app, the json names it.
+    assert_eq!(run.outcome("withapp"), "success", "{}", run.log);
+    let with_app = schema::parse(
+        schema::Kind::SshPushSummary,
+        run.output("withapp", "json").as_bytes(),
+    );
+    assert_eq!(with_app["app"], "pushapp", "{with_app:#}");
+    assert_eq!(with_app["version"], "7.1", "{with_app:#}");
+    let report = common::junit::check_junit(&junit_app);
+    let case = report.case("localhost");
+    assert!(
+        case.classname.starts_with("pushapp."),
+        "classname {:?}",
+        case.classname
+    );
 }
 
 #[test]

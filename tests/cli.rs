@@ -177,6 +177,14 @@ fn bad_input_is_exit_2_naming_the_value_and_runs_nothing() {
         );
     }
     assert!(!pwned.exists());
+    // `--zk` that cannot be a server list: exit 2 naming the value (was exit 4).
+    let out = env.run(&["--zk", "not a server", "status", "web"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"not a server\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Durations that would overflow (they were stored truncated: `18446744073709553s` as 1384 ms)
@@ -549,4 +557,162 @@ fn hosts_across_apps_and_deleting_a_dead_one() {
     let out = env.run(&["hosts", "delete", "../k1"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("../k1"), "{}", stderr(&out));
+}
+
+/// With `--output json` every command's failure is exactly one JSON document on stdout, the
+/// error report (docs/schema/error.schema.json), with `-q` too: before, status, history, apps
+/// show, hosts, publish and the rest printed nothing when they failed.
+#[test]
+fn every_command_fails_with_one_json_error_document() {
+    let env = TestEnv::new("json-errors");
+    env.ok(&["publish", "real", "1.0"]);
+    let unreachable = format!("127.0.0.1:{}", deployctl::zk::server::free_port().unwrap());
+    let missing = env.path("no-such-file.toml");
+    let missing = missing.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["status", "nosuch"], 2),
+        (vec!["--zk", &unreachable, "publish", "web", "1"], 4),
+        (vec!["--zk", &unreachable, "status", "web"], 4),
+        // A value that cannot be servers is bad input, not an unreachable ZooKeeper.
+        (vec!["--zk", "not a server", "status", "web"], 2),
+        (vec!["--zk", "zk1:notaport", "publish", "web", "1"], 2),
+        (vec!["history", "nosuch"], 2),
+        (vec!["history", "a b"], 2),
+        (vec!["apps", "show", "nosuch"], 2),
+        (vec!["apps", "delete", "a b"], 2),
+        (vec!["hosts", "bad host"], 2),
+        (vec!["hosts", "delete", "bad host"], 2),
+        (vec!["publish", "web", "1.0;rm"], 2),
+        (vec!["publish", "--spec", missing], 2),
+        (vec!["wait-for-rollout", "nosuch", "--timeout", "5s"], 2),
+        (vec!["pause", "nosuch"], 2),
+        (vec!["resume", "nosuch"], 2),
+        (vec!["abort", "nosuch"], 2),
+        (vec!["promote", "nosuch"], 2),
+        (vec!["rollback", "nosuch"], 2),
+        (vec!["restart", "nosuch"], 2),
+        (
+            vec!["agent", "--once", "--host", "bad host", "--app", "web"],
+            2,
+        ),
+        (vec!["ssh-push", "--hosts", "h1", "--plan", missing], 2),
+        (vec!["--zk-auth-file", missing, "status", "real"], 2),
+        (vec!["serve", "--listen", "not an address"], 2),
+        // The argument parser's errors too.
+        (vec!["status"], 2),
+        (vec!["no-such-command"], 2),
+    ];
+    for (args, code) in &cases {
+        for quiet in [false, true] {
+            let mut a = vec!["--output", "json"];
+            if quiet {
+                a.push("-q");
+            }
+            a.extend_from_slice(args);
+            let out = env.run(&a);
+            assert_eq!(out.status.code(), Some(*code), "{a:?}: {}", stderr(&out));
+            // Exactly one document, valid against the error schema.
+            let doc = schema::parse(schema::Kind::Error, &out.stdout);
+            assert_eq!(doc["result"], "error", "{a:?}: {doc}");
+            assert_eq!(doc["exit_code"], *code, "{a:?}: {doc}");
+            assert!(
+                !stderr(&out).is_empty(),
+                "{a:?}: the error is still on stderr"
+            );
+        }
+    }
+    // A failure after the command's document was printed adds no second one.
+    let out = env.run(&["--output", "json", "status", "real"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    schema::parse(schema::Kind::Status, &out.stdout);
+}
+
+/// `-q` silences progress and info logs, never the answer: status, history, apps, hosts and
+/// publish print their result with `-q` as without it.
+#[test]
+fn quiet_still_prints_the_result() {
+    let env = TestEnv::new("quiet-result");
+    let out = env.ok(&["-q", "publish", "web", "1.0"]);
+    assert!(out.contains("published web 1.0 as release"), "{out}");
+    for args in [
+        vec!["status", "web"],
+        vec!["history", "web"],
+        vec!["apps"],
+        vec!["apps", "show", "web"],
+        vec!["hosts"],
+        vec!["pause", "web"],
+        vec!["resume", "web"],
+    ] {
+        let loud = env.ok(&args);
+        let mut a = vec!["-q"];
+        a.extend_from_slice(&args);
+        let quiet = env.ok(&a);
+        assert!(!quiet.trim().is_empty(), "{a:?} printed nothing");
+        // The same answer (its first line: a table's header or the status line).
+        assert_eq!(
+            quiet.lines().next(),
+            loud.lines().next(),
+            "{a:?}:\n{quiet}\nvs\n{loud}"
+        );
+    }
+    let quiet = env.ok(&["-q", "history", "web"]);
+    assert!(quiet.contains("1.0"), "{quiet}");
+    // A wait's human report too.
+    let out = env.run(&["-q", "wait-for-rollout", "web", "--timeout", "1s"]);
+    assert!(
+        !out.stdout.is_empty(),
+        "wait -q printed no report: {}",
+        stderr(&out)
+    );
+}
+
+/// A publish whose --exclude-hosts (or --hosts) leaves none of the registered agents to deploy
+/// is refused (exit 2, naming the filter) unless --allow-empty; the wait for such a release
+/// names the filter, not "no hosts are registered".
+#[test]
+fn publish_targeting_no_registered_host_is_refused() {
+    let env = TestEnv::new("no-targets");
+    let names = hosts("nt", 2);
+    let _agents = env.start_agents("web", &names, &[]);
+    let all = names.join(",");
+    let out = env.run(&["publish", "web", "1.0", "--exclude-hosts", &all]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(
+        msg.contains("--exclude-hosts") && msg.contains(&all),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-empty"), "{msg}");
+    let out = env.run(&["publish", "web", "1.0", "--hosts", "elsewhere"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("\"elsewhere\""), "{}", stderr(&out));
+    // Nothing was published.
+    assert!(env.status("web")["release"].is_null());
+    // One host left: fine.
+    let out = env.run(&[
+        "publish",
+        "web",
+        "1.0",
+        "--exclude-hosts",
+        &names[0],
+        "--deploy-cmd",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // --allow-empty publishes; the wait then says which filter left nobody.
+    env.ok(&[
+        "publish",
+        "web",
+        "2.0",
+        "--exclude-hosts",
+        &all,
+        "--allow-empty",
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "1s"]);
+    assert_eq!(code, Some(3), "{summary}");
+    let message = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("--exclude-hosts") && message.contains(&all),
+        "{summary}"
+    );
 }

@@ -141,3 +141,66 @@ fn readme_exit_code_table_is_the_same_list() {
         .collect();
     assert_eq!(rows, expected);
 }
+
+/// The man page's synopsis, as mandoc renders it, repeats a positional wherever `--help`'s usage
+/// does (`wait-for-rollout <APP>...`; the synopsis said `<APP>`); and no option's help shows two
+/// defaults (`sandbox --listen` printed `[default: a free port] [default: 127.0.0.1:0]`).
+#[test]
+fn man_synopsis_matches_usage_and_one_default_per_option() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for path in command_paths() {
+        let text = help(&path);
+        for line in text.lines() {
+            assert!(
+                line.matches("[default:").count() <= 1,
+                "{path:?}: two defaults: {line}"
+            );
+        }
+        if path.is_empty() {
+            continue;
+        }
+        let usage = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .unwrap_or_else(|| panic!("{path:?}: no usage line"));
+        let page = root
+            .join("man")
+            .join(format!("deployctl-{}.1", path.join("-")));
+        let out = Command::new("mandoc")
+            .args(["-T", "utf8", "-O", "width=200"])
+            .arg(&page)
+            .env("MANWIDTH", "200")
+            .output()
+            .expect("mandoc (apt-get install -y mandoc)");
+        assert!(out.status.success(), "{}", page.display());
+        // Plain text: drop the overstrike (bold/underline) mandoc's terminal output uses.
+        let rendered = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut plain = String::new();
+        for c in rendered.chars() {
+            if c == '\u{8}' {
+                plain.pop();
+            } else {
+                plain.push(c);
+            }
+        }
+        let synopsis = plain
+            .split("SYNOPSIS")
+            .nth(1)
+            .and_then(|s| s.split("DESCRIPTION").next())
+            .unwrap_or_else(|| panic!("{}: no SYNOPSIS", page.display()));
+        let synopsis = synopsis.split_whitespace().collect::<Vec<_>>().join(" ");
+        for word in usage.split_whitespace() {
+            if word.starts_with('<') || word.starts_with("[<") {
+                let name = word.trim_start_matches('[').trim_end_matches(']');
+                let repeated = name.ends_with("...");
+                let bare = name.trim_end_matches("...").trim_end_matches('>');
+                let in_man = synopsis.contains(&format!("{bare}>..."))
+                    || synopsis.contains(&format!("{}]...", bare.trim_start_matches('<')));
+                assert_eq!(
+                    repeated, in_man,
+                    "{path:?}: --help says {word}, the man synopsis: {synopsis}"
+                );
+            }
+        }
+    }
+}

@@ -84,9 +84,14 @@ struct Resp {
 }
 
 impl Resp {
+    /// The body as JSON; an error answer's is checked against api-error.schema.json.
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+        let v: Value = serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body));
+        if self.status >= 400 {
+            schema::check(schema::Kind::ApiError, &v);
+        }
+        v
     }
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -452,17 +457,29 @@ fn hostile_api_input_is_refused_and_nothing_is_published_or_run() {
 
 /// The samples of `/metrics` as PyPI `prometheus-client`'s parser reads them.
 fn parse_metrics(text: &str) -> Vec<Value> {
-    let script = r#"
+    parse_metrics_with("prometheus_client.openmetrics.parser", text)
+}
+
+/// The samples of a classic (text format 0.0.4) exposition, as `prometheus_client.parser` reads
+/// them.
+fn parse_classic(text: &str) -> Vec<Value> {
+    parse_metrics_with("prometheus_client.parser", text)
+}
+
+fn parse_metrics_with(module: &str, text: &str) -> Vec<Value> {
+    let script = format!(
+        r#"
 import json, sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from {module} import text_string_to_metric_families
 out = []
 for fam in text_string_to_metric_families(sys.stdin.read()):
     for s in fam.samples:
-        out.append({"family": fam.name, "type": fam.type, "name": s.name, "labels": s.labels, "value": s.value})
+        out.append({{"family": fam.name, "type": fam.type, "name": s.name, "labels": s.labels, "value": s.value}})
 print(json.dumps(out))
-"#;
+"#
+    );
     let mut child = Command::new("python3")
-        .args(["-c", script])
+        .args(["-c", &script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -477,10 +494,55 @@ print(json.dumps(out))
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "prometheus-client cannot parse /metrics: {}\n{text}",
+        "prometheus-client ({module}) cannot parse /metrics: {}\n{text}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("parser output")
+}
+
+/// `GET /metrics` at `addr` in both formats, each checked by its parser: the classic one (no
+/// Accept header, as a plain `curl`, and `text/plain; version=0.0.4`) and OpenMetrics (asked
+/// for). Returns the OpenMetrics samples and the classic ones.
+fn scrape_both(addr: &str) -> (Vec<Value>, Vec<Value>) {
+    let om = http(
+        addr,
+        "GET",
+        "/metrics",
+        &[(
+            "Accept",
+            "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
+        )],
+        b"",
+    );
+    assert_eq!(om.status, 200, "{}", om.body);
+    assert!(
+        om.header("content-type")
+            .is_some_and(|c| c.starts_with("application/openmetrics-text")),
+        "{:?}",
+        om.headers
+    );
+    assert!(om.body.ends_with("# EOF\n"), "{}", om.body);
+    let mut classic_samples = None;
+    for accept in [None, Some("text/plain; version=0.0.4")] {
+        let headers: Vec<(&str, &str)> = accept.iter().map(|a| ("Accept", *a)).collect();
+        let classic = http(addr, "GET", "/metrics", &headers, b"");
+        assert_eq!(classic.status, 200, "{}", classic.body);
+        assert_eq!(
+            classic.header("content-type"),
+            Some("text/plain; version=0.0.4; charset=utf-8"),
+            "{accept:?}"
+        );
+        assert!(!classic.body.contains("# EOF"), "{}", classic.body);
+        let samples = parse_classic(&classic.body);
+        // Counters are typed as counters by the classic parser (not left untyped).
+        for s in &samples {
+            if s["name"].as_str().is_some_and(|n| n.ends_with("_total")) {
+                assert_eq!(s["type"], "counter", "{s}\n{}", classic.body);
+            }
+        }
+        classic_samples = Some(samples);
+    }
+    (parse_metrics(&om.body), classic_samples.unwrap())
 }
 
 fn sample(samples: &[Value], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -504,14 +566,11 @@ fn metrics_parse_and_count_the_healthy_hosts() {
     );
     let st = env.wait_hosts("shop", &hosts, r1, &["healthy"], Duration::from_secs(60));
     let healthy = hosts_in(&st, r1, "healthy").len();
-    let m = get(&s, "/metrics");
-    assert_eq!(m.status, 200);
-    assert!(
-        m.header("content-type")
-            .unwrap()
-            .contains("openmetrics-text")
+    let (samples, classic) = scrape_both(&s.addr);
+    assert_eq!(
+        sample(&classic, "deployctl_halts_total", &[("app", "shop")]),
+        Some(0.0)
     );
-    let samples = parse_metrics(&m.body);
     let h = |state| {
         sample(
             &samples,
@@ -732,6 +791,12 @@ fn receiver() -> Receiver {
                 }
                 let mut event = None;
                 if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                    // Every body the receiver gets is valid against its schema.
+                    if v.get("text").is_some() {
+                        schema::check(schema::Kind::WebhookSlack, &v);
+                    } else {
+                        schema::check(schema::Kind::Webhook, &v);
+                    }
                     event = v["event"].as_str().map(str::to_string);
                     // One lock for both: a body and its header are recorded together.
                     let mut b = b.lock().unwrap();
@@ -961,6 +1026,14 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
         done["overflow"], 0,
         "the page is wider than a phone: {done}"
     );
+    // No console error on any page (a 404 for /favicon.ico was one), and landmarks of one role
+    // have distinct names (axe's landmark-unique: `#live` and its table were both "Apps").
+    for page in done["pages"].as_array().expect("pages") {
+        assert_eq!(page["console_errors"], serde_json::json!([]), "{page}");
+        assert_eq!(page["duplicate_landmarks"], serde_json::json!([]), "{page}");
+    }
+    assert_eq!(done["favicon"][0], 200, "{done}");
+    assert_eq!(done["favicon"][1], "image/svg+xml", "{done}");
     assert!(b.wait().unwrap().success());
     for f in [shot.clone(), shot.with_file_name("serve-page-phone.png")] {
         let png = std::fs::read(&f).expect("screenshot");
@@ -1043,9 +1116,15 @@ fn agent_metrics_count_its_deploys_and_session() {
             rest.split('/').next().map(str::to_string)
         },
     );
-    let m = http(&addr, "GET", "/metrics", &[], b"");
-    assert_eq!(m.status, 200, "{}", m.body);
-    let samples = parse_metrics(&m.body);
+    let (samples, classic) = scrape_both(&addr);
+    assert_eq!(
+        sample(
+            &classic,
+            "deployctl_agent_deploys_total",
+            &[("app", "shop"), ("outcome", "healthy")]
+        ),
+        Some(1.0)
+    );
     let deploys = |outcome| {
         sample(
             &samples,
@@ -1053,8 +1132,8 @@ fn agent_metrics_count_its_deploys_and_session() {
             &[("app", "shop"), ("outcome", outcome)],
         )
     };
-    assert_eq!(deploys("healthy"), Some(1.0), "{}", m.body);
-    assert_eq!(deploys("failed"), None, "{}", m.body);
+    assert_eq!(deploys("healthy"), Some(1.0), "{samples:?}");
+    assert_eq!(deploys("failed"), None, "{samples:?}");
     assert_eq!(
         sample(
             &samples,
@@ -1181,6 +1260,7 @@ s.serve_forever()
     let (ctype, body) = line.split_once(' ').unwrap();
     assert_eq!(ctype, "application/json");
     let v: Value = serde_json::from_str(body).unwrap();
+    schema::check(schema::Kind::WebhookSlack, &v);
     assert_eq!(
         v["text"], "deployctl: shop release 1 (1.0): published",
         "{v}"
@@ -1427,4 +1507,170 @@ fn wrong_tokens_are_limited_per_address() {
     assert_eq!(login.status, 429, "{}", login.body);
     assert_eq!(get(&s, "/api/apps/shop").status, 200);
     assert_eq!(get(&s, "/").status, 200);
+}
+
+/// Logs written to a file carry no ANSI escapes (colour only when stderr is a terminal):
+/// `serve`'s and the agents' logs, over a real rollout. `--color always` still colours them, so
+/// the check is not vacuous.
+#[test]
+fn logs_in_files_have_no_colour() {
+    let env = TestEnv::new("serve-no-colour");
+    let hosts = hosts("nocolour", 2);
+    let agents = env.start_agents("shop", &hosts, &[]);
+    let s = serve(&env, &[]);
+    let r1 = publish(
+        &env,
+        "shop",
+        "1.0",
+        &["--deploy-cmd", "true", "--slots", "2"],
+    );
+    env.wait_hosts("shop", &hosts, r1, &["healthy"], Duration::from_secs(60));
+    assert_eq!(get(&s, "/apps/shop").status, 200);
+    let serve_text = serve_log(&env);
+    for (who, text) in [
+        ("serve", serve_text.clone()),
+        ("agent 0", agents[0].log()),
+        ("agent 1", agents[1].log()),
+    ] {
+        assert!(!text.trim().is_empty(), "{who} logged nothing");
+        assert!(
+            !text.as_bytes().contains(&0x1b),
+            "{who}'s log file has escape bytes:\n{text}"
+        );
+    }
+    // Asked for, colours are there (the same logs, to a pipe).
+    let out = env
+        .cmd()
+        .args([
+            "--color",
+            "always",
+            "agent",
+            "--once",
+            "--host",
+            "nocolour-x",
+        ])
+        .args(["--app", "shop", "--state-dir"])
+        .arg(env.path("state-x"))
+        .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stderr.contains(&0x1b), "{}", stderr(&out));
+    // DEPLOYCTL_COLOR=never wins over nothing; NO_COLOR keeps auto plain (a pipe is plain anyway).
+    let out = env
+        .cmd()
+        .args(["agent", "--once", "--host", "nocolour-y"])
+        .args(["--app", "shop", "--state-dir"])
+        .arg(env.path("state-y"))
+        .env("DEPLOYCTL_LOG", "deployctl=debug")
+        .env("DEPLOYCTL_COLOR", "never")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.stderr.is_empty() && !out.stderr.contains(&0x1b));
+}
+
+/// Counters and histogram counts only grow: scraped after one release, during the next and
+/// after it, in both formats, the deploy-duration and rollout-duration counts never go down
+/// (they were per-release snapshots that vanished when the next release began).
+#[test]
+fn metrics_totals_only_grow_across_releases() {
+    let env = TestEnv::new("serve-metrics-grow");
+    let hosts = hosts("grow", 2);
+    let _agents = env.start_agents("shop", &hosts, &[]);
+    let s = serve(&env, &[]);
+    let total = |samples: &[Value], name: &str| -> f64 {
+        samples
+            .iter()
+            .filter(|x| x["name"] == name && x["labels"]["app"] == "shop")
+            .filter_map(|x| x["value"].as_f64())
+            .sum()
+    };
+    let names = [
+        "deployctl_host_deploy_duration_seconds_count",
+        "deployctl_rollout_duration_seconds_count",
+        "deployctl_halts_total",
+        "deployctl_rollbacks_total",
+    ];
+    let mut last: Vec<f64> = vec![0.0; names.len()];
+    let mut check = |when: &str| -> Vec<f64> {
+        let (om, classic) = scrape_both(&s.addr);
+        let now: Vec<f64> = names.iter().map(|n| total(&om, n)).collect();
+        let classic_now: Vec<f64> = names.iter().map(|n| total(&classic, n)).collect();
+        assert_eq!(now, classic_now, "{when}: both formats say the same");
+        for (i, n) in names.iter().enumerate() {
+            assert!(
+                now[i] >= last[i],
+                "{when}: {n} went down: {} -> {}",
+                last[i],
+                now[i]
+            );
+        }
+        last = now.clone();
+        now
+    };
+    let r1 = publish(
+        &env,
+        "shop",
+        "1.0",
+        &["--deploy-cmd", "true", "--slots", "2"],
+    );
+    env.wait_hosts("shop", &hosts, r1, &["healthy"], Duration::from_secs(60));
+    let after1 = check("after release 1");
+    assert_eq!(after1[0], 2.0, "two deploys observed");
+    assert_eq!(after1[1], 1.0, "one rollout observed");
+    // Release 2: one slot and a deploy that waits for a file, so one host is mid-deploy while
+    // the other has not started.
+    let gate = env.path("go");
+    let cmd = format!("while [ ! -e {} ]; do sleep 0.05; done", gate.display());
+    let r2 = publish(&env, "shop", "2.0", &["--deploy-cmd", &cmd, "--slots", "1"]);
+    env.wait_for_deploying("shop", Duration::from_secs(60));
+    let during = check("during release 2");
+    assert_eq!(during[0], 2.0, "release 1's deploys still counted");
+    std::fs::write(&gate, "").unwrap();
+    env.wait_hosts("shop", &hosts, r2, &["healthy"], Duration::from_secs(60));
+    let after2 = check("after release 2");
+    assert_eq!(after2[0], 4.0, "{after2:?}");
+    assert_eq!(after2[1], 2.0, "{after2:?}");
+    // Scraping again counts nothing twice.
+    assert_eq!(check("again"), after2);
+}
+
+/// `serve --output json` prints one document, `{"url": ...}` (serve.schema.json), and the API's
+/// error answers are `{"error": ...}` (api-error.schema.json, checked by `Resp::json`).
+#[test]
+fn serve_json_line_and_api_errors_match_their_schemas() {
+    let env = TestEnv::new("serve-json-line");
+    let mut child = env
+        .cmd()
+        .args(["--output", "json", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("serve's first line");
+    let doc = schema::parse(schema::Kind::Serve, line.as_bytes());
+    let addr = doc["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let r = http(&addr, "GET", "/api/apps/nope", &[], b"");
+    assert_eq!(r.status, 404, "{}", r.body);
+    r.json();
+    let r = http(
+        &addr,
+        "POST",
+        "/api/apps/nope/pause",
+        &[("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert!(r.status >= 400, "{}", r.body);
+    r.json();
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -534,6 +534,22 @@ fn app_mode_takes_zookeeper_slots_and_reports_status() {
         &["--app", "pushed", "--version", "9.9", "--cmd", "true"],
     );
     assert_eq!(out.status.code(), Some(2), "{}", err(&out));
+
+    // A host is found by the name ssh-push reports (HOST:PORT) as by its stored one
+    // (HOST-PORT): `hosts` and `hosts delete` accept both.
+    let reported = &hosts[0];
+    assert!(reported.contains(':'), "{reported}");
+    let stored = reported.replace(':', "-");
+    let shown = env.json(&["hosts", reported]);
+    assert_eq!(shown["hosts"][0]["host"], stored.as_str(), "{shown:#}");
+    let deleted = env.json(&["hosts", "delete", reported]);
+    assert_eq!(deleted["host"], stored.as_str(), "{deleted:#}");
+    assert_eq!(deleted["deleted_from"][0], "pushed", "{deleted:#}");
+    let other = hosts[1].replace(':', "-");
+    let deleted = env.json(&["hosts", "delete", &other]);
+    assert_eq!(deleted["host"], other.as_str(), "{deleted:#}");
+    let out = env.run(&["hosts", reported]);
+    assert_eq!(out.status.code(), Some(2), "gone: {}", err(&out));
 }
 
 /// Every process's command line on this machine (the sshd is on loopback, so this covers the

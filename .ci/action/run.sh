@@ -53,6 +53,9 @@ case "$INPUT_COMMAND" in
     if [ -n "$INPUT_VERSION" ]; then argv+=(--version "$INPUT_VERSION"); fi
     waits=true ;;
   ssh-push)
+    # With `app`, the push takes the app's slots and reports like its agents (JUnit classname
+    # and the json output name the app).
+    if [ -n "$INPUT_APP" ]; then argv+=(--app "$INPUT_APP"); fi
     if [ -n "$INPUT_VERSION" ]; then argv+=(--version "$INPUT_VERSION"); fi
     if [ -n "$INPUT_JUNIT" ]; then argv+=(--junit "$INPUT_JUNIT"); fi ;;
   rollback)

@@ -153,14 +153,8 @@ async fn serve_metrics(listen: &str) -> Result<()> {
         .map_err(|e| Error::io("reading the metrics address", e))?;
     let app = axum::Router::new().route(
         "/metrics",
-        axum::routing::get(|| async {
-            (
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    crate::serve::metrics::CONTENT_TYPE,
-                )],
-                agent::metrics::encode(),
-            )
+        axum::routing::get(|headers: axum::http::HeaderMap| async move {
+            crate::serve::metrics::negotiated(&headers, agent::metrics::encode())
         }),
     );
     tracing::info!("agent metrics at http://{addr}/metrics");

@@ -106,6 +106,17 @@ fn completion(shell: Shell) -> Vec<u8> {
 /// One man page: clap_mangen's sections, then EXIT STATUS from the one exit-code list.
 fn render_page(c: clap::Command) -> Result<Vec<u8>> {
     let name = c.get_display_name().unwrap_or(c.get_name()).to_string();
+    // Positionals that take several values: clap_mangen's synopsis shows `<APP>` where `--help`
+    // shows `<APP>...`.
+    let repeated: Vec<String> = c
+        .get_positionals()
+        .filter(|a| a.get_num_args().is_some_and(|n| n.max_values() > 1))
+        .filter_map(|a| {
+            a.get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string())
+        })
+        .collect();
     let man = clap_mangen::Man::new(c)
         .title(name.to_uppercase())
         .date(MAN_DATE)
@@ -132,7 +143,24 @@ fn render_page(c: clap::Command) -> Result<Vec<u8>> {
     // Before VERSION, where man pages keep EXIT STATUS; at the end if there is none.
     // clap_mangen separates "Possible values:" with `.br`, a blank line, `.br`; mandoc warns
     // about both breaks around the blank line's implied `.sp`, so say `.sp` alone.
-    let text = String::from_utf8_lossy(&buf).replace("\n.br\n\n.br\n", "\n.sp\n");
+    let mut text = String::from_utf8_lossy(&buf).replace("\n.br\n\n.br\n", "\n.sp\n");
+    if let Some(start) = text.find(".SH SYNOPSIS") {
+        let end = text[start + 1..]
+            .find("\n.SH ")
+            .map_or(text.len(), |e| start + 1 + e);
+        let mut synopsis = text[start..end].to_string();
+        for v in &repeated {
+            for (from, to) in [
+                (format!("<\\fI{v}\\fR>"), format!("<\\fI{v}\\fR>...")),
+                (format!("[\\fI{v}\\fR]"), format!("[\\fI{v}\\fR]...")),
+            ] {
+                if !synopsis.contains(&to) {
+                    synopsis = synopsis.replace(&from, &to);
+                }
+            }
+        }
+        text.replace_range(start..end, &synopsis);
+    }
     let text = match text.find(".SH VERSION") {
         Some(at) => format!("{}{status}{}", &text[..at], &text[at..]),
         None => text + &status,

@@ -85,12 +85,27 @@ async fn fleet(zk: &zk::Zk) -> Result<BTreeMap<String, Vec<AppOnHost>>> {
     Ok(hosts)
 }
 
-pub async fn run(ctx: &Ctx, args: HostsArgs) -> Result<()> {
-    if let Some(h) = &args.host {
-        validate::host_name(h)?;
+/// The stored name of a host as the user may write it: ssh-push reports a target
+/// `127.0.0.2:22022` as it was given, and stores its status as `127.0.0.2-22022` (a status node
+/// name is a host name); both find it.
+fn stored_name(host: &str) -> Result<String> {
+    let name = crate::ssh::zk_link::status_name(host);
+    validate::host_name(&name).map_err(|_| {
+        Error::invalid(
+            "host name",
+            host,
+            "use letters, digits, '-', '_', '.' (HOST:PORT as ssh-push reports it)",
+        )
+    })?;
+    Ok(name)
+}
+
+pub async fn run(ctx: &Ctx, mut args: HostsArgs) -> Result<()> {
+    if let Some(h) = &mut args.host {
+        *h = stored_name(h)?;
     }
-    if let Some(HostsAction::Delete { host, .. }) = &args.action {
-        validate::host_name(host)?;
+    if let Some(HostsAction::Delete { host, .. }) = &mut args.action {
+        *host = stored_name(host)?;
     }
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     match args.action {

@@ -21,6 +21,7 @@ pub mod wait;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Result;
 use crate::output::Printer;
+use crate::output::report::RunError;
 
 /// What every subcommand gets: the global flags and the printer.
 pub struct Ctx {
@@ -28,7 +29,28 @@ pub struct Ctx {
     pub printer: Printer,
 }
 
-pub async fn run(mut cli: Cli) -> Result<()> {
+/// Run the command. With `--output json`, a command that fails before printing its document
+/// prints the error report (`docs/schema/error.schema.json`) instead: one place for every
+/// command, so stdout is exactly one JSON document on every exit.
+pub async fn run(cli: Cli) -> Result<()> {
+    let json = cli.global.output == crate::output::OutputFormat::Json;
+    let command = cli.command.name();
+    let app = cli.command.app().map(str::to_string);
+    let result = dispatch(cli).await;
+    if let Err(e) = &result
+        && json
+        && !crate::output::document_printed()
+    {
+        let printer = Printer {
+            format: crate::output::OutputFormat::Json,
+            quiet: false,
+        };
+        printer.json(&RunError::new(command, app.as_deref(), e));
+    }
+    result
+}
+
+async fn dispatch(mut cli: Cli) -> Result<()> {
     if let Some(path) = cli.global.zk_auth_file.take() {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| crate::error::Error::input_file("--zk-auth-file", &path, e))?;

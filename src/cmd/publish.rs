@@ -136,6 +136,10 @@ pub struct PublishArgs {
     /// Publish a new release even if the current one asks for the same
     #[arg(long)]
     pub force: bool,
+    /// Publish even when --hosts, --exclude-hosts or --groups leave none of the registered
+    /// agents to deploy it
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Keep the newest N releases (with their ledgers) in the history and delete older ones;
     /// the current release, its previous one and the release a rollback would go back to are
     /// always kept [default: 100]
@@ -437,6 +441,41 @@ pub async fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     reports.conclude(summary.map(Outcome::Rollout))
 }
 
+/// Pure: a release whose filters (`--hosts`, `--exclude-hosts`, `--groups`) leave none of the
+/// registered agents to deploy it is refused (exit 2, naming the filter): it would publish and
+/// then wait for nobody. With no agent registered yet there is nothing to judge by.
+fn check_targets(
+    request: &ReleaseSpec,
+    registered: &[(String, Option<crate::model::Presence>)],
+) -> Result<()> {
+    if registered.is_empty()
+        || registered.iter().any(|(h, p)| {
+            crate::policy::takes_part(request, h, p.as_ref().map_or(&[][..], |p| &p.groups))
+        })
+    {
+        return Ok(());
+    }
+    let (flag, value) = if !request.exclude_hosts.is_empty() {
+        ("--exclude-hosts", request.exclude_hosts.join(","))
+    } else if !request.hosts.is_empty() {
+        ("--hosts", request.hosts.join(","))
+    } else {
+        ("--groups", request.groups.join(","))
+    };
+    let names: Vec<&str> = registered.iter().map(|(h, _)| h.as_str()).collect();
+    Err(Error::invalid(
+        flag,
+        value,
+        format!(
+            "leaves none of the {} registered host(s) of {} ({}) to deploy it; \
+             --allow-empty publishes anyway",
+            names.len(),
+            request.app,
+            names.join(", ")
+        ),
+    ))
+}
+
 /// Publish; returns the app and the release id.
 async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let file = match &args.spec {
@@ -446,6 +485,9 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
+    if !args.allow_empty {
+        check_targets(&request, &zk.hosts(&request.app).await?)?;
+    }
     let published = crate::ops::publish(&zk, &request, args.force, keep).await?;
     // Only the masked spec is ever printed.
     let shown = published.spec().redacted();
@@ -524,6 +566,7 @@ mod tests {
             keep_releases: None,
             spec: None,
             force: false,
+            allow_empty: false,
             keep_history: None,
             wait: false,
             wait_flags: Default::default(),

@@ -78,7 +78,6 @@ impl Reports {
         }
         fanout.add(FinalReport {
             json: ctx.printer.is_json(),
-            quiet: ctx.printer.quiet,
             human_to_stderr: args.events,
         });
         Reports {

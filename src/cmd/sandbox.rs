@@ -34,7 +34,7 @@ pub struct SandboxArgs {
     /// Where the JUnit and JSON reports are written
     #[arg(long, value_name = "DIR", default_value = "deployctl-sandbox-results")]
     pub results: PathBuf,
-    /// Address of the web page (`deployctl serve`) the sandbox starts [default: a free port]
+    /// Address of the web page (`deployctl serve`) the sandbox starts (port 0: a free port)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: String,
     /// After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or
@@ -175,7 +175,7 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<()> {
         .prefix("deployctl-sandbox-")
         .tempdir()
         .map_err(|e| Error::io("creating a temp dir", e))?;
-    ctx.printer.line(&format!(
+    ctx.printer.info(&format!(
         "sandbox: starting ZooKeeper in {}",
         dir.path().display()
     ));
@@ -220,7 +220,7 @@ async fn rollouts(
             .0
             .push(start_agent(&exe, &address, &dir.join("hosts"), h)?);
     }
-    ctx.printer.line(&format!(
+    ctx.printer.info(&format!(
         "sandbox: ZooKeeper at {address}, {} agents ({}), {} slot(s)",
         hosts.len(),
         hosts.join(", "),
@@ -263,7 +263,7 @@ async fn rollouts(
         {
             Published::Created(s) | Published::Unchanged(s) => s,
         };
-        ctx.printer.line(&format!(
+        ctx.printer.info(&format!(
             "\nsandbox: published {APP} {version} (commit {}) as release {}",
             spec.source.as_ref().map(|s| s.short()).unwrap_or_default(),
             spec.release

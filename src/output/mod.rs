@@ -12,8 +12,24 @@ pub mod views;
 mod schema_tests;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+
+/// Whether this process printed its one result document on stdout (`--output json`). The
+/// dispatcher prints the error report for a failed command only when nothing was printed, so
+/// stdout carries exactly one document on every exit.
+static DOCUMENT_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Record that the command's result document went to stdout.
+pub fn mark_document_printed() {
+    DOCUMENT_PRINTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether the command's result document went to stdout already.
+pub fn document_printed() -> bool {
+    DOCUMENT_PRINTED.load(Ordering::SeqCst)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -30,11 +46,18 @@ impl Printer {
     pub fn json<T: Serialize>(&self, value: &T) {
         let text =
             serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        mark_document_printed();
         self.raw_line(&text);
     }
 
-    /// Print a human line (suppressed by -q).
+    /// Print a line of the command's human result. `-q` never hides it: `-q` silences progress
+    /// and info logs, not the answer.
     pub fn line(&self, text: &str) {
+        self.raw_line(text);
+    }
+
+    /// Print a progress line on stdout that is not the command's result (suppressed by -q).
+    pub fn info(&self, text: &str) {
         if !self.quiet {
             self.raw_line(text);
         }
@@ -46,10 +69,9 @@ impl Printer {
         let _ = writeln!(out, "{text}");
     }
 
+    /// Print the command's result as a table (also with `-q`).
     pub fn table(&self, headers: &[&str], rows: &[Vec<String>]) {
-        if !self.quiet {
-            self.raw_line(render_table(headers, rows).trim_end());
-        }
+        self.raw_line(render_table(headers, rows).trim_end());
     }
 }
 

@@ -51,12 +51,22 @@ pub struct RunError {
 
 impl RunError {
     pub fn new(command: &'static str, app: Option<&str>, e: &Error) -> Self {
+        Self::from_message(command, app, e.to_string(), e.exit_code().code())
+    }
+
+    /// An error that is not an [`Error`] (the argument parser's).
+    pub fn from_message(
+        command: &'static str,
+        app: Option<&str>,
+        message: String,
+        exit_code: i32,
+    ) -> Self {
         RunError {
             result: "error",
             command,
             app: app.map(str::to_string),
-            message: e.to_string(),
-            exit_code: e.exit_code().code(),
+            message,
+            exit_code,
             finished_at: crate::model::now_rfc3339(),
         }
     }
@@ -195,11 +205,10 @@ impl Reporter for NdjsonEvents {
 }
 
 /// The final report on stdout: one JSON document (`--output json`, also for an error) or the
-/// human table (not with `-q`; an error is then only the `error:` line on stderr; with
-/// `--events` on stderr, after the NDJSON stream).
+/// human table (also with `-q`: it is the answer; an error is only the `error:` line on stderr;
+/// with `--events` on stderr, after the NDJSON stream).
 pub struct FinalReport {
     pub json: bool,
-    pub quiet: bool,
     /// With `--events` stdout is an NDJSON stream: the human report goes to stderr.
     pub human_to_stderr: bool,
 }
@@ -210,10 +219,8 @@ impl Reporter for FinalReport {
             return Ok(());
         };
         if self.json {
+            super::mark_document_printed();
             stdout_line(&outcome.to_json());
-            return Ok(());
-        }
-        if self.quiet {
             return Ok(());
         }
         let text = match outcome {

@@ -260,7 +260,26 @@ pub fn counts(views: &[HostView]) -> BTreeMap<HostState, usize> {
 pub fn pending_reason(f: &Facts<'_>) -> String {
     let views = targets(f);
     if views.is_empty() {
-        return format!("no hosts are registered for {}", f.target.app);
+        let t = f.target;
+        let mut filters = vec![];
+        if !t.hosts.is_empty() {
+            filters.push(format!("--hosts {}", t.hosts.join(",")));
+        }
+        if !t.exclude_hosts.is_empty() {
+            filters.push(format!("--exclude-hosts {}", t.exclude_hosts.join(",")));
+        }
+        if !t.groups.is_empty() {
+            filters.push(format!("--groups {}", t.groups.join(",")));
+        }
+        if filters.is_empty() {
+            return format!("no hosts are registered for {}", t.app);
+        }
+        return format!(
+            "no registered host of {} is targeted by release {} ({})",
+            t.app,
+            t.release,
+            filters.join("; ")
+        );
     }
     let release = f.target.release;
     let mut parts: Vec<String> = views
@@ -405,6 +424,19 @@ mod tests {
             now: SystemTime::now(),
         };
         assert_eq!(pending_reason(&f), "no hosts are registered for web");
+        let mut filtered = f.target.clone();
+        filtered.exclude_hosts = vec!["k1".into(), "k2".into()];
+        let g = Facts {
+            target: &filtered,
+            ..f
+        };
+        assert_eq!(
+            pending_reason(&g),
+            format!(
+                "no registered host of web is targeted by release {} (--exclude-hosts k1,k2)",
+                filtered.release
+            )
+        );
     }
 
     #[test]

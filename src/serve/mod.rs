@@ -64,6 +64,8 @@ pub struct State {
     pub renders: std::sync::Mutex<live::Renders>,
     /// Wrong tokens by client address (brute-force guard).
     pub guesses: auth::Guesses,
+    /// The running totals behind `/metrics`' counters and histograms (they only grow).
+    pub totals: metrics::Totals,
     /// The token as last read, and the file's identity then (see [`State::token`]).
     token: std::sync::Mutex<TokenCache>,
 }
@@ -162,6 +164,7 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         renders: Default::default(),
         guesses: Default::default(),
         token: Default::default(),
+        totals: Default::default(),
     });
     let mut background = vec![tokio::spawn(live::watch_apps(state.clone()))];
     if !state.config.webhooks.is_empty() {
@@ -192,6 +195,8 @@ fn router(state: Shared) -> Router {
         .route("/events", get(live::events))
         .route("/static/style.css", get(page::style))
         .route("/static/live.js", get(page::script))
+        .route("/static/icon.svg", get(page::icon))
+        .route("/favicon.ico", get(page::icon))
         .route("/metrics", get(metrics::metrics))
         .route("/api/apps", get(api::apps))
         .route("/api/apps/{app}", get(api::status))

@@ -27,6 +27,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("host.html", include_str!("templates/host.html")),
     ("login.html", include_str!("templates/login.html")),
 ];
+const ICON: &str = include_str!("assets/icon.svg");
 const STYLE: &str = include_str!("assets/style.css");
 const SCRIPT: &str = include_str!("assets/live.js");
 
@@ -530,6 +531,19 @@ pub async fn logout(
 
 pub async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+/// The page's icon (also at `/favicon.ico`, where browsers look without a `<link>`): a 16×16
+/// SVG, embedded like the stylesheet.
+pub async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        ICON,
+    )
+        .into_response()
 }
 
 pub async fn script() -> Response {

@@ -242,6 +242,7 @@ pub async fn connect(opts: &ZkOptions) -> Result<Zk> {
 /// Connect without reading the ACL policy (`None`): for `init`, which writes it — also over an
 /// unreadable one.
 pub async fn connect_without_policy(opts: &ZkOptions) -> Result<Zk> {
+    crate::validate::zk_servers(&opts.servers)?;
     crate::validate::zk_root(&opts.root)?;
     let mut connector = zkc::Client::connector()
         .with_session_timeout(opts.session_timeout)

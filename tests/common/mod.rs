@@ -102,6 +102,8 @@ impl TestEnv {
         c.env("DEPLOYCTL_ZK", &self.servers)
             .env("DEPLOYCTL_ZK_ROOT", &self.root)
             .env_remove("DEPLOYCTL_OUTPUT")
+            .env_remove("DEPLOYCTL_COLOR")
+            .env_remove("NO_COLOR")
             .env_remove("GITHUB_ACTIONS")
             .stdin(Stdio::null());
         c

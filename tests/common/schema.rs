@@ -82,6 +82,14 @@ pub enum Kind {
     SshPushEvent,
     /// A run that ended without a result (exit 2 or 4), whatever the command.
     Error,
+    /// `serve --output json`'s line.
+    Serve,
+    /// The body of a JSON API error answer.
+    ApiError,
+    /// A webhook body (`--webhook-format json`).
+    Webhook,
+    /// A webhook body (`--webhook-format slack`).
+    WebhookSlack,
 }
 
 impl Kind {
@@ -105,6 +113,10 @@ impl Kind {
             Kind::SshPushSummary => "ssh-push-summary.schema.json",
             Kind::SshPushEvent => "ssh-push-event.schema.json",
             Kind::Error => "error.schema.json",
+            Kind::Serve => "serve.schema.json",
+            Kind::ApiError => "api-error.schema.json",
+            Kind::Webhook => "webhook.schema.json",
+            Kind::WebhookSlack => "webhook-slack.schema.json",
         }
     }
 

@@ -23,6 +23,47 @@ def say(**kw):
     print(json.dumps(kw), flush=True)
 
 
+# axe-core's landmark-unique rule: landmarks of one role need distinct accessible names.
+DUPLICATE_LANDMARKS = """
+    var implicit = {MAIN: "main", NAV: "navigation", ASIDE: "complementary",
+                    HEADER: "banner", FOOTER: "contentinfo", SECTION: "region", FORM: "form"};
+    function name(e) {
+        if (e.getAttribute("aria-labelledby")) {
+            return e.getAttribute("aria-labelledby").split(/\\s+/).map(function (id) {
+                var l = document.getElementById(id); return l ? l.textContent.trim() : "";
+            }).join(" ");
+        }
+        return (e.getAttribute("aria-label") || e.getAttribute("title") || "").trim();
+    }
+    var seen = {}, dup = [];
+    document.querySelectorAll("main,nav,aside,header,footer,section,form,[role]").forEach(function (e) {
+        var role = e.getAttribute("role") || implicit[e.tagName];
+        var n = name(e);
+        var landmarks = ["main", "navigation", "complementary", "banner", "contentinfo",
+                         "region", "form", "search"];
+        if (!role || landmarks.indexOf(role) < 0) return;
+        // A section or form is a landmark only with a name; header/footer only at the top.
+        if ((role === "region" || role === "form") && !n) return;
+        if ((e.tagName === "HEADER" || e.tagName === "FOOTER") && !e.getAttribute("role") &&
+            e.closest("main,section,article,aside,nav")) return;
+        var key = role + "|" + n.toLowerCase();
+        if (seen[key]) dup.push(key); else seen[key] = true;
+    });
+    return dup;"""
+
+
+def page_problems(d, url):
+    """Console errors and duplicate landmarks of one page, after it loaded."""
+    d.get_log("browser")  # drop what earlier pages logged
+    d.get(url)
+    WebDriverWait(d, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # The favicon request runs after the load: give it a bounded moment by asking for it.
+    d.execute_script("return fetch('/favicon.ico').then(function (r) { return r.status; });")
+    errors = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+    return {"url": url, "console_errors": errors,
+            "duplicate_landmarks": d.execute_script(DUPLICATE_LANDMARKS)}
+
+
 def host_states(d):
     # Read in one script: a live update may replace the rows between two WebDriver calls.
     return d.execute_script("""
@@ -35,6 +76,8 @@ def host_states(d):
 
 opts = Options()
 opts.binary_location = "/usr/bin/chromium"
+# The console, to report errors (a 404 for /favicon.ico, a CSP refusal, a script error).
+opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
           "--window-size=1200,900"):
     opts.add_argument(a)
@@ -76,6 +119,12 @@ try:
     overflow = d.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
     d.save_screenshot(shot.replace(".png", "-phone.png"))
-    say(step="done", overflow=overflow)
+    d.set_window_size(1200, 900)
+    problems = [page_problems(d, f"{base}/"), page_problems(d, f"{base}/apps/{app}"),
+                page_problems(d, f"{base}/apps/{app}/hosts/{hosts[0]}")]
+    favicon = d.execute_async_script(
+        "var done = arguments[0];"
+        "fetch('/favicon.ico').then(function (r) { done([r.status, r.headers.get('content-type')]); });")
+    say(step="done", overflow=overflow, pages=problems, favicon=favicon)
 finally:
     d.quit()
