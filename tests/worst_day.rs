@@ -248,9 +248,14 @@ impl StatusWatch {
                     .stdin(Stdio::null())
                     .stderr(Stdio::null())
                     .output();
-                // While ZooKeeper is frozen the status call fails: that is expected.
+                // While ZooKeeper is frozen the status call fails (exit 4, the error document on
+                // stdout): that is expected.
                 let Ok(out) = out else { continue };
-                let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) else {
+                let v = serde_json::from_slice::<Value>(&out.stdout).ok();
+                let Some(v) = v.filter(|_| out.status.success()) else {
+                    if let Some(v) = serde_json::from_slice::<Value>(&out.stdout).ok() {
+                        schema::check(schema::Kind::Error, &v);
+                    }
                     std::thread::sleep(Duration::from_millis(100));
                     continue;
                 };

@@ -485,7 +485,12 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    if !args.allow_empty {
+    // Only a release that filters its hosts can leave every registered one out (and only then
+    // is the read worth its requests: a plain publish stays one multi-read + one multi-op).
+    let filtered = !(request.hosts.is_empty()
+        && request.exclude_hosts.is_empty()
+        && request.groups.is_empty());
+    if !args.allow_empty && filtered {
         check_targets(&request, &zk.hosts(&request.app).await?)?;
     }
     let published = crate::ops::publish(&zk, &request, args.force, keep).await?;

@@ -98,6 +98,8 @@ pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
             v.registered
                 || (v.release == Some(release)
                     && !matches!(v.state, HostState::Waiting | HostState::Idle))
+                // An agent that left before finishing, within its grace to come back (a restart).
+                || f.absent.get(&v.host).is_some_and(|a| !a.expired())
         })
         .map(|mut v| {
             // One meaning from here on: the host's state *for the target release*.
@@ -518,6 +520,48 @@ mod tests {
                 if message.contains("b lost (agent gone for 20s while deploying)")),
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn an_agent_that_left_unfinished_stays_a_target_for_its_rejoin_grace() {
+        let s = spec(2);
+        // b's agent left (a restart) before b took release 2: its old status is release 1's.
+        let sts = [
+            st("a", 2, HostState::Healthy),
+            st("b", 1, HostState::Healthy),
+        ];
+        let reg = ["a".to_string()];
+        let absent = |secs| {
+            BTreeMap::from([(
+                "b".to_string(),
+                Absence {
+                    gone_for: Duration::from_secs(secs),
+                    grace: crate::rollout::watch::REJOIN_GRACE,
+                },
+            )])
+        };
+        let facts = |absent| Facts {
+            target: &s,
+            current: Some(&s),
+            registered: &reg,
+            statuses: &sts,
+            ledger: None,
+            ledger_error: None,
+            absent,
+            expect_hosts: None,
+            until_gate: false,
+            now: SystemTime::now(),
+        };
+        let within = absent(1);
+        assert_eq!(evaluate(&facts(&within)), Verdict::Pending, "b may be back");
+        let after = absent(6);
+        assert!(matches!(
+            evaluate(&facts(&after)),
+            Verdict::Done {
+                result: WaitResult::Succeeded,
+                ..
+            }
+        ));
     }
 
     #[test]

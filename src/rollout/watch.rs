@@ -230,7 +230,18 @@ fn session_timeout(p: &Presence) -> Option<Duration> {
 struct Absences {
     since: BTreeMap<String, SystemTime>,
     sessions: BTreeMap<String, Option<Duration>>,
+    /// Hosts whose agent this wait saw registered.
+    seen: std::collections::BTreeSet<String>,
+    /// Agents seen registered, gone before their host finished the target release, and not
+    /// mid-deploy: since when. They stay targets for [`REJOIN_GRACE`] — a restarted agent
+    /// registers again the moment its old session's presence is gone, and a verdict in between
+    /// would leave it out (nemesis seed 1003).
+    left: BTreeMap<String, SystemTime>,
 }
+
+/// How long a host whose agent left before finishing the release stays a target: enough for a
+/// restarted agent to register again once its old session is gone.
+pub const REJOIN_GRACE: Duration = Duration::from_secs(5);
 
 impl Absences {
     fn observe(&mut self, snap: &Snapshot, release: u64) {
@@ -254,8 +265,24 @@ impl Absences {
             .map(|st| &st.host)
             .collect();
         self.since.retain(|h, _| gone.contains(&h));
-        for host in gone {
-            self.since.entry(host.clone()).or_insert(now);
+        for host in &gone {
+            self.since.entry((*host).clone()).or_insert(now);
+        }
+        self.seen.extend(snap.registered.keys().cloned());
+        let done = |h: &str| {
+            snap.statuses
+                .get(h)
+                .is_some_and(|st| st.release == release && st.state.is_terminal())
+        };
+        let left: Vec<String> = self
+            .seen
+            .iter()
+            .filter(|h| !snap.registered.contains_key(*h) && !gone.contains(h) && !done(h))
+            .cloned()
+            .collect();
+        self.left.retain(|h, _| left.contains(h));
+        for host in left {
+            self.left.entry(host).or_insert(now);
         }
     }
 
@@ -264,17 +291,14 @@ impl Absences {
     }
 
     fn now(&self, now: SystemTime) -> BTreeMap<String, Absence> {
+        let left = self.left.iter().map(|(h, since)| (h, since, REJOIN_GRACE));
         self.since
             .iter()
-            .map(|(h, since)| {
+            .map(|(h, since)| (h, since, self.grace(h)))
+            .chain(left)
+            .map(|(h, since, grace)| {
                 let gone_for = now.duration_since(*since).unwrap_or_default();
-                (
-                    h.clone(),
-                    Absence {
-                        gone_for,
-                        grace: self.grace(h),
-                    },
-                )
+                (h.clone(), Absence { gone_for, grace })
             })
             .collect()
     }
@@ -283,14 +307,12 @@ impl Absences {
     /// ZooKeeper event).
     fn next_expiry(&self) -> Option<Instant> {
         let now = SystemTime::now();
+        let left = self.left.values().map(|since| *since + REJOIN_GRACE);
         self.since
             .iter()
-            .map(|(h, since)| {
-                let left = (*since + self.grace(h))
-                    .duration_since(now)
-                    .unwrap_or_default();
-                Instant::now() + left
-            })
+            .map(|(h, since)| *since + self.grace(h))
+            .chain(left)
+            .map(|until| Instant::now() + until.duration_since(now).unwrap_or_default())
             .min()
     }
 }
