@@ -253,7 +253,7 @@ impl StatusWatch {
                 let Ok(out) = out else { continue };
                 let v = serde_json::from_slice::<Value>(&out.stdout).ok();
                 let Some(v) = v.filter(|_| out.status.success()) else {
-                    if let Some(v) = serde_json::from_slice::<Value>(&out.stdout).ok() {
+                    if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout) {
                         schema::check(schema::Kind::Error, &v);
                     }
                     std::thread::sleep(Duration::from_millis(100));
