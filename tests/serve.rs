@@ -1674,3 +1674,48 @@ fn serve_json_line_and_api_errors_match_their_schemas() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Clients that trickle their headers (slowloris) are cut off after the header-read timeout,
+/// and the server answers everyone else meanwhile.
+#[test]
+fn slow_header_clients_are_disconnected() {
+    use std::io::{Read, Write};
+    let env = TestEnv::new("serve-slowloris");
+    let s = serve(&env, &[]);
+    let mut slow: Vec<std::net::TcpStream> = (0..50)
+        .map(|_| {
+            let mut c = std::net::TcpStream::connect(&s.addr).expect("connect");
+            c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n")
+                .expect("partial headers");
+            c.set_read_timeout(Some(Duration::from_millis(20)))
+                .expect("read timeout");
+            c
+        })
+        .collect();
+    // Served meanwhile.
+    assert_eq!(get(&s, "/api/apps").status, 200);
+    // Every slow connection is closed by the server (end of file, or a reset): after the 10 s
+    // header-read timeout, well before hyper's own 30 s default would (the bound tells them
+    // apart with room for a loaded machine).
+    let mut closed = vec![false; slow.len()];
+    wait_until(
+        "the slow connections to be closed",
+        Duration::from_secs(25),
+        || {
+            for (c, done) in slow.iter_mut().zip(closed.iter_mut()) {
+                let mut buf = [0u8; 512];
+                match c.read(&mut buf) {
+                    Ok(0) => *done = true,
+                    // A 408 answer may come first; the close follows.
+                    Ok(_) => {}
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::WouldBlock
+                            || e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => *done = true,
+                }
+            }
+            closed.iter().all(|d| *d).then_some(())
+        },
+    );
+    assert_eq!(get(&s, "/api/apps").status, 200);
+}

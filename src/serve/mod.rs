@@ -171,17 +171,48 @@ pub async fn start(listen: &str, opts: ZkOptions, config: Config) -> Result<Serv
         background.push(tokio::spawn(webhook::run(state.clone(), client)));
     }
     let app = router(state);
-    let task = tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("serving HTTP: {e}");
-        }
-    });
+    let task = tokio::spawn(accept_loop(listener, app));
     Ok(Server {
         addr,
         task,
         background,
     })
+}
+
+/// How long a client may take to send a request's headers: a connection that trickles them
+/// (slowloris: 300 such connections were held for 28 s) is closed, not kept.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve `app` on `listener`: one HTTP/1 connection task per client, its address available to
+/// the handlers (`ConnectInfo`), its headers due within [`HEADER_READ_TIMEOUT`] (which
+/// `axum::serve` cannot set).
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of descriptors, a connection reset before it was accepted: go on.
+                tracing::warn!("accepting a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let app = app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(app),
+                );
+            if let Err(e) = conn.await {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
 }
 
 fn router(state: Shared) -> Router {
