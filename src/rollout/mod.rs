@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::model::{HostState, HostStatus, ReleaseSpec};
 
-/// One host as `status` (and later `wait-for-rollout`) shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One host as `status` (and later `wait-for-rollout`) shows it (`Default`: idle, nothing known).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct HostView {
     pub host: String,
     pub state: HostState,

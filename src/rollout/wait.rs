@@ -209,7 +209,10 @@ pub fn with_ledger_failures(mut views: Vec<HostView>, f: &Facts<'_>) -> Vec<Host
             Some(v) if v.release == Some(release) => {}
             Some(v) => note(v),
             None => {
-                let mut v = blank_view(host);
+                let mut v = HostView {
+                    host: host.clone(),
+                    ..Default::default()
+                };
                 note(&mut v);
                 views.push(v);
             }
@@ -217,27 +220,6 @@ pub fn with_ledger_failures(mut views: Vec<HostView>, f: &Facts<'_>) -> Vec<Host
     }
     views.sort_by(|a, b| a.host.cmp(&b.host));
     views
-}
-
-fn blank_view(host: &str) -> HostView {
-    HostView {
-        host: host.to_string(),
-        state: HostState::Idle,
-        registered: false,
-        release: None,
-        version: None,
-        attempts: 0,
-        exit_code: None,
-        started_at: None,
-        finished_at: None,
-        updated_at: None,
-        duration_ms: None,
-        message: String::new(),
-        output_tail: String::new(),
-        on_failure: None,
-        prepared_at: None,
-        slot_at: None,
-    }
 }
 
 /// The hosts that failed or were lost, by name (the summary's `failed_hosts`).

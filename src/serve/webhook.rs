@@ -631,18 +631,8 @@ mod tests {
             state,
             registered: true,
             release: Some(1),
-            version: None,
             attempts: 1,
-            exit_code: None,
-            started_at: None,
-            finished_at: None,
-            updated_at: None,
-            duration_ms: None,
-            message: String::new(),
-            output_tail: String::new(),
-            on_failure: None,
-            prepared_at: None,
-            slot_at: None,
+            ..Default::default()
         };
         let history = vec![(spec(1), Some(l))];
         let some = events(
