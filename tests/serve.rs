@@ -484,7 +484,7 @@ print(json.dumps(out))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 (installed by .ci/install-deps)");
+        .expect("python3 (installed by .ci/install-test-deps)");
     child
         .stdin
         .take()
@@ -935,7 +935,7 @@ fn two_instances_send_each_webhook_event_exactly_once() {
 }
 
 /// The page in a real headless Chromium, over WebDriver (tests/data/serve_browser.py), with
-/// axe-core (npm, `.ci/install-deps`) run on every page it visits.
+/// axe-core (npm, `.ci/install-test-deps`) run on every page it visits.
 #[test]
 fn the_page_in_chromium_updates_live_and_pauses_after_login() {
     let env = TestEnv::new("serve-page");
@@ -981,7 +981,7 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 with selenium (installed by .ci/install-deps)");
+        .expect("python3 with selenium (installed by .ci/install-test-deps)");
     let mut to_browser = b.stdin.take().unwrap();
     let mut from_browser = BufReader::new(b.stdout.take().unwrap());
     let mut next = |b: &mut Child| -> Value {
@@ -1191,7 +1191,7 @@ fn openssl(dir: &Path, args: &[&str]) {
         .current_dir(dir)
         .args(args)
         .output()
-        .expect("openssl (installed by .ci/install-deps)");
+        .expect("openssl (installed by .ci/install-test-deps)");
     assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
 }
 

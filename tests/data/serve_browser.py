@@ -27,16 +27,16 @@ def say(**kw):
 
 
 def axe_source():
-    """axe-core's axe.min.js from the global npm root (.ci/install-deps installs it)."""
+    """axe-core's axe.min.js from the global npm root (.ci/install-test-deps installs it)."""
     try:
         root = subprocess.run(["npm", "root", "-g"], check=True, capture_output=True,
                               text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit(f"npm root -g failed ({e}): install npm and axe-core with .ci/install-deps "
+        sys.exit(f"npm root -g failed ({e}): install npm and axe-core with .ci/install-test-deps "
                  "(npm install -g axe-core@4)")
     path = os.path.join(root, "axe-core", "axe.min.js")
     if not os.path.isfile(path):
-        sys.exit(f"axe-core missing ({path}): install it with .ci/install-deps "
+        sys.exit(f"axe-core missing ({path}): install it with .ci/install-test-deps "
                  "(npm install -g axe-core@4)")
     with open(path, encoding="utf-8") as f:
         return f.read()
