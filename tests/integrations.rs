@@ -168,7 +168,7 @@ fn jenkins_step_and_jenkinsfile_compile() {
 }
 
 /// The Jenkins step and the example pipeline pass npm-groovy-lint (CodeNarc) without an error or
-/// a warning (`.ci/install-deps` installs it from npm; it runs on the installed Java).
+/// a warning (`.ci/install-test-deps` installs it from npm; it runs on the installed Java).
 #[test]
 fn jenkins_step_passes_npm_groovy_lint() {
     let out = Command::new("npm-groovy-lint")

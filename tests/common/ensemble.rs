@@ -38,10 +38,9 @@ impl Member {
                 Ok(())
             });
         }
-        self.child = Some(
-            cmd.spawn()
-                .expect("java (apt-get install -y zookeeper default-jre-headless)"),
-        );
+        self.child = Some(cmd.spawn().expect(
+            "java (.ci/install-deps: apt-get install -y libzookeeper-java default-jre-headless)",
+        ));
     }
 
     fn signal(&self, sig: i32) {

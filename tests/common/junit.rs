@@ -1,6 +1,6 @@
 //! Every JUnit file a test produces goes through two outside consumers: `xmllint --schema`
 //! against Jenkins' xunit schema (tests/data/junit-10.xsd) and the PyPI `junitparser` (both
-//! installed by .ci/install-deps). Their verdicts, not our own parser's, decide.
+//! installed by .ci/install-test-deps). Their verdicts, not our own parser's, decide.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,7 +93,7 @@ pub fn check_junit(path: &Path) -> Junit {
         .arg(xsd())
         .arg(path)
         .output()
-        .expect("xmllint (libxml2-utils; .ci/install-deps installs it)");
+        .expect("xmllint (libxml2-utils; .ci/install-test-deps installs it)");
     assert!(
         out.status.success(),
         "{} does not validate against Jenkins' junit-10.xsd:\n{}\n{}",
@@ -105,7 +105,7 @@ pub fn check_junit(path: &Path) -> Junit {
         .args(["-c", READER])
         .arg(path)
         .output()
-        .expect("python3 with junitparser (.ci/install-deps installs it)");
+        .expect("python3 with junitparser (.ci/install-test-deps installs it)");
     assert!(
         out.status.success(),
         "junitparser cannot read {}:\n{}",

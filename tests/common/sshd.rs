@@ -29,7 +29,8 @@ impl Sshd {
 
 static SSHD: OnceLock<Sshd> = OnceLock::new();
 
-const INSTALL: &str = "install it with `apt-get install -y openssh-server openssh-client`";
+const INSTALL: &str =
+    "install it with .ci/install-test-deps (`apt-get install -y openssh-server openssh-client`)";
 
 fn run(cmd: &mut Command) {
     let out = cmd
