@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-pub const INSTALL_HINT: &str = "install ZooKeeper and Java: `apt-get install -y libzookeeper-java default-jre-headless` (or set ZOOKEEPER_HOME)";
+pub const INSTALL_HINT: &str = "install ZooKeeper and Java: `apt-get install -y zookeeper default-jre-headless` (or set ZOOKEEPER_HOME)";
 
 pub struct LocalZooKeeper {
     /// `None` while stopped (see `stop` / `start_again`).

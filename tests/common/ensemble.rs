@@ -39,7 +39,7 @@ impl Member {
             });
         }
         self.child = Some(cmd.spawn().expect(
-            "java (.ci/install-deps: apt-get install -y libzookeeper-java default-jre-headless)",
+            "java (.ci/install-deps: apt-get install -y zookeeper default-jre-headless)",
         ));
     }
 
