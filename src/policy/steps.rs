@@ -556,6 +556,54 @@ mod tests {
         assert!(promote(&p, &mut first, t(1), false, Some(2), "web").is_ok());
     }
 
+    /// Issue 23, defect 2: a canary whose place outlived a crash and that came back `current`,
+    /// or a step whose own hosts are all done short of its target, must not hold the release
+    /// at that step for ever.
+    #[test]
+    fn a_step_is_not_held_by_current_places_or_an_unreachable_target() {
+        let p = plan(&spec("1,100%"));
+        let all = v(&["a", "b"]);
+        let mut l = Ledger::new(5);
+        assert!(advance(&p, &mut l, t(0), Some(&all)));
+        l.canaries = v(&["a"]);
+        l.current = v(&["a"]);
+        advance(&p, &mut l, t(1), Some(&all));
+        assert_eq!(
+            l.step.as_ref().map(|s| s.index),
+            Some(1),
+            "a current canary counts"
+        );
+
+        let p = plan(&spec("50%,100%"));
+        let four = v(&["a", "b", "c", "d"]);
+        let mut l = Ledger::new(5);
+        assert!(advance(&p, &mut l, t(0), Some(&four)));
+        assert_eq!(l.step.as_ref().and_then(|s| s.target), Some(2));
+        // Three hosts ran the version already, the fourth deployed: 1 of 2 healthy places, and
+        // nobody left to take the other.
+        l.current = v(&["a", "b", "c"]);
+        l.canaries = v(&["d"]);
+        l.healthy = v(&["d"]);
+        advance(&p, &mut l, t(1), Some(&four));
+        assert_eq!(
+            l.step.as_ref().map(|s| s.index),
+            Some(1),
+            "every step host is done"
+        );
+        // While one of them has not finished, the step waits.
+        let mut l2 = Ledger::new(5);
+        advance(&p, &mut l2, t(0), Some(&four));
+        l2.current = v(&["a", "b"]);
+        l2.canaries = v(&["d"]);
+        l2.healthy = v(&["d"]);
+        advance(&p, &mut l2, t(1), Some(&four));
+        assert_eq!(
+            l2.step.as_ref().map(|s| s.index),
+            Some(0),
+            "c is still to come"
+        );
+    }
+
     #[test]
     fn targets_are_fixed_when_the_step_starts() {
         let p = plan(&spec("50%,100%"));

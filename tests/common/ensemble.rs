@@ -38,9 +38,10 @@ impl Member {
                 Ok(())
             });
         }
-        self.child = Some(cmd.spawn().expect(
-            "java (.ci/install-deps: apt-get install -y zookeeper default-jre-headless)",
-        ));
+        self.child =
+            Some(cmd.spawn().expect(
+                "java (.ci/install-deps: apt-get install -y zookeeper default-jre-headless)",
+            ));
     }
 
     fn signal(&self, sig: i32) {
