@@ -635,6 +635,13 @@ impl Ledger {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+
+    /// Has `host` a final outcome for the release: healthy, current or failed?
+    pub fn is_done(&self, host: &str) -> bool {
+        [&self.healthy, &self.current, &self.failed]
+            .iter()
+            .any(|l| l.iter().any(|h| h == host))
+    }
 }
 
 impl Default for ReleaseSpec {

@@ -201,7 +201,7 @@ pub async fn status(zk: &zk::Zk, app: &str) -> Result<StatusReport> {
         .collect();
     let step = spec
         .as_ref()
-        .and_then(|s| step_position(s, ledger.as_ref(), now));
+        .and_then(|s| policy::verdict::running_position(s, Some(s), ledger.as_ref(), now));
     Ok(StatusReport {
         app: app.to_string(),
         spec,
@@ -211,22 +211,6 @@ pub async fn status(zk: &zk::Zk, app: &str) -> Result<StatusReport> {
         unreadable,
         verdict,
     })
-}
-
-/// Where the current release stands in its steps, while it runs (`None` without steps).
-fn step_position(spec: &ReleaseSpec, ledger: Option<&Ledger>, now: SystemTime) -> Option<Position> {
-    let plan = steps::plan(spec);
-    if plan.is_empty() {
-        return None;
-    }
-    let empty = Ledger::new(spec.release);
-    let ledger = ledger
-        .filter(|l| l.release == spec.release)
-        .unwrap_or(&empty);
-    if policy::effective_state(spec, Some(ledger)) != ReleaseState::Active {
-        return None;
-    }
-    steps::position(&plan, ledger, now)
 }
 
 // ---------------------------------------------------------------------------------------------

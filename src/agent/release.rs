@@ -73,15 +73,8 @@ impl<'a> HostRelease<'a> {
                     crate::secrets::values(&spec.vars, &spec.secret_vars, &settings.secret_names);
                 // The agent's own ZooKeeper password, masked wherever output is stored (a command
                 // that reads it from a file of its own still must not publish it).
-                if let Some(pw) = settings
-                    .zk
-                    .auth
-                    .as_deref()
-                    .and_then(|a| a.split_once(':'))
-                    .map(|(_, pw)| pw.to_string())
-                    .filter(|pw| !pw.is_empty())
-                {
-                    s.push(pw);
+                if let Some(pw) = settings.zk.password() {
+                    s.push(pw.to_string());
                 }
                 s
             },
@@ -243,7 +236,6 @@ impl<'a> HostRelease<'a> {
         *self.last_written.lock().unwrap_or_else(|e| e.into_inner()) = Some(st.clone());
     }
 
-    /// The status written last, if any.
     /// Note on disk, before this host's first command of a release changes anything, that what
     /// it runs is unproven until a health check passes ([`unproven`]). On disk rather than in
     /// ZooKeeper: the host's status there is overwritten by every later release it waits for.
@@ -273,6 +265,7 @@ impl<'a> HostRelease<'a> {
         }
     }
 
+    /// The status written last, if any.
     pub(super) fn last_written(&self) -> Option<HostStatus> {
         self.last_written
             .lock()

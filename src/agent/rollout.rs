@@ -207,7 +207,7 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
             _ = async { match watch { Some(w) => { w.changed().await; } None => std::future::pending().await } } => {}
             _ = async { match due { Some(t) => tokio::time::sleep_until(t).await, None => std::future::pending().await } } => {
                 let asked = tokio::time::Instant::now();
-                let finished = healthy_at(zk, spec).await;
+                let finished = progress_marks(zk, spec).await;
                 let why = |l: &Ledger| {
                     // What we read may lack reports the hosts could not make while we waited.
                     if asked.elapsed() > BLIND {
@@ -248,7 +248,7 @@ async fn watch_deadline(runner: &HostRelease<'_>, stop: &watch::Sender<u8>) {
 /// the version) — a status can land before its ledger record — or a host starting its deploy
 /// (a deploy gets a whole deadline from its own start: a host that joins late, after the others
 /// are done, is not halted for their quiet). `None` on a failed read.
-async fn healthy_at(zk: &Zk, spec: &ReleaseSpec) -> Option<SystemTime> {
+async fn progress_marks(zk: &Zk, spec: &ReleaseSpec) -> Option<SystemTime> {
     let statuses = zk.statuses(&spec.app).await.ok()?;
     statuses
         .into_iter()

@@ -20,10 +20,11 @@ pub enum FinalizeStep {
 /// Are all `targets` done with the release in `ledger` (healthy, current or failed), with at
 /// least one of them running it? `None` when so; otherwise who is still to come.
 pub fn hosts_still_deploying(ledger: &Ledger, targets: &[String]) -> Option<Vec<String>> {
-    let done = |h: &String| {
-        ledger.healthy.contains(h) || ledger.current.contains(h) || ledger.failed.contains(h)
-    };
-    let missing: Vec<String> = targets.iter().filter(|h| !done(h)).cloned().collect();
+    let missing: Vec<String> = targets
+        .iter()
+        .filter(|h| !ledger.is_done(h))
+        .cloned()
+        .collect();
     let any_success = !ledger.healthy.is_empty() || !ledger.current.is_empty();
     if missing.is_empty() && !targets.is_empty() && any_success {
         None

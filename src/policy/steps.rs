@@ -121,10 +121,7 @@ fn healthy_claims(ledger: &Ledger) -> usize {
 /// to take a place, and a step whose target is out of reach (hosts that ran the version
 /// already, failures within the budget) is passed instead of held for ever.
 fn step_hosts_done(ledger: &Ledger, hosts: &[String]) -> bool {
-    !hosts.is_empty()
-        && hosts.iter().all(|h| {
-            ledger.healthy.contains(h) || ledger.current.contains(h) || ledger.failed.contains(h)
-        })
+    !hosts.is_empty() && hosts.iter().all(|h| ledger.is_done(h))
 }
 
 fn started(state: &StepState) -> Option<SystemTime> {
@@ -144,22 +141,33 @@ pub fn advance(
     if plan.is_empty() {
         return false;
     }
+    // The step is moved on apart from the outcomes it is judged by, then put back.
+    let (mut state, started_now) = match ledger.step.take() {
+        Some(s) => (s, false),
+        None => (
+            StepState {
+                index: 0,
+                started_at: format_time(now),
+                ..Default::default()
+            },
+            true,
+        ),
+    };
+    let changed = advance_step(plan, ledger, &mut state, now, targets) || started_now;
+    ledger.step = Some(state);
+    changed
+}
+
+/// [`advance`] for the step `state` of `ledger` (whose own `step` is not read).
+fn advance_step(
+    plan: &[Step],
+    ledger: &Ledger,
+    state: &mut StepState,
+    now: SystemTime,
+    targets: Option<&[String]>,
+) -> bool {
     let mut changed = false;
     let healthy = healthy_claims(ledger);
-    let done_view = Ledger {
-        healthy: ledger.healthy.clone(),
-        current: ledger.current.clone(),
-        failed: ledger.failed.clone(),
-        ..Ledger::new(ledger.release)
-    };
-    let state = ledger.step.get_or_insert_with(|| {
-        changed = true;
-        StepState {
-            index: 0,
-            started_at: format_time(now),
-            ..Default::default()
-        }
-    });
     loop {
         let Some(&step) = plan.get(state.index) else {
             return changed;
@@ -172,7 +180,7 @@ pub fn advance(
             // The last step (100%) is never passed: it is all hosts.
             _ if state.index + 1 == plan.len() => false,
             _ => match (state.target, targets) {
-                (Some(t), _) => healthy >= t as usize || step_hosts_done(&done_view, &state.hosts),
+                (Some(t), _) => healthy >= t as usize || step_hosts_done(ledger, &state.hosts),
                 (None, Some(hosts)) => {
                     state.target = Some(target_of(step, hosts.len()));
                     state.hosts = hosts.to_vec();

@@ -121,16 +121,27 @@ pub fn steps_passed(
     steps::position(&plan, ledger, now).is_some_and(|p| p.index + 1 == p.total)
 }
 
-/// Where the release stands in its steps, while it is the current, active release.
-pub fn gate(case: &Case<'_>) -> Option<Position> {
-    let cur = case.current.filter(|c| c.release == case.target.release)?;
-    if super::effective_state(cur, case.ledger) != ReleaseState::Active {
+/// Where `target` stands in its steps while it is the app's current (`current`), active release:
+/// `None` without steps, or once it is not. `wait-for-rollout`, `status` and the judge read it.
+pub fn running_position(
+    target: &ReleaseSpec,
+    current: Option<&ReleaseSpec>,
+    ledger: Option<&Ledger>,
+    now: SystemTime,
+) -> Option<Position> {
+    let cur = current.filter(|c| c.release == target.release)?;
+    if super::effective_state(cur, ledger) != ReleaseState::Active {
         return None;
     }
-    let plan = steps::plan(case.target);
-    let empty = Ledger::new(case.target.release);
-    let ledger = own(case.target, case.ledger).unwrap_or(&empty);
-    steps::position(&plan, ledger, case.now).filter(|p| p.at_gate())
+    let plan = steps::plan(target);
+    let empty = Ledger::new(target.release);
+    let ledger = own(target, ledger).unwrap_or(&empty);
+    steps::position(&plan, ledger, now)
+}
+
+/// The step gate the release waits at, while it is the current, active release.
+pub fn gate(case: &Case<'_>) -> Option<Position> {
+    running_position(case.target, case.current, case.ledger, case.now).filter(|p| p.at_gate())
 }
 
 pub fn judge(case: &Case<'_>) -> Judgement {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::{Absence, HostView, host_views};
-use crate::model::{HostState, HostStatus, ReleaseSpec, ReleaseState};
+use crate::model::{HostState, HostStatus, ReleaseSpec};
 use crate::policy;
 use crate::policy::hooks::{self, FinalizeVerdict};
 use crate::policy::verdict::{self, Case, Judgement, TargetHost};
@@ -112,17 +112,7 @@ pub fn targets(f: &Facts<'_>) -> Vec<HostView> {
 /// Where the target release stands in its steps while it is the current, running release
 /// (`None` without steps, or once it is not).
 pub fn step_position(f: &Facts<'_>) -> Option<policy::steps::Position> {
-    let cur = f.current.filter(|c| c.release == f.target.release)?;
-    if policy::effective_state(cur, f.ledger) != ReleaseState::Active {
-        return None;
-    }
-    let plan = policy::steps::plan(f.target);
-    let empty = crate::model::Ledger::new(f.target.release);
-    let ledger = f
-        .ledger
-        .filter(|l| l.release == f.target.release)
-        .unwrap_or(&empty);
-    policy::steps::position(&plan, ledger, f.now)
+    verdict::running_position(f.target, f.current, f.ledger, f.now)
 }
 
 /// The gate the release waits at, for people (`None` when it does not wait at one).
@@ -318,6 +308,7 @@ pub fn pending_reason(f: &Facts<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ReleaseState;
 
     static NO_ABSENCE: BTreeMap<String, Absence> = BTreeMap::new();
 

@@ -629,13 +629,16 @@ impl Zk {
             };
             let history = self.history(app).await?;
             if let Some(of) = of {
-                let done = history.iter().rev().find(|(s, _)| {
-                    s.rollback_of == Some(of)
-                        || history.iter().any(|(o, l)| {
-                            o.release == of
-                                && l.as_ref().and_then(|l| l.rolled_back_by) == Some(s.release)
-                        })
-                });
+                // Rolled back already: a release marked as its rollback, or the one its ledger
+                // names (an automatic rollback of a halt).
+                let by = history
+                    .iter()
+                    .find(|(s, _)| s.release == of)
+                    .and_then(|(_, l)| l.as_ref()?.rolled_back_by);
+                let done = history
+                    .iter()
+                    .rev()
+                    .find(|(s, _)| s.rollback_of == Some(of) || Some(s.release) == by);
                 if let Some((rb, _)) = done {
                     return Ok(Attempt::Done((rb.clone(), false)));
                 }

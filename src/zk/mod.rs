@@ -46,6 +46,17 @@ pub struct TlsFiles {
     pub key: Option<std::path::PathBuf>,
 }
 
+impl ZkOptions {
+    /// The password of `auth` (`user:password`), when there is one.
+    pub fn password(&self) -> Option<&str> {
+        self.auth
+            .as_deref()
+            .and_then(|a| a.split_once(':'))
+            .map(|(_, pw)| pw)
+            .filter(|pw| !pw.is_empty())
+    }
+}
+
 fn tls_options(files: &TlsFiles) -> Result<zkc::TlsOptions> {
     if files.ca.as_os_str().is_empty() {
         return Err(Error::Usage(
