@@ -352,6 +352,7 @@ async fn in_process(env: &Env<'_>, n: usize, slots_pct: u32, d: f64) -> Row {
             state_dir: env.dir.join(format!("{app}/h{i}")),
             zk: env.opts.clone(),
             once: false,
+            trust: Default::default(),
         };
         tasks.push(tokio::spawn(agent::run(settings, stop_rx.clone())));
     }

@@ -97,6 +97,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--secret-var', '--secret-var', [CompletionResultType]::ParameterName, 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)')
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'Read the release from a TOML or JSON file; flags override its values')
             [CompletionResult]::new('--keep-history', '--keep-history', [CompletionResultType]::ParameterName, 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]')
+            [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed')
+            [CompletionResult]::new('--sign-ttl', '--sign-ttl', [CompletionResultType]::ParameterName, 'How long the signature is valid; agents refuse it after that [default: 24h]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')
@@ -299,6 +301,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         'deployctl;rollback' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Version to go back to [default: the newest earlier good release with another version]')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again')
+            [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed')
+            [CompletionResult]::new('--sign-ttl', '--sign-ttl', [CompletionResultType]::ParameterName, 'How long the signature is valid; agents refuse it after that [default: 24h]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')
@@ -330,6 +334,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         'deployctl;restart' {
             [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Max hosts restarting at once [default: the current release''s slots]')
             [CompletionResult]::new('--restart-cmd', '--restart-cmd', [CompletionResultType]::ParameterName, 'Restart command (template) [default: the current release''s, else the agent config''s]')
+            [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed')
+            [CompletionResult]::new('--sign-ttl', '--sign-ttl', [CompletionResultType]::ParameterName, 'How long the signature is valid; agents refuse it after that [default: 24h]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long, with exit code 3 [default: 15m]')
             [CompletionResult]::new('--expect-hosts', '--expect-hosts', [CompletionResultType]::ParameterName, 'Also wait until this many hosts take part')
             [CompletionResult]::new('--on-timeout', '--on-timeout', [CompletionResultType]::ParameterName, 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)')

@@ -1571,7 +1571,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --allow-empty --keep-history --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --allow-empty --keep-history --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1709,6 +1709,14 @@ _deployctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1781,7 +1789,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__restart)
-            opts="-v -q -h --slots --restart-cmd --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --slots --restart-cmd --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1792,6 +1800,14 @@ _deployctl() {
                     return 0
                     ;;
                 --restart-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1925,7 +1941,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__rollback)
-            opts="-v -q -h --to --release --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --to --release --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1936,6 +1952,14 @@ _deployctl() {
                     return 0
                     ;;
                 --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -93,6 +93,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --secret-var 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)'
             cand --spec 'Read the release from a TOML or JSON file; flags override its values'
             cand --keep-history 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]'
+            cand --sign-key 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed'
+            cand --sign-ttl 'How long the signature is valid; agents refuse it after that [default: 24h]'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'
@@ -287,6 +289,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;rollback'= {
             cand --to 'Version to go back to [default: the newest earlier good release with another version]'
             cand --release 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again'
+            cand --sign-key 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed'
+            cand --sign-ttl 'How long the signature is valid; agents refuse it after that [default: 24h]'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'
@@ -317,6 +321,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;restart'= {
             cand --slots 'Max hosts restarting at once [default: the current release''s slots]'
             cand --restart-cmd 'Restart command (template) [default: the current release''s, else the agent config''s]'
+            cand --sign-key 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed'
+            cand --sign-ttl 'How long the signature is valid; agents refuse it after that [default: 24h]'
             cand --timeout 'Give up after this long, with exit code 3 [default: 15m]'
             cand --expect-hosts 'Also wait until this many hosts take part'
             cand --on-timeout 'What to do to the release when this wait''s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)'

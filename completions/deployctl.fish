@@ -97,6 +97,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l var -d '
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l secret-var -d 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l spec -d 'Read the release from a TOML or JSON file; flags override its values' -r -F
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l keep-history -d 'Keep the newest N releases (with their ledgers) in the history and delete older ones; the current release, its previous one and the release a rollback would go back to are always kept [default: 100]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l sign-key -d 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l sign-ttl -d 'How long the signature is valid; agents refuse it after that [default: 24h]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
@@ -289,6 +291,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s q -l qui
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l to -d 'Version to go back to [default: the newest earlier good release with another version]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l release -d 'Only roll back this release: nothing is done when another release is current, and a release rolled back already (by anyone) is not rolled back again' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l sign-key -d 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l sign-ttl -d 'How long the signature is valid; agents refuse it after that [default: 24h]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''
@@ -321,6 +325,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s q -l qu
 complete -c deployctl -n "__fish_deployctl_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l slots -d 'Max hosts restarting at once [default: the current release\'s slots]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l restart-cmd -d 'Restart command (template) [default: the current release\'s, else the agent config\'s]' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l sign-key -d 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l sign-ttl -d 'How long the signature is valid; agents refuse it after that [default: 24h]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l timeout -d 'Give up after this long, with exit code 3 [default: 15m]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l expect-hosts -d 'Also wait until this many hosts take part' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand restart" -l on-timeout -d 'What to do to the release when this wait\'s timeout passes: leave it rolling, pause, abort, or roll it back (the wait still exits 3)' -r -f -a "leave\t''

@@ -19,6 +19,7 @@ pub mod rollout;
 pub mod secrets;
 pub mod serve;
 pub mod settings;
+pub mod signing;
 pub mod ssh;
 pub mod validate;
 pub mod zk;

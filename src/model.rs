@@ -279,6 +279,28 @@ pub struct ReleaseSpec {
     pub published_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// The publisher's SSH signature over the spec (`publish --sign-key`; docs/security.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+}
+
+/// A release's signature, as stored in its spec (`signature`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// The release id the payload names: the spec's own, or for a rollback that carries the
+    /// signature of the release it republishes, that release's.
+    pub release: u64,
+    /// Unix seconds after which agents refuse it.
+    pub expires_at: u64,
+    /// The signing key's fingerprint (`SHA256:…`), for people; the key itself is in `sshsig`.
+    pub key: String,
+    /// The armored SSH signature (`-----BEGIN SSH SIGNATURE-----`).
+    pub sshsig: String,
+    /// The payload as signed, carried only by a rollback of a signed release (its content lost
+    /// its gates, so it cannot be rebuilt from the rollback's spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
 }
 
 fn default_slots() -> u32 {
@@ -684,6 +706,7 @@ impl Default for ReleaseSpec {
             previous: None,
             previous_version: None,
             rollback_of: None,
+            signature: None,
             published_by: String::new(),
             published_at: String::new(),
             source: None,
@@ -852,9 +875,27 @@ impl ReleaseSpec {
             published_by: String::new(),
             published_at: String::new(),
             state: ReleaseState::Active,
+            signature: None,
             ..s.clone()
         };
         strip(self) == strip(other)
+    }
+
+    /// What a rollback to this spec runs: its steps keep their sizes but lose their gates (a
+    /// rollback waits for no one), and it deploys (going back to a restart's spec means
+    /// deploying its version, not restarting hosts that run another one). Signature checks
+    /// rebuild a rollback's content with it, so it is the one place that says so.
+    pub fn as_rollback(&self) -> ReleaseSpec {
+        ReleaseSpec {
+            steps: self
+                .steps
+                .iter()
+                .copied()
+                .filter(|s| !s.is_gate())
+                .collect(),
+            kind: ReleaseKind::Deploy,
+            ..self.clone()
+        }
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -900,6 +941,9 @@ pub enum HostState {
     Failed,
     Current,
     Lost,
+    /// The agent refused the release before doing anything: its signature is missing, does not
+    /// verify, expired or replays an older one (docs/security.md). Fails the release's verdict.
+    Refused,
 }
 
 impl HostState {
@@ -907,7 +951,14 @@ impl HostState {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            HostState::Healthy | HostState::Failed | HostState::Current
+            HostState::Healthy | HostState::Failed | HostState::Current | HostState::Refused
+        )
+    }
+    /// The host did not run the release and never will: failed, lost or refused it.
+    pub fn is_bad(self) -> bool {
+        matches!(
+            self,
+            HostState::Failed | HostState::Lost | HostState::Refused
         )
     }
     /// The host runs the release.

@@ -467,12 +467,13 @@ pub async fn rollback(
     to: Option<&str>,
     by: &str,
     of: Option<u64>,
+    signer: Option<&crate::signing::Signer>,
 ) -> Result<(ReleaseSpec, bool)> {
     validate::app_name(app)?;
     if let Some(v) = to {
         validate::version(v)?;
     }
-    zk.rollback(app, to, by, of).await
+    zk.rollback(app, to, by, of, signer).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,9 +551,10 @@ pub async fn publish(
     request: &ReleaseSpec,
     force: bool,
     keep: usize,
+    signer: Option<&crate::signing::Signer>,
 ) -> Result<Published> {
     check_request(request)?;
-    let (published, held) = zk.publish_counted(request, force).await?;
+    let (published, held) = zk.publish_counted(request, force, signer).await?;
     if let Published::Created(spec) = &published
         && let Err(e) = prune_history(zk, spec, keep, held).await
     {
@@ -601,7 +603,9 @@ pub async fn republish(zk: &zk::Zk, app: &str, req: &Republish) -> Result<Publis
         version: req.version.clone(),
         ..cur
     };
-    publish(zk, &request, false, retention::DEFAULT_KEEP_HISTORY).await
+    // serve holds no signing key: a release published through it is unsigned (agents that
+    // require signatures refuse it; docs/security.md).
+    publish(zk, &request, false, retention::DEFAULT_KEEP_HISTORY, None).await
 }
 
 /// Delete releases beyond the newest `keep` (see `retention::to_prune`).

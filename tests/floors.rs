@@ -1,7 +1,7 @@
 //! The layout's floors hold: nothing imports upward (docs/architecture.md). Read from the
 //! source, so a new `use` that runs back up a floor fails here, not in review.
 //!
-//! Floors, bottom to top: `model`, `policy`, `validate`, `secrets`, `render`, `exec` →
+//! Floors, bottom to top: `model`, `policy`, `validate`, `secrets`, `signing`, `render`, `exec` →
 //! `zk` (applies decisions) → `rollout` (decides what a wait sees), `ssh` (runs pushes) →
 //! `output` (renders both) → `agent` (the host daemon), `ops` (the commands' logic without
 //! clap) → `serve` (web page, API, metrics, webhooks) → `cmd` (wires) → `cli`.
@@ -18,6 +18,13 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     (
         "policy",
+        &[
+            "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
+    ),
+    // Signatures are pure: the spec and the key in, bytes and a verdict out.
+    (
+        "signing",
         &[
             "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
         ],

@@ -32,6 +32,10 @@ pub struct LocalCommands {
     pub allow_remote_commands: Option<bool>,
     /// When set, a release may only carry these var names.
     pub allowed_vars: Option<Vec<String>>,
+    /// Overrides the top-level `trusted_signers` for this app.
+    pub trusted_signers: Option<PathBuf>,
+    /// Overrides the top-level `require_signatures` for this app.
+    pub require_signatures: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,6 +56,11 @@ pub struct AgentConfig {
     /// Var name patterns (`*` wildcard) whose values are masked in status, logs and outputs.
     #[serde(default)]
     pub secret_names: Vec<String>,
+    /// An OpenSSH `allowed_signers` file: the keys whose release signatures this host trusts.
+    /// A signed release is verified against it; see `require_signatures`.
+    pub trusted_signers: Option<PathBuf>,
+    /// Refuse every release not signed by a key in `trusted_signers` (default false).
+    pub require_signatures: Option<bool>,
     #[serde(default)]
     pub apps: BTreeMap<String, LocalCommands>,
 }

@@ -29,7 +29,13 @@ pub fn next_action(
         ReleaseState::Aborted => return Action::Wait("release is aborted"),
     }
     match status {
-        Some(st) if st.release == spec.release && st.state.is_terminal() => {
+        // A refusal is re-judged at every pass (the signature check runs first): a trust file
+        // fixed since lets the release through.
+        Some(st)
+            if st.release == spec.release
+                && st.state.is_terminal()
+                && st.state != HostState::Refused =>
+        {
             Action::Wait("this host is done with the release")
         }
         // No status, an older release, or a step interrupted by a crash: (re)do it.

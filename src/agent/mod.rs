@@ -14,6 +14,7 @@ pub mod metrics;
 mod release;
 mod rollout;
 pub mod run_as;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub struct AgentSettings {
     pub zk: ZkOptions,
     /// One pass over every app, then exit.
     pub once: bool,
+    /// Apps whose releases must be (or, when signed, are) verified: `agent::trust`.
+    pub trust: BTreeMap<String, Arc<trust::TrustPolicy>>,
 }
 
 /// Shutdown level: 0 run, 1 finish the running step then stop, 2 abandon the running step now.
@@ -485,6 +488,39 @@ async fn serve_app_inner(
     }
 }
 
+/// Record that this host refuses `spec` (once per release and reason): nothing runs, no slot
+/// is taken, and the wait names the refusal.
+async fn refuse(
+    settings: &AgentSettings,
+    zk: &Zk,
+    spec: &crate::model::ReleaseSpec,
+    status: Option<HostStatus>,
+    refusal: &crate::signing::Refusal,
+) -> Result<Option<HostStatus>> {
+    let message = format!("refused: {refusal}");
+    if let Some(st) = &status
+        && st.release == spec.release
+        && st.state == crate::model::HostState::Refused
+        && st.message == message
+    {
+        return Ok(status);
+    }
+    tracing::error!(app = %spec.app, release = spec.release, "{message}");
+    let now = crate::model::now_rfc3339();
+    let st = HostStatus {
+        host: settings.host.clone(),
+        release: spec.release,
+        version: spec.version.clone(),
+        state: crate::model::HostState::Refused,
+        message,
+        finished_at: Some(now.clone()),
+        updated_at: now,
+        ..Default::default()
+    };
+    zk.write_status(&spec.app, &st, None).await?;
+    Ok(Some(st))
+}
+
 enum Step {
     /// `--once`: finished, with this final status.
     Done(Box<Option<HostStatus>>),
@@ -516,6 +552,19 @@ async fn serve_once(
     let status = match known.take() {
         Some(st) => st,
         None => zk.status_of(app, &settings.host).await?,
+    };
+    // Before anything else — rendering, the ledger, a slot — the signature (docs/security.md).
+    let verified = match trust::admit(settings, app, &spec) {
+        Ok(v) => v,
+        Err(refusal) => {
+            let st = refuse(settings, zk, &spec, status, &refusal).await?;
+            *known = Some(st.clone());
+            return Ok(if settings.once {
+                Step::Done(Box::new(st))
+            } else {
+                Step::Wait(watcher)
+            });
+        }
     };
     // A halt recorded only in the ledger (ACLs) counts like one in the app node. Only a host
     // that would roll the release out needs to know: one done with it waits anyway.
@@ -569,6 +618,9 @@ async fn serve_once(
         }
         decide::Action::Rollout => {
             drop(watcher);
+            if let Some(v) = &verified {
+                trust::note_ran(settings, app, v)?;
+            }
             let last = rollout::run(settings, zk, &spec, status.as_ref(), shutdown).await?;
             // What the rollout wrote last is the node's content (None: it wrote nothing).
             *known = Some(last.or(status));

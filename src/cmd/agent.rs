@@ -94,7 +94,9 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
             crate::agent::run_as::check(user)?;
         }
     }
+    let trust = crate::agent::trust::load_policies(&config, &apps)?;
     Ok(AgentSettings {
+        trust,
         allow_remote_commands: config.allow_remote_commands.unwrap_or(true),
         secret_names: config.secret_names.clone(),
         groups,

@@ -14,6 +14,7 @@ pub mod restart;
 pub mod rollback;
 pub mod sandbox;
 pub mod serve;
+pub mod sign;
 pub mod ssh_push;
 pub mod status;
 pub mod wait;

@@ -145,6 +145,8 @@ pub struct PublishArgs {
     /// always kept [default: 100]
     #[arg(long, value_name = "N")]
     pub keep_history: Option<usize>,
+    #[command(flatten)]
+    pub sign: super::sign::SignFlags,
     /// Then wait for the rollout like `wait-for-rollout` (same flags and exit codes)
     #[arg(long)]
     pub wait: bool,
@@ -484,6 +486,7 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     };
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let request = build_request(args, file)?;
+    let signer = args.sign.signer()?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     // Only a release that filters its hosts can leave every registered one out (and only then
     // is the read worth its requests: a plain publish stays one multi-read + one multi-op).
@@ -493,7 +496,7 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     if !args.allow_empty && filtered {
         check_targets(&request, &zk.hosts(&request.app).await?)?;
     }
-    let published = crate::ops::publish(&zk, &request, args.force, keep).await?;
+    let published = crate::ops::publish(&zk, &request, args.force, keep, signer.as_ref()).await?;
     // Only the masked spec is ever printed.
     let shown = published.spec().redacted();
     let spec = &shown;
@@ -573,6 +576,7 @@ mod tests {
             force: false,
             allow_empty: false,
             keep_history: None,
+            sign: Default::default(),
             wait: false,
             wait_flags: Default::default(),
         }

@@ -23,6 +23,8 @@ pub struct RestartArgs {
     /// Restart command (template) [default: the current release's, else the agent config's]
     #[arg(long, value_name = "TEMPLATE")]
     pub restart_cmd: Option<String>,
+    #[command(flatten)]
+    pub sign: super::sign::SignFlags,
     /// Then wait for the restart (same flags and exit codes as wait-for-rollout)
     #[arg(long)]
     pub wait: bool,
@@ -67,8 +69,12 @@ async fn restart(ctx: &Ctx, args: &RestartArgs) -> Result<u64> {
         restart_cmd: args.restart_cmd.clone(),
         published_by: super::publish::publisher(),
     };
+    let signer = args.sign.signer()?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
-    let spec = zk.publish_restart(&args.app, &req).await?.redacted();
+    let spec = zk
+        .publish_restart(&args.app, &req, signer.as_ref())
+        .await?
+        .redacted();
     if ctx.printer.is_json() {
         if !args.wait {
             // The same document as `publish` prints (docs/schema/publish.schema.json).

@@ -22,6 +22,8 @@ pub struct RollbackArgs {
     /// release rolled back already (by anyone) is not rolled back again
     #[arg(long, value_name = "ID")]
     pub release: Option<u64>,
+    #[command(flatten)]
+    pub sign: super::sign::SignFlags,
     /// Then wait for the rollback's rollout (same flags and exit codes as wait-for-rollout)
     #[arg(long)]
     pub wait: bool,
@@ -59,10 +61,18 @@ async fn rollback(ctx: &Ctx, args: &RollbackArgs) -> Result<u64> {
     if let (false, Some(flag)) = (args.wait, args.wait_flags.any_set()) {
         return Err(Error::Usage(format!("{flag} only applies with --wait")));
     }
+    let signer = args.sign.signer()?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let by = format!("rollback by {}", crate::ops::publisher());
-    let (rb, published) =
-        crate::ops::rollback(&zk, &args.app, args.to.as_deref(), &by, args.release).await?;
+    let (rb, published) = crate::ops::rollback(
+        &zk,
+        &args.app,
+        args.to.as_deref(),
+        &by,
+        args.release,
+        signer.as_ref(),
+    )
+    .await?;
     if ctx.printer.is_json() {
         if !args.wait {
             // The same document as `publish` prints (docs/schema/publish.schema.json);

@@ -246,7 +246,7 @@ async fn act_on_timeout(ctx: &Ctx, summary: &RolloutSummary, action: OnTimeout) 
             );
             // Bound to the release that timed out: of two waiters timing out on it, one
             // publishes the rollback and the other finds it done (never a rollback of it).
-            let (rb, published) = zk.rollback(app, None, &by, Some(release)).await?;
+            let (rb, published) = zk.rollback(app, None, &by, Some(release), None).await?;
             let done = if published {
                 "rolled"
             } else {

@@ -6,7 +6,6 @@ use std::path::Path;
 use super::report::Outcome;
 use super::summary::RolloutSummary;
 use crate::error::{Error, Result};
-use crate::model::HostState;
 use crate::ssh::runner::{PushSummary, StepState};
 
 fn cell(s: &str) -> String {
@@ -57,7 +56,7 @@ fn escape_property(s: &str) -> String {
 pub fn annotations(s: &RolloutSummary) -> Vec<String> {
     s.hosts
         .iter()
-        .filter(|h| matches!(h.state, HostState::Failed | HostState::Lost))
+        .filter(|h| h.state.is_bad())
         .map(|h| {
             let title = format!(
                 "deploy of {} {} {} on {}",

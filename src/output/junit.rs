@@ -257,6 +257,10 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
                     kind: "deploy failed".into(),
                     message: h.message.clone(),
                 },
+                HostState::Refused => Outcome::Failure {
+                    kind: "refused".into(),
+                    message: h.message.clone(),
+                },
                 HostState::Lost => Outcome::Error {
                     kind: "lost".into(),
                     message: format!("lost: {}", h.message),

@@ -47,6 +47,18 @@ pub fn spec(s: &ReleaseSpec) -> Value {
     secs_to_ms(&mut m, "health_timeout_secs", "health_timeout_ms");
     m.insert("max_failures".into(), failure_budget(s.max_failures));
     drop_empty(&mut m, &["published_by", "published_at"]);
+    // Who signed and until when; the armored signature and carried payload stay in ZooKeeper.
+    if let Some(sig) = &s.signature {
+        let expires = std::time::UNIX_EPOCH + std::time::Duration::from_secs(sig.expires_at);
+        m.insert(
+            "signature".into(),
+            json!({
+                "release": sig.release,
+                "key": sig.key,
+                "expires_at": crate::model::format_time(expires),
+            }),
+        );
+    }
     Value::Object(m)
 }
 

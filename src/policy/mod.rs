@@ -198,22 +198,14 @@ pub fn rollback_spec(
     ReleaseSpec {
         release,
         state: ReleaseState::Active,
-        // A rollback waits for no one: its steps keep their sizes but lose their gates.
-        steps: target
-            .steps
-            .iter()
-            .copied()
-            .filter(|s| !s.is_gate())
-            .collect(),
-        // Going back to a restart's spec means deploying its version, not restarting hosts that
-        // run another one.
-        kind: crate::model::ReleaseKind::Deploy,
+        // The original signature, with the payload the agents check it against.
+        signature: crate::signing::carry_for_rollback(target),
         previous: Some(current.release),
         previous_version: Some(current.version.clone()),
         rollback_of: Some(current.release),
         published_by: by.to_string(),
         published_at: at.to_string(),
-        ..target.clone()
+        ..target.as_rollback()
     }
 }
 

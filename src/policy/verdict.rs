@@ -205,6 +205,18 @@ pub fn judge(case: &Case<'_>) -> Judgement {
         return in_progress();
     }
     let hosts = case.hosts;
+    // A host that refused the release (its signature) fails it whatever the budget: what it was
+    // asked to run is not what a trusted key signed.
+    let refused: Vec<String> = hosts
+        .iter()
+        .filter(|h| h.state == HostState::Refused)
+        .map(|h| format!("{} {}", h.host, h.note))
+        .collect();
+    if !refused.is_empty() {
+        return Judgement::Failed {
+            message: format!("release {release} failed: {}", refused.join(", ")),
+        };
+    }
     let bad: Vec<String> = hosts
         .iter()
         .filter_map(|h| match h.state {

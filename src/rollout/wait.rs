@@ -216,7 +216,7 @@ pub fn with_ledger_failures(mut views: Vec<HostView>, f: &Facts<'_>) -> Vec<Host
 pub fn failed_hosts(views: &[HostView]) -> Vec<String> {
     views
         .iter()
-        .filter(|v| matches!(v.state, HostState::Failed | HostState::Lost))
+        .filter(|v| v.state.is_bad())
         .map(|v| v.host.clone())
         .collect()
 }

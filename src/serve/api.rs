@@ -238,7 +238,7 @@ pub async fn rollback(
     let (to, of) = req.map_or((None, None), |r| (r.to, r.release));
     let zk = state.zk().await;
     let by = format!("rollback by {} (serve API)", ops::publisher());
-    let (rb, published) = ops::rollback(&zk, &app, to.as_deref(), &by, of).await?;
+    let (rb, published) = ops::rollback(&zk, &app, to.as_deref(), &by, of, None).await?;
     json(PublishOutput::new(&rb.redacted(), !published))
 }
 

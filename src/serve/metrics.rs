@@ -215,7 +215,7 @@ impl Totals {
 }
 
 /// Every host state, so a state with no host is a 0 rather than a missing series.
-const HOST_STATES: [HostState; 9] = [
+const HOST_STATES: [HostState; 10] = [
     HostState::Idle,
     HostState::Waiting,
     HostState::Deploying,
@@ -225,6 +225,7 @@ const HOST_STATES: [HostState; 9] = [
     HostState::Failed,
     HostState::Current,
     HostState::Lost,
+    HostState::Refused,
 ];
 
 /// What became of a release, as one label value.

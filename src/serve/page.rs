@@ -394,9 +394,16 @@ pub async fn control(
             .await
             .map(drop),
         "abort" => ops::control(&zk, &app, Control::Abort).await.map(drop),
-        "rollback" => ops::rollback(&zk, &app, None, &format!("rollback by {by}"), form.release)
-            .await
-            .map(drop),
+        "rollback" => ops::rollback(
+            &zk,
+            &app,
+            None,
+            &format!("rollback by {by}"),
+            form.release,
+            None,
+        )
+        .await
+        .map(drop),
         "publish" => {
             let groups: Vec<String> = form
                 .groups

@@ -605,13 +605,15 @@ impl Zk {
     /// that rollback is returned with `false` and nothing is written; when another release is
     /// current, nothing is done (an error). The check is inside the compare-and-set loop, so two
     /// callers racing on one release publish one rollback. Returns the rollback and whether this
-    /// call published it.
+    /// call published it. With a `signer` the rollback is signed afresh (see
+    /// `policy::rollback_spec` for the signature it carries otherwise).
     pub async fn rollback(
         &self,
         app: &str,
         to_version: Option<&str>,
         by: &str,
         of: Option<u64>,
+        signer: Option<&crate::signing::Signer>,
     ) -> Result<(ReleaseSpec, bool)> {
         let app_path = self.layout.app(app);
         cas::retry!(format!("rolling back {app}"), {
@@ -650,7 +652,11 @@ impl Zk {
                 }
             }
             let target = policy::rollback_target(&history, &cur, to_version)?;
-            let rb = policy::rollback_spec(&cur, target, next, by, &now_rfc3339());
+            let mut rb = policy::rollback_spec(&cur, target, next, by, &now_rfc3339());
+            // Signed afresh, or carrying the signature of the release it republishes.
+            if let Some(signer) = signer {
+                signer.sign(&mut rb, std::time::SystemTime::now())?;
+            }
             let mut multi = self.client.new_multi_writer();
             multi
                 .add_set_data(&app_path, &rb.to_json(), Some(sv))

@@ -9,7 +9,12 @@ use crate::policy::{self, restart::RestartRequest};
 
 impl Zk {
     /// Publish the restart of `app`'s current release (see `policy::restart::restart_spec`).
-    pub async fn publish_restart(&self, app: &str, req: &RestartRequest) -> Result<ReleaseSpec> {
+    pub async fn publish_restart(
+        &self,
+        app: &str,
+        req: &RestartRequest,
+        signer: Option<&crate::signing::Signer>,
+    ) -> Result<ReleaseSpec> {
         let path = self.layout.app(app);
         cas::retry!(format!("restarting {app}"), {
             let (node, version) = match self.client.check_stat(&path).await {
@@ -37,6 +42,11 @@ impl Zk {
             spec.previous = Some(current.release);
             spec.previous_version = Some(current.version.clone());
             spec.published_at = now_rfc3339();
+            // The current release's signature does not cover a restart: signed afresh or none.
+            spec.signature = None;
+            if let Some(signer) = signer {
+                signer.sign(&mut spec, std::time::SystemTime::now())?;
+            }
             let mut multi = self.client.new_multi_writer();
             multi
                 .add_set_data(&path, &spec.to_json(), Some(version))

@@ -176,17 +176,19 @@ impl Zk {
     /// The id comes from the history, never from the app node (see `next_release_id`): a
     /// restored older, garbage or made-up spec there is replaced, it cannot block the publish.
     pub async fn publish(&self, request: &ReleaseSpec, force: bool) -> Result<Published> {
-        Ok(self.publish_counted(request, force).await?.0)
+        Ok(self.publish_counted(request, force, None).await?.0)
     }
 
     /// `publish`, plus how many releases the history holds afterwards (for retention without
     /// another read). One multi-read (the app node, its directories, the history) and one
     /// multi-op; the app's directories are created only when that read finds one missing (the
-    /// first publish).
+    /// first publish). With a `signer` the spec is signed as written: again for each id a
+    /// compare-and-set retry picks.
     pub async fn publish_counted(
         &self,
         request: &ReleaseSpec,
         force: bool,
+        signer: Option<&crate::signing::Signer>,
     ) -> Result<(Published, usize)> {
         request.validate()?;
         let app = &request.app;
@@ -214,6 +216,8 @@ impl Zk {
                 && cur.release == newest
                 && cur.same_request(request)
                 && cur.state == crate::model::ReleaseState::Active
+                // A signed request is not met by an unsigned release (nor the other way round).
+                && cur.signature.is_some() == signer.is_some()
             {
                 return Ok(Attempt::Done((
                     Published::Unchanged(cur.clone()),
@@ -226,6 +230,10 @@ impl Zk {
             spec.previous = replaced.as_ref().map(|c| c.release);
             spec.previous_version = replaced.as_ref().map(|c| c.version.clone());
             spec.published_at = crate::model::now_rfc3339();
+            spec.signature = None;
+            if let Some(signer) = signer {
+                signer.sign(&mut spec, std::time::SystemTime::now())?;
+            }
             let json = spec.to_json();
             let mut multi = self.client.new_multi_writer();
             multi
