@@ -58,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
+            [CompletionResult]::new('verify-artifact', 'verify-artifact', [CompletionResultType]::ParameterValue, 'Check a downloaded file against the SHA-256 the release pins (--artifact-sha256)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (or write all pages with --out-dir)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -67,6 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--version-from-git', '--version-from-git', [CompletionResultType]::ParameterName, 'Derive the version from the git repository at PATH (tag, describe, or short sha) and record its commit, ref, author and subject in the release')
             [CompletionResult]::new('--git-repo', '--git-repo', [CompletionResultType]::ParameterName, 'Agents deploy from this git repository: a checkout per version and a `current` symlink')
             [CompletionResult]::new('--git-ref', '--git-ref', [CompletionResultType]::ParameterName, 'With --git-repo: the ref to deploy, a template [default: {{ version }}]')
+            [CompletionResult]::new('--git-commit', '--git-commit', [CompletionResultType]::ParameterName, 'With --git-repo: the commit hosts check out [default: the one the ref names now, resolved in the repository at publish time]')
             [CompletionResult]::new('--keep-releases', '--keep-releases', [CompletionResultType]::ParameterName, 'With --git-repo: checkouts kept on each host [default: 5]')
             [CompletionResult]::new('--slots', '--slots', [CompletionResultType]::ParameterName, 'Max hosts deploying at once [default: 1]')
             [CompletionResult]::new('--deploy-cmd', '--deploy-cmd', [CompletionResultType]::ParameterName, 'Deploy command (minijinja template; every value is shell-quoted)')
@@ -93,6 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--exclude-hosts', '--exclude-hosts', [CompletionResultType]::ParameterName, 'The agents on these hosts do not deploy this release')
             [CompletionResult]::new('--slot-increment', '--slot-increment', [CompletionResultType]::ParameterName, 'After each healthy host, grow the slot count by K (accelerating rollout)')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Timeout for each command on a host [default: 10m]')
+            [CompletionResult]::new('--artifact-sha256', '--artifact-sha256', [CompletionResultType]::ParameterName, 'SHA-256 of the artifact the deploy command downloads: in the (signed) release, given to every command as DEPLOYCTL_ARTIFACT_SHA256 for `deployctl verify-artifact FILE`')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Template variable, available as {{ vars.NAME }} (repeatable)')
             [CompletionResult]::new('--secret-var', '--secret-var', [CompletionResultType]::ParameterName, 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)')
             [CompletionResult]::new('--spec', '--spec', [CompletionResultType]::ParameterName, 'Read the release from a TOML or JSON file; flags override its values')
@@ -676,6 +679,28 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'deployctl;verify-artifact' {
+            [CompletionResult]::new('--sha256', '--sha256', [CompletionResultType]::ParameterName, 'The SHA-256 it must have (64 hex digits) [default: $DEPLOYCTL_ARTIFACT_SHA256, set by the agent for a release published with --artifact-sha256]')
+            [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
+            [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
+            [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')
+            [CompletionResult]::new('--zk-auth-file', '--zk-auth-file', [CompletionResultType]::ParameterName, 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)')
+            [CompletionResult]::new('--zk-tls-ca', '--zk-tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA that signed the ZooKeeper servers'' certificates')
+            [CompletionResult]::new('--zk-tls-cert', '--zk-tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate, for servers that authenticate clients')
+            [CompletionResult]::new('--zk-tls-key', '--zk-tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to try reaching ZooKeeper before giving up with exit code 4')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set')
+            [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'deployctl;completions' {
             [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
             [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
@@ -737,6 +762,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('ssh-push', 'ssh-push', [CompletionResultType]::ParameterValue, 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases')
+            [CompletionResult]::new('verify-artifact', 'verify-artifact', [CompletionResultType]::ParameterValue, 'Check a downloaded file against the SHA-256 the release pins (--artifact-sha256)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (or write all pages with --out-dir)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -807,6 +833,9 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             break
         }
         'deployctl;help;sandbox' {
+            break
+        }
+        'deployctl;help;verify-artifact' {
             break
         }
         'deployctl;help;completions' {

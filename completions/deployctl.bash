@@ -73,6 +73,9 @@ _deployctl() {
             deployctl,status)
                 cmd="deployctl__subcmd__status"
                 ;;
+            deployctl,verify-artifact)
+                cmd="deployctl__subcmd__verify__subcmd__artifact"
+                ;;
             deployctl,wait-for-rollout)
                 cmd="deployctl__subcmd__wait__subcmd__for__subcmd__rollout"
                 ;;
@@ -157,6 +160,9 @@ _deployctl() {
             deployctl__subcmd__help,status)
                 cmd="deployctl__subcmd__help__subcmd__status"
                 ;;
+            deployctl__subcmd__help,verify-artifact)
+                cmd="deployctl__subcmd__help__subcmd__verify__subcmd__artifact"
+                ;;
             deployctl__subcmd__help,wait-for-rollout)
                 cmd="deployctl__subcmd__help__subcmd__wait__subcmd__for__subcmd__rollout"
                 ;;
@@ -191,7 +197,7 @@ _deployctl() {
 
     case "${cmd}" in
         deployctl)
-            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort promote rollback restart history init apps hosts ssh-push serve sandbox completions man help"
+            opts="-v -q -h -V --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help --version publish agent wait-for-rollout status pause resume abort promote rollback restart history init apps hosts ssh-push serve sandbox verify-artifact completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,7 +759,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help)
-            opts="publish agent wait-for-rollout status pause resume abort promote rollback restart history init apps hosts ssh-push serve sandbox completions man help"
+            opts="publish agent wait-for-rollout status pause resume abort promote rollback restart history init apps hosts ssh-push serve sandbox verify-artifact completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1081,20 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__help__subcmd__verify__subcmd__artifact)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1571,7 +1591,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --var --secret-var --spec --force --allow-empty --keep-history --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --git-commit --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --artifact-sha256 --var --secret-var --spec --force --allow-empty --keep-history --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1586,6 +1606,10 @@ _deployctl() {
                     return 0
                     ;;
                 --git-ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --git-commit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1690,6 +1714,10 @@ _deployctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --artifact-sha256)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2351,6 +2379,68 @@ _deployctl() {
                 return 0
             fi
             case "${prev}" in
+                --zk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-auth-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --zk-tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "never auto always" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        deployctl__subcmd__verify__subcmd__artifact)
+            opts="-v -q -h --sha256 --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sha256)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --zk)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -55,6 +55,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand serve 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+            cand verify-artifact 'Check a downloaded file against the SHA-256 the release pins (--artifact-sha256)'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -63,6 +64,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --version-from-git 'Derive the version from the git repository at PATH (tag, describe, or short sha) and record its commit, ref, author and subject in the release'
             cand --git-repo 'Agents deploy from this git repository: a checkout per version and a `current` symlink'
             cand --git-ref 'With --git-repo: the ref to deploy, a template [default: {{ version }}]'
+            cand --git-commit 'With --git-repo: the commit hosts check out [default: the one the ref names now, resolved in the repository at publish time]'
             cand --keep-releases 'With --git-repo: checkouts kept on each host [default: 5]'
             cand --slots 'Max hosts deploying at once [default: 1]'
             cand --deploy-cmd 'Deploy command (minijinja template; every value is shell-quoted)'
@@ -89,6 +91,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --exclude-hosts 'The agents on these hosts do not deploy this release'
             cand --slot-increment 'After each healthy host, grow the slot count by K (accelerating rollout)'
             cand --command-timeout 'Timeout for each command on a host [default: 10m]'
+            cand --artifact-sha256 'SHA-256 of the artifact the deploy command downloads: in the (signed) release, given to every command as DEPLOYCTL_ARTIFACT_SHA256 for `deployctl verify-artifact FILE`'
             cand --var 'Template variable, available as {{ vars.NAME }} (repeatable)'
             cand --secret-var 'Secret template variable: like --var, but its value is masked in every output, status and log (repeatable)'
             cand --spec 'Read the release from a TOML or JSON file; flags override its values'
@@ -643,6 +646,27 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'deployctl;verify-artifact'= {
+            cand --sha256 'The SHA-256 it must have (64 hex digits) [default: $DEPLOYCTL_ARTIFACT_SHA256, set by the agent for a release published with --artifact-sha256]'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --color 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'deployctl;completions'= {
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
@@ -702,6 +726,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand ssh-push 'Deploy over SSH to hosts without agents: canary first, then a bounded parallel pool'
             cand serve 'Serve a live web page of every rollout, a JSON API, Prometheus metrics and webhooks'
             cand sandbox 'Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases'
+            cand verify-artifact 'Check a downloaded file against the SHA-256 the release pins (--artifact-sha256)'
             cand completions 'Print shell completions'
             cand man 'Print the man page (or write all pages with --out-dir)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -751,6 +776,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;serve'= {
         }
         &'deployctl;help;sandbox'= {
+        }
+        &'deployctl;help;verify-artifact'= {
         }
         &'deployctl;help;completions'= {
         }

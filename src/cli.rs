@@ -210,6 +210,8 @@ pub enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Run a real local rollout: throwaway ZooKeeper, N agents, two staggered releases
     Sandbox(cmd::sandbox::SandboxArgs),
+    /// Check a downloaded file against the SHA-256 the release pins (--artifact-sha256)
+    VerifyArtifact(cmd::verify_artifact::VerifyArtifactArgs),
     /// Print shell completions
     Completions(cmd::assets::CompletionsArgs),
     /// Print the man page (or write all pages with --out-dir)
@@ -250,6 +252,7 @@ impl Command {
             Command::SshPush(_) => "ssh-push",
             Command::Serve(_) => "serve",
             Command::Sandbox(_) => "sandbox",
+            Command::VerifyArtifact(_) => "verify-artifact",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
             Command::GenerateAssets(_) => "generate-assets",
@@ -276,6 +279,7 @@ impl Command {
             "ssh-push",
             "serve",
             "sandbox",
+            "verify-artifact",
             "completions",
             "man",
             "generate-assets",

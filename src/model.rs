@@ -126,11 +126,20 @@ pub struct GitSourceSpec {
     /// Files kept in `shared/` (created there by the operator) and linked into each checkout.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linked_files: Vec<String>,
+    /// The commit the ref named when the release was published (`publish` pins it; signed with
+    /// the spec): the agent checks out exactly this commit, whatever the ref points at since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 impl GitSourceSpec {
     /// Linked paths must stay inside the checkout and `shared/`: relative, no `..`.
     pub fn validate(&self) -> Result<()> {
+        if let Some(c) = &self.commit
+            && validate::commit_id(c)? != *c
+        {
+            return Err(Error::invalid("git commit", c, "must be lowercase hex"));
+        }
         for (what, paths) in [
             ("linked dir", &self.linked_dirs),
             ("linked file", &self.linked_files),
@@ -279,6 +288,10 @@ pub struct ReleaseSpec {
     pub published_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// The SHA-256 of the artifact the deploy command downloads (`--artifact-sha256`): given to
+    /// every command as `DEPLOYCTL_ARTIFACT_SHA256`, checked by `deployctl verify-artifact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_sha256: Option<String>,
     /// The publisher's SSH signature over the spec (`publish --sign-key`; docs/security.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
@@ -706,6 +719,7 @@ impl Default for ReleaseSpec {
             previous: None,
             previous_version: None,
             rollback_of: None,
+            artifact_sha256: None,
             signature: None,
             published_by: String::new(),
             published_at: String::new(),

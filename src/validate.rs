@@ -64,6 +64,26 @@ pub fn version(value: &str) -> Result<()> {
     check("version", value, &['-', '_', '.', '+', '~', ':'], true)
 }
 
+/// A SHA-256 digest as 64 hex digits (any case); returned lowercase.
+pub fn sha256(value: &str) -> Result<String> {
+    if value.len() != 64 || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::invalid("sha256", value, "must be 64 hex digits"));
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+/// A git commit id: 40 (SHA-1) or 64 (SHA-256) hex digits; returned lowercase.
+pub fn commit_id(value: &str) -> Result<String> {
+    if !matches!(value.len(), 40 | 64) || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::invalid(
+            "git commit",
+            value,
+            "must be a full commit id (40 hex digits)",
+        ));
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
 /// Host names as agents register them (also znode path segments).
 pub fn host_name(value: &str) -> Result<()> {
     check("host name", value, &['-', '_', '.'], true)

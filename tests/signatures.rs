@@ -141,13 +141,19 @@ fn a_spec_changed_behind_deployctls_back_is_refused_and_nothing_runs() {
     let ran_before = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(ran_before.lines().count(), 2, "{ran_before}");
 
-    type Tamper = fn(&mut Value);
+    let pwned = env.path("pwned");
+    let evil = format!("touch {}", pwned.display());
+    type Tamper = Box<dyn Fn(&mut Value)>;
     let tampers: [(&str, Tamper); 3] = [
-        ("command", |s| {
-            s["deploy_cmd"] = Value::from("touch /tmp/deployctl-pwned; echo pwned")
-        }),
-        ("var", |s| s["vars"]["TOKEN"] = Value::from("stolen")),
-        ("version", |s| s["version"] = Value::from("6.6.6")),
+        (
+            "command",
+            Box::new(move |s| s["deploy_cmd"] = Value::from(evil.as_str())),
+        ),
+        (
+            "var",
+            Box::new(|s| s["vars"]["TOKEN"] = Value::from("stolen")),
+        ),
+        ("version", Box::new(|s| s["version"] = Value::from("6.6.6"))),
     ];
     let mut release = 1;
     for (what, tamper) in tampers {
@@ -193,7 +199,7 @@ fn a_spec_changed_behind_deployctls_back_is_refused_and_nothing_runs() {
             "a refusing host queued for a slot: {queued:?}"
         );
     }
-    assert!(!Path::new("/tmp/deployctl-pwned").exists());
+    assert!(!pwned.exists(), "the changed command ran");
 }
 
 /// An expired signature and a replayed release (an older signed spec written back) are refused;
@@ -388,4 +394,120 @@ open({sig_path:?}, "w").write(sig["sshsig"])
         .output()
         .expect("ssh-keygen");
     out.status.success()
+}
+
+/// A git-sourced release pins the commit its tag named at publish time (in the signed spec):
+/// the tag moved afterwards (`git tag -f`) cannot swap the code the hosts check out.
+#[test]
+fn a_moved_tag_cannot_swap_the_code_of_a_pinned_release() {
+    let env = TestEnv::new("sig-git-pin");
+    let (key, public) = keygen(&env, "ci");
+    let trust = trust_file(&env, &[("ci@example.com", &public)]);
+    let config = agent_config(&env, &trust);
+    let repo_dir = env.path("origin");
+    let repo = common::git::init(&repo_dir);
+    let good = common::git::release(&repo, "1.0");
+    let out = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--sign-key",
+        key.to_str().expect("path"),
+        "--git-repo",
+        repo_dir.to_str().expect("path"),
+        "--health-cmd",
+        "true",
+    ]);
+    let stored = read_app_node(&env, "web");
+    assert_eq!(stored["git"]["commit"], good.to_string(), "{out:#}");
+    // Before any host checked it out, the tag is moved to other code.
+    common::git::commit(&repo, "VERSION", "evil\n", "evil");
+    repo.tag_lightweight(
+        "1.0",
+        repo.head().unwrap().peel_to_commit().unwrap().as_object(),
+        true,
+    )
+    .unwrap();
+    let names = hosts("p", 1);
+    let _agents = env.start_agents("web", &names, &["--config", config.to_str().expect("path")]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    let checkout = env.path("state-p1").join("apps/web/releases/1.0/VERSION");
+    let content = std::fs::read_to_string(&checkout).expect("checkout");
+    assert_eq!(
+        content, "1.0\n",
+        "the pinned commit is what was checked out"
+    );
+}
+
+/// `--artifact-sha256` reaches every command as DEPLOYCTL_ARTIFACT_SHA256, and `deployctl
+/// verify-artifact` (run by the deploy command) passes the right file and fails a swapped one.
+#[test]
+fn the_pinned_artifact_digest_is_checked_by_the_deploy_command() {
+    let env = TestEnv::new("sig-artifact");
+    let artifact = env.path("app.tar");
+    std::fs::write(&artifact, b"the real build\n").expect("artifact");
+    let out = Command::new("sha256sum")
+        .arg(&artifact)
+        .output()
+        .expect("sha256sum");
+    let digest = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("digest")
+        .to_string();
+    // The command on its own: right, wrong, and bad input.
+    env.ok(&[
+        "verify-artifact",
+        artifact.to_str().expect("path"),
+        "--sha256",
+        &digest,
+    ]);
+    let wrong = "0".repeat(64);
+    let o = env.run(&[
+        "verify-artifact",
+        artifact.to_str().expect("path"),
+        "--sha256",
+        &wrong,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&digest), "{}", stderr(&o));
+    let o = env.run(&[
+        "verify-artifact",
+        artifact.to_str().expect("path"),
+        "--sha256",
+        "xyz",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"xyz\""), "{}", stderr(&o));
+
+    // Under an agent: the release pins the digest, the deploy command checks the download.
+    let names = hosts("a", 1);
+    let _agents = env.start_agents("web", &names, &[]);
+    let deploy = format!("{} verify-artifact {}", bin(), artifact.display());
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--artifact-sha256",
+        &digest,
+        "--deploy-cmd",
+        &deploy,
+    ]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    std::fs::write(&artifact, b"a swapped build\n").expect("artifact");
+    env.ok(&[
+        "publish",
+        "web",
+        "1.1",
+        "--artifact-sha256",
+        &digest,
+        "--deploy-cmd",
+        &deploy,
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "40s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    let tail = summary["hosts"][0]["output_tail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(tail.contains("do not deploy it"), "{summary:#}");
 }

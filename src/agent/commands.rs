@@ -100,6 +100,8 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
             keep_releases: g.keep_releases,
             linked_dirs: g.linked_dirs,
             linked_files: g.linked_files,
+            // The pin is the release's, whoever supplies the repository.
+            commit: spec.git.as_ref().and_then(|s| s.commit.clone()),
             owner: match &local.run_as {
                 Some(user) => {
                     let r = super::run_as::check(user)?;

@@ -91,6 +91,10 @@ impl<'a> HostRelease<'a> {
                     "DEPLOYCTL_PREVIOUS_VERSION".into(),
                     spec.previous_version.clone().unwrap_or_default(),
                 ),
+                (
+                    "DEPLOYCTL_ARTIFACT_SHA256".into(),
+                    spec.artifact_sha256.clone().unwrap_or_default(),
+                ),
             ],
             // A stopped agent's command dies before its session can expire (exec/supervisor.rs).
             heartbeat: (settings.zk.session_timeout / 3).max(Duration::from_millis(300)),

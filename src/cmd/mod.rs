@@ -17,6 +17,7 @@ pub mod serve;
 pub mod sign;
 pub mod ssh_push;
 pub mod status;
+pub mod verify_artifact;
 pub mod wait;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -92,6 +93,7 @@ async fn dispatch(mut cli: Cli) -> Result<()> {
         // (an agent started with a small stack limit must still fit).
         Command::Serve(args) => Box::pin(serve::run(&ctx, args)).await,
         Command::SshPush(args) => ssh_push::run(&ctx, *args).await,
+        Command::VerifyArtifact(args) => verify_artifact::run(&ctx, args),
         Command::Completions(args) => assets::completions(args),
         Command::Man(args) => assets::man(&ctx, args),
         Command::GenerateAssets(args) => assets::generate(&ctx, args),

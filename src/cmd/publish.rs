@@ -36,6 +36,10 @@ pub struct PublishArgs {
     /// With --git-repo: the ref to deploy, a template [default: {{ version }}]
     #[arg(long, value_name = "TEMPLATE", requires = "git_repo")]
     pub git_ref: Option<String>,
+    /// With --git-repo: the commit hosts check out [default: the one the ref names now,
+    /// resolved in the repository at publish time]
+    #[arg(long, value_name = "SHA", requires = "git_repo", value_parser = parse_commit)]
+    pub git_commit: Option<String>,
     /// With --git-repo: checkouts kept on each host [default: 5]
     #[arg(long, value_name = "N", requires = "git_repo")]
     pub keep_releases: Option<usize>,
@@ -123,6 +127,10 @@ pub struct PublishArgs {
     /// Timeout for each command on a host [default: 10m]
     #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub command_timeout: Option<Duration>,
+    /// SHA-256 of the artifact the deploy command downloads: in the (signed) release, given to
+    /// every command as DEPLOYCTL_ARTIFACT_SHA256 for `deployctl verify-artifact FILE`
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub artifact_sha256: Option<String>,
     /// Template variable, available as {{ vars.NAME }} (repeatable)
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
@@ -184,6 +192,14 @@ pub(crate) fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String
     FailureBudget::parse(s).map_err(|e| e.to_string())
 }
 
+fn parse_sha256(s: &str) -> std::result::Result<String, String> {
+    crate::validate::sha256(s).map_err(|e| e.to_string())
+}
+
+fn parse_commit(s: &str) -> std::result::Result<String, String> {
+    crate::validate::commit_id(s).map_err(|e| e.to_string())
+}
+
 pub(crate) fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
     let (k, v) = s
         .split_once('=')
@@ -229,6 +245,7 @@ struct SpecFile {
     exclude_hosts: Option<Vec<String>>,
     slot_increment: Option<u32>,
     git: Option<crate::model::GitSourceSpec>,
+    artifact_sha256: Option<String>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -266,6 +283,7 @@ combine_fields!(SpecFile {
     exclude_hosts,
     slot_increment,
     git,
+    artifact_sha256,
     vars,
     secret_vars,
     keep_history,
@@ -319,7 +337,9 @@ impl SpecFile {
                     deploy_to: None,
                     linked_dirs: vec![],
                     linked_files: vec![],
+                    commit: args.git_commit.clone(),
                 }),
+            artifact_sha256: args.artifact_sha256.clone(),
             vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),
             keep_history: args.keep_history,
@@ -393,6 +413,10 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         exclude_hosts: sorted_unique(layers.exclude_hosts.unwrap_or_default()),
         slot_increment: layers.slot_increment.unwrap_or(0),
         git: layers.git,
+        artifact_sha256: layers
+            .artifact_sha256
+            .map(|h| crate::validate::sha256(&h))
+            .transpose()?,
         source: from_git.map(|g| g.source),
         vars: layers.vars,
         secret_vars,
@@ -401,6 +425,37 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     };
     crate::ops::check_request(&spec)?;
     Ok(spec)
+}
+
+/// A git-sourced release records the commit its ref names now, unless one was given: the
+/// agents check out exactly that commit (a tag moved later cannot swap the code). A ref that
+/// depends on the host cannot be pinned once for all: left unpinned, with a warning.
+async fn pin_git_commit(request: &mut ReleaseSpec) -> Result<()> {
+    let Some(git) = request.git.as_mut().filter(|g| g.commit.is_none()) else {
+        return Ok(());
+    };
+    if git.git_ref.contains("host") {
+        tracing::warn!(
+            "the git ref {:?} depends on the host: the release is not pinned to a commit",
+            git.git_ref
+        );
+        return Ok(());
+    }
+    let ctx = crate::render::RenderContext {
+        app: request.app.clone(),
+        version: request.version.clone(),
+        previous_version: String::new(),
+        host: String::new(),
+        release: 0,
+        vars: request.vars.clone(),
+    };
+    let git_ref = crate::render::render_raw(&git.git_ref, &ctx)?;
+    let repo = git.repo.clone();
+    let commit = tokio::task::spawn_blocking(move || crate::git::resolve_remote(&repo, &git_ref))
+        .await
+        .map_err(|e| Error::Failed(format!("resolving the git ref: {e}")))??;
+    git.commit = Some(commit);
+    Ok(())
 }
 
 /// Host lists are sets: order and repeats do not make another release.
@@ -485,7 +540,8 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
         None => SpecFile::default(),
     };
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
-    let request = build_request(args, file)?;
+    let mut request = build_request(args, file)?;
+    pin_git_commit(&mut request).await?;
     let signer = args.sign.signer()?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     // Only a release that filters its hosts can leave every registered one out (and only then
@@ -571,6 +627,8 @@ mod tests {
             allow_dirty: false,
             git_repo: None,
             git_ref: None,
+            git_commit: None,
+            artifact_sha256: None,
             keep_releases: None,
             spec: None,
             force: false,

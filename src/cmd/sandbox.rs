@@ -152,6 +152,8 @@ fn demo_release(repo: &Path, slots: u32, fail_host: Option<&str>) -> Result<Rele
             deploy_to: None,
             linked_dirs: vec![],
             linked_files: vec![],
+            // Pinned, as `publish` does: the commit the version was read from.
+            commit: from_git.source.commit.clone(),
         }),
         deploy_cmd: fail_host
             .map(|_| format!("{fail}; sleep 1"))

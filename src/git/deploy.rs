@@ -25,6 +25,9 @@ pub struct GitDeploy {
     pub linked_files: Vec<String>,
     /// The `run_as` user's (uid, gid): checkouts and shared dirs are given to it.
     pub owner: Option<(u32, u32)>,
+    /// The commit the release pins (`GitSourceSpec::commit`): checked out whatever the ref
+    /// names now.
+    pub commit: Option<String>,
 }
 
 impl GitDeploy {
@@ -42,6 +45,11 @@ impl GitDeploy {
     }
     pub fn shared(&self) -> PathBuf {
         self.deploy_to.join("shared")
+    }
+    /// Which commit `releases/<version>` holds (`commits/<version>`, written at checkout;
+    /// outside `releases/`, whose entries are the checkouts).
+    fn commit_note(&self, version: &str) -> PathBuf {
+        self.deploy_to.join("commits").join(version)
     }
 }
 
@@ -153,10 +161,25 @@ fn resolve<'r>(repo: &'r git2::Repository, r: &str) -> Result<git2::Commit<'r>> 
 pub fn ensure_release(g: &GitDeploy, version: &str) -> Result<(PathBuf, bool)> {
     let dir = g.release_dir(version);
     if dir.is_dir() {
-        return Ok((dir, false));
+        // A pinned release reuses a checkout only of its own commit.
+        let held = std::fs::read_to_string(g.commit_note(version)).ok();
+        match (&g.commit, held.as_deref().map(str::trim)) {
+            (Some(pin), Some(held)) if held != pin => {
+                return Err(Error::Failed(format!(
+                    "{} holds commit {held}, but the release pins {pin} (the ref moved since \
+                     that checkout); remove the directory to check the pinned commit out",
+                    dir.display()
+                )));
+            }
+            _ => return Ok((dir, false)),
+        }
     }
     let repo = fetch(g)?;
-    let commit = resolve(&repo, &g.git_ref)?;
+    let commit = match &g.commit {
+        Some(pin) => pinned(&repo, g, pin)?,
+        None => resolve(&repo, &g.git_ref)?,
+    };
+    let commit_id = commit.id().to_string();
     let releases = g.releases();
     std::fs::create_dir_all(&releases)
         .map_err(io_err(format!("creating {}", releases.display())))?;
@@ -181,8 +204,39 @@ pub fn ensure_release(g: &GitDeploy, version: &str) -> Result<(PathBuf, bool)> {
             }
         }
     }
+    let note = g.commit_note(version);
+    if let Some(dir) = note.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    }
+    std::fs::write(&note, format!("{commit_id}\n"))
+        .map_err(io_err(format!("writing {}", note.display())))?;
     std::fs::rename(&tmp, &dir).map_err(io_err(format!("moving {} into place", dir.display())))?;
     Ok((dir, true))
+}
+
+/// The pinned commit, from the fetched mirror. A ref that has moved since the publish is
+/// logged, and the pinned commit is what is checked out; one no ref reaches any more (a
+/// force-push) is not in the mirror: the deploy fails rather than run other code.
+fn pinned<'r>(repo: &'r git2::Repository, g: &GitDeploy, pin: &str) -> Result<git2::Commit<'r>> {
+    let oid = git2::Oid::from_str(pin)
+        .map_err(|e| Error::invalid("git commit", pin, e.message().to_string()))?;
+    let commit = repo.find_commit(oid).map_err(|_| {
+        Error::Failed(format!(
+            "the release pins commit {pin}, which {} no longer has under any branch or tag",
+            g.repo
+        ))
+    })?;
+    if let Ok(now) = resolve(repo, &g.git_ref)
+        && now.id() != oid
+    {
+        tracing::warn!(
+            "{} now names {} in {}; checking out the pinned {pin}",
+            g.git_ref,
+            now.id(),
+            g.repo
+        );
+    }
+    Ok(commit)
 }
 
 /// Point `current` at `releases/<version>` atomically: a new symlink beside it, renamed over it.
@@ -249,6 +303,7 @@ pub fn prune(g: &GitDeploy, previous: Option<&str>) -> Result<Vec<String>> {
     for name in &doomed {
         let p = releases.join(name);
         std::fs::remove_dir_all(&p).map_err(io_err(format!("removing {}", p.display())))?;
+        let _ = std::fs::remove_file(g.commit_note(name));
     }
     Ok(doomed)
 }

@@ -107,6 +107,39 @@ pub fn version_tags(repo: &str) -> Result<Vec<String>> {
     Ok(tags)
 }
 
+/// The commit `git_ref` names in the repository at `repo` now (a tag, peeled; a branch; or a
+/// full commit id as is): what `publish` pins in the release so a moved tag cannot swap the code
+/// hosts check out. Blocking (network or disk).
+pub fn resolve_remote(repo: &str, git_ref: &str) -> Result<String> {
+    if let Ok(id) = crate::validate::commit_id(git_ref) {
+        return Ok(id);
+    }
+    let fail = |e: git2::Error| {
+        Error::Failed(format!(
+            "resolving {git_ref:?} in {repo}: {} (pin it yourself with --git-commit)",
+            e.message()
+        ))
+    };
+    let mut remote = git2::Remote::create_detached(repo).map_err(fail)?;
+    remote.connect(git2::Direction::Fetch).map_err(fail)?;
+    let heads = remote.list().map_err(fail)?;
+    // An annotated tag's `^{}` entry is the commit it points at; prefer it to the tag object.
+    for name in [
+        format!("refs/tags/{git_ref}^{{}}"),
+        format!("refs/tags/{git_ref}"),
+        format!("refs/heads/{git_ref}"),
+    ] {
+        if let Some(h) = heads.iter().find(|h| h.name() == name) {
+            return Ok(h.oid().to_string());
+        }
+    }
+    Err(Error::invalid(
+        "git ref",
+        git_ref,
+        format!("is neither a tag nor a branch of {repo} (pin a commit with --git-commit)"),
+    ))
+}
+
 /// Digit runs compare as numbers: `v1.10` > `v1.9`.
 fn natural_key(s: &str) -> Vec<(u64, String)> {
     let mut out = vec![];
