@@ -83,6 +83,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)')
             [CompletionResult]::new('--steps', '--steps', [CompletionResultType]::ParameterName, 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`')
             [CompletionResult]::new('--progress-deadline', '--progress-deadline', [CompletionResultType]::ParameterName, 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed')
+            [CompletionResult]::new('--approvals', '--approvals', [CompletionResultType]::ParameterName, 'Four-eyes: the release waits at its first manual gate (a `pause` is put first when the steps have none) until N promotes signed with --sign-key by keys other than the publisher''s; needs --sign-key')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]')
             [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'First delay between attempts [default: 1s]')
@@ -280,6 +281,8 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
         'deployctl;promote' {
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Only if this is the current release (a promote meant for an older release does nothing)')
             [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one')
+            [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed')
+            [CompletionResult]::new('--sign-ttl', '--sign-ttl', [CompletionResultType]::ParameterName, 'How long the signature is valid; agents refuse it after that [default: 24h]')
             [CompletionResult]::new('--zk', '--zk', [CompletionResultType]::ParameterName, 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]')
             [CompletionResult]::new('--zk-root', '--zk-root', [CompletionResultType]::ParameterName, 'Root znode under which deployctl keeps its data [default: /deployctl]')
             [CompletionResult]::new('--zk-auth', '--zk-auth', [CompletionResultType]::ParameterName, 'ZooKeeper digest credentials USER:PASSWORD')

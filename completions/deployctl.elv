@@ -79,6 +79,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --canary 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)'
             cand --steps 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`'
             cand --progress-deadline 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed'
+            cand --approvals 'Four-eyes: the release waits at its first manual gate (a `pause` is put first when the steps have none) until N promotes signed with --sign-key by keys other than the publisher''s; needs --sign-key'
             cand --max-failures 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]'
             cand --retries 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]'
             cand --retry-delay 'First delay between attempts [default: 1s]'
@@ -269,6 +270,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;promote'= {
             cand --release 'Only if this is the current release (a promote meant for an older release does nothing)'
             cand --step 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one'
+            cand --sign-key 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed'
+            cand --sign-ttl 'How long the signature is valid; agents refuse it after that [default: 24h]'
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'

@@ -83,6 +83,7 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l restart-
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l canary -d 'The first N hosts to take a slot must be healthy before any other host starts (the same as --steps N,100%)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l steps -d 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l progress-deadline -d 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l approvals -d 'Four-eyes: the release waits at its first manual gate (a `pause` is put first when the steps have none) until N promotes signed with --sign-key by keys other than the publisher\'s; needs --sign-key' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l max-failures -d 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retries -d 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand publish" -l retry-delay -d 'First delay between attempts [default: 1s]' -r
@@ -272,6 +273,8 @@ complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s q -l quiet
 complete -c deployctl -n "__fish_deployctl_using_subcommand abort" -s h -l help -d 'Print help'
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l release -d 'Only if this is the current release (a promote meant for an older release does nothing)' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l step -d 'Only if the release still waits at this step (1-based, as `status` shows it): a promote names the gate it passes, so it never passes the next one' -r
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l sign-key -d 'Sign with this OpenSSH private key (unencrypted; ed25519): agents with `require_signatures` run only what a key in their trusted_signers file signed' -r -F
+complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l sign-ttl -d 'How long the signature is valid; agents refuse it after that [default: 24h]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk -d 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-root -d 'Root znode under which deployctl keeps its data [default: /deployctl]' -r
 complete -c deployctl -n "__fish_deployctl_using_subcommand promote" -l zk-auth -d 'ZooKeeper digest credentials USER:PASSWORD' -r

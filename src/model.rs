@@ -288,6 +288,10 @@ pub struct ReleaseSpec {
     pub published_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Promotes, signed by keys other than the publisher's, that the first manual gate waits for
+    /// (`--approvals N`; four-eyes).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approvals: u32,
     /// The SHA-256 of the artifact the deploy command downloads (`--artifact-sha256`): given to
     /// every command as `DEPLOYCTL_ARTIFACT_SHA256`, checked by `deployctl verify-artifact`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +318,10 @@ pub struct Signature {
     /// its gates, so it cannot be rebuilt from the rollback's spec).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn default_slots() -> u32 {
@@ -601,6 +609,26 @@ pub struct Ledger {
     /// Halted because it passed its progress deadline: agents kill its running commands.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deadline_passed: bool,
+    /// Signed promotes of the approval gate (`publish --approvals N`; docs/security.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+}
+
+/// One signed promote of a release's approval gate (`promote --sign-key`), kept in its ledger.
+/// Agents that trust signatures check each one themselves: the ledger is no proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The gate approved (0-based index into the plan).
+    pub step: usize,
+    /// The approving key's fingerprint (`SHA256:…`).
+    pub key: String,
+    /// SSH signature (namespace `deployctl-approval`) over `signing::approval_payload`.
+    pub sshsig: String,
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -719,6 +747,7 @@ impl Default for ReleaseSpec {
             previous: None,
             previous_version: None,
             rollback_of: None,
+            approvals: 0,
             artifact_sha256: None,
             signature: None,
             published_by: String::new(),
@@ -741,6 +770,22 @@ impl ReleaseSpec {
     pub fn validate(&self) -> Result<()> {
         validate::app_name(&self.app)?;
         validate::version(&self.version)?;
+        if self.approvals > 0 && !self.steps.contains(&Step::Pause(None)) {
+            return Err(Error::invalid(
+                "approvals",
+                self.approvals,
+                "need a manual gate (`pause`) in the steps to wait at",
+            ));
+        }
+        if let Some(h) = &self.artifact_sha256
+            && validate::sha256(h)? != *h
+        {
+            return Err(Error::invalid(
+                "artifact_sha256",
+                h,
+                "must be lowercase hex",
+            ));
+        }
         if let Some(prev) = &self.previous_version {
             validate::version(prev)?;
         }
@@ -907,6 +952,8 @@ impl ReleaseSpec {
                 .copied()
                 .filter(|s| !s.is_gate())
                 .collect(),
+            // No gate left to hold for approvals.
+            approvals: 0,
             kind: ReleaseKind::Deploy,
             ..self.clone()
         }

@@ -374,12 +374,17 @@ pub async fn promote(
     release: Option<u64>,
     step: Option<usize>,
     all: bool,
+    approver: Option<&crate::signing::Signer>,
 ) -> Result<PromoteOutput> {
     validate::app_name(app)?;
-    let (spec, message) = zk.promote(app, release, step, all).await?;
+    let by = publisher();
+    let (spec, message) = zk
+        .promote(app, release, step, all, approver.map(|s| (s, by.as_str())))
+        .await?;
     let ledger = zk.read_ledger(app, spec.release).await?;
     let step = ledger.and_then(|(l, _)| {
         steps::position(&steps::plan(&spec), &l, SystemTime::now())
+            .map(|p| steps::with_approvals(p, &spec, &l))
             .map(|p| crate::output::views::step(&p, &spec.app))
     });
     Ok(PromoteOutput {

@@ -24,7 +24,7 @@ use sha2::Digest;
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use crate::error::{Error, Result};
-use crate::model::{ReleaseSpec, Signature};
+use crate::model::{Approval, ReleaseSpec, Signature};
 
 /// SSHSIG namespace of release signatures (`ssh-keygen -Y verify -n deployctl-release`).
 pub const RELEASE_NAMESPACE: &str = "deployctl-release";
@@ -201,21 +201,16 @@ impl Signer {
     }
 
     /// Sign an approval of `app`'s release `release` at gate `step` (a signed promote).
-    pub fn approve(&self, app: &str, release: u64, step: usize) -> Result<Approval> {
+    pub fn approve(&self, app: &str, release: u64, step: usize, by: &str) -> Result<Approval> {
         let msg = approval_payload(app, release, step);
         Ok(Approval {
+            step,
             key: self.fingerprint(),
             sshsig: self.sign_bytes(APPROVAL_NAMESPACE, &msg)?,
+            by: by.to_string(),
+            at: crate::model::now_rfc3339(),
         })
     }
-}
-
-/// A signed promote, as stored in the release's ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Approval {
-    pub key: String,
-    pub sshsig: String,
 }
 
 /// What an approval signs: this app, this release, this gate.
@@ -346,6 +341,39 @@ impl AllowedSigners {
         })?;
         Ok(signer.principals.join(","))
     }
+}
+
+/// The approvals of `spec`'s gate `step` that this host can check: signed over that gate of that
+/// release by keys in `trust`, each key once, the publisher's own key not counted. Returns the
+/// principals of the valid ones.
+pub fn verified_approvals(
+    trust: &AllowedSigners,
+    spec: &ReleaseSpec,
+    approvals: &[Approval],
+    step: usize,
+) -> Vec<String> {
+    let publisher = spec
+        .signature
+        .as_ref()
+        .and_then(|s| SshSig::from_pem(s.sshsig.trim()).ok())
+        .map(|s| s.public_key().clone());
+    let msg = approval_payload(&spec.app, spec.release, step);
+    let mut keys = Vec::new();
+    let mut principals = Vec::new();
+    for a in approvals.iter().filter(|a| a.step == step) {
+        let Ok(sig) = SshSig::from_pem(a.sshsig.trim()) else {
+            continue;
+        };
+        let key = sig.public_key().clone();
+        if Some(&key) == publisher.as_ref() || keys.contains(&key) {
+            continue;
+        }
+        if let Ok(who) = trust.verify(APPROVAL_NAMESPACE, &msg, &a.sshsig) {
+            keys.push(key);
+            principals.push(who);
+        }
+    }
+    principals
 }
 
 fn is_key_type(s: &str) -> bool {

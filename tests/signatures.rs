@@ -511,3 +511,109 @@ fn the_pinned_artifact_digest_is_checked_by_the_deploy_command() {
         .unwrap_or_default();
     assert!(tail.contains("do not deploy it"), "{summary:#}");
 }
+
+/// `--approvals 1`: the release waits at its gate ("waiting for 1 approval"); the publisher's own
+/// signed promote does not count, an unsigned one is refused, another trusted key's passes it.
+/// A ledger moved past the gate behind deployctl's back does not let the agents through.
+#[test]
+fn four_eyes_the_publishers_own_promote_does_not_count() {
+    let env = TestEnv::new("sig-approvals");
+    let (alice, alice_pub) = keygen(&env, "alice");
+    let (bob, bob_pub) = keygen(&env, "bob");
+    let trust = env.path("allowed_signers");
+    std::fs::write(
+        &trust,
+        format!(
+            "alice@example.com {alice_pub}\nbob@example.com namespaces=\"deployctl-release,deployctl-approval\" {bob_pub}\n"
+        ),
+    )
+    .expect("allowed_signers");
+    let config = agent_config(&env, &trust);
+    let log = env.path("ran.log");
+    let names = hosts("q", 2);
+    let _agents = env.start_agents("web", &names, &["--config", config.to_str().expect("path")]);
+    let key = |k: &Path| k.to_str().expect("path").to_string();
+    // Without a publisher's key there is no "other" key: refused.
+    let o = env.run(&["publish", "web", "1.0", "--approvals", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--approvals",
+        "1",
+        "--sign-key",
+        &key(&alice),
+        "--deploy-cmd",
+        &deploy(&log),
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "2s"]);
+    assert_eq!(code, Some(3), "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("waiting for 1 approval"), "{msg}");
+
+    let o = env.run(&["promote", "web", "--sign-key", &key(&alice)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("publisher's own key"), "{}", stderr(&o));
+    let o = env.run(&["promote", "web"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--sign-key"), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&log).unwrap_or_default().is_empty());
+
+    env.ok(&["promote", "web", "--sign-key", &key(&bob)]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        2
+    );
+
+    // A ZooKeeper writer passes the gate in the ledger with a forged approval: the agents,
+    // which check approvals themselves, do not go through.
+    let out = env.json(&[
+        "publish",
+        "web",
+        "2.0",
+        "--approvals",
+        "1",
+        "--sign-key",
+        &key(&alice),
+        "--deploy-cmd",
+        &deploy(&log),
+    ]);
+    let release = release_of(&out);
+    env.wait_hosts("web", &names, release, &["waiting"], T);
+    block_on(async {
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        let path = zk.ledger_path("web", release);
+        let (data, _) = zk.client.get_data(&path).await.unwrap();
+        let mut ledger: Value = serde_json::from_slice(&data).unwrap();
+        ledger["step"] = serde_json::json!({"index": 1, "started_at": "2026-01-01T00:00:00Z"});
+        ledger["approvals"] = serde_json::json!([{
+            "step": 0, "key": "SHA256:forged", "sshsig": "not a signature"
+        }]);
+        zk.client
+            .set_data(&path, ledger.to_string().as_bytes(), None)
+            .await
+            .unwrap();
+    });
+    env.wait_status("web", T, "the agents refusing the forged approval", |st| {
+        names.iter().all(|h| {
+            host(st, h).is_some_and(|v| {
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("approvals this host can verify"))
+            })
+        })
+    });
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        2,
+        "nothing ran past the forged gate"
+    );
+}

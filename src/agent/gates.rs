@@ -33,6 +33,9 @@ pub(super) async fn gate_now(
     Ok(match policy::run_once_step(spec, ledger, registered, me) {
         RunOnceStep::Proceed => {
             let plan = steps::plan(spec);
+            if let Some(why) = unapproved(runner, &plan, ledger) {
+                return Ok(Gate::Wait(why, None));
+            }
             match steps::gate(&plan, ledger, me, registered, &spec.app, SystemTime::now()) {
                 StepGate::Proceed | StepGate::Claim => Gate::Open,
                 StepGate::Wait { message, until } => Gate::Wait(message, until),
@@ -46,6 +49,35 @@ pub(super) async fn gate_now(
             Gate::Closed
         }
     })
+}
+
+/// Is the approval gate (`--approvals`) passed in the ledger without the approvals this host
+/// can check? The ledger is no proof to an agent that trusts signatures: anyone who can write
+/// it could have moved the step on. Then the host waits, and says why.
+fn unapproved(
+    runner: &HostRelease<'_>,
+    plan: &[crate::model::Step],
+    ledger: &crate::model::Ledger,
+) -> Option<String> {
+    let spec = runner.spec;
+    let gate = steps::approval_gate(spec, plan)?;
+    let trust = runner.settings.trust.get(&spec.app)?;
+    let pos = steps::position(plan, ledger, SystemTime::now())?;
+    if pos.index <= gate {
+        return None;
+    }
+    let valid = crate::signing::verified_approvals(&trust.signers, spec, &ledger.approvals, gate);
+    if valid.len() >= spec.approvals as usize {
+        return None;
+    }
+    Some(format!(
+        "the approval gate (step {} of {}) was passed with {} of {} approvals this host can \
+         verify; waiting for a trusted approval",
+        gate + 1,
+        plan.len(),
+        valid.len(),
+        spec.approvals
+    ))
 }
 
 /// Wait, without a slot, until the gates would let this host in (or the release moves on).

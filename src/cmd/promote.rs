@@ -22,10 +22,14 @@ pub struct PromoteArgs {
     /// Pass every gate left: straight to the last step
     #[arg(long)]
     pub all: bool,
+    /// At an approval gate (publish --approvals): sign this promote as an approval
+    #[command(flatten)]
+    pub sign: super::sign::SignFlags,
 }
 
 pub async fn run(ctx: &Ctx, args: PromoteArgs) -> Result<()> {
     validate::app_name(&args.app)?;
+    let approver = args.sign.signer()?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     let out = ops::promote(
         &zk,
@@ -33,6 +37,7 @@ pub async fn run(ctx: &Ctx, args: PromoteArgs) -> Result<()> {
         args.release,
         args.step.map(|s| s as usize),
         args.all,
+        approver.as_ref(),
     )
     .await?;
     if ctx.printer.is_json() {

@@ -87,6 +87,11 @@ pub struct PublishArgs {
     /// commands are killed
     #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub progress_deadline: Option<Duration>,
+    /// Four-eyes: the release waits at its first manual gate (a `pause` is put first when the
+    /// steps have none) until N promotes signed with --sign-key by keys other than the
+    /// publisher's; needs --sign-key
+    #[arg(long, value_name = "N")]
+    pub approvals: Option<u32>,
     /// Failed hosts tolerated before the release halts, as a count or N% [default: 0]
     #[arg(long, value_name = "N|N%", value_parser = parse_budget)]
     pub max_failures: Option<FailureBudget>,
@@ -246,6 +251,7 @@ struct SpecFile {
     slot_increment: Option<u32>,
     git: Option<crate::model::GitSourceSpec>,
     artifact_sha256: Option<String>,
+    approvals: Option<u32>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -284,6 +290,7 @@ combine_fields!(SpecFile {
     slot_increment,
     git,
     artifact_sha256,
+    approvals,
     vars,
     secret_vars,
     keep_history,
@@ -340,6 +347,7 @@ impl SpecFile {
                     commit: args.git_commit.clone(),
                 }),
             artifact_sha256: args.artifact_sha256.clone(),
+            approvals: args.approvals,
             vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),
             keep_history: args.keep_history,
@@ -381,7 +389,8 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     let mut secret_vars = layers.secret_vars;
     secret_vars.sort();
     secret_vars.dedup();
-    let spec = ReleaseSpec {
+    let mut spec = ReleaseSpec {
+        approvals: layers.approvals.unwrap_or(0),
         slots: layers.slots.unwrap_or(1),
         deploy_cmd: layers.deploy_cmd,
         get_version_cmd: layers.get_version_cmd,
@@ -423,6 +432,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         published_by: publisher(),
         ..defaults
     };
+    crate::policy::steps::add_approval_gate(&mut spec);
     crate::ops::check_request(&spec)?;
     Ok(spec)
 }
@@ -541,8 +551,16 @@ async fn publish(ctx: &Ctx, args: &PublishArgs) -> Result<(String, u64)> {
     };
     let keep = keep_history(args.keep_history.combine(file.keep_history))?;
     let mut request = build_request(args, file)?;
-    pin_git_commit(&mut request).await?;
     let signer = args.sign.signer()?;
+    if request.approvals > 0 && signer.is_none() {
+        // Approvals are counted by keys other than the publisher's: it must have one.
+        return Err(Error::invalid(
+            "--approvals",
+            request.approvals,
+            "needs --sign-key (approvals are promotes by keys other than the publisher's)",
+        ));
+    }
+    pin_git_commit(&mut request).await?;
     let zk = zk::connect(&ctx.global.zk_options(None, None)).await?;
     // Only a release that filters its hosts can leave every registered one out (and only then
     // is the read worth its requests: a plain publish stays one multi-read + one multi-op).
@@ -629,6 +647,7 @@ mod tests {
             git_ref: None,
             git_commit: None,
             artifact_sha256: None,
+            approvals: None,
             keep_releases: None,
             spec: None,
             force: false,

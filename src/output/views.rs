@@ -83,6 +83,9 @@ pub fn step(p: &crate::policy::steps::Position, app: &str) -> Value {
     if let Some(t) = p.target {
         m.insert("target".into(), json!(t));
     }
+    if p.approvals_missing > 0 {
+        m.insert("approvals_missing".into(), json!(p.approvals_missing));
+    }
     m.insert("healthy".into(), json!(p.healthy));
     m.insert("message".into(), json!(p.describe(app)));
     Value::Object(m)

@@ -47,6 +47,9 @@ pub struct Position {
     /// Healthy hosts that took a place in a step.
     pub healthy: usize,
     pub started_at: Option<SystemTime>,
+    /// At the approval gate (`--approvals`): signed promotes it still waits for (see
+    /// [`with_approvals`]; 0 from [`position`], which does not see the spec).
+    pub approvals_missing: u32,
 }
 
 impl Position {
@@ -76,6 +79,13 @@ impl Position {
     pub fn describe(&self, app: &str) -> String {
         let promote = format!("promote with `deployctl promote {app}`");
         match self.step {
+            Step::Pause(None) if self.approvals_missing > 0 => format!(
+                "paused at {}: waiting for {} approval{} (`deployctl promote {app} --sign-key KEY`, \
+                 a key other than the publisher's)",
+                self.label(),
+                self.approvals_missing,
+                if self.approvals_missing == 1 { "" } else { "s" }
+            ),
             Step::Pause(None) => format!("paused at {}: {promote}", self.label()),
             Step::Pause(Some(ms)) => {
                 let until = self
@@ -219,7 +229,56 @@ pub fn position(plan: &[Step], ledger: &Ledger, now: SystemTime) -> Option<Posit
         target: state.target,
         healthy: healthy_claims(ledger),
         started_at: started(&state),
+        approvals_missing: 0,
     })
+}
+
+/// The gate `--approvals N` holds: the plan's first manual gate (`publish` adds one when the
+/// steps have none).
+pub fn approval_gate(spec: &ReleaseSpec, plan: &[Step]) -> Option<usize> {
+    if spec.approvals == 0 {
+        return None;
+    }
+    plan.iter().position(|s| *s == Step::Pause(None))
+}
+
+/// Approvals the ledger records for the approval gate, one per key, the publisher's key not
+/// counted. Unverified: `promote` counts with it; agents that trust signatures check each one
+/// (`signing::verified_approvals`).
+pub fn approvals_recorded(spec: &ReleaseSpec, ledger: &Ledger, gate: usize) -> usize {
+    let publisher = spec.signature.as_ref().map(|s| s.key.as_str());
+    let mut keys: Vec<&str> = ledger
+        .approvals
+        .iter()
+        .filter(|a| a.step == gate && Some(a.key.as_str()) != publisher)
+        .map(|a| a.key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.len()
+}
+
+/// `pos` with the approvals it still waits for, when it stands at the approval gate.
+pub fn with_approvals(mut pos: Position, spec: &ReleaseSpec, ledger: &Ledger) -> Position {
+    if approval_gate(spec, &plan(spec)) == Some(pos.index) {
+        let have = approvals_recorded(spec, ledger, pos.index) as u32;
+        pos.approvals_missing = spec.approvals.saturating_sub(have);
+    }
+    pos
+}
+
+/// `--approvals N` without a manual gate in its steps waits before any host: a `pause` first
+/// (written into the spec, so it is signed and shown like any step).
+pub fn add_approval_gate(spec: &mut ReleaseSpec) {
+    if spec.approvals == 0 || spec.steps.contains(&Step::Pause(None)) {
+        return;
+    }
+    let mut steps = plan(spec);
+    if steps.is_empty() {
+        steps.push(Step::Percent(100));
+    }
+    steps.insert(0, Step::Pause(None));
+    spec.steps = steps;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -136,7 +136,7 @@ pub fn running_position(
     let plan = steps::plan(target);
     let empty = Ledger::new(target.release);
     let ledger = own(target, ledger).unwrap_or(&empty);
-    steps::position(&plan, ledger, now)
+    steps::position(&plan, ledger, now).map(|p| steps::with_approvals(p, target, ledger))
 }
 
 /// The step gate the release waits at, while it is the current, active release.

@@ -208,7 +208,7 @@ pub async fn promote(
     let req: Option<PromoteBody> = body_json(&headers, body, true).await?;
     let req = req.unwrap_or_default();
     let zk = state.zk().await;
-    let out = ops::promote(&zk, &app, req.release, req.step, req.all).await?;
+    let out = ops::promote(&zk, &app, req.release, req.step, req.all, None).await?;
     tracing::info!(
         "promoted {app} release {} through the API: {}",
         out.release,

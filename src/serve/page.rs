@@ -390,7 +390,7 @@ pub async fn control(
     let result = match form.action.as_str() {
         "pause" => ops::control(&zk, &app, Control::Pause).await.map(drop),
         "resume" => ops::control(&zk, &app, Control::Resume).await.map(drop),
-        "promote" => ops::promote(&zk, &app, form.release, form.step, false)
+        "promote" => ops::promote(&zk, &app, form.release, form.step, false, None)
             .await
             .map(drop),
         "abort" => ops::control(&zk, &app, Control::Abort).await.map(drop),

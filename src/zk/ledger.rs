@@ -484,13 +484,16 @@ impl Zk {
     }
 
     /// Pass the gate the current release waits at (`all`: every gate left). With `release`: only
-    /// when that is the current release. Returns the release and what was done.
+    /// when that is the current release. At the approval gate (`--approvals`) an `approver`'s
+    /// signed approval is recorded, and the gate passes once enough are. Returns the release and
+    /// what was done.
     pub async fn promote(
         &self,
         app: &str,
         release: Option<u64>,
         step: Option<usize>,
         all: bool,
+        approver: Option<(&crate::signing::Signer, &str)>,
     ) -> Result<(ReleaseSpec, String)> {
         // The gate this promote passes: the caller's (`step`, 1-based), else the one the first
         // read shows — kept across compare-and-set retries, so a promote that lost the race to
@@ -536,8 +539,24 @@ impl Zk {
             if let Some(at) = at {
                 seen = Some((cur.release, at));
             }
-            let done = policy::steps::promote(&plan, &mut ledger, now, all, at, app)
-                .map_err(|why| Error::Usage(format!("{app} release {} {why}", cur.release)))?;
+            let approved = match policy::steps::approval_gate(&cur, &plan) {
+                Some(gate) => approve(&cur, &plan, &mut ledger, gate, now, all, approver)?,
+                None => None,
+            };
+            let done = match approved {
+                // Recorded; the gate still waits for more.
+                Some(Err(waiting)) => waiting,
+                passes => {
+                    let done = policy::steps::promote(&plan, &mut ledger, now, all, at, app)
+                        .map_err(|why| {
+                            Error::Usage(format!("{app} release {} {why}", cur.release))
+                        })?;
+                    match passes {
+                        Some(Ok(note)) => format!("{note}: {done}"),
+                        _ => done,
+                    }
+                }
+            };
             // A passed gate restarts the progress deadline's clock.
             if ledger.progress_at.is_some() {
                 ledger.progress_at = Some(now_rfc3339());
@@ -554,7 +573,71 @@ impl Zk {
             }
         })
     }
+}
 
+/// The approval gate's part of a promote. `None`: this promote does not concern the gate (it is
+/// passed, or not reached and not jumped over). `Some(Ok(note))`: enough approvals, the gate may
+/// pass. `Some(Err(message))`: the approval was recorded, the gate waits for more. An error:
+/// nothing may be written (no approval given, or the publisher's own key).
+fn approve(
+    cur: &ReleaseSpec,
+    plan: &[crate::model::Step],
+    ledger: &mut crate::model::Ledger,
+    gate: usize,
+    now: std::time::SystemTime,
+    all: bool,
+    approver: Option<(&crate::signing::Signer, &str)>,
+) -> Result<Option<std::result::Result<String, String>>> {
+    let (app, release, need) = (&cur.app, cur.release, cur.approvals as usize);
+    let Some(pos) = policy::steps::position(plan, ledger, now) else {
+        return Ok(None);
+    };
+    let concerned = pos.index == gate || (all && pos.index < gate);
+    let have = policy::steps::approvals_recorded(cur, ledger, gate);
+    if !concerned || have >= need {
+        return Ok(None);
+    }
+    let Some((signer, by)) = approver else {
+        return Err(Error::Usage(format!(
+            "{app} release {release} waits for {} approval(s) at step {} of {}: promote with \
+             --sign-key (a key other than the publisher's)",
+            need - have,
+            gate + 1,
+            plan.len()
+        )));
+    };
+    let key = signer.fingerprint();
+    if cur.signature.as_ref().is_some_and(|s| s.key == key) {
+        return Err(Error::Usage(format!(
+            "{key} signed {app} release {release}: the publisher's own key does not count as an \
+             approval"
+        )));
+    }
+    if ledger
+        .approvals
+        .iter()
+        .any(|a| a.step == gate && a.key == key)
+    {
+        return Err(Error::Usage(format!(
+            "{key} approved {app} release {release} already; it waits for {} more from other keys",
+            need - have
+        )));
+    }
+    ledger
+        .approvals
+        .push(signer.approve(app, release, gate, by)?);
+    let have = have + 1;
+    Ok(Some(if have >= need {
+        Ok(format!("approved by {key} ({have} of {need})"))
+    } else {
+        Err(format!(
+            "approval {have} of {need} recorded ({key}); waiting for {} more",
+            need - have
+        ))
+    }))
+}
+
+impl Zk {
     /// Publish the pending automatic rollback of halted release `release` (see
     /// `Ledger::rollback_pending`). `None` when it is not current any more — somebody did it.
     pub async fn rollback_halted(
