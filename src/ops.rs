@@ -381,6 +381,13 @@ pub async fn promote(
     let (spec, message) = zk
         .promote(app, release, step, all, approver.map(|s| (s, by.as_str())))
         .await?;
+    if approver.is_none() && spec.signature.is_some() {
+        tracing::warn!(
+            "{app} release {} is signed: agents that require signatures pass a gate only with a \
+             signed promote (`deployctl promote {app} --sign-key KEY --step N` signs a passed gate)",
+            spec.release
+        );
+    }
     let ledger = zk.read_ledger(app, spec.release).await?;
     let step = ledger.and_then(|(l, _)| {
         steps::position(&steps::plan(&spec), &l, SystemTime::now())

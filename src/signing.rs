@@ -343,14 +343,15 @@ impl AllowedSigners {
     }
 }
 
-/// The approvals of `spec`'s gate `step` that this host can check: signed over that gate of that
-/// release by keys in `trust`, each key once, the publisher's own key not counted. Returns the
-/// principals of the valid ones.
+/// The signed promotes of `spec`'s gate `step` that this host can check: signed over that gate
+/// of that release by keys in `trust`, each key once — for an approval gate (`approval`), the
+/// publisher's own key not counted. Returns the principals of the valid ones.
 pub fn verified_approvals(
     trust: &AllowedSigners,
     spec: &ReleaseSpec,
     approvals: &[Approval],
     step: usize,
+    approval: bool,
 ) -> Vec<String> {
     let publisher = spec
         .signature
@@ -365,7 +366,7 @@ pub fn verified_approvals(
             continue;
         };
         let key = sig.public_key().clone();
-        if Some(&key) == publisher.as_ref() || keys.contains(&key) {
+        if (approval && Some(&key) == publisher.as_ref()) || keys.contains(&key) {
             continue;
         }
         if let Ok(who) = trust.verify(APPROVAL_NAMESPACE, &msg, &a.sshsig) {

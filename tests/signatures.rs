@@ -604,7 +604,7 @@ fn four_eyes_the_publishers_own_promote_does_not_count() {
             host(st, h).is_some_and(|v| {
                 v["message"]
                     .as_str()
-                    .is_some_and(|m| m.contains("approvals this host can verify"))
+                    .is_some_and(|m| m.contains("approvals this host can"))
             })
         })
     });
@@ -615,5 +615,73 @@ fn four_eyes_the_publishers_own_promote_does_not_count() {
             .count(),
         2,
         "nothing ran past the forged gate"
+    );
+}
+
+/// With `require_signatures`, a plain manual gate passes only with a signed promote: an unsigned
+/// one (from the page, or a ZooKeeper writer) moves the ledger on, but the agents wait and say
+/// why; `promote --sign-key --step N` then signs the passed gate and they go through.
+#[test]
+fn with_signatures_required_a_gate_passes_only_with_a_signed_promote() {
+    let env = TestEnv::new("sig-gates");
+    let (key, public) = keygen(&env, "ci");
+    let trust = trust_file(&env, &[("ci@example.com", &public)]);
+    std::fs::write(
+        &trust,
+        format!("ci@example.com namespaces=\"deployctl-release,deployctl-approval\" {public}\n"),
+    )
+    .expect("allowed_signers");
+    let config = agent_config(&env, &trust);
+    let log = env.path("ran.log");
+    let names = hosts("g", 2);
+    let _agents = env.start_agents("web", &names, &["--config", config.to_str().expect("path")]);
+    let key = key.to_str().expect("path");
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--sign-key",
+        key,
+        "--steps",
+        "1,pause,100%",
+        "--deploy-cmd",
+        &deploy(&log),
+    ]);
+    let st = env.wait_status("web", T, "the gate", |st| {
+        st["step"]["step"] == 2 && hosts_in(st, 1, "healthy").len() == 1
+    });
+    let waiting: Vec<String> = names
+        .iter()
+        .filter(|h| !hosts_in(&st, 1, "healthy").contains(h))
+        .cloned()
+        .collect();
+    // Unsigned: the ledger moves on, the agents do not.
+    let o = env.run(&["promote", "web"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is signed"), "{}", stderr(&o));
+    env.wait_status("web", T, "the agent waiting for a signed promote", |st| {
+        waiting.iter().all(|h| {
+            host(st, h).is_some_and(|v| {
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("signed promotes this host can verify"))
+            })
+        })
+    });
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        1
+    );
+    env.ok(&["promote", "web", "--sign-key", key, "--step", "2"]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    assert_eq!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        2
     );
 }

@@ -51,33 +51,46 @@ pub(super) async fn gate_now(
     })
 }
 
-/// Is the approval gate (`--approvals`) passed in the ledger without the approvals this host
-/// can check? The ledger is no proof to an agent that trusts signatures: anyone who can write
-/// it could have moved the step on. Then the host waits, and says why.
+/// Was a manual gate passed in the ledger without the signed promotes this host can check?
+/// The ledger is no proof to an agent that trusts signatures: anyone who can write it could have
+/// moved the step on. The approval gate (`--approvals N`) needs N keys other than the
+/// publisher's; with `require_signatures`, every other manual gate needs one trusted key's
+/// promote (`promote --sign-key`). Then the host waits, and says why.
 fn unapproved(
     runner: &HostRelease<'_>,
     plan: &[crate::model::Step],
     ledger: &crate::model::Ledger,
 ) -> Option<String> {
     let spec = runner.spec;
-    let gate = steps::approval_gate(spec, plan)?;
     let trust = runner.settings.trust.get(&spec.app)?;
     let pos = steps::position(plan, ledger, SystemTime::now())?;
-    if pos.index <= gate {
-        return None;
-    }
-    let valid = crate::signing::verified_approvals(&trust.signers, spec, &ledger.approvals, gate);
-    if valid.len() >= spec.approvals as usize {
-        return None;
-    }
-    Some(format!(
-        "the approval gate (step {} of {}) was passed with {} of {} approvals this host can \
-         verify; waiting for a trusted approval",
-        gate + 1,
-        plan.len(),
-        valid.len(),
-        spec.approvals
-    ))
+    let approval_gate = steps::approval_gate(spec, plan);
+    (0..pos.index)
+        .filter(|g| plan[*g] == crate::model::Step::Pause(None))
+        .find_map(|g| {
+            let (need, what) = match approval_gate {
+                Some(a) if a == g => (spec.approvals as usize, "approvals"),
+                _ if trust.required => (1, "signed promotes"),
+                _ => return None,
+            };
+            let valid = crate::signing::verified_approvals(
+                &trust.signers,
+                spec,
+                &ledger.approvals,
+                g,
+                approval_gate == Some(g),
+            );
+            (valid.len() < need).then(|| {
+                format!(
+                    "the gate at step {} of {} was passed with {} of {need} {what} this host can \
+                     verify; waiting for a trusted one (`deployctl promote {} --sign-key KEY`)",
+                    g + 1,
+                    plan.len(),
+                    valid.len(),
+                    spec.app
+                )
+            })
+        })
 }
 
 /// Wait, without a slot, until the gates would let this host in (or the release moves on).

@@ -8,8 +8,9 @@
 //! 2. it passed every step of its plan (it stands at the last one), unless it never needed a
 //!    step: no host took a place in one and every target host ran the version already;
 //! 3. there is at least one target host, every one of them is settled (healthy, current, failed
-//!    or lost), the failed and lost ones are within `max_failures`, and at least one runs it
-//!    (healthy or current) — a release no targeted host runs has failed, whatever the budget;
+//!    or lost), the failed and lost ones are within `max_failures`, no host refused it (its
+//!    signature; failed at once, whatever the budget), and at least one runs it (healthy or
+//!    current) — a release no targeted host runs has failed, whatever the budget;
 //! 4. its finalize command, when it has one, is done;
 //! 5. (`--expect-hosts N`) at least N hosts are targets.
 //!
@@ -305,7 +306,7 @@ mod tests {
     use crate::model::{FailureBudget, Step, StepState};
     use proptest::prelude::*;
 
-    const STATES: [HostState; 8] = [
+    const STATES: [HostState; 9] = [
         HostState::Idle,
         HostState::Waiting,
         HostState::Deploying,
@@ -314,6 +315,7 @@ mod tests {
         HostState::Healthy,
         HostState::Current,
         HostState::Failed,
+        HostState::Refused,
     ];
 
     fn spec(steps: &str) -> ReleaseSpec {
@@ -373,6 +375,28 @@ mod tests {
         let j = judge(&case(&s, None, &hosts));
         assert!(
             matches!(&j, Judgement::Succeeded { tolerated, .. } if tolerated.len() == 2),
+            "{j:?}"
+        );
+    }
+
+    #[test]
+    fn one_refusal_fails_the_release_whatever_the_budget() {
+        let mut s = spec("");
+        s.max_failures = FailureBudget::Count(3);
+        let refused = TargetHost {
+            host: "c",
+            state: HostState::Refused,
+            note: "refused: the release is not signed",
+        };
+        // Decided at once: the other hosts need not be done.
+        let hosts = [
+            th("a", HostState::Healthy),
+            th("b", HostState::Deploying),
+            refused,
+        ];
+        let j = judge(&case(&s, None, &hosts));
+        assert!(
+            matches!(&j, Judgement::Failed { message } if message.contains("c refused: the release is not signed")),
             "{j:?}"
         );
     }
@@ -479,6 +503,7 @@ mod tests {
             if j.succeeded() {
                 prop_assert!(!halted);
                 prop_assert!(!hosts.is_empty());
+                prop_assert!(hosts.iter().all(|h| h.state != HostState::Refused));
                 prop_assert!(hosts.iter().all(|h| h.state.is_success()
                     || matches!(h.state, HostState::Failed | HostState::Lost)));
                 let bad = hosts.iter().filter(|h| !h.state.is_success()).count();

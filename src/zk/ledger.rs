@@ -539,10 +539,48 @@ impl Zk {
             if let Some(at) = at {
                 seen = Some((cur.release, at));
             }
+            // A signed promote naming a manual gate passed already (unsigned, say from the
+            // page) signs it now: what agents that require signatures wait for.
+            if let (Some((signer, by)), Some(g)) = (approver, at)
+                && plan.get(g) == Some(&crate::model::Step::Pause(None))
+                && policy::steps::position(&plan, &ledger, now).is_some_and(|p| p.index > g)
+            {
+                if policy::steps::approval_gate(&cur, &plan) == Some(g)
+                    && cur
+                        .signature
+                        .as_ref()
+                        .is_some_and(|s| s.key == signer.fingerprint())
+                {
+                    return Err(Error::Usage(format!(
+                        "{} signed {app} release {}: the publisher's own key does not count as \
+                         an approval",
+                        signer.fingerprint(),
+                        cur.release
+                    )));
+                }
+                sign_passed_gates(&cur, &plan, &mut ledger, g..g + 1, signer, by)?;
+                let done = format!(
+                    "signed the gate at step {} of {} (passed already) with {}",
+                    g + 1,
+                    plan.len(),
+                    signer.fingerprint()
+                );
+                let path = self.ledger_path(app, cur.release);
+                return match self
+                    .client
+                    .set_data(&path, &ledger.to_json(), Some(lv))
+                    .await
+                {
+                    Ok(_) => Ok(Attempt::Done((cur, done))),
+                    Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
+                    Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+                };
+            }
             let approved = match policy::steps::approval_gate(&cur, &plan) {
                 Some(gate) => approve(&cur, &plan, &mut ledger, gate, now, all, approver)?,
                 None => None,
             };
+            let from = policy::steps::position(&plan, &ledger, now).map_or(0, |p| p.index);
             let done = match approved {
                 // Recorded; the gate still waits for more.
                 Some(Err(waiting)) => waiting,
@@ -551,6 +589,10 @@ impl Zk {
                         .map_err(|why| {
                             Error::Usage(format!("{app} release {} {why}", cur.release))
                         })?;
+                    if let Some((signer, by)) = approver {
+                        let to = ledger.step.as_ref().map_or(from, |s| s.index);
+                        sign_passed_gates(&cur, &plan, &mut ledger, from..to, signer, by)?;
+                    }
                     match passes {
                         Some(Ok(note)) => format!("{note}: {done}"),
                         _ => done,
@@ -573,6 +615,27 @@ impl Zk {
             }
         })
     }
+}
+
+/// A signed promote leaves a signature on every manual gate it passed (`range`: the plan's
+/// indexes it moved over): agents that require signatures pass no manual gate without one.
+fn sign_passed_gates(
+    cur: &ReleaseSpec,
+    plan: &[crate::model::Step],
+    ledger: &mut crate::model::Ledger,
+    range: std::ops::Range<usize>,
+    signer: &crate::signing::Signer,
+    by: &str,
+) -> Result<()> {
+    let key = signer.fingerprint();
+    for g in range.filter(|g| plan.get(*g) == Some(&crate::model::Step::Pause(None))) {
+        if !ledger.approvals.iter().any(|a| a.step == g && a.key == key) {
+            ledger
+                .approvals
+                .push(signer.approve(&cur.app, cur.release, g, by)?);
+        }
+    }
+    Ok(())
 }
 
 /// The approval gate's part of a promote. `None`: this promote does not concern the gate (it is
