@@ -205,6 +205,13 @@ fn action_multiline_args_publish_wait_and_failure() {
     let _agents = env.start_agents("web", &hosts("a", 2), &[]);
     let junit = env.path("junit.xml");
     let status_json = env.path("status-1.json");
+    let sign_key = env.path("sign-key");
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f"])
+        .arg(&sign_key)
+        .status()
+        .expect("ssh-keygen");
+    assert!(keygen.success());
     let with = format!(
         "          binary: '{}'\n          zk: '{}'\n          app: web\n",
         bin(),
@@ -250,11 +257,25 @@ fn action_multiline_args_publish_wait_and_failure() {
 {with}          command: status
           args: |
             --output 'json
+      - id: key
+        run: |
+          {{ echo 'SIGN_KEY<<KEY_END'; cat '{key}'; echo KEY_END; }} >> "$GITHUB_ENV"
+      - id: signed
+        uses: ./
+        with:
+          binary: '{bin}'
+          zk: '{zk}'
+          app: signed
+          command: publish
+          version: "3.0"
+          sign-key: ${{{{ env.SIGN_KEY }}}}
+          args: --deploy-cmd true
 "#,
         zk = zk_addr(),
         bin = bin(),
         status = status_json.display(),
         junit = junit.display(),
+        key = sign_key.display(),
     );
     let run = run_act(
         &env,
@@ -318,6 +339,19 @@ fn action_multiline_args_publish_wait_and_failure() {
     let st = env.status("web");
     assert_eq!(st["spec"]["slots"], 2, "args on both lines: {st:#}");
     assert_eq!(st["spec"]["deploy_cmd"], "false", "{st:#}");
+
+    // The sign-key input signs the release (the key's text, written to a file for the step).
+    assert_eq!(run.outcome("signed"), "success", "{}", run.log);
+    let signed = schema::parse(
+        schema::Kind::Publish,
+        run.output("signed", "json").as_bytes(),
+    );
+    assert!(
+        signed["spec"]["signature"]["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("SHA256:")),
+        "{signed:#}"
+    );
 
     // Unbalanced quotes fail loudly, before deployctl runs.
     assert_eq!(run.outcome("badargs"), "failure", "{}", run.log);

@@ -19,13 +19,23 @@ bad_input() {
 if [ -n "${INPUT_ZK:-}" ]; then export DEPLOYCTL_ZK="$INPUT_ZK"; fi
 if [ -n "${INPUT_ZK_AUTH:-}" ]; then export DEPLOYCTL_ZK_AUTH="$INPUT_ZK_AUTH"; fi
 
+# Temporary files (the signing key, the split args) go when the step ends, whatever happens.
+temps=()
+trap 'rm -f "${temps[@]}"' EXIT
+if [ -n "${INPUT_SIGN_KEY:-}" ]; then
+  key="$(umask 077 && mktemp "${RUNNER_TEMP:-/tmp}/deployctl-sign-key.XXXXXX")"
+  temps+=("$key")
+  printf '%s\n' "$INPUT_SIGN_KEY" > "$key"
+  export DEPLOYCTL_SIGN_KEY="$key"
+fi
+
 # `args` is split like a shell would (words across any number of lines, '…' and "…" quoting,
 # backslash escapes) by Python's shlex, without eval: no expansion, no command substitution.
 extra=()
 if [ -n "${INPUT_ARGS//[[:space:]]/}" ]; then
   command -v python3 >/dev/null 2>&1 || bad_input "the args input needs python3 on the runner (it splits args like a shell, without eval)"
   words="$(mktemp "${RUNNER_TEMP:-/tmp}/deployctl-args.XXXXXX")"
-  trap 'rm -f "$words" "$words.err"' EXIT
+  temps+=("$words" "$words.err")
   python3 -c '
 import shlex, sys
 try:

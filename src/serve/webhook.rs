@@ -218,7 +218,8 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
         if let Some(by) = l.rolled_back_by {
             push(Kind::RolledBack, format!("rolled back by release {by}"));
         }
-        if !l.failed.is_empty() && (halted || l.state == ReleaseState::Aborted) {
+        let failed_pushed = !l.failed.is_empty() && (halted || l.state == ReleaseState::Aborted);
+        if failed_pushed {
             let mut failed = l.failed.clone();
             failed.sort();
             push(Kind::Failed, format!("failed on {}", failed.join(", ")));
@@ -254,6 +255,15 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                     Kind::Succeeded,
                     format!("succeeded on {} host(s)", targets.len()),
                 );
+            }
+            // A host that refused the release (its signature) fails it with no ledger record.
+            if let verdict::Judgement::Failed { message } = &judged
+                && !failed_pushed
+                && hosts
+                    .iter()
+                    .any(|h| h.state == crate::model::HostState::Refused)
+            {
+                push(Kind::Failed, message.clone());
             }
         }
     }
@@ -666,6 +676,18 @@ mod tests {
         });
         let done = events(&[(fin, Some(l))], &both);
         assert!(done.iter().any(|e| e.event == Kind::Succeeded));
+
+        // A host that refused the release's signature fails it: a `failed` event naming why.
+        let mut refused = view("b", HostState::Refused);
+        refused.message = "refused: the release is not signed".into();
+        let evs = events(&history, &[view("a", HostState::Healthy), refused]);
+        let failed: Vec<&Event> = evs.iter().filter(|e| e.event == Kind::Failed).collect();
+        assert_eq!(failed.len(), 1, "{evs:?}");
+        assert!(
+            failed[0]
+                .message
+                .contains("b refused: the release is not signed")
+        );
     }
 
     #[test]
