@@ -1,0 +1,423 @@
+//! Metric checks (`--check NAME=QUERY OP THRESHOLD`): a PromQL query judged against a threshold
+//! while a host bakes. Pure: what a check is, how its samples are judged, and how its record
+//! explains itself. The agent queries Prometheus (`crate::prometheus`) and applies this.
+//!
+//! **Missing data is never a pass.** A result with no sample, fewer samples than
+//! `min_samples`, a NaN or infinite value, a query error or an unreachable Prometheus is
+//! *inconclusive*: the host keeps baking (holding its slot, so the rollout holds) until the
+//! check is conclusive; it never turns healthy on it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How a value compares with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => value < threshold,
+            Op::Le => value <= threshold,
+            Op::Gt => value > threshold,
+            Op::Ge => value >= threshold,
+        }
+    }
+}
+
+/// One check, as published: `error_rate=QUERY <= 0.05`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricCheck {
+    pub name: String,
+    /// A PromQL query, a template (`{{ host }}`, `{{ version }}`, `{{ app }}`, `{{ vars.X }}`).
+    pub query: String,
+    pub op: Op,
+    pub threshold: f64,
+}
+
+// A threshold is a finite number (checked on parse and on read), so equality is total.
+impl Eq for MetricCheck {}
+
+impl MetricCheck {
+    /// `NAME=QUERY OP THRESHOLD`; the operator and threshold are the last two words.
+    pub fn parse(s: &str) -> Result<MetricCheck> {
+        let bad = |why: &str| Error::invalid("--check", s, why.to_string());
+        let (name, rest) = s
+            .split_once('=')
+            .ok_or_else(|| bad("is not NAME=QUERY OP THRESHOLD"))?;
+        let name = name.trim();
+        crate::validate::var_name(name).map_err(|_| bad("its name must be a plain identifier"))?;
+        let rest = rest.trim();
+        let (rest, threshold) = rest
+            .rsplit_once(char::is_whitespace)
+            .ok_or_else(|| bad("is not NAME=QUERY OP THRESHOLD"))?;
+        let (query, op) = rest
+            .trim_end()
+            .rsplit_once(char::is_whitespace)
+            .ok_or_else(|| bad("is not NAME=QUERY OP THRESHOLD"))?;
+        let op = Op::parse(op).ok_or_else(|| bad("the operator must be one of < <= > >="))?;
+        let threshold: f64 = threshold
+            .parse()
+            .map_err(|_| bad("the threshold must be a number"))?;
+        let check = MetricCheck {
+            name: name.to_string(),
+            query: query.trim().to_string(),
+            op,
+            threshold,
+        };
+        check.validate()?;
+        Ok(check)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !self.threshold.is_finite() {
+            return Err(Error::invalid(
+                "check threshold",
+                self.threshold,
+                "must be a finite number",
+            ));
+        }
+        if self.query.is_empty() {
+            return Err(Error::invalid("check", &self.name, "has an empty query"));
+        }
+        crate::render::check_syntax(&self.query)
+    }
+}
+
+impl std::fmt::Display for MetricCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}={} {} {}",
+            self.name,
+            self.query,
+            self.op.as_str(),
+            self.threshold
+        )
+    }
+}
+
+/// One sample a query returned: its series' labels (as `{a="b"}`), time (Unix seconds) and value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub series: String,
+    pub at: f64,
+    pub value: f64,
+}
+
+/// What one evaluation of a check came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+/// The record of a check on a host: every evaluation counted, the last one explained (the
+/// rendered query, the samples seen, the threshold). In the host status and every report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub name: String,
+    /// The query as sent to Prometheus.
+    pub query: String,
+    pub op: Op,
+    pub threshold: f64,
+    pub verdict: Verdict,
+    /// Why, in words: "0.31 > 0.05 on {…}", "no sample (empty result)", the query's error.
+    pub reason: String,
+    /// The last evaluation's samples.
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    #[serde(default)]
+    pub evaluations: u32,
+    #[serde(default)]
+    pub failures: u32,
+    /// Inconclusive evaluations in a row (reset by a conclusive one).
+    #[serde(default)]
+    pub inconclusive: u32,
+    /// Recent values (newest last): the page's sparkline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<f64>,
+    pub at: String,
+}
+
+// Thresholds and samples are finite (NaN is an inconclusive result, never stored as a value).
+impl Eq for CheckRecord {}
+
+/// How many values a record's history keeps.
+const HISTORY: usize = 20;
+
+impl CheckRecord {
+    pub fn new(check: &MetricCheck, query: String) -> CheckRecord {
+        CheckRecord {
+            name: check.name.clone(),
+            query,
+            op: check.op,
+            threshold: check.threshold,
+            verdict: Verdict::Inconclusive,
+            reason: "not evaluated yet".into(),
+            samples: vec![],
+            evaluations: 0,
+            failures: 0,
+            inconclusive: 0,
+            history: vec![],
+            at: String::new(),
+        }
+    }
+
+    /// Judge one evaluation: `result` is the samples the query returned, or why there are none
+    /// (a query error, Prometheus unreachable). Every sample must hold for a pass.
+    pub fn judge(&mut self, result: std::result::Result<Vec<Sample>, String>, min_samples: u32) {
+        self.evaluations += 1;
+        self.at = crate::model::now_rfc3339();
+        let (verdict, reason, samples) = match result {
+            Err(why) => (Verdict::Inconclusive, why, vec![]),
+            Ok(samples) => {
+                let finite: Vec<&Sample> = samples.iter().filter(|s| s.value.is_finite()).collect();
+                if samples.is_empty() {
+                    (
+                        Verdict::Inconclusive,
+                        "no sample (empty result: no data is never a pass)".to_string(),
+                        samples,
+                    )
+                } else if finite.len() < samples.len() {
+                    (
+                        Verdict::Inconclusive,
+                        "a sample is NaN or infinite (no data is never a pass)".to_string(),
+                        samples,
+                    )
+                } else if (samples.len() as u32) < min_samples.max(1) {
+                    (
+                        Verdict::Inconclusive,
+                        format!(
+                            "{} sample(s), fewer than the {} required",
+                            samples.len(),
+                            min_samples
+                        ),
+                        samples,
+                    )
+                } else {
+                    let bad: Vec<String> = samples
+                        .iter()
+                        .filter(|s| !self.op.holds(s.value, self.threshold))
+                        .map(|s| {
+                            format!(
+                                "{} is not {} {} on {}",
+                                s.value,
+                                self.op.as_str(),
+                                self.threshold,
+                                s.series
+                            )
+                        })
+                        .collect();
+                    if bad.is_empty() {
+                        let values: Vec<String> =
+                            samples.iter().map(|s| s.value.to_string()).collect();
+                        (
+                            Verdict::Pass,
+                            format!(
+                                "{} {} {}",
+                                values.join(", "),
+                                self.op.as_str(),
+                                self.threshold
+                            ),
+                            samples,
+                        )
+                    } else {
+                        (Verdict::Fail, bad.join("; "), samples)
+                    }
+                }
+            }
+        };
+        if let Some(worst) = samples
+            .iter()
+            .map(|s| s.value)
+            .filter(|v| v.is_finite())
+            .reduce(|a, b| {
+                if self.op.holds(a, self.threshold) {
+                    b
+                } else {
+                    a
+                }
+            })
+        {
+            self.history.push(worst);
+            let excess = self.history.len().saturating_sub(HISTORY);
+            self.history.drain(..excess);
+        }
+        match verdict {
+            Verdict::Fail => {
+                self.failures += 1;
+                self.inconclusive = 0;
+            }
+            Verdict::Pass => self.inconclusive = 0,
+            Verdict::Inconclusive => self.inconclusive += 1,
+        }
+        self.verdict = verdict;
+        self.reason = reason;
+        self.samples = samples;
+    }
+
+    /// One line: `error_rate: fail — 0.31 is not <= 0.05 on {host="h1"} (query: …)`.
+    pub fn explain(&self) -> String {
+        let verdict = match self.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        };
+        format!(
+            "check {}: {verdict} — {} (threshold {} {}; query: {})",
+            self.name,
+            self.reason,
+            self.op.as_str(),
+            self.threshold,
+            self.query
+        )
+    }
+}
+
+/// Where a host's checks stand after an evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Every check's last evaluation passed.
+    Passing,
+    /// A check failed `failure_limit` times: the host fails.
+    Failed(String),
+    /// A check is inconclusive (or failed, under its limit): not done. `held`: a check has been
+    /// inconclusive `inconclusive_limit` times in a row — the rollout holds, and says why.
+    Pending { held: Option<String> },
+}
+
+pub fn standing(records: &[CheckRecord], failure_limit: u32, inconclusive_limit: u32) -> Standing {
+    if let Some(r) = records
+        .iter()
+        .find(|r| r.failures >= failure_limit.max(1))
+    {
+        return Standing::Failed(r.explain());
+    }
+    if records.iter().all(|r| r.verdict == Verdict::Pass) {
+        return Standing::Passing;
+    }
+    let held = records
+        .iter()
+        .find(|r| r.verdict == Verdict::Inconclusive && r.inconclusive >= inconclusive_limit.max(1))
+        .map(|r| format!("held: {}", r.explain()));
+    Standing::Pending { held }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: f64) -> Sample {
+        Sample {
+            series: "{host=\"h1\"}".into(),
+            at: 1.0,
+            value: v,
+        }
+    }
+
+    fn record() -> CheckRecord {
+        let c = MetricCheck::parse("err=rate(errors[1m]) <= 0.05").expect("check");
+        CheckRecord::new(&c, c.query.clone())
+    }
+
+    #[test]
+    fn parses_name_query_op_threshold() {
+        let c = MetricCheck::parse(
+            "error_rate=sum(rate(e{host=\"{{ host }}\"}[30s])) / sum(rate(r[30s])) < 0.05",
+        )
+        .expect("check");
+        assert_eq!(c.name, "error_rate");
+        assert_eq!(c.op, Op::Lt);
+        assert_eq!(c.threshold, 0.05);
+        assert!(c.query.ends_with("sum(rate(r[30s]))"));
+        for bad in [
+            "noequals",
+            "x=q",
+            "x=q ~ 1",
+            "x=q < abc",
+            "x=q < NaN",
+            "x=q < inf",
+            "1x=q < 1",
+            "x= < 1",
+        ] {
+            assert!(MetricCheck::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn missing_data_is_never_a_pass() {
+        for result in [
+            Ok(vec![]),
+            Ok(vec![s(f64::NAN)]),
+            Ok(vec![s(0.01), s(f64::INFINITY)]),
+            Err("connection refused".to_string()),
+        ] {
+            let mut r = record();
+            r.judge(result, 1);
+            assert_eq!(r.verdict, Verdict::Inconclusive, "{r:?}");
+        }
+        let mut r = record();
+        r.judge(Ok(vec![s(0.01)]), 2);
+        assert_eq!(r.verdict, Verdict::Inconclusive, "too few samples");
+        assert_eq!(
+            standing(std::slice::from_ref(&r), 1, 1),
+            Standing::Pending {
+                held: Some(format!("held: {}", r.explain()))
+            }
+        );
+    }
+
+    #[test]
+    fn every_sample_must_hold_and_failures_count() {
+        let mut r = record();
+        r.judge(Ok(vec![s(0.01), s(0.02)]), 1);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(standing(std::slice::from_ref(&r), 2, 3), Standing::Passing);
+        r.judge(Ok(vec![s(0.01), s(0.3)]), 1);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.reason.contains("0.3 is not <= 0.05"), "{}", r.reason);
+        assert!(matches!(
+            standing(std::slice::from_ref(&r), 2, 3),
+            Standing::Pending { held: None }
+        ));
+        r.judge(Ok(vec![s(0.4)]), 1);
+        assert!(matches!(
+            standing(std::slice::from_ref(&r), 2, 3),
+            Standing::Failed(why) if why.contains("query: rate(errors[1m])")
+        ));
+        assert_eq!(r.history, vec![0.02, 0.3, 0.4]);
+    }
+}
