@@ -353,6 +353,7 @@ async fn in_process(env: &Env<'_>, n: usize, slots_pct: u32, d: f64) -> Row {
             zk: env.opts.clone(),
             once: false,
             trust: Default::default(),
+            prometheus: Default::default(),
         };
         tasks.push(tokio::spawn(agent::run(settings, stop_rx.clone())));
     }

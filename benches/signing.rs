@@ -137,6 +137,7 @@ fn main() {
                 zk: opts.clone(),
                 once: true,
                 trust: trust_map,
+                prometheus: Default::default(),
             };
             let (_stop, stop_rx) = tokio::sync::watch::channel(0u8);
             let before = counts();

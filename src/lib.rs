@@ -5,15 +5,18 @@
 //! `render` (command templates), `exec` (running one command locally, under its supervisor), `model` (stored records), `validate`, `output`, `error`.
 
 pub mod agent;
+pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod exec;
 pub mod git;
+pub mod http;
 pub mod model;
 pub mod ops;
 pub mod output;
 pub mod policy;
+pub mod prometheus;
 pub mod render;
 pub mod rollout;
 pub mod secrets;

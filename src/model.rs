@@ -288,6 +288,25 @@ pub struct ReleaseSpec {
     pub published_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Metric checks judged while each host bakes (`--check`; docs/safety.md, "Metric checks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::checks::MetricCheck>,
+    /// The Prometheus the checks ask (the agent config's `prometheus_url` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_url: Option<String>,
+    /// How often the checks are evaluated during the bake (default 30 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_interval_ms: Option<u64>,
+    /// Failing evaluations of one check that fail the host (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_failure_limit: Option<u32>,
+    /// Inconclusive evaluations in a row after which the host says the rollout is held
+    /// (default 3); it holds either way until the checks are conclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_inconclusive_limit: Option<u32>,
+    /// Fewer samples than this in a result is inconclusive (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_min_samples: Option<u32>,
     /// Promotes, signed by keys other than the publisher's, that the first manual gate waits for
     /// (`--approvals N`; four-eyes).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -747,6 +766,12 @@ impl Default for ReleaseSpec {
             previous: None,
             previous_version: None,
             rollback_of: None,
+            checks: vec![],
+            prometheus_url: None,
+            check_interval_ms: None,
+            check_failure_limit: None,
+            check_inconclusive_limit: None,
+            check_min_samples: None,
             approvals: 0,
             artifact_sha256: None,
             signature: None,
@@ -770,6 +795,16 @@ impl ReleaseSpec {
     pub fn validate(&self) -> Result<()> {
         validate::app_name(&self.app)?;
         validate::version(&self.version)?;
+        for c in &self.checks {
+            c.validate()?;
+        }
+        if !self.checks.is_empty() && self.bake_time_ms.is_none_or(|b| b == 0) {
+            return Err(Error::invalid(
+                "check",
+                &self.checks[0].name,
+                "metric checks are judged while a host bakes: give the release a --bake-time",
+            ));
+        }
         if self.approvals > 0 && !self.steps.contains(&Step::Pause(None)) {
             return Err(Error::invalid(
                 "approvals",
@@ -1062,6 +1097,9 @@ pub struct HostStatus {
     /// When this host was granted its slot for the release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_at: Option<String>,
+    /// The release's metric checks on this host, each explained (`--check`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::checks::CheckRecord>,
 }
 
 impl HostStatus {

@@ -291,16 +291,21 @@ pub fn check_limits(template: &str, ctx: &RenderContext) -> Result<()> {
     }
 }
 
-/// Render a template whose result is not a shell command (a git ref): values are inserted as
-/// they are, and the result must be a plain ref name.
-pub fn render_raw(template: &str, ctx: &RenderContext) -> Result<String> {
-    let env = base_environment();
-    let out = env
+/// Render a template whose result is no shell command (a PromQL query of a metric check): values
+/// are inserted as they are.
+pub fn render_text(template: &str, ctx: &RenderContext) -> Result<String> {
+    base_environment()
         .render_str(
             &translate_conveyor(template),
             Value::from(minijinja::value::Serde(ctx)),
         )
-        .map_err(|e| Error::invalid("template", template, describe(&e)))?;
+        .map_err(|e| Error::invalid("template", template, describe(&e)))
+}
+
+/// Render a template whose result is a git ref: values are inserted as they are, and the result
+/// must be a plain ref name.
+pub fn render_raw(template: &str, ctx: &RenderContext) -> Result<String> {
+    let out = render_text(template, ctx)?;
     let ok = !out.is_empty()
         && !out.starts_with('-')
         && !out.contains("..")

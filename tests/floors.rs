@@ -1,7 +1,8 @@
 //! The layout's floors hold: nothing imports upward (docs/architecture.md). Read from the
 //! source, so a new `use` that runs back up a floor fails here, not in review.
 //!
-//! Floors, bottom to top: `model`, `policy`, `validate`, `secrets`, `signing`, `render`, `exec` →
+//! Floors, bottom to top: `model`, `checks`, `policy`, `validate`, `secrets`, `signing`, `render`, `exec`,
+//! `http`, `prometheus` →
 //! `zk` (applies decisions) → `rollout` (decides what a wait sees), `ssh` (runs pushes) →
 //! `output` (renders both) → `agent` (the host daemon), `ops` (the commands' logic without
 //! clap) → `serve` (web page, API, metrics, webhooks) → `cmd` (wires) → `cli`.
@@ -18,6 +19,25 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     (
         "policy",
+        &[
+            "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
+    ),
+    // Metric checks' records and judging: pure, beside the model that stores them.
+    (
+        "checks",
+        &[
+            "policy", "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
+    ),
+    (
+        "http",
+        &[
+            "policy", "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
+        ],
+    ),
+    (
+        "prometheus",
         &[
             "zk", "rollout", "output", "ssh", "agent", "ops", "serve", "cmd", "cli",
         ],

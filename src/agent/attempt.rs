@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::commands::Commands;
 use super::release::HostRelease;
 use super::{Shutdown, shutdown_at};
+use crate::checks;
 use crate::error::Result;
 use crate::exec::{self, CommandOutcome};
 use crate::git::{self};
@@ -126,8 +127,14 @@ pub(super) async fn attempt(
     let Some(bake) = spec.bake_time_ms.map(Duration::from_millis) else {
         return Ok(Attempt::Passed);
     };
-    // Bake: keep the slot, re-check health every health interval and at the end.
-    let until = tokio::time::Instant::now() + bake;
+    // Bake: keep the slot, re-check health every health interval and at the end, and judge the
+    // metric checks every check interval and at the end.
+    let mut metrics = match super::metric_gate::MetricGate::new(runner) {
+        Ok(m) => m,
+        Err(e) => return Ok(Attempt::Failed(format!("metric checks: {e}"))),
+    };
+    let start = tokio::time::Instant::now();
+    let until = start + bake;
     let message = format!(
         "baking: healthy, holding the slot until {} ({} more)",
         crate::model::format_time(std::time::SystemTime::now() + bake),
@@ -137,26 +144,73 @@ pub(super) async fn attempt(
         .set(st, HostState::Baking, message, Some(lease))
         .await?;
     let interval = Duration::from_millis(spec.health_interval_ms.max(100));
+    let mut next_health = (start + interval).min(until);
+    let mut next_metrics = metrics.as_ref().map(|m| (start + m.interval).min(until));
     loop {
-        let now = tokio::time::Instant::now();
-        let last = now + interval >= until;
-        let next = if last { until } else { now + interval };
+        let wake = next_metrics.map_or(next_health, |m| m.min(next_health));
         tokio::select! {
-            _ = tokio::time::sleep_until(next) => {}
+            _ = tokio::time::sleep_until(wake) => {}
             _ = shutdown_at(shutdown, 2) => return Ok(Attempt::Abandoned),
         }
-        if let Some(check) = &check {
-            match check.run(runner, 0, st, lease, shutdown).await? {
-                Attempt::Failed(why) => {
-                    return Ok(Attempt::Failed(format!("during the bake: {why}")));
+        let now = tokio::time::Instant::now();
+        if now >= next_health {
+            if let Some(check) = &check {
+                match check.run(runner, 0, st, lease, shutdown).await? {
+                    Attempt::Failed(why) => {
+                        return Ok(Attempt::Failed(format!("during the bake: {why}")));
+                    }
+                    Attempt::Abandoned => return Ok(Attempt::Abandoned),
+                    Attempt::Passed => {}
                 }
-                Attempt::Abandoned => return Ok(Attempt::Abandoned),
-                Attempt::Passed => {}
             }
+            next_health = if now >= until {
+                now + interval
+            } else {
+                (now + interval).min(until)
+            };
         }
-        if last {
-            return Ok(Attempt::Passed);
+        let Some(m) = metrics.as_mut() else {
+            if now >= until {
+                return Ok(Attempt::Passed);
+            }
+            continue;
+        };
+        if next_metrics.is_some_and(|t| now < t) {
+            continue;
         }
+        let standing = m.evaluate().await;
+        st.checks = m.records.clone();
+        next_metrics = Some(if now >= until {
+            now + m.interval
+        } else {
+            (now + m.interval).min(until)
+        });
+        let message = match standing {
+            checks::Standing::Failed(why) => {
+                return Ok(Attempt::Failed(format!("during the bake: {why}")));
+            }
+            // The bake is over only when every check's last evaluation passed.
+            checks::Standing::Passing if now >= until => {
+                runner.write(st, Some(lease)).await?;
+                return Ok(Attempt::Passed);
+            }
+            checks::Standing::Passing => "baking: metric checks passing".to_string(),
+            checks::Standing::Pending { held: Some(why) } => {
+                format!("{why}; the rollout holds until the checks are conclusive")
+            }
+            checks::Standing::Pending { held: None } => {
+                let pending: Vec<String> = m
+                    .records
+                    .iter()
+                    .filter(|r| r.verdict != checks::Verdict::Pass)
+                    .map(|r| r.explain())
+                    .collect();
+                format!("baking: {}", pending.join("; "))
+            }
+        };
+        runner
+            .set(st, HostState::Baking, message, Some(lease))
+            .await?;
     }
 }
 

@@ -61,6 +61,12 @@ pub struct AgentConfig {
     pub trusted_signers: Option<PathBuf>,
     /// Refuse every release not signed by a key in `trusted_signers` (default false).
     pub require_signatures: Option<bool>,
+    /// The Prometheus metric checks ask (wins over a release's `prometheus_url`).
+    pub prometheus_url: Option<String>,
+    /// A file holding the bearer token sent to Prometheus.
+    pub prometheus_bearer_token_file: Option<PathBuf>,
+    /// A PEM file with the CA certificates of an internal Prometheus.
+    pub prometheus_ca: Option<PathBuf>,
     #[serde(default)]
     pub apps: BTreeMap<String, LocalCommands>,
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decide;
 mod finalize;
 mod gates;
+mod metric_gate;
 pub mod metrics;
 mod release;
 mod rollout;
@@ -50,6 +51,16 @@ pub struct AgentSettings {
     pub once: bool,
     /// Apps whose releases must be (or, when signed, are) verified: `agent::trust`.
     pub trust: BTreeMap<String, Arc<trust::TrustPolicy>>,
+    /// Where metric checks ask (`prometheus_url` and its credentials in the config).
+    pub prometheus: PrometheusSettings,
+}
+
+/// The agent config's Prometheus: its URL (wins over a release's), bearer token and CA.
+#[derive(Debug, Clone, Default)]
+pub struct PrometheusSettings {
+    pub url: Option<String>,
+    pub bearer: Option<String>,
+    pub ca: Option<PathBuf>,
 }
 
 /// Shutdown level: 0 run, 1 finish the running step then stop, 2 abandon the running step now.

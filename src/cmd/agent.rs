@@ -95,8 +95,22 @@ fn settings(ctx: &Ctx, args: &AgentArgs, config: AgentConfig) -> Result<AgentSet
         }
     }
     let trust = crate::agent::trust::load_policies(&config, &apps)?;
+    let prometheus = crate::agent::PrometheusSettings {
+        url: config.prometheus_url.clone(),
+        bearer: match &config.prometheus_bearer_token_file {
+            Some(p) => Some(
+                std::fs::read_to_string(p)
+                    .map_err(|e| Error::input_file("prometheus_bearer_token_file", p, e))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        },
+        ca: config.prometheus_ca.clone(),
+    };
     Ok(AgentSettings {
         trust,
+        prometheus,
         allow_remote_commands: config.allow_remote_commands.unwrap_or(true),
         secret_names: config.secret_names.clone(),
         groups,

@@ -87,6 +87,28 @@ pub struct PublishArgs {
     /// commands are killed
     #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
     pub progress_deadline: Option<Duration>,
+    /// A metric check judged on each host while it bakes (needs --bake-time): NAME=QUERY OP
+    /// THRESHOLD, e.g. `err=sum(rate(errors{host="{{ host }}"}[1m])) <= 0.05` (OP: < <= > >=;
+    /// the query is a template). An empty result, NaN or an unreachable Prometheus is never a
+    /// pass: the host holds (repeatable)
+    #[arg(long = "check", value_name = "NAME=QUERY OP THRESHOLD", value_parser = parse_check)]
+    pub checks: Vec<crate::checks::MetricCheck>,
+    /// The Prometheus the checks ask (the agent config's prometheus_url wins)
+    #[arg(long, value_name = "URL", env = "DEPLOYCTL_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+    /// Time between evaluations of the checks during the bake [default: 30s]
+    #[arg(long, value_parser = crate::validate::duration, value_name = "DURATION")]
+    pub check_interval: Option<Duration>,
+    /// Failing evaluations of one check that fail the host [default: 2]
+    #[arg(long, value_name = "N")]
+    pub check_failure_limit: Option<u32>,
+    /// Inconclusive evaluations in a row after which the host reports the rollout held
+    /// [default: 3]; it holds until the checks are conclusive either way
+    #[arg(long, value_name = "N")]
+    pub check_inconclusive_limit: Option<u32>,
+    /// Fewer samples than this in a check's result is inconclusive [default: 1]
+    #[arg(long, value_name = "N")]
+    pub check_min_samples: Option<u32>,
     /// Four-eyes: the release waits at its first manual gate (a `pause` is put first when the
     /// steps have none) until N promotes signed with --sign-key by keys other than the
     /// publisher's; needs --sign-key
@@ -197,6 +219,10 @@ pub(crate) fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String
     FailureBudget::parse(s).map_err(|e| e.to_string())
 }
 
+fn parse_check(s: &str) -> std::result::Result<crate::checks::MetricCheck, String> {
+    crate::checks::MetricCheck::parse(s).map_err(|e| e.to_string())
+}
+
 fn parse_sha256(s: &str) -> std::result::Result<String, String> {
     crate::validate::sha256(s).map_err(|e| e.to_string())
 }
@@ -252,6 +278,12 @@ struct SpecFile {
     git: Option<crate::model::GitSourceSpec>,
     artifact_sha256: Option<String>,
     approvals: Option<u32>,
+    checks: Option<Vec<crate::checks::MetricCheck>>,
+    prometheus_url: Option<String>,
+    check_interval_ms: Option<u64>,
+    check_failure_limit: Option<u32>,
+    check_inconclusive_limit: Option<u32>,
+    check_min_samples: Option<u32>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
@@ -291,6 +323,12 @@ combine_fields!(SpecFile {
     git,
     artifact_sha256,
     approvals,
+    checks,
+    prometheus_url,
+    check_interval_ms,
+    check_failure_limit,
+    check_inconclusive_limit,
+    check_min_samples,
     vars,
     secret_vars,
     keep_history,
@@ -348,6 +386,12 @@ impl SpecFile {
                 }),
             artifact_sha256: args.artifact_sha256.clone(),
             approvals: args.approvals,
+            checks: (!args.checks.is_empty()).then(|| args.checks.clone()),
+            prometheus_url: args.prometheus_url.clone(),
+            check_interval_ms: millis(args.check_interval),
+            check_failure_limit: args.check_failure_limit,
+            check_inconclusive_limit: args.check_inconclusive_limit,
+            check_min_samples: args.check_min_samples,
             vars: args.vars.iter().chain(&args.secret_vars).cloned().collect(),
             secret_vars: args.secret_vars.iter().map(|(k, _)| k.clone()).collect(),
             keep_history: args.keep_history,
@@ -391,6 +435,12 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     secret_vars.dedup();
     let mut spec = ReleaseSpec {
         approvals: layers.approvals.unwrap_or(0),
+        checks: layers.checks.unwrap_or_default(),
+        prometheus_url: layers.prometheus_url,
+        check_interval_ms: layers.check_interval_ms,
+        check_failure_limit: layers.check_failure_limit,
+        check_inconclusive_limit: layers.check_inconclusive_limit,
+        check_min_samples: layers.check_min_samples,
         slots: layers.slots.unwrap_or(1),
         deploy_cmd: layers.deploy_cmd,
         get_version_cmd: layers.get_version_cmd,
@@ -648,6 +698,12 @@ mod tests {
             git_commit: None,
             artifact_sha256: None,
             approvals: None,
+            checks: vec![],
+            prometheus_url: None,
+            check_interval: None,
+            check_failure_limit: None,
+            check_inconclusive_limit: None,
+            check_min_samples: None,
             keep_releases: None,
             spec: None,
             force: false,

@@ -294,6 +294,7 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             }
         })
         .collect();
+    cases.extend(check_cases(s));
     if let Some(f) = &s.finalize {
         cases.push(finalize_case(s, f));
     }
@@ -311,6 +312,51 @@ pub fn rollout(s: &RolloutSummary, hostname: &str) -> Report {
             cases,
         }],
     }
+}
+
+/// One case per metric check per host (classname `<app>.checks`, name `<host> <check>`): the
+/// rendered query, the values seen and the threshold in the message. A check left inconclusive
+/// is an `error` (no data is never a pass).
+fn check_cases(s: &RolloutSummary) -> Vec<Case> {
+    use crate::checks::Verdict;
+    s.hosts
+        .iter()
+        .flat_map(|h| {
+            h.checks.iter().map(move |c| {
+                let samples: Vec<String> = c
+                    .samples
+                    .iter()
+                    .map(|x| format!("{} = {} at {}", x.series, x.value, x.at))
+                    .collect();
+                Case {
+                    classname: format!("{}.checks", s.app),
+                    name: format!("{} {}", h.host, c.name),
+                    time: None,
+                    outcome: match c.verdict {
+                        Verdict::Pass => Outcome::Passed,
+                        Verdict::Fail => Outcome::Failure {
+                            kind: "check failed".into(),
+                            message: c.explain(),
+                        },
+                        Verdict::Inconclusive => Outcome::Error {
+                            kind: "inconclusive".into(),
+                            message: c.explain(),
+                        },
+                    },
+                    system_out: format!(
+                        "query: {}\nthreshold: {} {}\nevaluations: {}, failed: {}\nsamples:\n{}\n",
+                        c.query,
+                        c.op.as_str(),
+                        c.threshold,
+                        c.evaluations,
+                        c.failures,
+                        samples.join("\n")
+                    ),
+                    system_err: String::new(),
+                }
+            })
+        })
+        .collect()
 }
 
 /// A wait that did not succeed always shows as a failure to a CI server: when no host's case

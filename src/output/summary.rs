@@ -119,6 +119,7 @@ pub(crate) mod fixtures {
             on_failure: None,
             prepared_at: None,
             slot_at: None,
+            checks: vec![],
         };
         let hosts = vec![
             host(

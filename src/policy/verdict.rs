@@ -150,11 +150,16 @@ pub fn judge(case: &Case<'_>) -> Judgement {
     let release = target.release;
     let ledger = own(target, case.ledger);
     let in_progress = || Judgement::InProgress { gate: gate(case) };
+    // Why it halted, when it did (a failed host's own words: a metric check names its query).
+    let halted_because = ledger
+        .and_then(|l| l.halt_reason.as_deref())
+        .map(|r| format!(" (halted: {r})"))
+        .unwrap_or_default();
     if let Some(cur) = case.current {
         if cur.release > release && cur.rollback_of == Some(release) {
             return Judgement::RolledBack {
                 message: format!(
-                    "release {release} ({}) was rolled back: release {} runs {} again",
+                    "release {release} ({}) was rolled back: release {} runs {} again{halted_because}",
                     target.version, cur.release, cur.version
                 ),
             };
@@ -173,7 +178,7 @@ pub fn judge(case: &Case<'_>) -> Judgement {
         if let Some(by) = ledger.and_then(|l| l.rolled_back_by) {
             return Judgement::RolledBack {
                 message: format!(
-                    "release {release} ({}) was halted and rolled back by release {by}",
+                    "release {release} ({}) was halted and rolled back by release {by}{halted_because}",
                     target.version
                 ),
             };

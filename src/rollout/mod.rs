@@ -52,6 +52,9 @@ pub struct HostView {
     /// When the host was granted its slot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot_at: Option<String>,
+    /// Its metric checks, each with the rendered query, values, threshold and verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::checks::CheckRecord>,
 }
 
 impl HostView {
@@ -163,6 +166,7 @@ pub fn host_views(
                 on_failure: st.and_then(|s| s.on_failure.clone()),
                 prepared_at: st.and_then(|s| s.prepared_at.clone()),
                 slot_at: st.and_then(|s| s.slot_at.clone()),
+                checks: st.map(|s| s.checks.clone()).unwrap_or_default(),
             }
         })
         .collect()

@@ -15,9 +15,6 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use serde_json::json;
 
@@ -293,45 +290,7 @@ async fn targets(zk: &Zk, app: &str, spec: Option<&ReleaseSpec>) -> Result<Vec<H
         .collect())
 }
 
-pub type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// The client for every webhook: HTTPS verified against the system's CAs (and `extra_ca`, a PEM
-/// file, for an internal CA), or plain HTTP.
-pub fn client(extra_ca: Option<&std::path::Path>) -> Result<HttpClient> {
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for e in &native.errors {
-        tracing::debug!("system CA certificates: {e}");
-    }
-    roots.add_parsable_certificates(native.certs);
-    if let Some(path) = extra_ca {
-        let bad = |why: String| Error::invalid("--webhook-ca", path.display(), why);
-        let pem = std::fs::read(path).map_err(|e| Error::input_file("--webhook-ca", path, e))?;
-        let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| bad(format!("not PEM certificates: {e}")))?;
-        if certs.is_empty() {
-            return Err(bad("holds no PEM certificate".into()));
-        }
-        for c in certs {
-            roots
-                .add(c)
-                .map_err(|e| bad(format!("unusable certificate: {e}")))?;
-        }
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Failed(format!("TLS set-up: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(https))
-}
+pub use crate::http::{HttpClient, client};
 
 /// Follow the change feed for the life of the process.
 pub async fn run(state: Shared, client: HttpClient) {

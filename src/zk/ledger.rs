@@ -201,7 +201,16 @@ impl Zk {
                     && let Some(halt) =
                         policy::halt_decision(&cur, &ledger, release, failed, targets, force_halt)
                 {
-                    let reason = halt.reason;
+                    // The failure that halted it, in the host's own words (a failed metric check
+                    // names its query, values and threshold): what a late reader is told.
+                    let why = fin
+                        .as_ref()
+                        .filter(|_| failed)
+                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
+                        .filter(|st| !st.message.is_empty())
+                        .map(|st| format!(" — {}: {}", st.host, st.message))
+                        .unwrap_or_default();
+                    let reason = format!("{}{why}", halt.reason);
                     ledger.state = ReleaseState::Halted;
                     ledger.deadline_passed = stalled;
                     ledger.halt_reason = Some(reason.clone());

@@ -4,6 +4,7 @@
 pub mod ensemble;
 pub mod git;
 pub mod junit;
+pub mod prometheus;
 pub mod schema;
 pub mod sshd;
 

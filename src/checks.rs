@@ -1,6 +1,7 @@
 //! Metric checks (`--check NAME=QUERY OP THRESHOLD`): a PromQL query judged against a threshold
 //! while a host bakes. Pure: what a check is, how its samples are judged, and how its record
-//! explains itself. The agent queries Prometheus (`crate::prometheus`) and applies this.
+//! explains itself. The agent queries Prometheus (`crate::prometheus`) and applies this; the records live in
+//! host statuses (`model`), so this sits on the bottom floor with it.
 //!
 //! **Missing data is never a pass.** A result with no sample, fewer samples than
 //! `min_samples`, a NaN or infinite value, a query error or an unreachable Prometheus is
@@ -286,7 +287,11 @@ impl CheckRecord {
         }
         self.verdict = verdict;
         self.reason = reason;
-        self.samples = samples;
+        // Only finite values are kept (JSON has no NaN; the reason says a sample was NaN).
+        self.samples = samples
+            .into_iter()
+            .filter(|s| s.value.is_finite())
+            .collect();
     }
 
     /// One line: `error_rate: fail — 0.31 is not <= 0.05 on {host="h1"} (query: …)`.
@@ -320,10 +325,7 @@ pub enum Standing {
 }
 
 pub fn standing(records: &[CheckRecord], failure_limit: u32, inconclusive_limit: u32) -> Standing {
-    if let Some(r) = records
-        .iter()
-        .find(|r| r.failures >= failure_limit.max(1))
-    {
+    if let Some(r) = records.iter().find(|r| r.failures >= failure_limit.max(1)) {
         return Standing::Failed(r.explain());
     }
     if records.iter().all(|r| r.verdict == Verdict::Pass) {

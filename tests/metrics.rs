@@ -1,0 +1,191 @@
+//! Metric checks (`--check`) against a real Prometheus (Debian's `prometheus`, started here on a
+//! free port) scraping a small exporter whose values each host's deploy command (or the test)
+//! sets. Missing data is never a pass: an empty series or a dead Prometheus holds the rollout.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::prometheus::Prom;
+use common::*;
+
+const T: Duration = Duration::from_secs(60);
+
+/// Each host's deploy writes the version and the error ratio its traffic will show (a var).
+const DEPLOY: &str = "echo {{ version }} > version; echo {{ vars.error_ratio }} > error_ratio";
+const CHECK: &str = "err=demo_error_ratio{host=\"{{ host }}\"} <= 0.05";
+
+fn app_dir(env: &TestEnv, host: &str) -> PathBuf {
+    env.path(&format!("state-{host}/apps/web"))
+}
+
+fn start(env: &TestEnv, names: &[String]) -> Prom {
+    let dirs: Vec<(String, PathBuf)> = names.iter().map(|h| (h.clone(), app_dir(env, h))).collect();
+    Prom::start(env.dir.path(), &dirs)
+}
+
+fn publish_args<'a>(prom: &'a str, version: &'a str, ratio: &'a str, bake: &'a str) -> Vec<String> {
+    [
+        "publish",
+        "web",
+        version,
+        "--deploy-cmd",
+        DEPLOY,
+        "--get-version-cmd",
+        GET_VERSION,
+        "--var",
+        &format!("error_ratio={ratio}"),
+        "--bake-time",
+        bake,
+        "--check",
+        CHECK,
+        "--check-interval",
+        "1s",
+        "--check-failure-limit",
+        "2",
+        "--check-inconclusive-limit",
+        "2",
+        "--prometheus-url",
+        prom,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn ok(env: &TestEnv, args: &[String]) -> String {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.ok(&a)
+}
+
+/// A version that raises the canary's error rate fails it after the check's failure limit; the
+/// release halts and rolls back exactly once; the wait exits 1, and its JSON and JUnit name the
+/// check, the query, the value and the threshold.
+#[test]
+fn a_version_that_raises_the_error_rate_halts_and_rolls_back_once() {
+    let env = TestEnv::new("metrics-halt");
+    let names = hosts("m", 2);
+    let prom = start(&env, &names);
+    let _agents = env.start_agents("web", &names, &[]);
+    ok(&env, &publish_args(&prom.url, "1.0", "0.01", "2s"));
+    env.ok(&["wait-for-rollout", "web", "--timeout", "60s"]);
+    let st = env.status("web");
+    for h in &names {
+        let checks = &host(&st, h).expect("host")["checks"];
+        assert_eq!(checks[0]["verdict"], "pass", "{st:#}");
+        assert_eq!(
+            checks[0]["query"],
+            format!("demo_error_ratio{{host=\"{h}\"}}")
+        );
+    }
+
+    let mut args = publish_args(&prom.url, "2.0", "0.5", "10s");
+    args.extend(["--steps", "1,100%", "--auto-rollback"].map(String::from));
+    ok(&env, &args);
+    let junit = env.path("junit.xml");
+    let (code, summary) = env.wait_json(&[
+        "web",
+        "--release",
+        "2",
+        "--timeout",
+        "60s",
+        "--junit",
+        junit.to_str().expect("path"),
+    ]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    assert_eq!(summary["result"], "rolled_back", "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    for part in ["check err", "0.5 is not <= 0.05", "demo_error_ratio{host="] {
+        assert!(msg.contains(part), "{part:?} not in {msg}");
+    }
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    common::junit::check_junit(&junit);
+    assert!(
+        xml.contains("0.5 is not &lt;= 0.05") || xml.contains("0.5 is not <= 0.05"),
+        "{xml}"
+    );
+    // The rollback runs: every host back on 1.0, and exactly one rollback of release 2.
+    env.ok(&["wait-for-rollout", "web", "--timeout", "60s"]);
+    let history = env.json(&["history", "web"]);
+    let rollbacks = history["releases"]
+        .as_array()
+        .expect("releases")
+        .iter()
+        .filter(|r| r["spec"]["rollback_of"] == 2 || r["rollback_of"] == 2)
+        .count();
+    assert_eq!(rollbacks, 1, "{history:#}");
+    // Only the canary took 2.0.
+    let ran_2: Vec<&String> = names
+        .iter()
+        .filter(|h| {
+            std::fs::read_to_string(app_dir(&env, h).join("error_ratio"))
+                .is_ok_and(|v| v.trim() == "0.5")
+        })
+        .collect();
+    assert!(
+        ran_2.is_empty(),
+        "hosts still on the bad version: {ran_2:?}"
+    );
+}
+
+/// No traffic — the query's series is empty — holds the rollout as inconclusive: the host keeps
+/// baking and the wait does not succeed. Traffic back, it goes on.
+#[test]
+fn no_data_holds_the_rollout_until_traffic_returns() {
+    let env = TestEnv::new("metrics-empty");
+    let names = hosts("e", 1);
+    let prom = start(&env, &names);
+    let _agents = env.start_agents("web", &names, &[]);
+    ok(&env, &publish_args(&prom.url, "1.0", "none", "1s"));
+    env.wait_status("web", T, "the host held for want of data", |st| {
+        host(st, "e1").is_some_and(|h| {
+            h["state"] == "baking"
+                && h["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("held:"))
+                && h["checks"][0]["verdict"] == "inconclusive"
+        })
+    });
+    let (code, summary) = env.wait_json(&["web", "--timeout", "2s"]);
+    assert_eq!(code, Some(3), "no data must not pass: {summary:#}");
+    assert_eq!(
+        host(&env.status("web"), "e1").expect("host")["state"],
+        "baking"
+    );
+    // Traffic comes back.
+    std::fs::write(app_dir(&env, "e1").join("error_ratio"), "0.01\n").expect("write");
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["hosts"][0]["checks"][0]["verdict"], "pass");
+}
+
+/// Prometheus killed mid-rollout: every evaluation is inconclusive (unreachable) and the host
+/// holds, even once its traffic is fine; restarted, the rollout goes on.
+#[test]
+fn a_dead_prometheus_holds_the_rollout_and_a_restarted_one_lets_it_go_on() {
+    let env = TestEnv::new("metrics-down");
+    let names = hosts("d", 1);
+    let mut prom = start(&env, &names);
+    let _agents = env.start_agents("web", &names, &[]);
+    // No data at first: the host holds whatever the timing.
+    ok(&env, &publish_args(&prom.url, "1.0", "none", "1s"));
+    env.wait_status("web", T, "the host baking", |st| {
+        host(st, "d1").is_some_and(|h| h["state"] == "baking")
+    });
+    prom.kill();
+    std::fs::write(app_dir(&env, "d1").join("error_ratio"), "0.01\n").expect("write");
+    env.wait_status("web", T, "the host held: Prometheus unreachable", |st| {
+        host(st, "d1").is_some_and(|h| {
+            h["state"] == "baking"
+                && h["checks"][0]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("unreachable"))
+        })
+    });
+    let (code, _) = env.wait_json(&["web", "--timeout", "2s"]);
+    assert_eq!(code, Some(3), "a dead Prometheus must not pass");
+    prom.start_again();
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+}
