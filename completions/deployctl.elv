@@ -45,6 +45,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand pause 'Hold the rollout: running deploys finish, no new slot is granted'
             cand resume 'Continue a paused rollout'
             cand abort 'Stop the current release for good'
+            cand freeze 'Freeze deploys of an app: no host starts one until `unfreeze` or --until'
+            cand unfreeze 'Lift an app''s deploy freeze'
             cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand restart 'Restart every host at the current version, through the same slots, canary and health gate'
@@ -85,6 +87,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --check-failure-limit 'Failing evaluations of one check that fail the host [default: 2]'
             cand --check-inconclusive-limit 'Inconclusive evaluations in a row after which the host reports the rollout held [default: 3]; it holds until the checks are conclusive either way'
             cand --check-min-samples 'Fewer samples than this in a check''s result is inconclusive [default: 1]'
+            cand --override-freeze 'Publish during a deploy freeze (`deployctl freeze`) anyway, saying why: recorded in the release (history, status) — break glass'
             cand --approvals 'Four-eyes: the release waits at its first manual gate (a `pause` is put first when the steps have none) until N promotes signed with --sign-key by keys other than the publisher''s; needs --sign-key'
             cand --max-failures 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]'
             cand --retries 'Extra attempts per host after a failed deploy, with doubling backoff [default: 0]'
@@ -254,6 +257,48 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --help 'Print help'
         }
         &'deployctl;abort'= {
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --color 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;freeze'= {
+            cand --reason 'Why (shown wherever the freeze holds a rollout)'
+            cand --until 'When it ends by itself: a time (RFC 3339, `2026-12-24T18:00:00Z`) or a duration from now (`2h`) [default: until `unfreeze`]'
+            cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
+            cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
+            cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
+            cand --zk-auth-file 'File holding USER:PASSWORD (keeps the secret out of argv and `ps`)'
+            cand --zk-tls-ca 'PEM file of the CA that signed the ZooKeeper servers'' certificates'
+            cand --zk-tls-cert 'PEM client certificate, for servers that authenticate clients'
+            cand --zk-tls-key 'PEM private key of the client certificate'
+            cand --connect-timeout 'How long to try reaching ZooKeeper before giving up with exit code 4'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr (json for log shippers)'
+            cand --color 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set'
+            cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -q 'Less output'
+            cand --quiet 'Less output'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'deployctl;unfreeze'= {
             cand --zk 'ZooKeeper servers, HOST:PORT[,HOST:PORT...] [default: 127.0.0.1:2181]'
             cand --zk-root 'Root znode under which deployctl keeps its data [default: /deployctl]'
             cand --zk-auth 'ZooKeeper digest credentials USER:PASSWORD'
@@ -725,6 +770,8 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand pause 'Hold the rollout: running deploys finish, no new slot is granted'
             cand resume 'Continue a paused rollout'
             cand abort 'Stop the current release for good'
+            cand freeze 'Freeze deploys of an app: no host starts one until `unfreeze` or --until'
+            cand unfreeze 'Lift an app''s deploy freeze'
             cand promote 'Pass the gate a stepped release (--steps) waits at'
             cand rollback 'Publish an earlier release again, marked as a rollback'
             cand restart 'Restart every host at the current version, through the same slots, canary and health gate'
@@ -753,6 +800,10 @@ set edit:completion:arg-completer[deployctl] = {|@words|
         &'deployctl;help;resume'= {
         }
         &'deployctl;help;abort'= {
+        }
+        &'deployctl;help;freeze'= {
+        }
+        &'deployctl;help;unfreeze'= {
         }
         &'deployctl;help;promote'= {
         }

@@ -190,6 +190,10 @@ pub enum Command {
     Resume(cmd::control::ControlArgs),
     /// Stop the current release for good
     Abort(cmd::control::ControlArgs),
+    /// Freeze deploys of an app: no host starts one until `unfreeze` or --until
+    Freeze(cmd::freeze::FreezeArgs),
+    /// Lift an app's deploy freeze
+    Unfreeze(cmd::freeze::UnfreezeArgs),
     /// Pass the gate a stepped release (--steps) waits at
     Promote(cmd::promote::PromoteArgs),
     /// Publish an earlier release again, marked as a rollback
@@ -236,6 +240,8 @@ impl Command {
             Command::Resume(_) => "resume",
             Command::Abort(_) => "abort",
             Command::Promote(_) => "promote",
+            Command::Freeze(_) => "freeze",
+            Command::Unfreeze(_) => "unfreeze",
             Command::Rollback(_) => "rollback",
             Command::Restart(_) => "restart",
             Command::History(_) => "history",
@@ -270,6 +276,8 @@ impl Command {
             "resume",
             "abort",
             "promote",
+            "freeze",
+            "unfreeze",
             "rollback",
             "restart",
             "history",
@@ -301,6 +309,8 @@ impl Command {
             Command::Status(a) => Some(a.app.as_str()),
             Command::Pause(a) | Command::Resume(a) | Command::Abort(a) => Some(a.app.as_str()),
             Command::Promote(a) => Some(a.app.as_str()),
+            Command::Freeze(a) => Some(a.app.as_str()),
+            Command::Unfreeze(a) => Some(a.app.as_str()),
             Command::Rollback(a) => Some(a.app.as_str()),
             Command::Restart(a) => Some(a.app.as_str()),
             Command::History(a) => Some(a.app.as_str()),

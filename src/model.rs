@@ -315,6 +315,14 @@ pub struct ReleaseSpec {
     /// every command as `DEPLOYCTL_ARTIFACT_SHA256`, checked by `deployctl verify-artifact`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_sha256: Option<String>,
+    /// The app's deploy freeze (`deployctl freeze`), carried from release to release until
+    /// `unfreeze` or its end: no host starts a deploy meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze: Option<Freeze>,
+    /// A break-glass release published during a freeze (`--override-freeze REASON`; a rollback
+    /// gets one too): it rolls out anyway, and the history says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze_override: Option<String>,
     /// The publisher's SSH signature over the spec (`publish --sign-key`; docs/security.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
@@ -633,6 +641,38 @@ pub struct Ledger {
     pub approvals: Vec<Approval>,
 }
 
+/// A deploy freeze (`deployctl freeze APP --until T --reason R`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Freeze {
+    pub reason: String,
+    /// When it ends by itself (RFC 3339); none: until `unfreeze`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub at: String,
+}
+
+impl Freeze {
+    /// In force at `now`?
+    pub fn active(&self, now: SystemTime) -> bool {
+        self.until
+            .as_deref()
+            .is_none_or(|u| parse_time(u).is_none_or(|t| t > now))
+    }
+
+    /// "frozen until 2026-12-06T18:00:00Z (release night), by ci@host".
+    pub fn describe(&self) -> String {
+        let until = self
+            .until
+            .as_deref()
+            .map_or("until unfrozen".to_string(), |u| format!("until {u}"));
+        format!("frozen {until} ({}), by {}", self.reason, self.by)
+    }
+}
+
 /// One signed promote of a release's approval gate (`promote --sign-key`), kept in its ledger.
 /// Agents that trust signatures check each one themselves: the ledger is no proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -774,6 +814,8 @@ impl Default for ReleaseSpec {
             check_min_samples: None,
             approvals: 0,
             artifact_sha256: None,
+            freeze: None,
+            freeze_override: None,
             signature: None,
             published_by: String::new(),
             published_at: String::new(),
@@ -970,6 +1012,7 @@ impl ReleaseSpec {
             published_at: String::new(),
             state: ReleaseState::Active,
             signature: None,
+            freeze: None,
             ..s.clone()
         };
         strip(self) == strip(other)

@@ -446,6 +446,9 @@ pub struct ControlOutput<'a> {
     pub release: u64,
     pub version: &'a str,
     pub state: ReleaseState,
+    /// The app's deploy freeze, while one is set (`deployctl freeze`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freeze: Option<&'a crate::model::Freeze>,
 }
 
 impl<'a> ControlOutput<'a> {
@@ -455,6 +458,7 @@ impl<'a> ControlOutput<'a> {
             release: spec.release,
             version: &spec.version,
             state: spec.state,
+            freeze: spec.freeze.as_ref(),
         }
     }
 }

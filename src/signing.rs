@@ -11,7 +11,8 @@
 //! ```
 //!
 //! `content` is the spec's JSON without its bookkeeping (`release`, `previous`,
-//! `previous_version`, `rollback_of`, `published_by`, `published_at`, `state`, `signature`),
+//! `previous_version`, `rollback_of`, `published_by`, `published_at`, `state`, `signature`,
+//! `freeze`, `freeze_override`),
 //! secret var values replaced by `sha256:<hex>` of the value. Everything else — every command,
 //! var, gate, target, timeout — is covered, including fields added later: the content is the
 //! spec minus a fixed list, not a list of covered fields.
@@ -36,7 +37,7 @@ pub const PAYLOAD_FORMAT: &str = "deployctl-release-v1";
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Spec fields outside the signature: bookkeeping that publishing, rollback and controls change.
-const UNSIGNED_FIELDS: [&str; 8] = [
+const UNSIGNED_FIELDS: [&str; 10] = [
     "release",
     "previous",
     "previous_version",
@@ -45,6 +46,9 @@ const UNSIGNED_FIELDS: [&str; 8] = [
     "published_at",
     "state",
     "signature",
+    // A freeze is an operator's brake, not code: whoever can write ZooKeeper can lift it anyway.
+    "freeze",
+    "freeze_override",
 ];
 
 fn unix(t: SystemTime) -> u64 {

@@ -342,7 +342,11 @@ pub(super) fn still_ours(
     spec: &ReleaseSpec,
     ledger: Option<&crate::model::Ledger>,
 ) -> bool {
+    // A freeze set since: give the slot back before starting (running deploys finish).
     policy::still_current(read.spec(), spec.release, ledger)
+        && read
+            .spec()
+            .is_none_or(|s| policy::frozen(s, SystemTime::now()).is_none())
 }
 
 /// How a turn with the slot ended.

@@ -4,6 +4,7 @@ pub mod agent;
 pub mod apps;
 pub mod assets;
 pub mod control;
+pub mod freeze;
 pub mod history;
 pub mod hosts;
 pub mod init;
@@ -84,6 +85,8 @@ async fn dispatch(mut cli: Cli) -> Result<()> {
         Command::Resume(args) => control::run(&ctx, control::Control::Resume, args).await,
         Command::Abort(args) => control::run(&ctx, control::Control::Abort, args).await,
         Command::Promote(args) => promote::run(&ctx, args).await,
+        Command::Freeze(args) => freeze::freeze(&ctx, args).await,
+        Command::Unfreeze(args) => freeze::unfreeze(&ctx, args).await,
         Command::Rollback(args) => rollback::run(&ctx, args).await,
         Command::Restart(args) => restart::run(&ctx, args).await,
         Command::History(args) => history::run(&ctx, args).await,

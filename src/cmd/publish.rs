@@ -109,6 +109,10 @@ pub struct PublishArgs {
     /// Fewer samples than this in a check's result is inconclusive [default: 1]
     #[arg(long, value_name = "N")]
     pub check_min_samples: Option<u32>,
+    /// Publish during a deploy freeze (`deployctl freeze`) anyway, saying why: recorded in the
+    /// release (history, status) — break glass
+    #[arg(long, value_name = "REASON")]
+    pub override_freeze: Option<String>,
     /// Four-eyes: the release waits at its first manual gate (a `pause` is put first when the
     /// steps have none) until N promotes signed with --sign-key by keys other than the
     /// publisher's; needs --sign-key
@@ -480,6 +484,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
         vars: layers.vars,
         secret_vars,
         published_by: publisher(),
+        freeze_override: args.override_freeze.clone(),
         ..defaults
     };
     crate::policy::steps::add_approval_gate(&mut spec);
@@ -698,6 +703,7 @@ mod tests {
             git_commit: None,
             artifact_sha256: None,
             approvals: None,
+            override_freeze: None,
             checks: vec![],
             prometheus_url: None,
             check_interval: None,

@@ -23,6 +23,16 @@ pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseSt
     }
 }
 
+/// Why no host may start a deploy of `spec` at `now`: its app is frozen and the release is no
+/// break-glass one (`--override-freeze`). Running deploys finish; waiting hosts hold no slot.
+pub fn frozen(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
+    let f = spec.freeze.as_ref().filter(|f| f.active(now))?;
+    if spec.freeze_override.is_some() {
+        return None;
+    }
+    Some(format!("held: {} is {}", spec.app, f.describe()))
+}
+
 /// Is `release` still the one to work on: the app's current spec, active (not paused, halted,
 /// aborted — in the app node or its ledger)?
 pub fn still_current(current: Option<&ReleaseSpec>, release: u64, ledger: Option<&Ledger>) -> bool {
@@ -200,6 +210,12 @@ pub fn rollback_spec(
         state: ReleaseState::Active,
         // The original signature, with the payload the agents check it against.
         signature: crate::signing::carry_for_rollback(target),
+        // A freeze stays; a rollback is the way out of trouble, and goes through it.
+        freeze: current.freeze.clone(),
+        freeze_override: current
+            .freeze
+            .as_ref()
+            .map(|_| format!("rollback of release {}", current.release)),
         previous: Some(current.release),
         previous_version: Some(current.version.clone()),
         rollback_of: Some(current.release),
@@ -500,6 +516,31 @@ mod tests {
             (6, "1.1", Some(5), Some(5))
         );
         assert_eq!(rb.previous_version.as_deref(), Some("1.3"));
+    }
+
+    #[test]
+    fn a_freeze_holds_until_it_ends_and_rollbacks_go_through_it() {
+        use std::time::{Duration, SystemTime};
+        let now = SystemTime::now();
+        let mut s = ReleaseSpec::new("web", "2.0");
+        s.release = 2;
+        assert!(frozen(&s, now).is_none());
+        s.freeze = Some(crate::model::Freeze {
+            reason: "incident".into(),
+            until: Some(crate::model::format_time(now + Duration::from_secs(60))),
+            by: "ops".into(),
+            at: String::new(),
+        });
+        let held = frozen(&s, now).expect("held");
+        assert!(held.contains("incident") && held.contains("until"), "{held}");
+        assert!(frozen(&s, now + Duration::from_secs(61)).is_none(), "ended");
+        let mut target = ReleaseSpec::new("web", "1.0");
+        target.release = 1;
+        let rb = rollback_spec(&s, &target, 3, "ci", "now");
+        assert_eq!(rb.freeze, s.freeze);
+        assert!(frozen(&rb, now).is_none(), "a rollback goes through");
+        s.freeze_override = Some("hotfix".into());
+        assert!(frozen(&s, now).is_none());
     }
 
     #[test]

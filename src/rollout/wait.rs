@@ -166,6 +166,16 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
             message,
             superseded_by: Some(by),
         },
+        // A deploy freeze holds the release like a gate: `--until-gate` ends there too.
+        Judgement::InProgress { .. } if f.until_gate && held(f).is_some() => done(
+            WaitResult::Paused,
+            format!(
+                "release {} ({}) is {}",
+                f.target.release,
+                f.target.version,
+                held(f).unwrap_or_default()
+            ),
+        ),
         Judgement::InProgress { gate: Some(pos) } if f.until_gate && pos.at_manual_gate() => done(
             WaitResult::Paused,
             format!(
@@ -231,7 +241,17 @@ pub fn counts(views: &[HostView]) -> BTreeMap<HostState, usize> {
 }
 
 /// Why the wait is still pending, for the timeout message.
+/// The freeze holding the release, when one does (`policy::frozen`).
+fn held(f: &Facts<'_>) -> Option<String> {
+    f.current
+        .filter(|c| c.release == f.target.release)
+        .and_then(|c| crate::policy::frozen(c, f.now))
+}
+
 pub fn pending_reason(f: &Facts<'_>) -> String {
+    if let Some(h) = held(f) {
+        return h;
+    }
     let views = targets(f);
     if views.is_empty() {
         let t = f.target;

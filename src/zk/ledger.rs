@@ -417,6 +417,35 @@ impl Zk {
     /// Move the current release to `to` if it is in one of `from`; mirrors it into the ledger.
     /// `only`: when that release is (still) the current one — checked inside the
     /// compare-and-set loop, so an action meant for one release never lands on a newer one.
+    /// Set (or with `None` lift) the app's deploy freeze, on its current spec (compare-and-set).
+    /// Returns the spec as it now is.
+    pub async fn set_freeze(
+        &self,
+        app: &str,
+        freeze: Option<crate::model::Freeze>,
+    ) -> Result<ReleaseSpec> {
+        let app_path = self.layout.app(app);
+        cas::retry!(format!("freezing {app}"), {
+            let Some((mut spec, sv)) = self.read_spec(app).await? else {
+                self.require_app(app).await?;
+                return Err(Error::invalid("app", app, "has no published release"));
+            };
+            if spec.freeze == freeze {
+                return Ok(Attempt::Done(spec));
+            }
+            spec.freeze = freeze.clone();
+            match self
+                .client
+                .set_data(&app_path, &spec.to_json(), Some(sv))
+                .await
+            {
+                Ok(_) => Ok(Attempt::Done(spec)),
+                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
+                Err(e) => Err(Error::zk(format!("writing {app_path}"), e)),
+            }
+        })
+    }
+
     pub async fn set_release_state(
         &self,
         app: &str,

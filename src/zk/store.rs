@@ -224,8 +224,27 @@ impl Zk {
                     release_ids.len(),
                 )));
             }
+            // A freeze stays with the app; only a break-glass request goes through it.
+            let freeze = node
+                .as_ref()
+                .and_then(|n| n.freeze.clone())
+                .filter(|f| f.active(std::time::SystemTime::now()));
+            if let Some(f) = &freeze
+                && request.freeze_override.is_none()
+            {
+                return Err(Error::invalid(
+                    "publish",
+                    app,
+                    format!(
+                        "{app} is {}: `deployctl unfreeze {app}`, or publish with \
+                         --override-freeze REASON (recorded in the history)",
+                        f.describe()
+                    ),
+                ));
+            }
             let replaced = self.replaced_release(app, node, newest).await?;
             let mut spec = request.clone();
+            spec.freeze = freeze;
             spec.release = next;
             spec.previous = replaced.as_ref().map(|c| c.release);
             spec.previous_version = replaced.as_ref().map(|c| c.version.clone());

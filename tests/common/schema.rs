@@ -135,6 +135,8 @@ impl Kind {
             "pause",
             "resume",
             "abort",
+            "freeze",
+            "unfreeze",
             "promote",
             "init",
             "agent",
@@ -163,7 +165,9 @@ impl Kind {
                 Some("delete") => Kind::HostsDelete,
                 _ => Kind::Hosts,
             },
-            Some("pause") | Some("resume") | Some("abort") => Kind::Control,
+            Some("pause") | Some("resume") | Some("abort") | Some("freeze") | Some("unfreeze") => {
+                Kind::Control
+            }
             Some("promote") => Kind::Promote,
             Some("init") => Kind::Init,
             Some("agent") => Kind::AgentOnce,

@@ -1,0 +1,89 @@
+//! Deploy freezes (`deployctl freeze` / `unfreeze`, `publish --override-freeze`) on real agents:
+//! a freeze set during a rollout lets the running deploy finish and no other host start; the
+//! wait says the release is held (and `--until-gate` ends there); a publish needs a break-glass
+//! reason, recorded in the release.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const T: Duration = Duration::from_secs(45);
+
+#[test]
+fn a_freeze_during_a_rollout_stops_new_starts_and_a_break_glass_publish_is_recorded() {
+    let env = TestEnv::new("freeze");
+    let names = hosts("z", 3);
+    let _agents = env.start_agents("web", &names, &[]);
+    let gate = env.path("gate");
+    let log = env.path("starts.log");
+    let deploy = format!(
+        "echo {{{{ host }}}} >> {}; {}",
+        log.display(),
+        gated_deploy(&gate, "echo {{ version }} > version")
+    );
+    env.ok(&["publish", "web", "1.0", "--deploy-cmd", &deploy]);
+    let first = env.wait_for_deploying("web", T);
+    let out = env.json(&["freeze", "web", "--reason", "incident 42"]);
+    assert_eq!(out["freeze"]["reason"], "incident 42", "{out:#}");
+    // The running deploy finishes; nobody else starts.
+    std::fs::write(&gate, "").expect("gate");
+    env.wait_hosts("web", std::slice::from_ref(&first), 1, &["healthy"], T);
+    let others: Vec<String> = names.iter().filter(|h| **h != first).cloned().collect();
+    env.wait_status("web", T, "the others held by the freeze", |st| {
+        others.iter().all(|h| {
+            host(st, h).is_some_and(|v| v["message"].as_str().is_some_and(|m| m.contains("frozen")))
+        })
+    });
+    let started = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        started.lines().count(),
+        1,
+        "only the running deploy: {started}"
+    );
+    // The wait is held; --until-gate ends there (exit 0, paused), a plain one times out.
+    let (code, summary) = env.wait_json(&["web", "--until-gate", "--timeout", "30s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["result"], "paused", "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("frozen") && msg.contains("incident 42"),
+        "{msg}"
+    );
+    let (code, summary) = env.wait_json(&["web", "--timeout", "2s"]);
+    assert_eq!(code, Some(3), "{summary:#}");
+    // Publishing needs a reason while frozen.
+    let o = env.run(&["publish", "web", "2.0", "--deploy-cmd", &deploy]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--override-freeze"), "{}", stderr(&o));
+    // Unfrozen, the rollout goes on.
+    env.ok(&["unfreeze", "web"]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    // Break glass: frozen again, a hotfix goes out anyway and says why.
+    env.ok(&["freeze", "web", "--reason", "holidays", "--until", "24h"]);
+    let out = env.json(&[
+        "publish",
+        "web",
+        "2.0",
+        "--deploy-cmd",
+        &deploy,
+        "--override-freeze",
+        "hotfix for CVE-1",
+    ]);
+    assert_eq!(
+        out["spec"]["freeze_override"], "hotfix for CVE-1",
+        "{out:#}"
+    );
+    assert_eq!(out["spec"]["freeze"]["reason"], "holidays", "{out:#}");
+    env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
+    let history = env.json(&["history", "web"]);
+    assert!(
+        history.to_string().contains("hotfix for CVE-1"),
+        "{history:#}"
+    );
+    // Bad input: exit 2 naming the value.
+    let o = env.run(&["freeze", "web", "--reason", "x", "--until", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("\"yesterday\""), "{}", stderr(&o));
+}
