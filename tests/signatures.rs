@@ -79,6 +79,23 @@ fn write_app_node(env: &TestEnv, app: &str, spec: &Value) {
     })
 }
 
+/// Wait until the status message of every one of `hosts` says `needle`.
+fn wait_messages(env: &TestEnv, hosts: &[String], needle: &str) {
+    env.wait_status("web", T, needle, |st| {
+        hosts.iter().all(|h| {
+            host(st, h).is_some_and(|v| v["message"].as_str().is_some_and(|m| m.contains(needle)))
+        })
+    });
+}
+
+/// How many commands the deploys logged.
+fn ran(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
 /// The agents' verdict on the current release, once each has one: every host `refused`.
 fn assert_all_refused(env: &TestEnv, names: &[String], release: u64, why: &str) {
     env.wait_hosts("web", names, release, &["refused"], T);
@@ -562,13 +579,7 @@ fn four_eyes_the_publishers_own_promote_does_not_count() {
 
     env.ok(&["promote", "web", "--sign-key", &key(&bob)]);
     env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
-    assert_eq!(
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .count(),
-        2
-    );
+    assert_eq!(ran(&log), 2);
 
     // A ZooKeeper writer passes the gate in the ledger with a forged approval: the agents,
     // which check approvals themselves, do not go through.
@@ -599,23 +610,8 @@ fn four_eyes_the_publishers_own_promote_does_not_count() {
             .await
             .unwrap();
     });
-    env.wait_status("web", T, "the agents refusing the forged approval", |st| {
-        names.iter().all(|h| {
-            host(st, h).is_some_and(|v| {
-                v["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("approvals this host can"))
-            })
-        })
-    });
-    assert_eq!(
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .count(),
-        2,
-        "nothing ran past the forged gate"
-    );
+    wait_messages(&env, &names, "approvals this host can");
+    assert_eq!(ran(&log), 2, "nothing ran past the forged gate");
 }
 
 /// With `require_signatures`, a plain manual gate passes only with a signed promote: an unsigned
@@ -659,29 +655,9 @@ fn with_signatures_required_a_gate_passes_only_with_a_signed_promote() {
     let o = env.run(&["promote", "web"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("is signed"), "{}", stderr(&o));
-    env.wait_status("web", T, "the agent waiting for a signed promote", |st| {
-        waiting.iter().all(|h| {
-            host(st, h).is_some_and(|v| {
-                v["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("signed promotes this host can verify"))
-            })
-        })
-    });
-    assert_eq!(
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .count(),
-        1
-    );
+    wait_messages(&env, &waiting, "signed promotes this host can verify");
+    assert_eq!(ran(&log), 1);
     env.ok(&["promote", "web", "--sign-key", key, "--step", "2"]);
     env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
-    assert_eq!(
-        std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .count(),
-        2
-    );
+    assert_eq!(ran(&log), 2);
 }

@@ -532,7 +532,10 @@ mod tests {
             at: String::new(),
         });
         let held = frozen(&s, now).expect("held");
-        assert!(held.contains("incident") && held.contains("until"), "{held}");
+        assert!(
+            held.contains("incident") && held.contains("until"),
+            "{held}"
+        );
         assert!(frozen(&s, now + Duration::from_secs(61)).is_none(), "ended");
         let mut target = ReleaseSpec::new("web", "1.0");
         target.release = 1;

@@ -18,6 +18,16 @@ pub(crate) enum Attempt<T> {
     Conflict,
 }
 
+impl<T> Attempt<T> {
+    /// The same outcome, carrying `f`'s value when done.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Attempt<U> {
+        match self {
+            Attempt::Done(t) => Attempt::Done(f(t)),
+            Attempt::Conflict => Attempt::Conflict,
+        }
+    }
+}
+
 /// Run the attempt block until it is `Done`, at most `ATTEMPTS` times; `$what` names the change
 /// in the error when contention never lets it through. A macro rather than a function taking an
 /// async closure: such closures borrow their captures per call, which the compiler cannot yet
@@ -61,6 +71,21 @@ pub(crate) fn is_conflict(e: &zkc::MultiWriteError) -> bool {
             ..
         }
     )
+}
+
+/// Write `data` to `path` if it is still at `version`: `Done` when it landed, `Conflict` on a lost
+/// race, an error naming the node otherwise.
+pub(crate) async fn set(
+    client: &super::Client,
+    path: &str,
+    data: &[u8],
+    version: i32,
+) -> Result<Attempt<()>> {
+    match client.set_data(path, data, Some(version)).await {
+        Ok(_) => Ok(Attempt::Done(())),
+        Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
+        Err(e) => Err(Error::zk(format!("writing {path}"), e)),
+    }
 }
 
 /// Commit `multi`: `Done` when it landed, `Conflict` on a lost race, an error naming `what`

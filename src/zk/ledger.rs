@@ -85,15 +85,9 @@ impl Zk {
             if !f(&mut ledger) {
                 return Ok(Attempt::Done((ledger, false)));
             }
-            match self
-                .client
-                .set_data(&path, &ledger.to_json(), Some(version))
-                .await
-            {
-                Ok(_) => Ok(Attempt::Done((ledger, true))),
-                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
-                Err(e) => Err(Error::zk(format!("writing {path}"), e)),
-            }
+            Ok(cas::set(&self.client, &path, &ledger.to_json(), version)
+                .await?
+                .map(|()| (ledger, true)))
         })
     }
 
@@ -434,15 +428,9 @@ impl Zk {
                 return Ok(Attempt::Done(spec));
             }
             spec.freeze = freeze.clone();
-            match self
-                .client
-                .set_data(&app_path, &spec.to_json(), Some(sv))
-                .await
-            {
-                Ok(_) => Ok(Attempt::Done(spec)),
-                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
-                Err(e) => Err(Error::zk(format!("writing {app_path}"), e)),
-            }
+            Ok(cas::set(&self.client, &app_path, &spec.to_json(), sv)
+                .await?
+                .map(|()| spec))
         })
     }
 
@@ -604,15 +592,9 @@ impl Zk {
                     signer.fingerprint()
                 );
                 let path = self.ledger_path(app, cur.release);
-                return match self
-                    .client
-                    .set_data(&path, &ledger.to_json(), Some(lv))
-                    .await
-                {
-                    Ok(_) => Ok(Attempt::Done((cur, done))),
-                    Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
-                    Err(e) => Err(Error::zk(format!("writing {path}"), e)),
-                };
+                return Ok(cas::set(&self.client, &path, &ledger.to_json(), lv)
+                    .await?
+                    .map(|()| (cur, done)));
             }
             let approved = match policy::steps::approval_gate(&cur, &plan) {
                 Some(gate) => approve(&cur, &plan, &mut ledger, gate, now, all, approver)?,
@@ -642,15 +624,9 @@ impl Zk {
                 ledger.progress_at = Some(now_rfc3339());
             }
             let path = self.ledger_path(app, cur.release);
-            match self
-                .client
-                .set_data(&path, &ledger.to_json(), Some(lv))
-                .await
-            {
-                Ok(_) => Ok(Attempt::Done((cur, done))),
-                Err(zkc::Error::BadVersion) => Ok(Attempt::Conflict),
-                Err(e) => Err(Error::zk(format!("writing {path}"), e)),
-            }
+            Ok(cas::set(&self.client, &path, &ledger.to_json(), lv)
+                .await?
+                .map(|()| (cur, done)))
         })
     }
 }
