@@ -87,6 +87,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --check-failure-limit 'Failing evaluations of one check that fail the host [default: 2]'
             cand --check-inconclusive-limit 'Inconclusive evaluations in a row after which the host reports the rollout held [default: 3]; it holds until the checks are conclusive either way'
             cand --check-min-samples 'Fewer samples than this in a check''s result is inconclusive [default: 1]'
+            cand --window 'Hosts start deploying this release only within this window: DAYS HH:MM-HH:MM ZONE, e.g. ''Mon-Fri 09:00-16:00 Europe/Berlin'' (DAYS: Mon-Fri, Mon,Wed, *; past midnight: 22:00-02:00)'
             cand --override-freeze 'Publish during a deploy freeze (`deployctl freeze`) anyway, saying why: recorded in the release (history, status) — break glass'
             cand --approvals 'Four-eyes: the release waits at its first manual gate (a `pause` is put first when the steps have none) until N promotes signed with --sign-key by keys other than the publisher''s; needs --sign-key'
             cand --max-failures 'Failed hosts tolerated before the release halts, as a count or N% [default: 0]'

@@ -319,6 +319,10 @@ pub struct ReleaseSpec {
     /// `unfreeze` or its end: no host starts a deploy meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze: Option<Freeze>,
+    /// When hosts may start a deploy of this release (`--window 'Mon-Fri 09:00-16:00
+    /// Europe/Berlin'`; `policy::window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
     /// A break-glass release published during a freeze (`--override-freeze REASON`; a rollback
     /// gets one too): it rolls out anyway, and the history says why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -815,6 +819,7 @@ impl Default for ReleaseSpec {
             approvals: 0,
             artifact_sha256: None,
             freeze: None,
+            window: None,
             freeze_override: None,
             signature: None,
             published_by: String::new(),
@@ -1030,8 +1035,9 @@ impl ReleaseSpec {
                 .copied()
                 .filter(|s| !s.is_gate())
                 .collect(),
-            // No gate left to hold for approvals.
+            // No gate left to hold for approvals, and no window: a rollback is the way out.
             approvals: 0,
+            window: None,
             kind: ReleaseKind::Deploy,
             ..self.clone()
         }

@@ -526,6 +526,9 @@ impl<'a> PublishOutput<'a> {
 /// whose work depends on it is bounded on the host).
 pub fn check_request(spec: &ReleaseSpec) -> Result<()> {
     spec.validate()?;
+    if let Some(w) = &spec.window {
+        crate::policy::window::Window::parse(w)?;
+    }
     if spec.git.as_ref().is_some_and(|g| g.deploy_to.is_some()) {
         return Err(Error::invalid(
             "git source",

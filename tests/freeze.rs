@@ -87,3 +87,64 @@ fn a_freeze_during_a_rollout_stops_new_starts_and_a_break_glass_publish_is_recor
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("\"yesterday\""), "{}", stderr(&o));
 }
+
+/// `--window` a little ahead (UTC, to the second): the release is held ("held until …", and
+/// `--until-gate` ends there), no host starts before the window opens, then it rolls out.
+#[test]
+fn a_window_a_little_ahead_holds_then_releases_the_rollout() {
+    let env = TestEnv::new("window");
+    let names = hosts("w", 2);
+    let _agents = env.start_agents("web", &names, &[]);
+    let log = env.path("starts.log");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    // Opens 30 s from now, for an hour (past midnight included).
+    let opens = now + 30;
+    let hms = |t: u64| {
+        let s = t % 86_400;
+        format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    };
+    let window = format!("* {}-{} UTC", hms(opens), hms(opens + 3600));
+    let deploy = format!(
+        "date +%s >> {}; echo {{{{ version }}}} > version",
+        log.display()
+    );
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--window",
+        &window,
+        "--deploy-cmd",
+        &deploy,
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--until-gate", "--timeout", "25s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["result"], "paused", "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("held until"), "{msg}");
+    let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let starts: Vec<u64> = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(starts.len(), 2, "{starts:?}");
+    assert!(
+        starts.iter().all(|s| *s >= opens),
+        "a host started before the window opened at {opens}: {starts:?}"
+    );
+    // A bad window is refused at publish, naming it.
+    let o = env.run(&[
+        "publish",
+        "web",
+        "2.0",
+        "--window",
+        "Mon-Fri 9-5 Mars/Olympus",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Mars/Olympus"), "{}", stderr(&o));
+}

@@ -109,6 +109,10 @@ pub struct PublishArgs {
     /// Fewer samples than this in a check's result is inconclusive [default: 1]
     #[arg(long, value_name = "N")]
     pub check_min_samples: Option<u32>,
+    /// Hosts start deploying this release only within this window: DAYS HH:MM-HH:MM ZONE, e.g.
+    /// 'Mon-Fri 09:00-16:00 Europe/Berlin' (DAYS: Mon-Fri, Mon,Wed, *; past midnight: 22:00-02:00)
+    #[arg(long, value_name = "WINDOW")]
+    pub window: Option<String>,
     /// Publish during a deploy freeze (`deployctl freeze`) anyway, saying why: recorded in the
     /// release (history, status) — break glass
     #[arg(long, value_name = "REASON")]
@@ -282,6 +286,7 @@ struct SpecFile {
     git: Option<crate::model::GitSourceSpec>,
     artifact_sha256: Option<String>,
     approvals: Option<u32>,
+    window: Option<String>,
     checks: Option<Vec<crate::checks::MetricCheck>>,
     prometheus_url: Option<String>,
     check_interval_ms: Option<u64>,
@@ -327,6 +332,7 @@ combine_fields!(SpecFile {
     git,
     artifact_sha256,
     approvals,
+    window,
     checks,
     prometheus_url,
     check_interval_ms,
@@ -390,6 +396,7 @@ impl SpecFile {
                 }),
             artifact_sha256: args.artifact_sha256.clone(),
             approvals: args.approvals,
+            window: args.window.clone(),
             checks: (!args.checks.is_empty()).then(|| args.checks.clone()),
             prometheus_url: args.prometheus_url.clone(),
             check_interval_ms: millis(args.check_interval),
@@ -439,6 +446,7 @@ fn build_request(args: &PublishArgs, file: SpecFile) -> Result<ReleaseSpec> {
     secret_vars.dedup();
     let mut spec = ReleaseSpec {
         approvals: layers.approvals.unwrap_or(0),
+        window: layers.window,
         checks: layers.checks.unwrap_or_default(),
         prometheus_url: layers.prometheus_url,
         check_interval_ms: layers.check_interval_ms,
@@ -704,6 +712,7 @@ mod tests {
             artifact_sha256: None,
             approvals: None,
             override_freeze: None,
+            window: None,
             checks: vec![],
             prometheus_url: None,
             check_interval: None,

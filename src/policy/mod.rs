@@ -7,6 +7,7 @@ pub mod restart;
 pub mod retention;
 pub mod steps;
 pub mod verdict;
+pub mod window;
 
 use crate::error::{Error, Result};
 use crate::model::{HostState, Ledger, ReleaseSpec, ReleaseState, RunOnceState};
@@ -26,11 +27,14 @@ pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseSt
 /// Why no host may start a deploy of `spec` at `now`: its app is frozen and the release is no
 /// break-glass one (`--override-freeze`). Running deploys finish; waiting hosts hold no slot.
 pub fn frozen(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
-    let f = spec.freeze.as_ref().filter(|f| f.active(now))?;
     if spec.freeze_override.is_some() {
         return None;
     }
-    Some(format!("held: {} is {}", spec.app, f.describe()))
+    if let Some(f) = spec.freeze.as_ref().filter(|f| f.active(now)) {
+        return Some(format!("held: {} is {}", spec.app, f.describe()));
+    }
+    // Outside its deploy window a release is held the same way (a rollback has no window).
+    spec.window.as_deref().and_then(|w| window::held(w, now))
 }
 
 /// Is `release` still the one to work on: the app's current spec, active (not paused, halted,
