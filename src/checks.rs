@@ -63,7 +63,13 @@ pub struct MetricCheck {
     /// A PromQL query, a template (`{{ host }}`, `{{ version }}`, `{{ app }}`, `{{ vars.X }}`).
     pub query: String,
     pub op: Op,
+    /// The limit; with `baseline`, a factor of the baseline's value.
     pub threshold: f64,
+    /// A relative check (`<= baseline * 1.2`): the same query, rendered with `{{ version }}` the
+    /// release's previous version, is the baseline — the hosts still on the old version,
+    /// measured at the same moment over the same window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
 }
 
 // A threshold is a finite number (checked on parse and on read), so equality is total.
@@ -79,22 +85,53 @@ impl MetricCheck {
         let name = name.trim();
         crate::validate::var_name(name).map_err(|_| bad("its name must be a plain identifier"))?;
         let rest = rest.trim();
-        let (rest, threshold) = rest
-            .rsplit_once(char::is_whitespace)
-            .ok_or_else(|| bad("is not NAME=QUERY OP THRESHOLD"))?;
-        let (query, op) = rest
-            .trim_end()
-            .rsplit_once(char::is_whitespace)
-            .ok_or_else(|| bad("is not NAME=QUERY OP THRESHOLD"))?;
-        let op = Op::parse(op).ok_or_else(|| bad("the operator must be one of < <= > >="))?;
-        let threshold: f64 = threshold
-            .parse()
-            .map_err(|_| bad("the threshold must be a number"))?;
+        // The operator is the last word that is one; the threshold is what follows it.
+        let words: Vec<(usize, &str)> = rest
+            .split_whitespace()
+            .map(|w| (w.as_ptr() as usize - rest.as_ptr() as usize, w))
+            .collect();
+        let (at, op) = words
+            .iter()
+            .rev()
+            .find_map(|(at, w)| Op::parse(w).map(|op| (*at, op)))
+            .ok_or_else(|| {
+                bad("needs an operator (< <= > >=) between the query and the threshold")
+            })?;
+        let query = rest[..at].trim();
+        let expr = rest[at..]
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, t)| t)
+            .trim();
+        let (baseline, threshold) = match expr.strip_prefix("baseline") {
+            Some(factor) => {
+                let factor = factor.trim();
+                let f = match factor.strip_prefix('*') {
+                    Some(f) => f
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad("the baseline factor must be a number"))?,
+                    None if factor.is_empty() => 1.0,
+                    None => {
+                        return Err(bad("a relative threshold is `baseline` or `baseline * F`"));
+                    }
+                };
+                (true, f)
+            }
+            None => (
+                false,
+                expr.parse()
+                    .map_err(|_| bad("the threshold must be a number or `baseline * F`"))?,
+            ),
+        };
+        if query.is_empty() {
+            return Err(bad("is not NAME=QUERY OP THRESHOLD"));
+        }
         let check = MetricCheck {
             name: name.to_string(),
-            query: query.trim().to_string(),
+            query: query.to_string(),
             op,
             threshold,
+            baseline,
         };
         check.validate()?;
         Ok(check)
@@ -117,13 +154,17 @@ impl MetricCheck {
 
 impl std::fmt::Display for MetricCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let limit = if self.baseline {
+            format!("baseline * {}", self.threshold)
+        } else {
+            self.threshold.to_string()
+        };
         write!(
             f,
-            "{}={} {} {}",
+            "{}={} {} {limit}",
             self.name,
             self.query,
-            self.op.as_str(),
-            self.threshold
+            self.op.as_str()
         )
     }
 }
@@ -153,7 +194,17 @@ pub struct CheckRecord {
     /// The query as sent to Prometheus.
     pub query: String,
     pub op: Op,
+    /// The limit compared with; for a relative check, the baseline times `factor`.
     pub threshold: f64,
+    /// A relative check's factor (`baseline * F`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    /// A relative check's baseline query (the query with the previous version) and the value it
+    /// gave (the mean of its samples) at the last evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
     pub verdict: Verdict,
     /// Why, in words: "0.31 > 0.05 on {…}", "no sample (empty result)", the query's error.
     pub reason: String,
@@ -180,12 +231,15 @@ impl Eq for CheckRecord {}
 const HISTORY: usize = 20;
 
 impl CheckRecord {
-    pub fn new(check: &MetricCheck, query: String) -> CheckRecord {
+    pub fn new(check: &MetricCheck, query: String, baseline_query: Option<String>) -> CheckRecord {
         CheckRecord {
             name: check.name.clone(),
             query,
             op: check.op,
             threshold: check.threshold,
+            factor: check.baseline.then_some(check.threshold),
+            baseline_query,
+            baseline: None,
             verdict: Verdict::Inconclusive,
             reason: "not evaluated yet".into(),
             samples: vec![],
@@ -194,6 +248,46 @@ impl CheckRecord {
             inconclusive: 0,
             history: vec![],
             at: String::new(),
+        }
+    }
+
+    /// Judge one evaluation of a relative check against its baseline's samples (the mean of
+    /// them, times the factor, is the limit); no usable baseline is inconclusive. An absolute
+    /// check ignores `baseline`.
+    pub fn judge_against(
+        &mut self,
+        result: std::result::Result<Vec<Sample>, String>,
+        baseline: std::result::Result<Vec<Sample>, String>,
+        min_samples: u32,
+    ) {
+        let Some(factor) = self.factor else {
+            return self.judge(result, min_samples);
+        };
+        let usable = baseline.and_then(|s| {
+            let finite: Vec<f64> = s
+                .iter()
+                .map(|x| x.value)
+                .filter(|v| v.is_finite())
+                .collect();
+            if finite.is_empty() || finite.len() < s.len() {
+                Err("the baseline query has no usable sample (empty or NaN)".to_string())
+            } else {
+                Ok(finite.iter().sum::<f64>() / finite.len() as f64)
+            }
+        });
+        match usable {
+            Ok(b) => {
+                self.baseline = Some(b);
+                self.threshold = b * factor;
+                self.judge(result, min_samples);
+            }
+            Err(why) => {
+                self.baseline = None;
+                self.judge(
+                    Err(format!("no baseline to compare with: {why}")),
+                    min_samples,
+                );
+            }
         }
     }
 
@@ -301,12 +395,21 @@ impl CheckRecord {
             Verdict::Fail => "fail",
             Verdict::Inconclusive => "inconclusive",
         };
+        let limit = match (self.factor, self.baseline) {
+            (Some(f), Some(b)) => format!("{} (baseline {b} × {f})", self.threshold),
+            (Some(f), None) => format!("baseline × {f}"),
+            (None, _) => self.threshold.to_string(),
+        };
+        let baseline_query = self
+            .baseline_query
+            .as_deref()
+            .map(|q| format!("; baseline query: {q}"))
+            .unwrap_or_default();
         format!(
-            "check {}: {verdict} — {} (threshold {} {}; query: {})",
+            "check {}: {verdict} — {} (threshold {} {limit}; query: {}{baseline_query})",
             self.name,
             self.reason,
             self.op.as_str(),
-            self.threshold,
             self.query
         )
     }
@@ -352,7 +455,36 @@ mod tests {
 
     fn record() -> CheckRecord {
         let c = MetricCheck::parse("err=rate(errors[1m]) <= 0.05").expect("check");
-        CheckRecord::new(&c, c.query.clone())
+        CheckRecord::new(&c, c.query.clone(), None)
+    }
+
+    #[test]
+    fn a_relative_check_compares_with_its_baseline() {
+        let c = MetricCheck::parse("err=avg(e{version=\"{{ version }}\"}) <= baseline * 1.2")
+            .expect("check");
+        assert!(c.baseline && c.threshold == 1.2, "{c:?}");
+        assert_eq!(
+            c.to_string(),
+            "err=avg(e{version=\"{{ version }}\"}) <= baseline * 1.2"
+        );
+        assert!(MetricCheck::parse("x=q <= baseline").is_ok_and(|c| c.threshold == 1.0));
+        assert!(MetricCheck::parse("x=q <= baseline / 2").is_err());
+        let mut r = CheckRecord::new(&c, "new".into(), Some("old".into()));
+        // 0.03 passes an absolute 0.05, not 1.2 × a 0.01 baseline.
+        r.judge_against(Ok(vec![s(0.03)]), Ok(vec![s(0.01)]), 1);
+        assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+        assert!(
+            r.explain().contains("baseline 0.01 × 1.2"),
+            "{}",
+            r.explain()
+        );
+        r.judge_against(Ok(vec![s(0.011)]), Ok(vec![s(0.01)]), 1);
+        assert_eq!(r.verdict, Verdict::Pass);
+        // No baseline is never a pass.
+        r.judge_against(Ok(vec![s(0.001)]), Ok(vec![]), 1);
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        r.judge_against(Ok(vec![s(0.001)]), Err("down".into()), 1);
+        assert_eq!(r.verdict, Verdict::Inconclusive);
     }
 
     #[test]

@@ -189,3 +189,53 @@ fn a_dead_prometheus_holds_the_rollout_and_a_restarted_one_lets_it_go_on() {
     let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
     assert_eq!(code, Some(0), "{summary:#}");
 }
+
+/// A relative check (`<= baseline * 1.2`: the same query for the hosts still on the previous
+/// version, at the same moment) fails a canary whose error ratio an absolute threshold passes.
+#[test]
+fn a_relative_check_fails_a_canary_an_absolute_threshold_passes() {
+    let env = TestEnv::new("metrics-relative");
+    let names = hosts("r", 3);
+    let prom = start(&env, &names);
+    let _agents = env.start_agents("web", &names, &[]);
+    ok(&env, &publish_args(&prom.url, "1.0", "0.01", "1s"));
+    env.ok(&["wait-for-rollout", "web", "--timeout", "60s"]);
+    let relative = "rel=avg(demo_error_ratio{version=\"{{ version }}\"}) <= baseline * 1.2";
+    let mut args = publish_args(&prom.url, "2.0", "0.03", "5s");
+    args.extend(["--check", relative, "--steps", "1,100%"].map(String::from));
+    ok(&env, &args);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    assert_eq!(summary["result"], "failed", "{summary:#}");
+    let canary = summary["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .find(|h| h["release"] == 2 && h["state"] == "failed")
+        .expect("the failed canary");
+    let checks = canary["checks"].as_array().expect("checks");
+    let by = |name: &str| checks.iter().find(|c| c["name"] == name).expect("check");
+    assert_eq!(
+        by("err")["verdict"],
+        "pass",
+        "absolute 0.03 <= 0.05: {canary:#}"
+    );
+    let rel = by("rel");
+    assert_eq!(rel["verdict"], "fail", "{canary:#}");
+    assert_eq!(rel["baseline"], 0.01, "{rel:#}");
+    assert_eq!(
+        rel["baseline_query"], "avg(demo_error_ratio{version=\"1.0\"})",
+        "{rel:#}"
+    );
+    // Only the canary took 2.0.
+    assert_eq!(
+        summary["hosts"]
+            .as_array()
+            .expect("hosts")
+            .iter()
+            .filter(|h| h["release"] == 2 && h["attempts"].as_u64() > Some(0))
+            .count(),
+        1,
+        "{summary:#}"
+    );
+}

@@ -41,9 +41,22 @@ impl MetricGate {
             release: spec.release,
             vars: spec.vars.clone(),
         };
+        // A relative check's baseline: the same query for the version the hosts ran before.
+        let previous = spec.previous_version.as_ref().map(|v| RenderContext {
+            version: v.clone(),
+            ..ctx.clone()
+        });
         let mut records = vec![];
         for c in &spec.checks {
-            records.push(CheckRecord::new(c, render::render_text(&c.query, &ctx)?));
+            let baseline = match (&previous, c.baseline) {
+                (Some(p), true) => Some(render::render_text(&c.query, p)?),
+                _ => None,
+            };
+            records.push(CheckRecord::new(
+                c,
+                render::render_text(&c.query, &ctx)?,
+                baseline,
+            ));
         }
         let settings = &runner.settings.prometheus;
         let prometheus = match settings.url.clone().or(spec.prometheus_url.clone()) {
@@ -73,15 +86,25 @@ impl MetricGate {
     /// Evaluate every check once, now.
     pub(super) async fn evaluate(&mut self) -> Standing {
         for (record, check) in self.records.iter_mut().zip(&self.checks) {
-            let result = match &self.prometheus {
-                Some(p) => p.query(&record.query).await,
-                None => Err(format!(
-                    "no Prometheus to ask: set prometheus_url in the agent config, or publish \
-                     --prometheus-url (check {})",
-                    check.name
-                )),
+            let prometheus = self.prometheus.as_ref();
+            let ask = |query: Option<String>| async move {
+                match (prometheus, query) {
+                    (Some(p), Some(q)) => p.query(&q).await,
+                    (None, _) => Err(format!(
+                        "no Prometheus to ask: set prometheus_url in the agent config, or \
+                         publish --prometheus-url (check {})",
+                        check.name
+                    )),
+                    (_, None) => Err("the release has no previous version to compare with".into()),
+                }
             };
-            record.judge(result, self.min_samples);
+            let result = ask(Some(record.query.clone())).await;
+            if check.baseline {
+                let baseline = ask(record.baseline_query.clone()).await;
+                record.judge_against(result, baseline, self.min_samples);
+            } else {
+                record.judge(result, self.min_samples);
+            }
         }
         self.standing()
     }

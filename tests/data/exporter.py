@@ -3,7 +3,7 @@
 
 Usage: exporter.py PORT CONFIG.json, CONFIG = {"hosts": {"h1": "/state-h1/apps/web", ...}}.
 At every scrape, each host's `error_ratio` file (written by its deploy command, or by the test)
-becomes `demo_error_ratio{host="h1"}`; a file that says `none` (no traffic) or no file at all
+becomes `demo_error_ratio{host="h1",version="<its version file>"}`; a file that says `none` (no traffic) or no file at all
 emits no series for that host.
 """
 import http.server
@@ -23,8 +23,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 value = open(os.path.join(d, "error_ratio")).read().strip()
             except OSError:
                 continue
+            try:
+                version = open(os.path.join(d, "version")).read().strip()
+            except OSError:
+                version = ""
             if value and value != "none":
-                lines.append('demo_error_ratio{host="%s"} %s' % (host, value))
+                lines.append('demo_error_ratio{host="%s",version="%s"} %s' % (host, version, value))
         body = ("\n".join(lines) + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
