@@ -332,8 +332,49 @@ pub async fn host(
             format!("is not a host of {app}"),
         ));
     };
-    let ctx = merge(base(&state, &headers), json!({ "app": app, "host": view }));
+    let checks: Vec<serde_json::Value> = view.checks.iter().map(check_view).collect();
+    let ctx = merge(
+        base(&state, &headers),
+        json!({ "app": app, "host": view, "checks": checks }),
+    );
     page(&state, "host.html", &ctx)
+}
+
+/// A metric check for the host page: its record, and a sparkline of its recent values (SVG
+/// polyline points, 100 × 20, the threshold as a line) when it has two or more.
+fn check_view(c: &crate::checks::CheckRecord) -> serde_json::Value {
+    let (w, h) = (100.0, 20.0);
+    let values: Vec<f64> = c
+        .history
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = values.iter().copied().fold(c.threshold, f64::min);
+    let hi = values.iter().copied().fold(c.threshold, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let y = |v: f64| h - (v - lo) / span * h;
+    let points = (values.len() >= 2).then(|| {
+        let step = w / (values.len() - 1) as f64;
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, y(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    json!({
+        "name": c.name,
+        "verdict": c.verdict,
+        "reason": c.reason,
+        "query": c.query,
+        "limit": format!("{} {}", c.op.as_str(), c.threshold),
+        "evaluations": c.evaluations,
+        "failures": c.failures,
+        "spark": points,
+        "threshold_y": format!("{:.1}", y(c.threshold)),
+        "values": values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -589,6 +630,20 @@ mod tests {
             ("index.html", json!({"apps": []})),
             ("app.html", app.clone()),
             ("host.html", json!({"app": "shop", "host": host})),
+            (
+                "host.html",
+                json!({"app": "shop", "host": host, "checks": [check_view(&{
+                    let c = crate::checks::MetricCheck::parse("err=e{host=\"h1\"} <= 0.05")
+                        .expect("check");
+                    let mut r = crate::checks::CheckRecord::new(&c, c.query.clone(), None);
+                    for v in [0.01, 0.2] {
+                        r.judge(Ok(vec![crate::checks::Sample {
+                            series: "{}".into(), at: 1.0, value: v,
+                        }]), 1);
+                    }
+                    r
+                })]}),
+            ),
             ("login.html", json!({"next": "/", "failed": "Wrong token."})),
         ];
         for (name, ctx) in cases {
