@@ -1705,7 +1705,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__publish)
-            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --git-commit --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --check --prometheus-url --check-interval --check-failure-limit --check-inconclusive-limit --check-min-samples --window --override-freeze --approvals --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --artifact-sha256 --var --secret-var --spec --force --allow-empty --keep-history --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --version-from-git --allow-dirty --git-repo --git-ref --git-commit --keep-releases --slots --deploy-cmd --get-version-cmd --health-cmd --pre-cmd --post-cmd --run-once-cmd --finalize-cmd --on-failure-cmd --restart-cmd --canary --steps --progress-deadline --check --step-check --prometheus-url --check-interval --check-failure-limit --check-inconclusive-limit --check-min-samples --window --override-freeze --approvals --max-failures --auto-rollback --retries --retry-delay --health-retries --health-interval --health-timeout --bake-time --groups --hosts --exclude-hosts --slot-increment --command-timeout --artifact-sha256 --var --secret-var --spec --force --allow-empty --keep-history --sign-key --sign-ttl --wait --timeout --expect-hosts --on-timeout --until-gate --junit --json-file --events --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1784,6 +1784,10 @@ _deployctl() {
                     return 0
                     ;;
                 --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-check)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

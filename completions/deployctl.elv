@@ -82,6 +82,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --steps 'Roll out in steps: host counts, percentages of the target hosts (rounded up) and gates, e.g. `1,pause,25%,pause 10m,100%`; `pause` waits for `deployctl promote`'
             cand --progress-deadline 'Halt the release (rolled back with --auto-rollback) when no host turns healthy or fails this long after the last progress; not counted while paused at a gate; its running commands are killed'
             cand --check 'A metric check judged on each host while it bakes (needs --bake-time): NAME=QUERY OP THRESHOLD, e.g. `err=sum(rate(errors{host="{{ host }}"}[1m])) <= 0.05` (OP: < <= > >=; the query is a template). An empty result, NaN or an unreachable Prometheus is never a pass: the host holds (repeatable)'
+            cand --step-check 'A fleet-wide metric check at each step boundary (needs --steps or --canary): once a step''s hosts are healthy, one agent evaluates it and the next step starts only on its pass; a failure halts the release (repeatable; the same form as --check, `{{ host }}` renders empty)'
             cand --prometheus-url 'The Prometheus the checks ask (the agent config''s prometheus_url wins)'
             cand --check-interval 'Time between evaluations of the checks during the bake [default: 30s]'
             cand --check-failure-limit 'Failing evaluations of one check that fail the host [default: 2]'

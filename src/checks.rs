@@ -55,6 +55,24 @@ impl Op {
     }
 }
 
+/// Where a check is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// On each host while it bakes (`--check`): a failing check fails the host.
+    #[default]
+    Host,
+    /// Fleet-wide at each step boundary (`--step-check`): one agent evaluates it, and the step
+    /// passes only on its pass; a failing check halts the release.
+    Step,
+}
+
+impl Scope {
+    fn is_host(&self) -> bool {
+        *self == Scope::Host
+    }
+}
+
 /// One check, as published: `error_rate=QUERY <= 0.05`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +88,8 @@ pub struct MetricCheck {
     /// measured at the same moment over the same window.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub baseline: bool,
+    #[serde(default, skip_serializing_if = "Scope::is_host")]
+    pub scope: Scope,
 }
 
 // A threshold is a finite number (checked on parse and on read), so equality is total.
@@ -132,6 +152,7 @@ impl MetricCheck {
             op,
             threshold,
             baseline,
+            scope: Scope::Host,
         };
         check.validate()?;
         Ok(check)

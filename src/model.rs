@@ -643,6 +643,54 @@ pub struct Ledger {
     /// Signed promotes of the approval gate (`publish --approvals N`; docs/security.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Step-scope metric checks (`--step-check`): present when the release has them; a step
+    /// passes only on a recorded pass (`policy::steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_checks: Option<StepChecks>,
+}
+
+/// The step checks' decisions, and the claim of the one agent evaluating them now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StepChecks {
+    #[serde(default)]
+    pub decisions: Vec<StepDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<StepClaim>,
+}
+
+impl StepChecks {
+    /// Did the checks pass at the end of step `step`?
+    pub fn passed(&self, step: usize) -> bool {
+        self.decisions
+            .iter()
+            .any(|d| d.step == step && d.verdict == crate::checks::Verdict::Pass)
+    }
+
+    pub fn decided(&self, step: usize) -> bool {
+        self.decisions.iter().any(|d| d.step == step)
+    }
+}
+
+/// What the step checks came to at the end of a step, and who evaluated them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDecision {
+    pub step: usize,
+    pub verdict: crate::checks::Verdict,
+    pub by: String,
+    pub at: String,
+    #[serde(default)]
+    pub records: Vec<crate::checks::CheckRecord>,
+}
+
+/// The agent evaluating the step checks of `step` (one at a time, by compare-and-set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepClaim {
+    pub step: usize,
+    pub host: String,
+    pub at: String,
+    /// Its evaluations so far.
+    #[serde(default)]
+    pub records: Vec<crate::checks::CheckRecord>,
 }
 
 /// A deploy freeze (`deployctl freeze APP --until T --reason R`).
@@ -758,6 +806,19 @@ impl Ledger {
         }
     }
 
+    /// The ledger a release starts with: with step checks, their (empty) record, which makes
+    /// every step boundary wait for a pass.
+    pub fn for_spec(spec: &ReleaseSpec) -> Self {
+        Ledger {
+            step_checks: spec
+                .checks
+                .iter()
+                .any(|c| c.scope == crate::checks::Scope::Step)
+                .then(StepChecks::default),
+            ..Ledger::new(spec.release)
+        }
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
@@ -845,11 +906,31 @@ impl ReleaseSpec {
         for c in &self.checks {
             c.validate()?;
         }
-        if !self.checks.is_empty() && self.bake_time_ms.is_none_or(|b| b == 0) {
+        let host_check = self
+            .checks
+            .iter()
+            .find(|c| c.scope == crate::checks::Scope::Host);
+        if let Some(c) = host_check
+            && self.bake_time_ms.is_none_or(|b| b == 0)
+        {
             return Err(Error::invalid(
                 "check",
-                &self.checks[0].name,
+                &c.name,
                 "metric checks are judged while a host bakes: give the release a --bake-time",
+            ));
+        }
+        let step_check = self
+            .checks
+            .iter()
+            .find(|c| c.scope == crate::checks::Scope::Step);
+        if let Some(c) = step_check
+            && self.steps.is_empty()
+            && self.canary == 0
+        {
+            return Err(Error::invalid(
+                "step check",
+                &c.name,
+                "is judged at step boundaries: give the release --steps (or --canary)",
             ));
         }
         if self.approvals > 0 && !self.steps.contains(&Step::Pause(None)) {

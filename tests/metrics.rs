@@ -239,3 +239,79 @@ fn a_relative_check_fails_a_canary_an_absolute_threshold_passes() {
         "{summary:#}"
     );
 }
+
+/// A step-scope check (`--step-check`) with 6 agents racing to each step boundary: exactly one
+/// agent evaluates it per step and records the decision in the ledger; the next step starts only
+/// on its pass. A failing one halts the release, naming the check.
+#[test]
+fn a_step_check_is_evaluated_once_per_step_by_one_of_six_agents() {
+    let env = TestEnv::new("metrics-step");
+    let names = hosts("s", 6);
+    let prom = start(&env, &names);
+    let agents = env.start_agents("web", &names, &[]);
+    let step_check = "fleet=max(demo_error_ratio) <= 0.05";
+    let publish = |version: &str, ratio: &str| {
+        env.json(&[
+            "publish",
+            "web",
+            version,
+            "--deploy-cmd",
+            DEPLOY,
+            "--var",
+            &format!("error_ratio={ratio}"),
+            "--steps",
+            "2,50%,100%",
+            "--step-check",
+            step_check,
+            "--check-interval",
+            "1s",
+            "--check-failure-limit",
+            "1",
+            "--prometheus-url",
+            &prom.url,
+        ])
+    };
+    let out = publish("1.0", "0.01");
+    let release = release_of(&out);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "90s"]);
+    let ledger = block_on(async {
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        zk.read_ledger("web", release).await.unwrap().unwrap().0
+    });
+    let sc = ledger.step_checks.expect("step checks in the ledger");
+    let mut steps: Vec<usize> = sc.decisions.iter().map(|d| d.step).collect();
+    steps.sort();
+    assert_eq!(
+        steps,
+        vec![0, 1],
+        "one decision per boundary: {:?}",
+        sc.decisions
+    );
+    assert!(
+        sc.decisions
+            .iter()
+            .all(|d| d.verdict == deployctl::checks::Verdict::Pass)
+    );
+    assert!(sc.claim.is_none());
+    let evaluations: usize = agents
+        .iter()
+        .map(|a| a.log().matches("evaluating the step checks").count())
+        .sum();
+    assert_eq!(evaluations, 2, "exactly one evaluation per step boundary");
+
+    // A version that raises the error ratio: the first boundary's check fails, the release halts.
+    publish("2.0", "0.5");
+    let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("step checks failed") && msg.contains("max(demo_error_ratio)"),
+        "{msg}"
+    );
+    let st = env.status("web");
+    assert_eq!(
+        hosts_in(&st, 2, "healthy").len(),
+        2,
+        "only the first step ran: {st:#}"
+    );
+}

@@ -93,6 +93,130 @@ fn unapproved(
         })
 }
 
+/// The step checks (`--step-check`) of `step`, whose target is reached: exactly one agent
+/// evaluates them — the one whose claim in the ledger stands (compare-and-set; a claim of an
+/// agent that is gone is taken over) — and records the decision there. A pass lets the steps go
+/// on; a failure halts the release; inconclusive evaluations hold it. `None`: this agent
+/// decided (look again); `Some`: why this host waits.
+async fn step_checks(
+    runner: &HostRelease<'_>,
+    ledger: &crate::model::Ledger,
+    registered: &[String],
+    step: usize,
+    shutdown: &mut Shutdown,
+) -> Result<Option<String>> {
+    use crate::checks::{Standing, Verdict};
+    use crate::model::{StepClaim, StepDecision};
+    let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
+    let label = format!("step {} of {}", step + 1, steps::plan(spec).len());
+    let held_by = |l: &crate::model::Ledger| {
+        l.step_checks
+            .as_ref()
+            .and_then(|c| c.claim.as_ref())
+            .filter(|c| c.step == step && c.host != me && registered.contains(&c.host))
+            .map(|c| c.host.clone())
+    };
+    if let Some(other) = held_by(ledger) {
+        return Ok(Some(format!(
+            "waiting for the step checks at the end of {label} (evaluated by {other})"
+        )));
+    }
+    let now = crate::model::now_rfc3339();
+    let (_, claimed) = zk
+        .update_ledger(&spec.app, spec.release, |l| {
+            let free = held_by(l).is_none();
+            let sc = l.step_checks.get_or_insert_with(Default::default);
+            if sc.decided(step)
+                || !free
+                || sc
+                    .claim
+                    .as_ref()
+                    .is_some_and(|c| c.host == me && c.step == step)
+            {
+                return false;
+            }
+            sc.claim = Some(StepClaim {
+                step,
+                host: me.to_string(),
+                at: now.clone(),
+                records: vec![],
+            });
+            true
+        })
+        .await?;
+    let mine = claimed
+        || ledger
+            .step_checks
+            .as_ref()
+            .and_then(|c| c.claim.as_ref())
+            .is_some_and(|c| c.host == me && c.step == step);
+    if !mine {
+        return Ok(Some(format!(
+            "waiting for the step checks at the end of {label}"
+        )));
+    }
+    tracing::info!(app = %spec.app, release = spec.release, "evaluating the step checks at the end of {label}");
+    let Some(mut gate) =
+        super::metric_gate::MetricGate::for_scope(runner, crate::checks::Scope::Step)?
+    else {
+        return Ok(None);
+    };
+    let decision = loop {
+        tokio::select! {
+            _ = tokio::time::sleep(gate.interval) => {}
+            _ = shutdown_at(shutdown, 1) => return Ok(Some("stopping".into())),
+        }
+        match gate.evaluate().await {
+            Standing::Passing => break (Verdict::Pass, None),
+            Standing::Failed(why) => break (Verdict::Fail, Some(why)),
+            Standing::Pending { .. } => {
+                let records = gate.records.clone();
+                zk.update_ledger(&spec.app, spec.release, |l| {
+                    match l.step_checks.as_mut().and_then(|c| c.claim.as_mut()) {
+                        Some(c) if c.host == me && c.step == step => {
+                            c.records = records.clone();
+                            true
+                        }
+                        _ => false,
+                    }
+                })
+                .await?;
+            }
+        }
+    };
+    let (verdict, why) = decision;
+    let records = gate.records.clone();
+    let at = crate::model::now_rfc3339();
+    zk.update_ledger(&spec.app, spec.release, |l| {
+        let sc = l.step_checks.get_or_insert_with(Default::default);
+        if sc.decided(step) {
+            return false;
+        }
+        sc.decisions.push(StepDecision {
+            step,
+            verdict,
+            by: me.to_string(),
+            at: at.clone(),
+            records: records.clone(),
+        });
+        sc.claim = None;
+        true
+    })
+    .await?;
+    tracing::info!(app = %spec.app, release = spec.release, "step checks at the end of {label}: {verdict:?}");
+    if let Some(why) = why {
+        let rec = zk
+            .halt(
+                &spec.app,
+                spec.release,
+                &format!("the step checks failed at the end of {label}: {why}"),
+            )
+            .await?;
+        log_recorded(&spec.app, spec.release, &rec);
+    }
+    Ok(None)
+}
+
 /// Wait, without a slot, until the gates would let this host in (or the release moves on).
 pub(super) async fn wait_at_gates(
     runner: &HostRelease<'_>,
@@ -121,9 +245,19 @@ pub(super) async fn wait_at_gates(
                 if advance_steps(runner, &plan, &ledger).await? {
                     continue;
                 }
-                match gate_now(runner, &ledger, &registered).await? {
-                    Gate::Wait(msg, until) => ((msg, until), ledger_watch),
-                    gate => return Ok(gate),
+                // A reached step waiting for its step checks: one agent evaluates them.
+                let pending =
+                    steps::position(&plan, &ledger, SystemTime::now()).filter(|p| p.checks_pending);
+                if let Some(p) = pending {
+                    match step_checks(runner, &ledger, &registered, p.index, shutdown).await? {
+                        Some(msg) => ((msg, None), ledger_watch),
+                        None => continue,
+                    }
+                } else {
+                    match gate_now(runner, &ledger, &registered).await? {
+                        Gate::Wait(msg, until) => ((msg, until), ledger_watch),
+                        gate => return Ok(gate),
+                    }
                 }
             }
             // A ledger nobody can parse: say so where operators look, and wait for a repair.

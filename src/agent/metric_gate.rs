@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::release::HostRelease;
-use crate::checks::{self, CheckRecord, MetricCheck, Standing};
+use crate::checks::{self, CheckRecord, MetricCheck, Scope, Standing};
 use crate::error::Result;
 use crate::prometheus::Prometheus;
 use crate::render::{self, RenderContext};
@@ -29,15 +29,30 @@ impl MetricGate {
     /// (like a command template); a missing Prometheus URL does not: every evaluation is then
     /// inconclusive, and the host holds, saying why.
     pub(super) fn new(runner: &HostRelease<'_>) -> Result<Option<MetricGate>> {
+        Self::for_scope(runner, Scope::Host)
+    }
+
+    /// The checks of one scope: a host's own (rendered for this host), or the fleet-wide step
+    /// checks (`{{ host }}` renders empty).
+    pub(super) fn for_scope(runner: &HostRelease<'_>, scope: Scope) -> Result<Option<MetricGate>> {
         let spec = runner.spec;
-        if spec.checks.is_empty() {
+        let checks: Vec<MetricCheck> = spec
+            .checks
+            .iter()
+            .filter(|c| c.scope == scope)
+            .cloned()
+            .collect();
+        if checks.is_empty() {
             return Ok(None);
         }
         let ctx = RenderContext {
             app: spec.app.clone(),
             version: spec.version.clone(),
             previous_version: spec.previous_version.clone().unwrap_or_default(),
-            host: runner.settings.host.clone(),
+            host: match scope {
+                Scope::Host => runner.settings.host.clone(),
+                Scope::Step => String::new(),
+            },
             release: spec.release,
             vars: spec.vars.clone(),
         };
@@ -47,7 +62,7 @@ impl MetricGate {
             ..ctx.clone()
         });
         let mut records = vec![];
-        for c in &spec.checks {
+        for c in &checks {
             let baseline = match (&previous, c.baseline) {
                 (Some(p), true) => Some(render::render_text(&c.query, p)?),
                 _ => None,
@@ -70,7 +85,7 @@ impl MetricGate {
         };
         Ok(Some(MetricGate {
             prometheus,
-            checks: spec.checks.clone(),
+            checks,
             records,
             interval: spec
                 .check_interval_ms

@@ -93,6 +93,12 @@ pub struct PublishArgs {
     /// pass: the host holds (repeatable)
     #[arg(long = "check", value_name = "NAME=QUERY OP THRESHOLD", value_parser = parse_check)]
     pub checks: Vec<crate::checks::MetricCheck>,
+    /// A fleet-wide metric check at each step boundary (needs --steps or --canary): once a
+    /// step's hosts are healthy, one agent evaluates it and the next step starts only on its
+    /// pass; a failure halts the release (repeatable; the same form as --check, `{{ host }}`
+    /// renders empty)
+    #[arg(long = "step-check", value_name = "NAME=QUERY OP THRESHOLD", value_parser = parse_step_check)]
+    pub step_checks: Vec<crate::checks::MetricCheck>,
     /// The Prometheus the checks ask (the agent config's prometheus_url wins)
     #[arg(long, value_name = "URL", env = "DEPLOYCTL_PROMETHEUS_URL")]
     pub prometheus_url: Option<String>,
@@ -229,6 +235,12 @@ pub(crate) fn parse_budget(s: &str) -> std::result::Result<FailureBudget, String
 
 fn parse_check(s: &str) -> std::result::Result<crate::checks::MetricCheck, String> {
     crate::checks::MetricCheck::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_step_check(s: &str) -> std::result::Result<crate::checks::MetricCheck, String> {
+    let mut c = parse_check(s)?;
+    c.scope = crate::checks::Scope::Step;
+    Ok(c)
 }
 
 fn parse_sha256(s: &str) -> std::result::Result<String, String> {
@@ -397,7 +409,13 @@ impl SpecFile {
             artifact_sha256: args.artifact_sha256.clone(),
             approvals: args.approvals,
             window: args.window.clone(),
-            checks: (!args.checks.is_empty()).then(|| args.checks.clone()),
+            checks: (!args.checks.is_empty() || !args.step_checks.is_empty()).then(|| {
+                args.checks
+                    .iter()
+                    .chain(&args.step_checks)
+                    .cloned()
+                    .collect()
+            }),
             prometheus_url: args.prometheus_url.clone(),
             check_interval_ms: millis(args.check_interval),
             check_failure_limit: args.check_failure_limit,
@@ -713,6 +731,7 @@ mod tests {
             approvals: None,
             override_freeze: None,
             window: None,
+            step_checks: vec![],
             checks: vec![],
             prometheus_url: None,
             check_interval: None,

@@ -50,6 +50,8 @@ pub struct Position {
     /// At the approval gate (`--approvals`): signed promotes it still waits for (see
     /// [`with_approvals`]; 0 from [`position`], which does not see the spec).
     pub approvals_missing: u32,
+    /// The step's target is reached, and it waits for its step checks' pass (`--step-check`).
+    pub checks_pending: bool,
 }
 
 impl Position {
@@ -98,6 +100,12 @@ impl Position {
                     humantime::format_duration(Duration::from_millis(ms))
                 )
             }
+            _ if self.checks_pending => format!(
+                "at {}: {}/{} healthy, waiting for the step checks",
+                self.label(),
+                self.healthy,
+                self.target.unwrap_or(0)
+            ),
             step => {
                 let what = match step {
                     Step::Hosts(1) => "1 host".to_string(),
@@ -168,6 +176,11 @@ pub fn advance(
     changed
 }
 
+/// With step checks, a reached step passes only on their recorded pass.
+fn checks_passed(ledger: &Ledger, index: usize) -> bool {
+    ledger.step_checks.as_ref().is_none_or(|c| c.passed(index))
+}
+
 /// [`advance`] for the step `state` of `ledger` (whose own `step` is not read).
 fn advance_step(
     plan: &[Step],
@@ -190,7 +203,10 @@ fn advance_step(
             // The last step (100%) is never passed: it is all hosts.
             _ if state.index + 1 == plan.len() => false,
             _ => match (state.target, targets) {
-                (Some(t), _) => healthy >= t as usize || step_hosts_done(ledger, &state.hosts),
+                (Some(t), _) => {
+                    (healthy >= t as usize || step_hosts_done(ledger, &state.hosts))
+                        && checks_passed(ledger, state.index)
+                }
                 (None, Some(hosts)) => {
                     state.target = Some(target_of(step, hosts.len()));
                     state.hosts = hosts.to_vec();
@@ -230,6 +246,12 @@ pub fn position(plan: &[Step], ledger: &Ledger, now: SystemTime) -> Option<Posit
         healthy: healthy_claims(ledger),
         started_at: started(&state),
         approvals_missing: 0,
+        checks_pending: !plan[index].is_gate()
+            && index + 1 < plan.len()
+            && !checks_passed(ledger, index)
+            && state.target.is_some_and(|t| {
+                healthy_claims(ledger) >= t as usize || step_hosts_done(ledger, &state.hosts)
+            }),
     })
 }
 

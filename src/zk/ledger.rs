@@ -374,7 +374,7 @@ impl Zk {
         multi
             .add_create(
                 &ledger,
-                &Ledger::new(spec.release).to_json(),
+                &Ledger::for_spec(spec).to_json(),
                 &zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&ledger_acls)),
             )
             .zk_context(|| "building release creation")?;
