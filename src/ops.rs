@@ -553,6 +553,7 @@ pub fn check_request(spec: &ReleaseSpec) -> Result<()> {
         version: spec.version.clone(),
         previous_version: spec.previous_version.clone().unwrap_or_default(),
         host: String::new(),
+        group: String::new(),
         release: spec.release,
         vars: spec.vars.clone(),
     };

@@ -56,6 +56,9 @@ pub struct RenderContext {
     pub version: String,
     pub previous_version: String,
     pub host: String,
+    /// The host's group for this release: the first of its groups the release targets (or its
+    /// first group, for a release with none); empty without groups.
+    pub group: String,
     pub release: u64,
     pub vars: BTreeMap<String, String>,
 }
@@ -682,6 +685,7 @@ mod tests {
             version: "1.2".into(),
             previous_version: String::new(),
             host: "h1".into(),
+            group: String::new(),
             release: 3,
             vars: [("greeting".to_string(), "hi there; rm -rf /".to_string())].into(),
         }

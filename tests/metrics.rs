@@ -315,3 +315,39 @@ fn a_step_check_is_evaluated_once_per_step_by_one_of_six_agents() {
         "only the first step ran: {st:#}"
     );
 }
+
+/// The agent config's own checks (`[apps.web] checks`, with its `prometheus_url`) apply to a
+/// release that carries none, baking one check interval for them.
+#[test]
+fn the_agent_configs_own_checks_judge_a_release_without_any() {
+    let env = TestEnv::new("metrics-local");
+    let names = hosts("l", 1);
+    let prom = start(&env, &names);
+    let config = env.path("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "prometheus_url = {:?}\n[apps.web]\nchecks = [{:?}]\n",
+            prom.url,
+            "local=demo_error_ratio{host=\"{{ host }}\", group=\"{{ group }}\"} or demo_error_ratio{host=\"{{ host }}\"} <= 0.05"
+        ),
+    )
+    .expect("config");
+    let _agents = env.start_agents("web", &names, &["--config", config.to_str().expect("path")]);
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        DEPLOY,
+        "--var",
+        "error_ratio=0.5",
+        "--check-interval",
+        "1s",
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    let host = &summary["hosts"][0];
+    assert_eq!(host["checks"][0]["name"], "local", "{summary:#}");
+    assert_eq!(host["checks"][0]["verdict"], "fail", "{summary:#}");
+}

@@ -47,6 +47,14 @@ fn trust_file(env: &TestEnv, keys: &[(&str, &str)]) -> PathBuf {
     path
 }
 
+/// One key ("ci"), trusted for releases by an agent config that requires signatures: the key
+/// and the config.
+fn one_trusted_key(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let (key, public) = keygen(env, "ci");
+    let trust = trust_file(env, &[("ci@example.com", &public)]);
+    (key, agent_config(env, &trust))
+}
+
 /// An agent config that requires signatures from `trust`.
 fn agent_config(env: &TestEnv, trust: &Path) -> PathBuf {
     let path = env.path("agent.toml");
@@ -133,9 +141,7 @@ fn assert_all_refused(env: &TestEnv, names: &[String], release: u64, why: &str) 
 #[test]
 fn a_spec_changed_behind_deployctls_back_is_refused_and_nothing_runs() {
     let env = TestEnv::new("sig-tamper");
-    let (key, public) = keygen(&env, "ci");
-    let trust = trust_file(&env, &[("ci@example.com", &public)]);
-    let config = agent_config(&env, &trust);
+    let (key, config) = one_trusted_key(&env);
     let log = env.path("ran.log");
     let names = hosts("s", 2);
     let config_arg = config.to_str().expect("path");
@@ -224,9 +230,7 @@ fn a_spec_changed_behind_deployctls_back_is_refused_and_nothing_runs() {
 #[test]
 fn expired_and_replayed_releases_are_refused_rollbacks_are_not() {
     let env = TestEnv::new("sig-replay");
-    let (key, public) = keygen(&env, "ci");
-    let trust = trust_file(&env, &[("ci@example.com", &public)]);
-    let config = agent_config(&env, &trust);
+    let (key, config) = one_trusted_key(&env);
     let log = env.path("ran.log");
     let names = hosts("r", 2);
     let config_arg = config.to_str().expect("path");
@@ -418,9 +422,7 @@ open({sig_path:?}, "w").write(sig["sshsig"])
 #[test]
 fn a_moved_tag_cannot_swap_the_code_of_a_pinned_release() {
     let env = TestEnv::new("sig-git-pin");
-    let (key, public) = keygen(&env, "ci");
-    let trust = trust_file(&env, &[("ci@example.com", &public)]);
-    let config = agent_config(&env, &trust);
+    let (key, config) = one_trusted_key(&env);
     let repo_dir = env.path("origin");
     let repo = common::git::init(&repo_dir);
     let good = common::git::release(&repo, "1.0");

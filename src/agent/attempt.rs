@@ -124,7 +124,16 @@ pub(super) async fn attempt(
             other => return Ok(other),
         }
     }
-    let Some(bake) = spec.bake_time_ms.map(Duration::from_millis) else {
+    // The agent config's own checks need a bake to be judged in: one check interval at least.
+    let local_checks = !super::metric_gate::local_checks(runner).is_empty();
+    let bake = spec.bake_time_ms.map(Duration::from_millis).or_else(|| {
+        local_checks.then(|| {
+            spec.check_interval_ms
+                .map(Duration::from_millis)
+                .unwrap_or(super::metric_gate::DEFAULT_INTERVAL)
+        })
+    });
+    let Some(bake) = bake else {
         return Ok(Attempt::Passed);
     };
     // Bake: keep the slot, re-check health every health interval and at the end, and judge the

@@ -78,6 +78,7 @@ pub(super) fn render_commands(settings: &AgentSettings, spec: &ReleaseSpec) -> R
         version: spec.version.clone(),
         previous_version: spec.previous_version.clone().unwrap_or_default(),
         host: settings.host.clone(),
+        group: crate::policy::group_of(&spec.groups, &settings.groups),
         release: spec.release,
         vars: spec.vars.clone(),
     };

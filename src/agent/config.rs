@@ -36,6 +36,11 @@ pub struct LocalCommands {
     pub trusted_signers: Option<PathBuf>,
     /// Overrides the top-level `require_signatures` for this app.
     pub require_signatures: Option<bool>,
+    /// Metric checks this host judges for every release of the app, besides the release's
+    /// own (`"NAME=QUERY OP THRESHOLD"`, as `publish --check`); a release without a bake time
+    /// bakes one check interval for them.
+    #[serde(default)]
+    pub checks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -108,6 +113,9 @@ impl AgentConfig {
             validate::app_name(app)?;
             if let Some(g) = &local.git {
                 g.validate()?;
+            }
+            for c in &local.checks {
+                crate::checks::MetricCheck::parse(c)?;
             }
         }
         Ok(cfg)

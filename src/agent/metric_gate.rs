@@ -11,6 +11,22 @@ use crate::error::Result;
 use crate::prometheus::Prometheus;
 use crate::render::{self, RenderContext};
 
+/// The agent config's own checks for the app (`[apps.NAME] checks`; parsed when the config was
+/// loaded, so a bad one never gets here).
+pub(super) fn local_checks(runner: &HostRelease<'_>) -> Vec<MetricCheck> {
+    runner
+        .settings
+        .local
+        .get(&runner.spec.app)
+        .map(|l| {
+            l.checks
+                .iter()
+                .filter_map(|c| MetricCheck::parse(c).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Default time between evaluations.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -41,6 +57,10 @@ impl MetricGate {
             .iter()
             .filter(|c| c.scope == scope)
             .cloned()
+            .chain(match scope {
+                Scope::Host => local_checks(runner),
+                Scope::Step => vec![],
+            })
             .collect();
         if checks.is_empty() {
             return Ok(None);
@@ -51,6 +71,10 @@ impl MetricGate {
             previous_version: spec.previous_version.clone().unwrap_or_default(),
             host: match scope {
                 Scope::Host => runner.settings.host.clone(),
+                Scope::Step => String::new(),
+            },
+            group: match scope {
+                Scope::Host => crate::policy::group_of(&spec.groups, &runner.settings.groups),
                 Scope::Step => String::new(),
             },
             release: spec.release,

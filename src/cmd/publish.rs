@@ -537,6 +537,7 @@ async fn pin_git_commit(request: &mut ReleaseSpec) -> Result<()> {
         version: request.version.clone(),
         previous_version: String::new(),
         host: String::new(),
+        group: String::new(),
         release: 0,
         vars: request.vars.clone(),
     };

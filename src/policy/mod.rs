@@ -59,6 +59,17 @@ pub fn in_groups(spec_groups: &[String], agent_groups: &[String]) -> bool {
     spec_groups.is_empty() || spec_groups.iter().any(|g| agent_groups.contains(g))
 }
 
+/// A host's group for a release (`{{ group }}`): the first of `agent_groups` the release
+/// targets, or the first of them when it targets none; empty for a host without groups.
+pub fn group_of(spec_groups: &[String], agent_groups: &[String]) -> String {
+    agent_groups
+        .iter()
+        .find(|g| spec_groups.contains(g))
+        .or_else(|| agent_groups.first().filter(|_| spec_groups.is_empty()))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Is `host` among the hosts a release names: in `hosts` (when it names any) and not in
 /// `exclude_hosts` (`publish --hosts`, `--exclude-hosts`)?
 pub fn in_hosts(hosts: &[String], exclude_hosts: &[String], host: &str) -> bool {
@@ -520,6 +531,15 @@ mod tests {
             (6, "1.1", Some(5), Some(5))
         );
         assert_eq!(rb.previous_version.as_deref(), Some("1.3"));
+    }
+
+    #[test]
+    fn a_hosts_group_for_a_release() {
+        let g = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(group_of(&g(&["eu", "us"]), &g(&["canary", "us"])), "us");
+        assert_eq!(group_of(&[], &g(&["canary", "us"])), "canary");
+        assert_eq!(group_of(&g(&["eu"]), &g(&["us"])), "");
+        assert_eq!(group_of(&[], &[]), "");
     }
 
     #[test]

@@ -235,6 +235,7 @@ async fn is_current(
         version: opts.version.clone(),
         previous_version: String::new(),
         host: target.name(),
+        group: String::new(),
         release: 0,
         vars: opts.vars.clone(),
     };
@@ -277,6 +278,7 @@ async fn run_host_stage(job: HostJob) -> HostStep {
         version: job.opts.version.clone(),
         previous_version: String::new(),
         host: name.clone(),
+        group: String::new(),
         release: 0,
         vars: job.opts.vars.clone(),
     };
