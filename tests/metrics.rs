@@ -351,3 +351,37 @@ fn the_agent_configs_own_checks_judge_a_release_without_any() {
     assert_eq!(host["checks"][0]["name"], "local", "{summary:#}");
     assert_eq!(host["checks"][0]["verdict"], "fail", "{summary:#}");
 }
+
+/// A step whose hosts are all done, with none left to wait for the next step (`--steps 2,100%`
+/// on 2 hosts): a done host evaluates its step checks, so the release does not wait for ever.
+#[test]
+fn step_checks_with_no_host_left_waiting_are_evaluated_by_a_done_one() {
+    let env = TestEnv::new("metrics-step-done");
+    let names = hosts("t", 2);
+    let prom = start(&env, &names);
+    let agents = env.start_agents("web", &names, &[]);
+    env.ok(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        DEPLOY,
+        "--var",
+        "error_ratio=0.01",
+        "--steps",
+        "2,100%",
+        "--step-check",
+        "fleet=max(demo_error_ratio) <= 0.05",
+        "--check-interval",
+        "1s",
+        "--prometheus-url",
+        &prom.url,
+    ]);
+    let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let evaluations: usize = agents
+        .iter()
+        .map(|a| a.log().matches("evaluating the step checks").count())
+        .sum();
+    assert_eq!(evaluations, 1);
+}

@@ -93,6 +93,39 @@ fn unapproved(
         })
 }
 
+/// For a host done with the release: the step checks of a reached step, when they wait for an
+/// evaluator. Without this a step whose hosts are all done — none left waiting for the next
+/// step — would wait for ever.
+pub(super) async fn step_checks_if_due(
+    settings: &super::AgentSettings,
+    zk: &crate::zk::Zk,
+    spec: &crate::model::ReleaseSpec,
+    shutdown: &mut Shutdown,
+) -> Result<()> {
+    if *shutdown.borrow() > 0
+        || !spec
+            .checks
+            .iter()
+            .any(|c| c.scope == crate::checks::Scope::Step)
+    {
+        return Ok(());
+    }
+    let ledger = match zk.read_ledger(&spec.app, spec.release).await {
+        Ok(Some((l, _))) => l,
+        Ok(None) | Err(Error::Invalid { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let plan = steps::plan(spec);
+    let Some(p) = steps::position(&plan, &ledger, SystemTime::now()).filter(|p| p.checks_pending)
+    else {
+        return Ok(());
+    };
+    let runner = HostRelease::new(settings, zk, spec)?;
+    let registered = runner.registered().await?;
+    step_checks(&runner, &ledger, &registered, p.index, shutdown).await?;
+    Ok(())
+}
+
 /// The step checks (`--step-check`) of `step`, whose target is reached: exactly one agent
 /// evaluates them — the one whose claim in the ledger stands (compare-and-set; a claim of an
 /// agent that is gone is taken over) — and records the decision there. A pass lets the steps go

@@ -605,6 +605,7 @@ async fn serve_once(
                 .is_some_and(|st| st.release == spec.release && st.state.is_terminal())
             {
                 finalize::run_if_due(settings, zk, &spec, shutdown).await?;
+                gates::step_checks_if_due(settings, zk, &spec, shutdown).await?;
             }
             // A host left mid-way (waiting for a slot, or interrupted) shows why it stopped, so
             // `status` and the waiter tell what the agent log knows.
