@@ -176,6 +176,13 @@ pub fn advance(
     changed
 }
 
+/// Has the host-count step `state` reached its target (or are its own hosts all done)?
+fn reached(ledger: &Ledger, state: &StepState) -> bool {
+    state.target.is_some_and(|t| {
+        healthy_claims(ledger) >= t as usize || step_hosts_done(ledger, &state.hosts)
+    })
+}
+
 /// With step checks, a reached step passes only on their recorded pass.
 fn checks_passed(ledger: &Ledger, index: usize) -> bool {
     ledger.step_checks.as_ref().is_none_or(|c| c.passed(index))
@@ -190,7 +197,6 @@ fn advance_step(
     targets: Option<&[String]>,
 ) -> bool {
     let mut changed = false;
-    let healthy = healthy_claims(ledger);
     loop {
         let Some(&step) = plan.get(state.index) else {
             return changed;
@@ -203,10 +209,7 @@ fn advance_step(
             // The last step (100%) is never passed: it is all hosts.
             _ if state.index + 1 == plan.len() => false,
             _ => match (state.target, targets) {
-                (Some(t), _) => {
-                    (healthy >= t as usize || step_hosts_done(ledger, &state.hosts))
-                        && checks_passed(ledger, state.index)
-                }
+                (Some(_), _) => reached(ledger, state) && checks_passed(ledger, state.index),
                 (None, Some(hosts)) => {
                     state.target = Some(target_of(step, hosts.len()));
                     state.hosts = hosts.to_vec();
@@ -249,9 +252,7 @@ pub fn position(plan: &[Step], ledger: &Ledger, now: SystemTime) -> Option<Posit
         checks_pending: !plan[index].is_gate()
             && index + 1 < plan.len()
             && !checks_passed(ledger, index)
-            && state.target.is_some_and(|t| {
-                healthy_claims(ledger) >= t as usize || step_hosts_done(ledger, &state.hosts)
-            }),
+            && reached(ledger, &state),
     })
 }
 
