@@ -28,10 +28,11 @@ pub fn next_action(
         ReleaseState::Halted => return Action::Wait("release is halted"),
         ReleaseState::Aborted => return Action::Wait("release is aborted"),
     }
-    if crate::policy::frozen(spec, std::time::SystemTime::now()).is_some()
+    if crate::policy::held_back(spec, std::time::SystemTime::now()).is_some()
         && !status.is_some_and(|st| st.release == spec.release && st.state.is_terminal())
     {
-        return Action::Wait("the app is frozen");
+        // Either hold: the wait and `status` name which (`policy::held_back`).
+        return Action::Wait("held: the app is frozen or outside the release's deploy window");
     }
     match status {
         // A refusal is re-judged at every pass (the signature check runs first): a trust file

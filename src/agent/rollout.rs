@@ -342,11 +342,12 @@ pub(super) fn still_ours(
     spec: &ReleaseSpec,
     ledger: Option<&crate::model::Ledger>,
 ) -> bool {
-    // A freeze set since: give the slot back before starting (running deploys finish).
+    // A freeze set since, or a window closed: give the slot back before starting (running
+    // deploys finish).
     policy::still_current(read.spec(), spec.release, ledger)
         && read
             .spec()
-            .is_none_or(|s| policy::frozen(s, SystemTime::now()).is_none())
+            .is_none_or(|s| policy::held_back(s, SystemTime::now()).is_none())
 }
 
 /// How a turn with the slot ended.

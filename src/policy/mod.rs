@@ -24,9 +24,10 @@ pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseSt
     }
 }
 
-/// Why no host may start a deploy of `spec` at `now`: its app is frozen and the release is no
-/// break-glass one (`--override-freeze`). Running deploys finish; waiting hosts hold no slot.
-pub fn frozen(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
+/// Why no host may start a deploy of `spec` at `now`: its app is frozen, or it is outside the
+/// release's deploy window — unless it is a break-glass release (`--override-freeze`). Running
+/// deploys finish; waiting hosts hold no slot.
+pub fn held_back(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
     if spec.freeze_override.is_some() {
         return None;
     }
@@ -548,26 +549,29 @@ mod tests {
         let now = SystemTime::now();
         let mut s = ReleaseSpec::new("web", "2.0");
         s.release = 2;
-        assert!(frozen(&s, now).is_none());
+        assert!(held_back(&s, now).is_none());
         s.freeze = Some(crate::model::Freeze {
             reason: "incident".into(),
             until: Some(crate::model::format_time(now + Duration::from_secs(60))),
             by: "ops".into(),
             at: String::new(),
         });
-        let held = frozen(&s, now).expect("held");
+        let held = held_back(&s, now).expect("held");
         assert!(
             held.contains("incident") && held.contains("until"),
             "{held}"
         );
-        assert!(frozen(&s, now + Duration::from_secs(61)).is_none(), "ended");
+        assert!(
+            held_back(&s, now + Duration::from_secs(61)).is_none(),
+            "ended"
+        );
         let mut target = ReleaseSpec::new("web", "1.0");
         target.release = 1;
         let rb = rollback_spec(&s, &target, 3, "ci", "now");
         assert_eq!(rb.freeze, s.freeze);
-        assert!(frozen(&rb, now).is_none(), "a rollback goes through");
+        assert!(held_back(&rb, now).is_none(), "a rollback goes through");
         s.freeze_override = Some("hotfix".into());
-        assert!(frozen(&s, now).is_none());
+        assert!(held_back(&s, now).is_none());
     }
 
     #[test]

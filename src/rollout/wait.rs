@@ -166,7 +166,8 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
             message,
             superseded_by: Some(by),
         },
-        // A deploy freeze holds the release like a gate: `--until-gate` ends there too.
+        // A deploy freeze or a closed window holds the release like a gate: `--until-gate` ends
+        // there too.
         Judgement::InProgress { .. } if f.until_gate && held(f).is_some() => done(
             WaitResult::Paused,
             format!(
@@ -241,11 +242,11 @@ pub fn counts(views: &[HostView]) -> BTreeMap<HostState, usize> {
 }
 
 /// Why the wait is still pending, for the timeout message.
-/// The freeze holding the release, when one does (`policy::frozen`).
+/// The freeze or deploy window holding the release, when one does (`policy::held_back`).
 fn held(f: &Facts<'_>) -> Option<String> {
     f.current
         .filter(|c| c.release == f.target.release)
-        .and_then(|c| crate::policy::frozen(c, f.now))
+        .and_then(|c| crate::policy::held_back(c, f.now))
 }
 
 pub fn pending_reason(f: &Facts<'_>) -> String {
