@@ -124,23 +124,29 @@ pub(super) async fn attempt(
             other => return Ok(other),
         }
     }
-    // The agent config's own checks need a bake to be judged in: one check interval at least.
-    let local_checks = !super::metric_gate::local_checks(runner).is_empty();
-    let bake = spec.bake_time_ms.map(Duration::from_millis).or_else(|| {
-        local_checks.then(|| {
-            spec.check_interval_ms
-                .map(Duration::from_millis)
-                .unwrap_or(super::metric_gate::DEFAULT_INTERVAL)
-        })
-    });
-    let Some(bake) = bake else {
-        return Ok(Attempt::Passed);
-    };
     // Bake: keep the slot, re-check health every health interval and at the end, and judge the
     // metric checks every check interval and at the end.
     let mut metrics = match super::metric_gate::MetricGate::new(runner) {
         Ok(m) => m,
         Err(e) => return Ok(Attempt::Failed(format!("metric checks: {e}"))),
+    };
+    // A release's own checks come with a bake (publish insists); the agent config's may not:
+    // they get one check interval.
+    let bake = spec
+        .bake_time_ms
+        .map(Duration::from_millis)
+        .or(metrics.as_ref().map(|m| m.interval));
+    let Some(bake) = bake else {
+        return Ok(Attempt::Passed);
+    };
+    // The next time something is due: an interval on, but not past the bake's end while it
+    // lasts (the end itself is a check).
+    let after = |now: tokio::time::Instant, step: Duration, until| {
+        if now >= until {
+            now + step
+        } else {
+            (now + step).min(until)
+        }
     };
     let start = tokio::time::Instant::now();
     let until = start + bake;
@@ -153,8 +159,8 @@ pub(super) async fn attempt(
         .set(st, HostState::Baking, message, Some(lease))
         .await?;
     let interval = Duration::from_millis(spec.health_interval_ms.max(100));
-    let mut next_health = (start + interval).min(until);
-    let mut next_metrics = metrics.as_ref().map(|m| (start + m.interval).min(until));
+    let mut next_health = after(start, interval, until);
+    let mut next_metrics = metrics.as_ref().map(|m| after(start, m.interval, until));
     loop {
         let wake = next_metrics.map_or(next_health, |m| m.min(next_health));
         tokio::select! {
@@ -172,11 +178,7 @@ pub(super) async fn attempt(
                     Attempt::Passed => {}
                 }
             }
-            next_health = if now >= until {
-                now + interval
-            } else {
-                (now + interval).min(until)
-            };
+            next_health = after(now, interval, until);
         }
         let Some(m) = metrics.as_mut() else {
             if now >= until {
@@ -189,11 +191,7 @@ pub(super) async fn attempt(
         }
         let standing = m.evaluate().await;
         st.checks = m.records.clone();
-        next_metrics = Some(if now >= until {
-            now + m.interval
-        } else {
-            (now + m.interval).min(until)
-        });
+        next_metrics = Some(after(now, m.interval, until));
         let message = match standing {
             checks::Standing::Failed(why) => {
                 return Ok(Attempt::Failed(format!("during the bake: {why}")));

@@ -37,10 +37,19 @@ pub struct LocalCommands {
     /// Overrides the top-level `require_signatures` for this app.
     pub require_signatures: Option<bool>,
     /// Metric checks this host judges for every release of the app, besides the release's
-    /// own (`"NAME=QUERY OP THRESHOLD"`, as `publish --check`); a release without a bake time
-    /// bakes one check interval for them.
-    #[serde(default)]
-    pub checks: Vec<String>,
+    /// own (`"NAME=QUERY OP THRESHOLD"`, as `publish --check`; parsed with the config); a
+    /// release without a bake time bakes one check interval for them.
+    #[serde(default, deserialize_with = "parse_checks")]
+    pub checks: Vec<crate::checks::MetricCheck>,
+}
+
+fn parse_checks<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<crate::checks::MetricCheck>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| crate::checks::MetricCheck::parse(s).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -113,9 +122,6 @@ impl AgentConfig {
             validate::app_name(app)?;
             if let Some(g) = &local.git {
                 g.validate()?;
-            }
-            for c in &local.checks {
-                crate::checks::MetricCheck::parse(c)?;
             }
         }
         Ok(cfg)

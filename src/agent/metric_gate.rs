@@ -11,22 +11,6 @@ use crate::error::Result;
 use crate::prometheus::Prometheus;
 use crate::render::{self, RenderContext};
 
-/// The agent config's own checks for the app (`[apps.NAME] checks`; parsed when the config was
-/// loaded, so a bad one never gets here).
-pub(super) fn local_checks(runner: &HostRelease<'_>) -> Vec<MetricCheck> {
-    runner
-        .settings
-        .local
-        .get(&runner.spec.app)
-        .map(|l| {
-            l.checks
-                .iter()
-                .filter_map(|c| MetricCheck::parse(c).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Default time between evaluations.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -58,7 +42,11 @@ impl MetricGate {
             .filter(|c| c.scope == scope)
             .cloned()
             .chain(match scope {
-                Scope::Host => local_checks(runner),
+                Scope::Host => runner
+                    .settings
+                    .local
+                    .get(&spec.app)
+                    .map_or(vec![], |l| l.checks.clone()),
                 Scope::Step => vec![],
             })
             .collect();
