@@ -115,15 +115,20 @@ pub(super) async fn step_checks_if_due(
         Ok(None) | Err(Error::Invalid { .. }) => return Ok(()),
         Err(e) => return Err(e),
     };
-    let plan = steps::plan(spec);
-    let Some(p) = steps::position(&plan, &ledger, SystemTime::now()).filter(|p| p.checks_pending)
-    else {
+    let Some(step) = checks_pending(&steps::plan(spec), &ledger) else {
         return Ok(());
     };
     let runner = HostRelease::new(settings, zk, spec)?;
     let registered = runner.registered().await?;
-    step_checks(&runner, &ledger, &registered, p.index, shutdown).await?;
+    step_checks(&runner, &ledger, &registered, step, shutdown).await?;
     Ok(())
+}
+
+/// The reached step whose step checks wait for a decision, if any.
+fn checks_pending(plan: &[crate::model::Step], ledger: &crate::model::Ledger) -> Option<usize> {
+    steps::position(plan, ledger, SystemTime::now())
+        .filter(|p| p.checks_pending)
+        .map(|p| p.index)
 }
 
 /// The step checks (`--step-check`) of `step`, whose target is reached: exactly one agent
@@ -142,13 +147,19 @@ async fn step_checks(
     use crate::model::{StepClaim, StepDecision};
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
     let label = format!("step {} of {}", step + 1, steps::plan(spec).len());
-    let held_by = |l: &crate::model::Ledger| {
+    let claim = |l: &crate::model::Ledger| {
         l.step_checks
             .as_ref()
-            .and_then(|c| c.claim.as_ref())
-            .filter(|c| c.step == step && c.host != me && registered.contains(&c.host))
-            .map(|c| c.host.clone())
+            .and_then(|c| c.claim.clone())
+            .filter(|c| c.step == step)
     };
+    // Another agent's claim that stands (its agent still present).
+    let held_by = |l: &crate::model::Ledger| {
+        claim(l)
+            .filter(|c| c.host != me && registered.contains(&c.host))
+            .map(|c| c.host)
+    };
+    let mine = |l: &crate::model::Ledger| claim(l).is_some_and(|c| c.host == me);
     if let Some(other) = held_by(ledger) {
         return Ok(Some(format!(
             "waiting for the step checks at the end of {label} (evaluated by {other})"
@@ -157,15 +168,11 @@ async fn step_checks(
     let now = crate::model::now_rfc3339();
     let (_, claimed) = zk
         .update_ledger(&spec.app, spec.release, |l| {
-            let free = held_by(l).is_none();
+            if held_by(l).is_some() || mine(l) {
+                return false;
+            }
             let sc = l.step_checks.get_or_insert_with(Default::default);
-            if sc.decided(step)
-                || !free
-                || sc
-                    .claim
-                    .as_ref()
-                    .is_some_and(|c| c.host == me && c.step == step)
-            {
+            if sc.decided(step) {
                 return false;
             }
             sc.claim = Some(StepClaim {
@@ -177,13 +184,7 @@ async fn step_checks(
             true
         })
         .await?;
-    let mine = claimed
-        || ledger
-            .step_checks
-            .as_ref()
-            .and_then(|c| c.claim.as_ref())
-            .is_some_and(|c| c.host == me && c.step == step);
-    if !mine {
+    if !claimed && !mine(ledger) {
         return Ok(Some(format!(
             "waiting for the step checks at the end of {label}"
         )));
@@ -205,13 +206,13 @@ async fn step_checks(
             Standing::Pending { .. } => {
                 let records = gate.records.clone();
                 zk.update_ledger(&spec.app, spec.release, |l| {
-                    match l.step_checks.as_mut().and_then(|c| c.claim.as_mut()) {
-                        Some(c) if c.host == me && c.step == step => {
-                            c.records = records.clone();
-                            true
-                        }
-                        _ => false,
+                    if !mine(l) {
+                        return false;
                     }
+                    if let Some(c) = l.step_checks.as_mut().and_then(|c| c.claim.as_mut()) {
+                        c.records = records.clone();
+                    }
+                    true
                 })
                 .await?;
             }
@@ -279,10 +280,8 @@ pub(super) async fn wait_at_gates(
                     continue;
                 }
                 // A reached step waiting for its step checks: one agent evaluates them.
-                let pending =
-                    steps::position(&plan, &ledger, SystemTime::now()).filter(|p| p.checks_pending);
-                if let Some(p) = pending {
-                    match step_checks(runner, &ledger, &registered, p.index, shutdown).await? {
+                if let Some(step) = checks_pending(&plan, &ledger) {
+                    match step_checks(runner, &ledger, &registered, step, shutdown).await? {
                         Some(msg) => ((msg, None), ledger_watch),
                         None => continue,
                     }
