@@ -89,12 +89,16 @@ fn a_freeze_during_a_rollout_stops_new_starts_and_a_break_glass_publish_is_recor
 }
 
 /// `--window` a little ahead (UTC, to the second): the release is held ("held until …", and
-/// `--until-gate` ends there), no host starts before the window opens, then it rolls out.
+/// `--until-gate` ends there), no host starts before the window opens, then it rolls out. Then a
+/// freeze `--until` a little ahead stops the next release mid-way, and it goes on by itself once
+/// the freeze ends. The agents' session timeout (their slowest look at ZooKeeper when nothing
+/// changes) is 5 minutes: both rollouts finish well within their waits only because an agent
+/// looks again when the hold ends.
 #[test]
-fn a_window_a_little_ahead_holds_then_releases_the_rollout() {
+fn a_window_or_freeze_a_little_ahead_holds_then_releases_the_rollout() {
     let env = TestEnv::new("window");
     let names = hosts("w", 2);
-    let _agents = env.start_agents("web", &names, &[]);
+    let _agents = env.start_agents("web", &names, &["--session-timeout", "300s"]);
     let log = env.path("starts.log");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -136,6 +140,38 @@ fn a_window_a_little_ahead_holds_then_releases_the_rollout() {
     assert!(
         starts.iter().all(|s| *s >= opens),
         "a host started before the window opened at {opens}: {starts:?}"
+    );
+    // A freeze that ends by itself: the running deploy finishes, the other host starts only
+    // once the freeze is over — nobody unfreezes.
+    let gate = env.path("gate");
+    let log2 = env.path("starts2.log");
+    let deploy = format!(
+        "date +%s >> {}; {}",
+        log2.display(),
+        gated_deploy(&gate, "echo {{ version }} > version")
+    );
+    env.ok(&["publish", "web", "1.1", "--deploy-cmd", &deploy]);
+    env.wait_for_deploying("web", T);
+    let out = env.json(&["freeze", "web", "--reason", "lunch", "--until", "20s"]);
+    let until = out["freeze"]["until"].as_str().expect("until").to_string();
+    let until_secs = humantime::parse_rfc3339(&until)
+        .expect("until")
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    std::fs::write(&gate, "").expect("gate");
+    let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    let starts: Vec<u64> = std::fs::read_to_string(&log2)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(starts.len(), 2, "{starts:?}");
+    assert!(
+        starts[1] >= until_secs,
+        "the second host started at {} before the freeze ended at {until}",
+        starts[1]
     );
     // A bad window is refused at publish, naming it.
     let o = env.run(&[

@@ -20,7 +20,7 @@ pub mod trust;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -468,13 +468,13 @@ async fn serve_app_inner(
         }
         check_presence = true;
         let step = serve_once(&settings, zk, app, &mut known, shutdown).await;
-        let watcher = match step {
+        let (watcher, wake) = match step {
             Ok(Step::Done(st)) => return Ok(*st),
             Ok(Step::Again) => {
                 check_presence = false;
                 continue;
             }
-            Ok(Step::Wait(w)) => w,
+            Ok(Step::Wait(w, wake)) => (w, wake),
             Err(e) if settings.once => return Err(e),
             Err(e @ Error::Zk { .. }) => {
                 // Connection trouble is the session loop's business; anything else: retry soon.
@@ -490,11 +490,21 @@ async fn serve_app_inner(
                 continue;
             }
         };
+        // Look again at least once per session timeout (the presence self-check above), and
+        // when a freeze or deploy window holding the release ends.
+        let look_again = wake
+            .and_then(|t| t.duration_since(SystemTime::now()).ok())
+            .map_or(settings.zk.session_timeout, |d| {
+                // Just past the end: the hold is judged again at a time it no longer covers.
+                settings
+                    .zk
+                    .session_timeout
+                    .min(d + Duration::from_millis(50))
+            });
         tokio::select! {
             _ = watcher.changed() => {}
             _ = shutdown_at(shutdown, 1) => {}
-            // Look again at least once per session timeout (the presence self-check above).
-            _ = tokio::time::sleep(settings.zk.session_timeout) => {}
+            _ = tokio::time::sleep(look_again) => {}
         }
     }
 }
@@ -537,8 +547,8 @@ enum Step {
     Done(Box<Option<HostStatus>>),
     /// Look again straight away.
     Again,
-    /// Nothing to do until this fires.
-    Wait(crate::zk::OneshotWatcher),
+    /// Nothing to do until this fires, or until the hold on the release ends (then).
+    Wait(crate::zk::OneshotWatcher, Option<SystemTime>),
 }
 
 async fn serve_once(
@@ -551,12 +561,12 @@ async fn serve_once(
     let (read, watcher) = zk.read_spec_watched(app).await?;
     let spec = match read {
         SpecRead::Missing if settings.once => return Ok(Step::Done(Box::new(None))),
-        SpecRead::Missing => return Ok(Step::Wait(watcher)),
+        SpecRead::Missing => return Ok(Step::Wait(watcher, None)),
         SpecRead::Invalid(e) if settings.once => return Err(e),
         SpecRead::Invalid(e) => {
             // Never run anything from a spec that fails validation; keep serving other apps.
             tracing::error!(app, "refusing release: {e}");
-            return Ok(Step::Wait(watcher));
+            return Ok(Step::Wait(watcher, None));
         }
         SpecRead::Spec(s) => *s,
     };
@@ -573,7 +583,7 @@ async fn serve_once(
             return Ok(if settings.once {
                 Step::Done(Box::new(st))
             } else {
-                Step::Wait(watcher)
+                Step::Wait(watcher, None)
             });
         }
     };
@@ -625,7 +635,8 @@ async fn serve_once(
             if settings.once {
                 Ok(Step::Done(Box::new(status)))
             } else {
-                Ok(Step::Wait(watcher))
+                let wake = crate::policy::hold_ends(&spec, SystemTime::now());
+                Ok(Step::Wait(watcher, wake))
             }
         }
         decide::Action::Rollout => {

@@ -38,6 +38,21 @@ pub fn held_back(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<Strin
     spec.window.as_deref().and_then(|w| window::held(w, now))
 }
 
+/// When the hold on `spec` at `now` ends by itself — a freeze's `--until`, else the deploy
+/// window's next opening — so a waiting agent looks again then, not only when ZooKeeper changes
+/// (`None`: not held, or only `unfreeze` ends it). A window that is still shut when a freeze
+/// ends is the next look's business.
+pub fn hold_ends(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<std::time::SystemTime> {
+    held_back(spec, now)?;
+    if let Some(f) = spec.freeze.as_ref().filter(|f| f.active(now)) {
+        return f.until.as_deref().and_then(crate::model::parse_time);
+    }
+    spec.window
+        .as_deref()
+        .and_then(|w| window::Window::parse(w).ok())
+        .and_then(|w| w.next_opening(now))
+}
+
 /// Is `release` still the one to work on: the app's current spec, active (not paused, halted,
 /// aborted — in the app node or its ledger)?
 pub fn still_current(current: Option<&ReleaseSpec>, release: u64, ledger: Option<&Ledger>) -> bool {
@@ -561,6 +576,19 @@ mod tests {
             held.contains("incident") && held.contains("until"),
             "{held}"
         );
+        let ends = hold_ends(&s, now).expect("ends by itself");
+        assert!(
+            ends > now && ends <= now + Duration::from_secs(60),
+            "{ends:?}"
+        );
+        assert!(held_back(&s, ends).is_none(), "not held once it ends");
+        s.window = Some("* 00:00-00:01 UTC".into());
+        assert_eq!(
+            hold_ends(&s, now),
+            Some(ends),
+            "the freeze's end first; the window is judged then"
+        );
+        s.window = None;
         assert!(
             held_back(&s, now + Duration::from_secs(61)).is_none(),
             "ended"
@@ -572,6 +600,24 @@ mod tests {
         assert!(held_back(&rb, now).is_none(), "a rollback goes through");
         s.freeze_override = Some("hotfix".into());
         assert!(held_back(&s, now).is_none());
+    }
+
+    #[test]
+    fn a_shut_window_ends_at_its_next_opening() {
+        let t = |s: &str| humantime::parse_rfc3339(s).expect("time");
+        let mut s = ReleaseSpec::new("web", "2.0");
+        s.window = Some("Mon-Fri 09:00-16:00 Europe/Berlin".into());
+        // Saturday 2026-12-12 → Monday 08:00 UTC (09:00 in Berlin).
+        let sat = t("2026-12-12T10:00:00Z");
+        assert_eq!(hold_ends(&s, sat), Some(t("2026-12-14T08:00:00Z")));
+        assert_eq!(hold_ends(&s, t("2026-12-14T08:00:00Z")), None, "open");
+        s.freeze = Some(crate::model::Freeze {
+            reason: "incident".into(),
+            until: None,
+            by: "ops".into(),
+            at: String::new(),
+        });
+        assert_eq!(hold_ends(&s, sat), None, "only unfreeze ends it");
     }
 
     #[test]
