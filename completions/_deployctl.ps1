@@ -727,6 +727,7 @@ Register-ArgumentCompleter -Native -CommandName 'deployctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr (json for log shippers)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set')
+            [CompletionResult]::new('--fail-check', '--fail-check', [CompletionResultType]::ParameterName, 'Make the second release fail 30% of the demo traffic, to see its metric check fail the canary and halt the release')
             [CompletionResult]::new('--stay', '--stay', [CompletionResultType]::ParameterName, 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)')
             [CompletionResult]::new('--zk-tls', '--zk-tls', [CompletionResultType]::ParameterName, 'Connect to ZooKeeper over TLS (its secure client port)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')

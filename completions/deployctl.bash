@@ -2217,7 +2217,7 @@ _deployctl() {
             return 0
             ;;
         deployctl__subcmd__sandbox)
-            opts="-v -q -h --hosts --slots --fail-host --results --listen --stay --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
+            opts="-v -q -h --hosts --slots --fail-host --fail-check --results --listen --stay --zk --zk-root --zk-auth --zk-auth-file --zk-tls --zk-tls-ca --zk-tls-cert --zk-tls-key --connect-timeout --output --log-format --color --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -693,6 +693,7 @@ set edit:completion:arg-completer[deployctl] = {|@words|
             cand --output 'Output format'
             cand --log-format 'Log format on stderr (json for log shippers)'
             cand --color 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set'
+            cand --fail-check 'Make the second release fail 30% of the demo traffic, to see its metric check fail the canary and halt the release'
             cand --stay 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)'
             cand --zk-tls 'Connect to ZooKeeper over TLS (its secure client port)'
             cand -v 'More log output (repeat for more)'

@@ -676,6 +676,7 @@ json\t''"
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l color -d 'Colours in the logs on stderr: auto = only on a terminal, and not when NO_COLOR is set' -r -f -a "never\t''
 auto\t''
 always\t''"
+complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l fail-check -d 'Make the second release fail 30% of the demo traffic, to see its metric check fail the canary and halt the release'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l stay -d 'After the releases, keep ZooKeeper, the agents and the page running until Ctrl-C or SIGTERM (to look around: the page, `status`, `history`)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -l zk-tls -d 'Connect to ZooKeeper over TLS (its secure client port)'
 complete -c deployctl -n "__fish_deployctl_using_subcommand sandbox" -s v -l verbose -d 'More log output (repeat for more)'

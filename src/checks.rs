@@ -173,20 +173,20 @@ impl MetricCheck {
     }
 }
 
+impl MetricCheck {
+    /// What the value must stay within: `<= 0.05`, `<= baseline * 1.2`.
+    pub fn limit(&self) -> String {
+        if self.baseline {
+            format!("{} baseline * {}", self.op.as_str(), self.threshold)
+        } else {
+            format!("{} {}", self.op.as_str(), self.threshold)
+        }
+    }
+}
+
 impl std::fmt::Display for MetricCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let limit = if self.baseline {
-            format!("baseline * {}", self.threshold)
-        } else {
-            self.threshold.to_string()
-        };
-        write!(
-            f,
-            "{}={} {} {limit}",
-            self.name,
-            self.query,
-            self.op.as_str()
-        )
+        write!(f, "{}={} {}", self.name, self.query, self.limit())
     }
 }
 

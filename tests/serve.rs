@@ -942,6 +942,9 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
     let hosts = hosts("page", 2);
     let _agents = env.start_agents("shop", &hosts, &[]);
     let gate = env.path("gate");
+    // A metric check (a constant query: only its rendering matters here), so the app and host
+    // pages axe-core judges carry check verdicts and sparklines.
+    let prom = common::prometheus::Prom::start(env.dir.path(), &[]);
     let r1 = publish(
         &env,
         "shop",
@@ -951,6 +954,14 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
             &gated_deploy(&gate, "echo deployed {{ version }}"),
             "--slots",
             "2",
+            "--check",
+            "latency=vector(0.1) <= 0.5",
+            "--prometheus-url",
+            &prom.url,
+            "--bake-time",
+            "2s",
+            "--check-interval",
+            "500ms",
         ],
     );
     env.wait_hosts("shop", &hosts, r1, &["deploying"], Duration::from_secs(60));
@@ -1014,6 +1025,13 @@ fn the_page_in_chromium_updates_live_and_pauses_after_login() {
     for h in &hosts {
         assert_eq!(updated["hosts"][h], "healthy", "{updated}");
     }
+    let html = get(&s, "/apps/shop");
+    assert!(
+        html.body.contains("latency &lt;= 0.5")
+            && html.body.matches("class=\"spark\"").count() == 2,
+        "the check on each host row, with its sparkline:\n{}",
+        html.body
+    );
     // Log in, press pause: the release is paused (as `deployctl status` shows).
     let paused = next(&mut b);
     assert_eq!(paused["step"], "paused", "{paused}");
@@ -1115,6 +1133,28 @@ fn sandbox_serves_its_page() {
             page.body
         );
     }
+    // A metric-gated canary: the release's check, and on each host its verdict from the
+    // sandbox's real Prometheus with a sparkline of the values it judged.
+    assert!(
+        page.body.contains("Metric checks") && page.body.contains("error_rate &lt;= 0.05"),
+        "{}",
+        page.body
+    );
+    let rows: Vec<&str> = page.body.split("<tr data-host=").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{}", page.body);
+    for row in rows {
+        assert!(
+            row.contains("state-healthy\">pass</span>") && row.contains("class=\"spark\""),
+            "{row}"
+        );
+    }
+    let host = http(addr, "GET", &format!("{path}/hosts/host-1"), &[], b"");
+    assert!(
+        host.body
+            .contains("demo_errors_total{host=&quot;host-1&quot;}"),
+        "the rendered query: {}",
+        host.body
+    );
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
     }

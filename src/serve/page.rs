@@ -18,13 +18,18 @@ use crate::output::short_duration;
 use crate::validate;
 use crate::zk::Zk;
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("templates/base.html")),
     ("index.html", include_str!("templates/index.html")),
     ("live_index.html", include_str!("templates/live_index.html")),
     ("app.html", include_str!("templates/app.html")),
     ("live_app.html", include_str!("templates/live_app.html")),
     ("host.html", include_str!("templates/host.html")),
+    ("sparkline.html", include_str!("templates/sparkline.html")),
+    (
+        "check_badge.html",
+        include_str!("templates/check_badge.html"),
+    ),
     ("login.html", include_str!("templates/login.html")),
 ];
 const ICON: &str = include_str!("assets/icon.svg");
@@ -164,6 +169,9 @@ pub async fn app_context(zk: &Zk, app: &str) -> Result<Value> {
                 h.duration_ms
                     .map(|ms| short_duration(Duration::from_millis(ms)))
             );
+            // The host's metric checks at a glance (verdict and sparkline; the host page has
+            // the rest).
+            v["check_views"] = json!(h.checks.iter().map(check_view).collect::<Vec<_>>());
             v
         })
         .collect();
@@ -198,6 +206,16 @@ pub async fn app_context(zk: &Zk, app: &str) -> Result<Value> {
         "in_use": report.slots_in_use(),
         "gate": spec.and_then(|s| gate(s, ledger, report.step.as_ref())),
         "source": spec.and_then(|s| s.source.as_ref()).map(|s| s.short()),
+        "checks": spec.map(|s| {
+            s.checks
+                .iter()
+                .map(|c| match c.scope {
+                    crate::checks::Scope::Host => format!("{} {}", c.name, c.limit()),
+                    crate::checks::Scope::Step => format!("{} {} (each step)", c.name, c.limit()),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
         "hosts": hosts,
         "history": entries,
         "versions": versions,
@@ -366,6 +384,13 @@ fn check_view(c: &crate::checks::CheckRecord) -> serde_json::Value {
     json!({
         "name": c.name,
         "verdict": c.verdict,
+        // Styled as the host state it leads to: a pass as healthy, a fail as failed, and
+        // inconclusive (or not judged yet) as waiting.
+        "css": match c.verdict {
+            crate::checks::Verdict::Pass => "healthy",
+            crate::checks::Verdict::Fail => "failed",
+            crate::checks::Verdict::Inconclusive => "waiting",
+        },
         "reason": c.reason,
         "query": c.query,
         "limit": format!("{} {}", c.op.as_str(), c.threshold),

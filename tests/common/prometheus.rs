@@ -32,7 +32,7 @@ impl Prom {
             .expect("sh");
         assert!(
             which.status.success(),
-            "prometheus is not installed: apt-get install prometheus (or run .ci/install-test-deps)"
+            "prometheus is not installed: apt-get install prometheus (or run .ci/install-deps)"
         );
         let exporter_port = free_port();
         let conf = dir.join("exporter.json");

@@ -2,6 +2,8 @@
 //! Every way a query can come back without usable data is an error string, which the check
 //! judges inconclusive (`checks`): never a pass.
 
+pub mod server;
+
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};

@@ -1,6 +1,9 @@
 //! `deployctl sandbox`: a real local rollout in one command. A throwaway ZooKeeper from the
-//! local install, N agent processes with their own state dirs, two staggered releases, then
-//! everything is stopped and removed (also on Ctrl-C).
+//! local install, N agent processes with their own state dirs, demo traffic and a throwaway
+//! Prometheus judging it, two staggered metric-gated canary releases, then everything is stopped
+//! and removed (also on Ctrl-C).
+
+mod traffic;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,7 @@ use super::Ctx;
 use super::wait::WaitFlags;
 use crate::error::{Error, Result};
 use crate::model::{GitSourceSpec, ReleaseSpec};
+use crate::prometheus::server::LocalPrometheus;
 use crate::rollout::watch::Target;
 use crate::zk::server::LocalZooKeeper;
 use crate::zk::{self, store::Published};
@@ -31,6 +35,10 @@ pub struct SandboxArgs {
     /// Make this host's deploy fail (e.g. host-2), to see a failed rollout
     #[arg(long, value_name = "HOST")]
     pub fail_host: Option<String>,
+    /// Make the second release fail 30% of the demo traffic, to see its metric check fail the
+    /// canary and halt the release
+    #[arg(long)]
+    pub fail_check: bool,
     /// Where the JUnit and JSON reports are written
     #[arg(long, value_name = "DIR", default_value = "deployctl-sandbox-results")]
     pub results: PathBuf,
@@ -100,7 +108,7 @@ fn start_agent(exe: &Path, zk: &str, dir: &Path, host: &str) -> Result<Child> {
 }
 
 /// The demo app: a git repository with a VERSION file, tagged per release.
-fn demo_commit(repo: &git2::Repository, version: &str) -> Result<()> {
+fn demo_commit(repo: &git2::Repository, version: &str, error_rate: f64) -> Result<()> {
     let fail =
         |e: git2::Error| Error::Failed(format!("creating the demo repository: {}", e.message()));
     let dir = repo
@@ -113,6 +121,9 @@ fn demo_commit(repo: &git2::Repository, version: &str) -> Result<()> {
         format!("#!/bin/sh\necho demo app {version}\n"),
     )
     .map_err(|e| Error::io("writing the demo app", e))?;
+    // The share of requests this version fails (the demo traffic reads it from `current`).
+    std::fs::write(dir.join("ERROR_RATE"), format!("{error_rate}\n"))
+        .map_err(|e| Error::io("writing the demo app", e))?;
     let mut index = repo.index().map_err(fail)?;
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
@@ -139,7 +150,16 @@ fn demo_commit(repo: &git2::Repository, version: &str) -> Result<()> {
     Ok(())
 }
 
-fn demo_release(repo: &Path, slots: u32, fail_host: Option<&str>) -> Result<ReleaseSpec> {
+/// The canary's metric check: the share of the host's requests that failed over the last 5 s.
+const CHECK: &str = "error_rate=sum(rate(demo_errors_total{host=\"{{ host }}\"}[5s])) \
+                     / sum(rate(demo_requests_total{host=\"{{ host }}\"}[5s])) <= 0.05";
+
+fn demo_release(
+    repo: &Path,
+    slots: u32,
+    fail_host: Option<&str>,
+    prometheus_url: &str,
+) -> Result<ReleaseSpec> {
     let from_git = crate::git::version_from_git(repo, false)?;
     let fail = "if [ {{ host }} = {{ vars.fail_host }} ]; then echo \"simulated failure on {{ host }}\" >&2; exit 1; fi";
     Ok(ReleaseSpec {
@@ -160,6 +180,15 @@ fn demo_release(repo: &Path, slots: u32, fail_host: Option<&str>) -> Result<Rele
             .or_else(|| Some("sleep 1".into())),
         health_cmd: Some("test \"$(cat VERSION)\" = {{ version }}".into()),
         command_timeout_secs: 60,
+        // A metric-gated canary: the first host bakes under the check before any other starts,
+        // and so does every host after it.
+        canary: 1,
+        // Long enough, also on a loaded machine, for a bad version's errors to reach the check
+        // through a scrape and the 5 s rate window before the bake ends.
+        bake_time_ms: Some(8_000),
+        checks: vec![crate::checks::MetricCheck::parse(CHECK)?],
+        prometheus_url: Some(prometheus_url.into()),
+        check_interval_ms: Some(1_000),
         vars: fail_host
             .map(|h| [("fail_host".to_string(), h.to_string())].into())
             .unwrap_or_default(),
@@ -216,11 +245,45 @@ async fn rollouts(
             format!("not one of {}", hosts.join(", ")),
         ));
     }
+    // Demo traffic on every host, and a Prometheus scraping it for the releases' metric check.
+    let hosts_dir = dir.join("hosts");
+    let demo = traffic::start(
+        hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.clone(),
+                    hosts_dir.join(h).join("apps").join(APP).join("current"),
+                )
+            })
+            .collect(),
+    )
+    .await?;
+    let mut prometheus = LocalPrometheus::start(
+        &dir.join("prometheus"),
+        "demo",
+        std::slice::from_ref(&demo.target),
+    )?;
+    let prom_client = crate::prometheus::Prometheus {
+        url: prometheus.url.clone(),
+        bearer: None,
+        client: crate::http::client(None)?,
+        timeout: Duration::from_secs(5),
+    };
+    prometheus
+        .wait_scraped(
+            &prom_client,
+            "up{job=\"demo\"} == 1",
+            Duration::from_secs(60),
+        )
+        .await?;
+    ctx.printer.info(&format!(
+        "sandbox: Prometheus at {} scraping the demo traffic",
+        prometheus.url
+    ));
     let mut agents = Agents(vec![]);
     for h in &hosts {
-        agents
-            .0
-            .push(start_agent(&exe, &address, &dir.join("hosts"), h)?);
+        agents.0.push(start_agent(&exe, &address, &hosts_dir, h)?);
     }
     ctx.printer.info(&format!(
         "sandbox: ZooKeeper at {address}, {} agents ({}), {} slot(s)",
@@ -257,12 +320,14 @@ async fn rollouts(
     let repo = git2::Repository::init(&repo_dir)
         .map_err(|e| Error::Failed(format!("creating the demo repository: {}", e.message())))?;
     let mut outcome = Ok(());
-    for (version, fail) in [("1.0.0", None), ("1.1.0", args.fail_host.as_deref())] {
-        demo_commit(&repo, version)?;
-        let spec = match zk
-            .publish(&demo_release(&repo_dir, args.slots, fail)?, true)
-            .await?
-        {
+    let bad_rate = if args.fail_check { 0.3 } else { 0.0 };
+    for (version, fail, error_rate) in [
+        ("1.0.0", None, 0.0),
+        ("1.1.0", args.fail_host.as_deref(), bad_rate),
+    ] {
+        demo_commit(&repo, version, error_rate)?;
+        let release = demo_release(&repo_dir, args.slots, fail, &prometheus.url)?;
+        let spec = match zk.publish(&release, true).await? {
             Published::Created(s) | Published::Unchanged(s) => s,
         };
         ctx.printer.info(&format!(
@@ -314,5 +379,7 @@ async fn rollouts(
     drop(page);
     drop(zk);
     drop(agents);
+    drop(prometheus);
+    drop(demo);
     outcome
 }
