@@ -105,6 +105,53 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::model::Source>,
     pub message: String,
+    /// On `halted` and `failed`: the metric checks behind it — each failed host's check
+    /// records and each failed step check's — with the rendered query, the samples and their
+    /// times, the threshold and the verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckEvidence>,
+}
+
+/// Failed metric checks of one host, or of one step boundary (`--step-check`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckEvidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The step (1-based) whose boundary the step checks judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    pub checks: Vec<crate::checks::CheckRecord>,
+}
+
+/// The failed metric checks of `spec`'s release: its failed hosts' (as `targets` shows them, on
+/// this release) and its failed step checks'.
+fn failed_checks(spec: &ReleaseSpec, l: &Ledger, targets: &[HostView]) -> Vec<CheckEvidence> {
+    let failing = |records: &[crate::checks::CheckRecord]| {
+        records
+            .iter()
+            .any(|r| r.verdict == crate::checks::Verdict::Fail)
+    };
+    let hosts = targets
+        .iter()
+        .filter(|h| {
+            h.release == Some(spec.release) && l.failed.contains(&h.host) && failing(&h.checks)
+        })
+        .map(|h| CheckEvidence {
+            host: Some(h.host.clone()),
+            step: None,
+            checks: h.checks.clone(),
+        });
+    let steps = l
+        .step_checks
+        .iter()
+        .flat_map(|sc| &sc.decisions)
+        .filter(|d| d.verdict == crate::checks::Verdict::Fail)
+        .map(|d| CheckEvidence {
+            host: None,
+            step: Some(d.step + 1),
+            checks: d.records.clone(),
+        });
+    hosts.chain(steps).collect()
 }
 
 /// The name of an event's claim node.
@@ -156,7 +203,11 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
     for (spec, ledger) in history.iter().rev().take(2) {
         let secrets = crate::secrets::values(&spec.vars, &spec.secret_vars, &[]);
         let mask = |s: &str| crate::secrets::redact(s, &secrets);
-        let mut push = |kind: Kind, message: String| {
+        let mut push = |kind: Kind, message: String, mut checks: Vec<CheckEvidence>| {
+            for r in checks.iter_mut().flat_map(|e| e.checks.iter_mut()) {
+                r.query = mask(&r.query);
+                r.reason = mask(&r.reason);
+            }
             out.push(Event {
                 id: event_id(&spec.app, spec.release, kind),
                 event: kind,
@@ -167,6 +218,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                 published_by: spec.published_by.clone(),
                 source: spec.source.clone(),
                 message: mask(&message),
+                checks,
             })
         };
         push(
@@ -175,6 +227,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                 Some(of) => format!("published (a rollback of release {of})"),
                 None => "published".into(),
             },
+            vec![],
         );
         let Some(l) = ledger else { continue };
         let run_once_done = spec.run_once_cmd.is_some()
@@ -191,7 +244,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
             .flatten()
             .filter(|p| p.at_gate());
         if let Some(p) = manual_gate {
-            push(Kind::GateReached, p.describe(&spec.app));
+            push(Kind::GateReached, p.describe(&spec.app), vec![]);
         } else if run_once_done || canary_done {
             push(
                 Kind::GateReached,
@@ -200,9 +253,11 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                 } else {
                     "run-once command done".into()
                 },
+                vec![],
             );
         }
         let halted = l.halt_reason.is_some() || l.state == ReleaseState::Halted;
+        let evidence = failed_checks(spec, l, targets);
         if halted {
             push(
                 Kind::Halted,
@@ -210,16 +265,25 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                     "halted: {}",
                     l.halt_reason.as_deref().unwrap_or("(no reason recorded)")
                 ),
+                evidence.clone(),
             );
         }
         if let Some(by) = l.rolled_back_by {
-            push(Kind::RolledBack, format!("rolled back by release {by}"));
+            push(
+                Kind::RolledBack,
+                format!("rolled back by release {by}"),
+                vec![],
+            );
         }
         let failed_pushed = !l.failed.is_empty() && (halted || l.state == ReleaseState::Aborted);
         if failed_pushed {
             let mut failed = l.failed.clone();
             failed.sort();
-            push(Kind::Failed, format!("failed on {}", failed.join(", ")));
+            push(
+                Kind::Failed,
+                format!("failed on {}", failed.join(", ")),
+                evidence.clone(),
+            );
         }
         // The one judge decides (policy::verdict): every step passed, every target settled
         // within the budget with one running it, finalize done.
@@ -251,6 +315,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                 push(
                     Kind::Succeeded,
                     format!("succeeded on {} host(s)", targets.len()),
+                    vec![],
                 );
             }
             // A host that refused the release (its signature) fails it with no ledger record.
@@ -260,7 +325,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
                     .iter()
                     .any(|h| h.state == crate::model::HostState::Refused)
             {
-                push(Kind::Failed, message.clone());
+                push(Kind::Failed, message.clone(), vec![]);
             }
         }
     }
@@ -586,6 +651,76 @@ mod tests {
         assert_eq!(json["id"], "shop/r-0000000002-halted");
         let slack: serde_json::Value = serde_json::from_str(&halted.body(Format::Slack)).unwrap();
         assert!(slack["text"].as_str().unwrap().contains("halted"));
+    }
+
+    #[test]
+    fn a_halt_on_metric_checks_carries_them_masked() {
+        let mut bad = spec(2);
+        bad.vars = [("api_token".to_string(), "s3cr3t-value".to_string())].into();
+        let check =
+            crate::checks::MetricCheck::parse("err=e{t=\"s3cr3t-value\"} <= 0.05").expect("check");
+        let mut record = crate::checks::CheckRecord::new(&check, check.query.clone(), None);
+        for _ in 0..2 {
+            record.judge(
+                Ok(vec![crate::checks::Sample {
+                    series: "{}".into(),
+                    at: 1.0,
+                    value: 0.2,
+                }]),
+                1,
+            );
+        }
+        let ledger = Ledger {
+            release: 2,
+            state: ReleaseState::Halted,
+            failed: vec!["h1".into()],
+            halt_reason: Some("h1: check err failed".into()),
+            step_checks: Some(crate::model::StepChecks {
+                decisions: vec![crate::model::StepDecision {
+                    step: 0,
+                    verdict: crate::checks::Verdict::Fail,
+                    by: "h2".into(),
+                    at: "now".into(),
+                    records: vec![record.clone()],
+                }],
+                claim: None,
+            }),
+            ..Default::default()
+        };
+        let targets = [
+            HostView {
+                host: "h1".into(),
+                release: Some(2),
+                state: HostState::Failed,
+                checks: vec![record.clone()],
+                ..Default::default()
+            },
+            // Healthy, or on another release: not evidence of this halt.
+            HostView {
+                host: "h2".into(),
+                release: Some(2),
+                state: HostState::Healthy,
+                ..Default::default()
+            },
+        ];
+        let evs = events(&[(spec(1), None), (bad, Some(ledger))], &targets);
+        for kind in [Kind::Halted, Kind::Failed] {
+            let e = evs.iter().find(|e| e.event == kind).expect("event");
+            let json: serde_json::Value = serde_json::from_str(&e.body(Format::Json)).unwrap();
+            assert_eq!(json["checks"][0]["host"], "h1", "{json:#}");
+            assert_eq!(
+                json["checks"][0]["checks"][0]["verdict"], "fail",
+                "{json:#}"
+            );
+            assert_eq!(json["checks"][0]["checks"][0]["samples"][0]["value"], 0.2);
+            assert_eq!(json["checks"][1]["step"], 1, "{json:#}");
+            assert!(!json.to_string().contains("s3cr3t"), "{json:#}");
+        }
+        let published = evs
+            .iter()
+            .find(|e| e.event == Kind::Published)
+            .expect("event");
+        assert!(published.checks.is_empty());
     }
 
     #[test]
