@@ -88,6 +88,15 @@ fn a_freeze_during_a_rollout_stops_new_starts_and_a_break_glass_publish_is_recor
     assert!(stderr(&o).contains("\"yesterday\""), "{}", stderr(&o));
 }
 
+/// The Unix times the deploy command logged (`date +%s >> LOG`), one per start.
+fn start_times(log: &std::path::Path) -> Vec<u64> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
 /// `--window` a little ahead (UTC, to the second): the release is held ("held until …", and
 /// `--until-gate` ends there), no host starts before the window opens, then it rolls out. Then a
 /// freeze `--until` a little ahead stops the next release mid-way, and it goes on by itself once
@@ -131,11 +140,7 @@ fn a_window_or_freeze_a_little_ahead_holds_then_releases_the_rollout() {
     assert!(msg.contains("held until"), "{msg}");
     let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
     assert_eq!(code, Some(0), "{summary:#}");
-    let starts: Vec<u64> = std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect();
+    let starts = start_times(&log);
     assert_eq!(starts.len(), 2, "{starts:?}");
     assert!(
         starts.iter().all(|s| *s >= opens),
@@ -162,11 +167,7 @@ fn a_window_or_freeze_a_little_ahead_holds_then_releases_the_rollout() {
     std::fs::write(&gate, "").expect("gate");
     let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
     assert_eq!(code, Some(0), "{summary:#}");
-    let starts: Vec<u64> = std::fs::read_to_string(&log2)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect();
+    let starts = start_times(&log2);
     assert_eq!(starts.len(), 2, "{starts:?}");
     assert!(
         starts[1] >= until_secs,

@@ -181,6 +181,19 @@ pub struct Vouch {
     pub ask: Arc<tokio::sync::Notify>,
 }
 
+/// Have `cmd`'s process get `signal` when the thread that spawns it ends (a local server or
+/// agent goes with the sandbox or test that started it, even on SIGKILL).
+pub fn dies_with_parent(cmd: &mut std::process::Command, signal: libc::c_int) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe, the only kind of call allowed between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong);
+            Ok(())
+        });
+    }
+}
+
 /// CLOCK_BOOTTIME in nanoseconds: unlike the monotonic clock it also runs while the machine (or
 /// VM) is suspended, so a freeze of any kind shows as a gap.
 pub fn boottime_ns() -> u64 {

@@ -2,7 +2,6 @@
 //! port with a generated config, for the sandbox's metric-gated canary. Says how to install it
 //! when missing.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,13 +51,7 @@ impl LocalPrometheus {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);
-        // SAFETY: prctl is async-signal-safe. The server dies with the thread that started it.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-                Ok(())
-            });
-        }
+        crate::exec::dies_with_parent(&mut cmd, libc::SIGKILL);
         let child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
                 Error::Failed(format!("`prometheus` not found; {INSTALL_HINT}"))

@@ -5,7 +5,6 @@
 
 mod traffic;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -97,13 +96,7 @@ fn start_agent(exe: &Path, zk: &str, dir: &Path, host: &str) -> Result<Child> {
     .stdin(Stdio::null())
     .stdout(Stdio::null())
     .stderr(log);
-    // SAFETY: prctl is async-signal-safe. Agents go when the sandbox goes, even on SIGKILL.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong);
-            Ok(())
-        });
-    }
+    crate::exec::dies_with_parent(&mut cmd, libc::SIGTERM);
     cmd.spawn().map_err(|e| Error::io("starting an agent", e))
 }
 
