@@ -181,6 +181,15 @@ pub struct Vouch {
     pub ask: Arc<tokio::sync::Notify>,
 }
 
+/// A loopback port free right now, for a local server (ZooKeeper, Prometheus) to listen on.
+pub fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Error::io("finding a free port", e))?;
+    Ok(l.local_addr()
+        .map_err(|e| Error::io("finding a free port", e))?
+        .port())
+}
+
 /// Have `cmd`'s process get `signal` when the thread that spawns it ends (a local server or
 /// agent goes with the sandbox or test that started it, even on SIGKILL).
 pub fn dies_with_parent(cmd: &mut std::process::Command, signal: libc::c_int) {

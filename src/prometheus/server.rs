@@ -22,7 +22,7 @@ impl LocalPrometheus {
     /// Start a server with its config and data under `dir`, scraping each of `targets`
     /// (`host:port`, job `job`) every second. It is not ready yet: see `wait_scraped`.
     pub fn start(dir: &Path, job: &str, targets: &[String]) -> Result<Self> {
-        let port = crate::zk::server::free_port()?;
+        let port = crate::exec::free_port()?;
         let config = dir.join("prometheus.yml");
         let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
         std::fs::create_dir_all(dir)

@@ -4,7 +4,7 @@
 //! Debian `zookeeper` package paths; says how to install it when missing.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,12 +62,7 @@ pub fn classpath() -> Result<String> {
     Ok(format!("/etc/zookeeper/conf:{}", jar.display()))
 }
 
-pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("finding a free port", e))?;
-    Ok(l.local_addr()
-        .map_err(|e| Error::io("finding a free port", e))?
-        .port())
-}
+pub use crate::exec::free_port;
 
 /// Send a four-letter word and return the answer.
 pub fn four_letter(port: u16, word: &str) -> Option<String> {
