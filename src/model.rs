@@ -647,6 +647,18 @@ pub struct Ledger {
     /// passes only on a recorded pass (`policy::steps`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_checks: Option<StepChecks>,
+    /// The metric checks of hosts that failed on them (at most `policy::MAX_FAILED_CHECKS`
+    /// hosts): a host's status is overwritten by its next release (an auto-rollback at once),
+    /// the ledger keeps why this one failed for `history`, webhooks and the page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<HostChecks>,
+}
+
+/// One host's metric check records, as they stood when it failed on them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostChecks {
+    pub host: String,
+    pub checks: Vec<crate::checks::CheckRecord>,
 }
 
 /// The step checks' decisions, and the claim of the one agent evaluating them now.

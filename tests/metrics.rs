@@ -115,6 +115,20 @@ fn a_version_that_raises_the_error_rate_halts_and_rolls_back_once() {
         .filter(|r| r["spec"]["rollback_of"] == 2 || r["rollback_of"] == 2)
         .count();
     assert_eq!(rollbacks, 1, "{history:#}");
+    // Why the canary failed outlives its status (now the rollback's): release 2's ledger keeps
+    // the check that failed it, with the value and threshold.
+    let r2 = history["releases"]
+        .as_array()
+        .expect("releases")
+        .iter()
+        .find(|r| r["release"] == 2)
+        .expect("release 2");
+    let kept = &r2["ledger"]["failed_checks"];
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{r2:#}");
+    assert_eq!(kept[0]["checks"][0]["name"], "err", "{r2:#}");
+    assert_eq!(kept[0]["checks"][0]["verdict"], "fail", "{r2:#}");
+    assert_eq!(kept[0]["checks"][0]["samples"][0]["value"], 0.5, "{r2:#}");
+    assert_eq!(kept[0]["checks"][0]["threshold"], 0.05, "{r2:#}");
     // Only the canary took 2.0.
     let ran_2: Vec<&String> = names
         .iter()
@@ -314,6 +328,22 @@ fn a_step_check_is_evaluated_once_per_step_by_one_of_six_agents() {
         2,
         "only the first step ran: {st:#}"
     );
+    // The history shows both releases' step decisions (checked against its schema), the failed
+    // one with its records.
+    let history = env.json(&["history", "web"]);
+    let decisions = |r: u64| {
+        history["releases"]
+            .as_array()
+            .expect("releases")
+            .iter()
+            .find(|e| e["release"] == r)
+            .map(|e| e["ledger"]["step_checks"]["decisions"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(decisions(release)[1]["verdict"], "pass", "{history:#}");
+    let failed = decisions(release + 1);
+    assert_eq!(failed[0]["verdict"], "fail", "{history:#}");
+    assert_eq!(failed[0]["records"][0]["name"], "fleet", "{history:#}");
 }
 
 /// The agent config's own checks (`[apps.web] checks`, with its `prometheus_url`) apply to a

@@ -582,6 +582,16 @@ fn four_eyes_the_publishers_own_promote_does_not_count() {
     env.ok(&["promote", "web", "--sign-key", &key(&bob)]);
     env.ok(&["wait-for-rollout", "web", "--timeout", "40s"]);
     assert_eq!(ran(&log), 2);
+    // The history keeps the signed approval (and is checked against its schema).
+    let history = env.json(&["history", "web"]);
+    let approval = &history["releases"][0]["ledger"]["approvals"][0];
+    assert!(
+        approval["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("SHA256:"))
+            && approval["sshsig"].as_str().is_some_and(|s| !s.is_empty()),
+        "{history:#}"
+    );
 
     // A ZooKeeper writer passes the gate in the ledger with a forged approval: the agents,
     // which check approvals themselves, do not go through.

@@ -176,6 +176,32 @@ pub fn record_outcome(ledger: &mut Ledger, host: &str, state: HostState) -> bool
     true
 }
 
+/// Hosts whose failed metric checks a ledger keeps: enough to explain a halt (the budget stops a
+/// release after a few failures), bounded so a large failing fleet cannot fill the node.
+pub const MAX_FAILED_CHECKS: usize = 10;
+
+/// Keep why `host` failed on its metric checks in the ledger (its `checks` when one of them
+/// failed; replacing an earlier entry of the host), for the first `MAX_FAILED_CHECKS` hosts.
+pub fn record_failed_checks(
+    ledger: &mut Ledger,
+    host: &str,
+    checks: &[crate::checks::CheckRecord],
+) {
+    if !checks
+        .iter()
+        .any(|c| c.verdict == crate::checks::Verdict::Fail)
+    {
+        return;
+    }
+    ledger.failed_checks.retain(|h| h.host != host);
+    if ledger.failed_checks.len() < MAX_FAILED_CHECKS {
+        ledger.failed_checks.push(crate::model::HostChecks {
+            host: host.to_string(),
+            checks: checks.to_vec(),
+        });
+    }
+}
+
 /// A halt decided while settling a release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Halt {
@@ -600,6 +626,35 @@ mod tests {
         assert!(held_back(&rb, now).is_none(), "a rollback goes through");
         s.freeze_override = Some("hotfix".into());
         assert!(held_back(&s, now).is_none());
+    }
+
+    #[test]
+    fn failed_checks_are_kept_once_per_host_for_a_bounded_number_of_hosts() {
+        let c = crate::checks::MetricCheck::parse("err=e <= 0.05").expect("check");
+        let judged = |v: f64| {
+            let mut r = crate::checks::CheckRecord::new(&c, c.query.clone(), None);
+            r.judge(
+                Ok(vec![crate::checks::Sample {
+                    series: "{}".into(),
+                    at: 1.0,
+                    value: v,
+                }]),
+                1,
+            );
+            r
+        };
+        let mut l = Ledger::default();
+        record_failed_checks(&mut l, "a", &[judged(0.01)]);
+        assert!(l.failed_checks.is_empty(), "a pass is no evidence");
+        record_failed_checks(&mut l, "a", &[judged(0.2)]);
+        record_failed_checks(&mut l, "a", &[judged(0.3)]);
+        assert_eq!(l.failed_checks.len(), 1, "once per host: {l:?}");
+        assert_eq!(l.failed_checks[0].checks[0].history, vec![0.3]);
+        for i in 0..2 * MAX_FAILED_CHECKS {
+            record_failed_checks(&mut l, &format!("h{i}"), &[judged(0.2)]);
+        }
+        assert_eq!(l.failed_checks.len(), MAX_FAILED_CHECKS);
+        assert_eq!(l.failed_checks[0].host, "a", "the first ones stay");
     }
 
     #[test]

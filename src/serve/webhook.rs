@@ -123,24 +123,14 @@ pub struct CheckEvidence {
     pub checks: Vec<crate::checks::CheckRecord>,
 }
 
-/// The failed metric checks of `spec`'s release: its failed hosts' (as `targets` shows them, on
-/// this release) and its failed step checks'.
-fn failed_checks(spec: &ReleaseSpec, l: &Ledger, targets: &[HostView]) -> Vec<CheckEvidence> {
-    let failing = |records: &[crate::checks::CheckRecord]| {
-        records
-            .iter()
-            .any(|r| r.verdict == crate::checks::Verdict::Fail)
-    };
-    let hosts = targets
-        .iter()
-        .filter(|h| {
-            h.release == Some(spec.release) && l.failed.contains(&h.host) && failing(&h.checks)
-        })
-        .map(|h| CheckEvidence {
-            host: Some(h.host.clone()),
-            step: None,
-            checks: h.checks.clone(),
-        });
+/// The failed metric checks of a release, as its ledger keeps them: its failed hosts' and its
+/// failed step checks'.
+fn failed_checks(l: &Ledger) -> Vec<CheckEvidence> {
+    let hosts = l.failed_checks.iter().map(|h| CheckEvidence {
+        host: Some(h.host.clone()),
+        step: None,
+        checks: h.checks.clone(),
+    });
     let steps = l
         .step_checks
         .iter()
@@ -257,7 +247,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
             );
         }
         let halted = l.halt_reason.is_some() || l.state == ReleaseState::Halted;
-        let evidence = failed_checks(spec, l, targets);
+        let evidence = failed_checks(l);
         if halted {
             push(
                 Kind::Halted,
@@ -675,6 +665,10 @@ mod tests {
             state: ReleaseState::Halted,
             failed: vec!["h1".into()],
             halt_reason: Some("h1: check err failed".into()),
+            failed_checks: vec![crate::model::HostChecks {
+                host: "h1".into(),
+                checks: vec![record.clone()],
+            }],
             step_checks: Some(crate::model::StepChecks {
                 decisions: vec![crate::model::StepDecision {
                     step: 0,
@@ -687,23 +681,8 @@ mod tests {
             }),
             ..Default::default()
         };
-        let targets = [
-            HostView {
-                host: "h1".into(),
-                release: Some(2),
-                state: HostState::Failed,
-                checks: vec![record.clone()],
-                ..Default::default()
-            },
-            // Healthy, or on another release: not evidence of this halt.
-            HostView {
-                host: "h2".into(),
-                release: Some(2),
-                state: HostState::Healthy,
-                ..Default::default()
-            },
-        ];
-        let evs = events(&[(spec(1), None), (bad, Some(ledger))], &targets);
+        // The ledger keeps the evidence: the hosts may be on the rollback already.
+        let evs = events(&[(spec(1), None), (bad, Some(ledger))], &[]);
         for kind in [Kind::Halted, Kind::Failed] {
             let e = evs.iter().find(|e| e.event == kind).expect("event");
             let json: serde_json::Value = serde_json::from_str(&e.body(Format::Json)).unwrap();

@@ -167,6 +167,14 @@ impl Zk {
                 && outcome
                     .is_none_or(|(host, state)| policy::record_outcome(&mut ledger, host, state))
             {
+                // Why a host failed on its metric checks outlives its status (docs/safety.md).
+                if let Some((host, HostState::Failed)) = outcome
+                    && let Some(st) = fin
+                        .as_ref()
+                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
+                {
+                    policy::record_failed_checks(&mut ledger, host, &st.checks);
+                }
                 // A healthy or failed host is progress (for a progress deadline, when set), as of
                 // when the host finished (its final status says), not when ZooKeeper heard it:
                 // a frozen server delays the write, not the host's work.
