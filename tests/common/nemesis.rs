@@ -92,6 +92,8 @@ pub struct ReleasePlan {
     pub deploy_ms: u64,
     pub health_ms: u64,
     pub waiters: Vec<WaiterPlan>,
+    /// Published with `--override-freeze` (break glass: it rolls out through a freeze).
+    pub override_freeze: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -135,11 +137,18 @@ pub enum Fault {
 #[derive(Debug, Clone)]
 pub enum Op {
     Publish(Box<ReleasePlan>),
-    Promote { all: bool },
+    Promote {
+        all: bool,
+    },
     Pause,
     Resume,
     Abort,
     Rollback,
+    /// `deployctl freeze APP --until <ms>`: no host starts a deploy until it ends (by itself).
+    Freeze {
+        until_ms: u64,
+    },
+    Unfreeze,
     Fault(Fault),
 }
 
@@ -210,6 +219,7 @@ fn release_plan(rng: &mut Rng, hosts: usize) -> ReleasePlan {
         deploy_ms: rng.range(200, 400),
         health_ms: rng.range(250, 500),
         waiters,
+        override_freeze: false,
     }
 }
 
@@ -287,6 +297,31 @@ pub fn generate(seed: u64) -> Schedule {
         ensemble,
         ops,
     }
+}
+
+/// The schedule of `generate(seed)` with deploy freezes added from a second stream of the
+/// seed (the first stream's schedule is untouched): 1–3 freezes that end by themselves after 1–4
+/// s (agents must wake for it), now and then an early `unfreeze`, and some releases published
+/// with `--override-freeze` (the others, published while frozen, are refused: exit 2).
+pub fn generate_with_freezes(seed: u64) -> Schedule {
+    let mut s = generate(seed);
+    let mut rng = Rng::new(seed ^ 0xF4EE_2E00);
+    for (_, op) in s.ops.iter_mut() {
+        if let Op::Publish(plan) = op {
+            plan.override_freeze = rng.chance(0.3);
+        }
+    }
+    for _ in 0..rng.range(1, 3) {
+        let at = rng.range(1, s.ops.len() as u64) as usize;
+        let freeze = Op::Freeze {
+            until_ms: rng.range(1000, 4000),
+        };
+        if rng.chance(0.3) {
+            s.ops.insert(at, (rng.range(200, 1500), Op::Unfreeze));
+        }
+        s.ops.insert(at, (rng.range(100, 800), freeze));
+    }
+    s
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,8 +686,17 @@ impl Nemesis {
 
     /// Play one seed's schedule and check its history.
     pub fn run(&mut self, seed: u64) -> Outcome {
+        self.play(generate(seed))
+    }
+
+    /// `run` with the deploy freezes of `generate_with_freezes`.
+    pub fn run_with_freezes(&mut self, seed: u64) -> Outcome {
+        self.play(generate_with_freezes(seed))
+    }
+
+    fn play(&mut self, schedule: Schedule) -> Outcome {
+        let seed = schedule.seed;
         let started = Instant::now();
-        let schedule = generate(seed);
         let servers = if schedule.ensemble {
             self.ensemble()
         } else {
@@ -882,6 +926,9 @@ impl Run<'_> {
         if plan.finalize {
             args.extend(["--finalize-cmd".into(), finalize]);
         }
+        if plan.override_freeze {
+            args.extend(["--override-freeze".into(), "nemesis break glass".into()]);
+        }
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, v) = self.cmd_json("publish", &a);
         let Some(release) = v.as_ref().and_then(|v| v["release"].as_u64()) else {
@@ -1017,6 +1064,18 @@ impl Run<'_> {
                         },
                     );
                 }
+            }
+            Op::Freeze { until_ms } => {
+                let app = self.app.clone();
+                let until = format!("{until_ms}ms");
+                self.cmd_json(
+                    "freeze",
+                    &["freeze", &app, "--reason", "nemesis", "--until", &until],
+                );
+            }
+            Op::Unfreeze => {
+                let app = self.app.clone();
+                self.cmd_json("unfreeze", &["unfreeze", &app]);
             }
             Op::Fault(f) => self.fault(f),
         }
@@ -1252,6 +1311,7 @@ impl Run<'_> {
             deploy_ms: 100,
             health_ms: 50,
             waiters: vec![],
+            override_freeze: false,
         };
         // Two good versions (1.0, 1.1): a rollback of a rollback has somewhere to go too.
         for _ in 0..2 {
