@@ -252,6 +252,14 @@ impl Eq for CheckRecord {}
 const HISTORY: usize = 20;
 
 impl CheckRecord {
+    /// What the value had to stay within: `<= 0.05`, `<= baseline * 1.2` (a relative check).
+    pub fn limit(&self) -> String {
+        match self.baseline_query {
+            Some(_) => format!("{} baseline * {}", self.op.as_str(), self.threshold),
+            None => format!("{} {}", self.op.as_str(), self.threshold),
+        }
+    }
+
     pub fn new(check: &MetricCheck, query: String, baseline_query: Option<String>) -> CheckRecord {
         CheckRecord {
             name: check.name.clone(),

@@ -54,6 +54,10 @@ fn sandbox_rolls_out_and_leaves_nothing_behind() {
         stdout.contains("demo release 2 (1.1.0): succeeded"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("checks: error_rate <= 0.05: 3 pass\n"),
+        "the checks' tally: {stdout}"
+    );
     for release in [1, 2] {
         let report = common::junit::check_junit(
             &results.path().join(format!("release-{release}.junit.xml")),
@@ -129,6 +133,10 @@ fn sandbox_fail_check_halts_the_canary_on_its_metric() {
     assert!(
         stdout.contains("demo release 2 (1.1.0): failed"),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains("checks: error_rate <= 0.05: 0 pass, 1 fail (host-"),
+        "the checks' tally: {stdout}"
     );
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(results.path().join("release-2.json")).unwrap(),

@@ -41,6 +41,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<()> {
         ctx.printer
             .line(&format!("verdict: {}: {}", v.result, v.message));
     }
+    for l in crate::output::summary::checks_lines(&report.hosts) {
+        ctx.printer.line(&l);
+    }
     ctx.printer.table(
         &[
             "HOST", "STATE", "VERSION", "RELEASE", "ATTEMPTS", "DURATION", "MESSAGE",

@@ -16,12 +16,19 @@ fn cell(s: &str) -> String {
 pub fn step_summary(s: &RolloutSummary) -> String {
     let icon = if s.succeeded() { "✅" } else { "❌" };
     let mut out = format!(
-        "### {icon} {} release {} ({}): {}\n\n{}\n\n| host | state | version | attempts | duration | message |\n|---|---|---|---|---|---|\n",
+        "### {icon} {} release {} ({}): {}\n\n{}\n\n",
         cell(&s.app),
         s.release,
         cell(&s.version),
         s.result.as_str(),
         cell(&s.message)
+    );
+    // The metric checks' tally (`checks: error_rate <= 0.05: 2 pass, …`), then the hosts.
+    for l in super::summary::checks_lines(&s.hosts) {
+        out.push_str(&format!("{}\n\n", cell(&l)));
+    }
+    out.push_str(
+        "| host | state | version | attempts | duration | message |\n|---|---|---|---|---|---|\n",
     );
     for h in &s.hosts {
         let dur = h

@@ -10,6 +10,55 @@ fn dash(s: Option<String>) -> String {
     s.unwrap_or_else(|| "-".into())
 }
 
+/// `checks: error_rate <= 0.05: 2 pass, 1 fail (web-2: 0.17)` — each metric check the hosts
+/// carry, with how many hosts it passed, failed or left inconclusive on, and where it failed the
+/// last value seen (one line per check; none without checks).
+pub fn checks_lines(hosts: &[crate::rollout::HostView]) -> Vec<String> {
+    use crate::checks::Verdict;
+    let mut names: Vec<(&str, String)> = vec![];
+    for c in hosts.iter().flat_map(|h| &h.checks) {
+        if !names.iter().any(|(n, _)| *n == c.name) {
+            names.push((&c.name, c.limit()));
+        }
+    }
+    names
+        .into_iter()
+        .map(|(name, limit)| {
+            let on = |v: Verdict| {
+                hosts
+                    .iter()
+                    .filter_map(move |h| {
+                        h.checks
+                            .iter()
+                            .find(|c| c.name == name && c.verdict == v)
+                            .map(|c| (h.host.as_str(), c))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let (pass, fail, open) = (
+                on(Verdict::Pass),
+                on(Verdict::Fail),
+                on(Verdict::Inconclusive),
+            );
+            let mut line = format!("checks: {name} {limit}: {} pass", pass.len());
+            if !fail.is_empty() {
+                let seen: Vec<String> = fail
+                    .iter()
+                    .map(|(h, c)| match c.samples.first() {
+                        Some(s) => format!("{h}: {}", s.value),
+                        None => h.to_string(),
+                    })
+                    .collect();
+                line.push_str(&format!(", {} fail ({})", fail.len(), seen.join(", ")));
+            }
+            if !open.is_empty() {
+                line.push_str(&format!(", {} inconclusive", open.len()));
+            }
+            line
+        })
+        .collect()
+}
+
 /// The human final report: a headline and a host table.
 pub fn render_human(s: &RolloutSummary) -> String {
     let headline = format!(
@@ -46,6 +95,9 @@ pub fn render_human(s: &RolloutSummary) -> String {
         Some(f) => format!("{headline}\nfinalize: {}", finalize_line(f)),
         None => headline,
     };
+    let headline = checks_lines(&s.hosts)
+        .into_iter()
+        .fold(headline, |h, l| format!("{h}\n{l}"));
     if rows.is_empty() {
         return format!("{headline}\n");
     }
@@ -155,6 +207,27 @@ pub(crate) mod fixtures {
                 "",
             ),
         ];
+        // A metric check: passed on web-1, failed on web-3 (the JUnit report, the step summary
+        // and the human report name it).
+        let mut hosts = hosts;
+        let check = crate::checks::MetricCheck::parse(
+            "error_rate=sum(rate(errors{host=\"{{ host }}\"}[1m])) <= 0.05",
+        )
+        .expect("check");
+        for (i, value) in [(0, 0.01), (2, 0.2)] {
+            let query = format!("sum(rate(errors{{host=\"{}\"}}[1m]))", hosts[i].host);
+            let mut r = crate::checks::CheckRecord::new(&check, query, None);
+            r.judge(
+                Ok(vec![crate::checks::Sample {
+                    series: "{}".into(),
+                    at: 1_795_000_000.0,
+                    value,
+                }]),
+                1,
+            );
+            r.at = "2026-11-21T10:00:04.000Z".into();
+            hosts[i].checks = vec![r];
+        }
         let mut counts = BTreeMap::new();
         for h in &hosts {
             *counts.entry(h.state).or_insert(0) += 1;

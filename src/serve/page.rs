@@ -393,7 +393,7 @@ fn check_view(c: &crate::checks::CheckRecord) -> serde_json::Value {
         },
         "reason": c.reason,
         "query": c.query,
-        "limit": format!("{} {}", c.op.as_str(), c.threshold),
+        "limit": c.limit(),
         "evaluations": c.evaluations,
         "failures": c.failures,
         "spark": points,
