@@ -415,3 +415,76 @@ fn step_checks_with_no_host_left_waiting_are_evaluated_by_a_done_one() {
         .sum();
     assert_eq!(evaluations, 1);
 }
+
+/// Step checks at a boundary followed by a timed hold (`--steps 1,pause 6s,100%`) are judged over
+/// the whole hold, not once before it: a fleet that passes the first evaluations and then turns
+/// bad while the release holds fails the step and halts the release.
+#[test]
+fn step_checks_are_judged_over_a_timed_hold() {
+    let env = TestEnv::new("metrics-hold");
+    let names = hosts("h", 3);
+    let prom = start(&env, &names);
+    let _agents = env.start_agents("web", &names, &[]);
+    let publish = |version: &str| {
+        env.json(&[
+            "publish",
+            "web",
+            version,
+            "--deploy-cmd",
+            DEPLOY,
+            "--var",
+            "error_ratio=0.01",
+            "--steps",
+            "1,pause 6s,100%",
+            "--step-check",
+            "fleet=max(demo_error_ratio) <= 0.05",
+            "--check-interval",
+            "1s",
+            "--prometheus-url",
+            &prom.url,
+        ])
+    };
+    let ledger_of = |release: u64| {
+        block_on(async {
+            let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+            zk.read_ledger("web", release).await.unwrap().unwrap().0
+        })
+    };
+    let r1 = release_of(&publish("1.0"));
+    env.ok(&["wait-for-rollout", "web", "--timeout", "90s"]);
+    let sc = ledger_of(r1).step_checks.expect("step checks");
+    let steps: Vec<usize> = sc.decisions.iter().map(|d| d.step).collect();
+    assert_eq!(steps, vec![1], "one decision, for the hold: {sc:?}");
+    let evaluations = sc.decisions[0].records[0].evaluations;
+    assert!(
+        evaluations >= 5,
+        "judged every second over the 6 s hold, not once: {evaluations}"
+    );
+
+    // Release 2: once the hold's first evaluations passed, the canary's traffic turns bad.
+    let r2 = release_of(&publish("2.0"));
+    wait_until("two passing evaluations in the hold", T, || {
+        ledger_of(r2).step_checks.and_then(|c| c.claim).filter(|c| {
+            c.records
+                .first()
+                .is_some_and(|r| r.evaluations >= 2 && r.failures == 0)
+        })
+    });
+    let st = env.status("web");
+    let canary = hosts_in(&st, r2, "healthy");
+    assert_eq!(canary.len(), 1, "{st:#}");
+    std::fs::write(app_dir(&env, &canary[0]).join("error_ratio"), "0.5\n").expect("ratio");
+    let (code, summary) = env.wait_json(&["web", "--timeout", "90s"]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("step checks failed over step 2 of 3") && msg.contains("0.5"),
+        "{msg}"
+    );
+    let st = env.status("web");
+    assert_eq!(
+        hosts_in(&st, r2, "healthy"),
+        canary,
+        "only the canary ran 2.0: {st:#}"
+    );
+}

@@ -146,7 +146,12 @@ async fn step_checks(
     use crate::checks::{Standing, Verdict};
     use crate::model::{StepClaim, StepDecision};
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
-    let label = format!("step {} of {}", step + 1, steps::plan(spec).len());
+    let plan = steps::plan(spec);
+    let label = format!("step {} of {}", step + 1, plan.len());
+    let place = match plan.get(step) {
+        Some(crate::model::Step::Pause(Some(_))) => format!("over {label} (its hold)"),
+        _ => format!("at the end of {label}"),
+    };
     let claim = |l: &crate::model::Ledger| {
         l.step_checks
             .as_ref()
@@ -162,7 +167,7 @@ async fn step_checks(
     let mine = |l: &crate::model::Ledger| claim(l).is_some_and(|c| c.host == me);
     if let Some(other) = held_by(ledger) {
         return Ok(Some(format!(
-            "waiting for the step checks at the end of {label} (evaluated by {other})"
+            "waiting for the step checks {place} (evaluated by {other})"
         )));
     }
     let now = crate::model::now_rfc3339();
@@ -185,25 +190,30 @@ async fn step_checks(
         })
         .await?;
     if !claimed && !mine(ledger) {
-        return Ok(Some(format!(
-            "waiting for the step checks at the end of {label}"
-        )));
+        return Ok(Some(format!("waiting for the step checks {place}")));
     }
-    tracing::info!(app = %spec.app, release = spec.release, "evaluating the step checks at the end of {label}");
+    tracing::info!(app = %spec.app, release = spec.release, "evaluating the step checks {place}");
     let Some(mut gate) =
         super::metric_gate::MetricGate::for_scope(runner, crate::checks::Scope::Step)?
     else {
         return Ok(None);
     };
+    // Over a timed hold (`pause 10m`) the checks are judged until it ends: a pass counts only
+    // then, a failure at any time (`policy::steps`).
+    let hold_ends = steps::position(&plan, ledger, SystemTime::now())
+        .filter(|p| p.index == step)
+        .and_then(|p| p.pause_ends());
     let decision = loop {
         tokio::select! {
             _ = tokio::time::sleep(gate.interval) => {}
             _ = shutdown_at(shutdown, 1) => return Ok(Some("stopping".into())),
         }
         match gate.evaluate().await {
-            Standing::Passing => break (Verdict::Pass, None),
+            Standing::Passing if hold_ends.is_none_or(|t| SystemTime::now() >= t) => {
+                break (Verdict::Pass, None);
+            }
             Standing::Failed(why) => break (Verdict::Fail, Some(why)),
-            Standing::Pending { .. } => {
+            Standing::Passing | Standing::Pending { .. } => {
                 let records = gate.records.clone();
                 zk.update_ledger(&spec.app, spec.release, |l| {
                     if !mine(l) {
@@ -237,13 +247,13 @@ async fn step_checks(
         true
     })
     .await?;
-    tracing::info!(app = %spec.app, release = spec.release, "step checks at the end of {label}: {verdict:?}");
+    tracing::info!(app = %spec.app, release = spec.release, "step checks {place}: {verdict:?}");
     if let Some(why) = why {
         let rec = zk
             .halt(
                 &spec.app,
                 spec.release,
-                &format!("the step checks failed at the end of {label}: {why}"),
+                &format!("the step checks failed {place}: {why}"),
             )
             .await?;
         log_recorded(&spec.app, spec.release, &rec);

@@ -94,8 +94,13 @@ impl Position {
                     .pause_ends()
                     .map(|t| format!(" until {}", format_time(t)))
                     .unwrap_or_default();
+                let checks = if self.checks_pending {
+                    ", the step checks judged over it"
+                } else {
+                    ""
+                };
                 format!(
-                    "paused at {} for {}{until} (or {promote})",
+                    "paused at {} for {}{until}{checks} (or {promote})",
                     self.label(),
                     humantime::format_duration(Duration::from_millis(ms))
                 )
@@ -188,6 +193,13 @@ fn checks_passed(ledger: &Ledger, index: usize) -> bool {
     ledger.step_checks.as_ref().is_none_or(|c| c.passed(index))
 }
 
+/// Is `index` a timed hold (`pause 10m`)? Step checks at its boundary are judged over the
+/// whole hold — every interval from its start to its end — not at a moment before it: the
+/// boundary before it passes without them, and the hold ends only on their pass.
+fn timed_hold(plan: &[Step], index: usize) -> bool {
+    matches!(plan.get(index), Some(Step::Pause(Some(_))))
+}
+
 /// [`advance`] for the step `state` of `ledger` (whose own `step` is not read).
 fn advance_step(
     plan: &[Step],
@@ -205,11 +217,15 @@ fn advance_step(
             Step::Pause(None) => false,
             Step::Pause(Some(ms)) => {
                 started(state).is_some_and(|t| t + Duration::from_millis(ms) <= now)
+                    && checks_passed(ledger, state.index)
             }
             // The last step (100%) is never passed: it is all hosts.
             _ if state.index + 1 == plan.len() => false,
             _ => match (state.target, targets) {
-                (Some(_), _) => reached(ledger, state) && checks_passed(ledger, state.index),
+                (Some(_), _) => {
+                    reached(ledger, state)
+                        && (checks_passed(ledger, state.index) || timed_hold(plan, state.index + 1))
+                }
                 (None, Some(hosts)) => {
                     state.target = Some(target_of(step, hosts.len()));
                     state.hosts = hosts.to_vec();
@@ -249,10 +265,15 @@ pub fn position(plan: &[Step], ledger: &Ledger, now: SystemTime) -> Option<Posit
         healthy: healthy_claims(ledger),
         started_at: started(&state),
         approvals_missing: 0,
-        checks_pending: !plan[index].is_gate()
-            && index + 1 < plan.len()
-            && !checks_passed(ledger, index)
-            && reached(ledger, &state),
+        checks_pending: !checks_passed(ledger, index)
+            && if timed_hold(plan, index) {
+                true
+            } else {
+                !plan[index].is_gate()
+                    && index + 1 < plan.len()
+                    && !timed_hold(plan, index + 1)
+                    && reached(ledger, &state)
+            },
     })
 }
 
@@ -556,6 +577,55 @@ mod tests {
         assert!(plan(&c).is_empty());
         c.canary = 2;
         assert_eq!(plan(&c), vec![Step::Hosts(2), Step::Percent(100)]);
+    }
+
+    #[test]
+    fn step_checks_before_a_timed_hold_are_judged_over_it() {
+        let p = plan(&spec("1,pause 10s,100%"));
+        let all = v(&["a", "b"]);
+        let mut l = Ledger::new(5);
+        l.step_checks = Some(Default::default());
+        assert!(advance(&p, &mut l, t(0), Some(&all)));
+        assert!(claim(&p, &mut l, "a", &all, "web", t(0)));
+        l.healthy = v(&["a"]);
+        l.canaries = v(&["a"]);
+        // Step 1 reached: no decision at its end — the hold starts at once and carries them.
+        assert!(advance(&p, &mut l, t(1), Some(&all)));
+        let pos = position(&p, &l, t(2)).expect("position");
+        assert_eq!(pos.index, 1, "{pos:?}");
+        assert!(pos.checks_pending, "judged over the hold: {pos:?}");
+        assert!(
+            pos.describe("web")
+                .contains("the step checks judged over it"),
+            "{}",
+            pos.describe("web")
+        );
+        // The hold is over, but it ends only on the checks' pass.
+        assert!(!advance(&p, &mut l, t(30), Some(&all)));
+        assert_eq!(l.step.as_ref().expect("step").index, 1);
+        assert!(position(&p, &l, t(30)).expect("position").checks_pending);
+        l.step_checks = Some(crate::model::StepChecks {
+            decisions: vec![crate::model::StepDecision {
+                step: 1,
+                verdict: crate::checks::Verdict::Pass,
+                by: "a".into(),
+                at: String::new(),
+                records: vec![],
+            }],
+            claim: None,
+        });
+        assert!(advance(&p, &mut l, t(30), Some(&all)));
+        assert_eq!(l.step.as_ref().expect("step").index, 2);
+        // Without step checks, a timed hold ends by itself.
+        let mut plain = Ledger::new(5);
+        assert!(advance(&p, &mut plain, t(0), Some(&all)));
+        assert!(claim(&p, &mut plain, "a", &all, "web", t(0)));
+        plain.healthy = v(&["a"]);
+        plain.canaries = v(&["a"]);
+        assert!(advance(&p, &mut plain, t(1), Some(&all)));
+        assert!(!position(&p, &plain, t(2)).expect("position").checks_pending);
+        assert!(advance(&p, &mut plain, t(30), Some(&all)));
+        assert_eq!(plain.step.as_ref().expect("step").index, 2);
     }
 
     #[test]
