@@ -488,3 +488,60 @@ fn step_checks_are_judged_over_a_timed_hold() {
         "only the canary ran 2.0: {st:#}"
     );
 }
+
+/// `promote` ends a timed hold early, and with it the step checks judged over it: the agent
+/// evaluating them (here: no data, inconclusive for ever) stops without a decision and deploys
+/// like the others; the release completes.
+#[test]
+fn a_promote_ends_a_hold_and_the_checks_over_it() {
+    let env = TestEnv::new("metrics-hold-promote");
+    let names = hosts("p", 3);
+    let prom = start(&env, &names);
+    let agents = env.start_agents("web", &names, &[]);
+    let out = env.json(&[
+        "publish",
+        "web",
+        "1.0",
+        "--deploy-cmd",
+        DEPLOY,
+        "--var",
+        "error_ratio=0.01",
+        "--steps",
+        "1,pause 10m,100%",
+        "--step-check",
+        "fleet=max(demo_no_such_metric) <= 1",
+        "--check-interval",
+        "1s",
+        "--prometheus-url",
+        &prom.url,
+    ]);
+    let release = release_of(&out);
+    wait_until("the hold's checks inconclusive twice", T, || {
+        block_on(async {
+            let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+            zk.read_ledger("web", release).await.unwrap().unwrap().0
+        })
+        .step_checks
+        .and_then(|c| c.claim)
+        .filter(|c| c.records.first().is_some_and(|r| r.inconclusive >= 2))
+    });
+    env.ok(&["promote", "web"]);
+    env.ok(&["wait-for-rollout", "web", "--timeout", "60s"]);
+    let st = env.status("web");
+    assert_eq!(hosts_in(&st, release, "healthy").len(), 3, "{st:#}");
+    // The evaluating agent stopped: no decision, no evaluation for ever of a passed hold.
+    wait_until("the evaluator to stop", T, || {
+        agents
+            .iter()
+            .any(|a| a.log().contains("end without a decision"))
+            .then_some(())
+    });
+    let ledger = block_on(async {
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        zk.read_ledger("web", release).await.unwrap().unwrap().0
+    });
+    assert!(
+        ledger.step_checks.is_some_and(|c| c.decisions.is_empty()),
+        "a promoted hold has no decision"
+    );
+}

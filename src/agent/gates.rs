@@ -165,6 +165,10 @@ async fn step_checks(
             .map(|c| c.host)
     };
     let mine = |l: &crate::model::Ledger| claim(l).is_some_and(|c| c.host == me);
+    // Is the release still at this step (not promoted past it)?
+    let still_at = |l: &crate::model::Ledger| {
+        steps::position(&plan, l, SystemTime::now()).is_some_and(|p| p.index == step)
+    };
     if let Some(other) = held_by(ledger) {
         return Ok(Some(format!(
             "waiting for the step checks {place} (evaluated by {other})"
@@ -215,38 +219,57 @@ async fn step_checks(
             Standing::Failed(why) => break (Verdict::Fail, Some(why)),
             Standing::Passing | Standing::Pending { .. } => {
                 let records = gate.records.clone();
-                zk.update_ledger(&spec.app, spec.release, |l| {
-                    if !mine(l) {
-                        return false;
-                    }
-                    if let Some(c) = l.step_checks.as_mut().and_then(|c| c.claim.as_mut()) {
-                        c.records = records.clone();
-                    }
-                    true
-                })
-                .await?;
+                let mut moved_on = false;
+                let (_, kept) = zk
+                    .update_ledger(&spec.app, spec.release, |l| {
+                        moved_on = !still_at(l);
+                        if moved_on || !mine(l) {
+                            return false;
+                        }
+                        if let Some(c) = l.step_checks.as_mut().and_then(|c| c.claim.as_mut()) {
+                            c.records = records.clone();
+                        }
+                        true
+                    })
+                    .await?;
+                // The claim was taken over, or the release moved past the step (a promote
+                // ended the hold): no decision of ours; look again.
+                if moved_on {
+                    tracing::info!(app = %spec.app, release = spec.release, "the release moved past {label}: the step checks {place} end without a decision");
+                }
+                if !kept {
+                    return Ok(None);
+                }
             }
         }
     };
     let (verdict, why) = decision;
     let records = gate.records.clone();
     let at = crate::model::now_rfc3339();
-    zk.update_ledger(&spec.app, spec.release, |l| {
-        let sc = l.step_checks.get_or_insert_with(Default::default);
-        if sc.decided(step) {
-            return false;
-        }
-        sc.decisions.push(StepDecision {
-            step,
-            verdict,
-            by: me.to_string(),
-            at: at.clone(),
-            records: records.clone(),
-        });
-        sc.claim = None;
-        true
-    })
-    .await?;
+    let (_, decided) = zk
+        .update_ledger(&spec.app, spec.release, |l| {
+            if !still_at(l) {
+                return false;
+            }
+            let sc = l.step_checks.get_or_insert_with(Default::default);
+            if sc.decided(step) {
+                return false;
+            }
+            sc.decisions.push(StepDecision {
+                step,
+                verdict,
+                by: me.to_string(),
+                at: at.clone(),
+                records: records.clone(),
+            });
+            sc.claim = None;
+            true
+        })
+        .await?;
+    // Another agent decided first, or the release moved past the step: theirs stands.
+    if !decided {
+        return Ok(None);
+    }
     tracing::info!(app = %spec.app, release = spec.release, "step checks {place}: {verdict:?}");
     if let Some(why) = why {
         let rec = zk
