@@ -59,6 +59,47 @@ fn ok(env: &TestEnv, args: &[String]) -> String {
     env.ok(&a)
 }
 
+/// `publish web VERSION` with a fleet-wide step check (`--step-check CHECK`, judged every second)
+/// over `STEPS`, each host's traffic at `ratio`; extra flags after.
+fn step_publish(
+    env: &TestEnv,
+    prom: &str,
+    version: &str,
+    ratio: &str,
+    steps: &str,
+    check: &str,
+    extra: &[&str],
+) -> serde_json::Value {
+    let ratio = format!("error_ratio={ratio}");
+    let mut args = vec![
+        "publish",
+        "web",
+        version,
+        "--deploy-cmd",
+        DEPLOY,
+        "--var",
+        &ratio,
+        "--steps",
+        steps,
+        "--step-check",
+        check,
+        "--check-interval",
+        "1s",
+        "--prometheus-url",
+        prom,
+    ];
+    args.extend_from_slice(extra);
+    env.json(&args)
+}
+
+/// The release's ledger as ZooKeeper has it now.
+fn ledger_of(env: &TestEnv, release: u64) -> deployctl::model::Ledger {
+    block_on(async {
+        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
+        zk.read_ledger("web", release).await.unwrap().unwrap().0
+    })
+}
+
 /// A version that raises the canary's error rate fails it after the check's failure limit; the
 /// release halts and rolls back exactly once; the wait exits 1, and its JSON and JUnit name the
 /// check, the query, the value and the threshold.
@@ -265,34 +306,22 @@ fn a_step_check_is_evaluated_once_per_step_by_one_of_six_agents() {
     let agents = env.start_agents("web", &names, &[]);
     let step_check = "fleet=max(demo_error_ratio) <= 0.05";
     let publish = |version: &str, ratio: &str| {
-        env.json(&[
-            "publish",
-            "web",
-            version,
-            "--deploy-cmd",
-            DEPLOY,
-            "--var",
-            &format!("error_ratio={ratio}"),
-            "--steps",
-            "2,50%,100%",
-            "--step-check",
-            step_check,
-            "--check-interval",
-            "1s",
-            "--check-failure-limit",
-            "1",
-            "--prometheus-url",
+        step_publish(
+            &env,
             &prom.url,
-        ])
+            version,
+            ratio,
+            "2,50%,100%",
+            step_check,
+            &["--check-failure-limit", "1"],
+        )
     };
     let out = publish("1.0", "0.01");
     let release = release_of(&out);
     env.ok(&["wait-for-rollout", "web", "--timeout", "90s"]);
-    let ledger = block_on(async {
-        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
-        zk.read_ledger("web", release).await.unwrap().unwrap().0
-    });
-    let sc = ledger.step_checks.expect("step checks in the ledger");
+    let sc = ledger_of(&env, release)
+        .step_checks
+        .expect("step checks in the ledger");
     let mut steps: Vec<usize> = sc.decisions.iter().map(|d| d.step).collect();
     steps.sort();
     assert_eq!(
@@ -390,23 +419,15 @@ fn step_checks_with_no_host_left_waiting_are_evaluated_by_a_done_one() {
     let names = hosts("t", 2);
     let prom = start(&env, &names);
     let agents = env.start_agents("web", &names, &[]);
-    env.ok(&[
-        "publish",
-        "web",
-        "1.0",
-        "--deploy-cmd",
-        DEPLOY,
-        "--var",
-        "error_ratio=0.01",
-        "--steps",
-        "2,100%",
-        "--step-check",
-        "fleet=max(demo_error_ratio) <= 0.05",
-        "--check-interval",
-        "1s",
-        "--prometheus-url",
+    step_publish(
+        &env,
         &prom.url,
-    ]);
+        "1.0",
+        "0.01",
+        "2,100%",
+        "fleet=max(demo_error_ratio) <= 0.05",
+        &[],
+    );
     let (code, summary) = env.wait_json(&["web", "--timeout", "60s"]);
     assert_eq!(code, Some(0), "{summary:#}");
     let evaluations: usize = agents
@@ -426,33 +447,19 @@ fn step_checks_are_judged_over_a_timed_hold() {
     let prom = start(&env, &names);
     let _agents = env.start_agents("web", &names, &[]);
     let publish = |version: &str| {
-        env.json(&[
-            "publish",
-            "web",
-            version,
-            "--deploy-cmd",
-            DEPLOY,
-            "--var",
-            "error_ratio=0.01",
-            "--steps",
-            "1,pause 6s,100%",
-            "--step-check",
-            "fleet=max(demo_error_ratio) <= 0.05",
-            "--check-interval",
-            "1s",
-            "--prometheus-url",
+        step_publish(
+            &env,
             &prom.url,
-        ])
-    };
-    let ledger_of = |release: u64| {
-        block_on(async {
-            let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
-            zk.read_ledger("web", release).await.unwrap().unwrap().0
-        })
+            version,
+            "0.01",
+            "1,pause 6s,100%",
+            "fleet=max(demo_error_ratio) <= 0.05",
+            &[],
+        )
     };
     let r1 = release_of(&publish("1.0"));
     env.ok(&["wait-for-rollout", "web", "--timeout", "90s"]);
-    let sc = ledger_of(r1).step_checks.expect("step checks");
+    let sc = ledger_of(&env, r1).step_checks.expect("step checks");
     let steps: Vec<usize> = sc.decisions.iter().map(|d| d.step).collect();
     assert_eq!(steps, vec![1], "one decision, for the hold: {sc:?}");
     let evaluations = sc.decisions[0].records[0].evaluations;
@@ -464,11 +471,14 @@ fn step_checks_are_judged_over_a_timed_hold() {
     // Release 2: once the hold's first evaluations passed, the canary's traffic turns bad.
     let r2 = release_of(&publish("2.0"));
     wait_until("two passing evaluations in the hold", T, || {
-        ledger_of(r2).step_checks.and_then(|c| c.claim).filter(|c| {
-            c.records
-                .first()
-                .is_some_and(|r| r.evaluations >= 2 && r.failures == 0)
-        })
+        ledger_of(&env, r2)
+            .step_checks
+            .and_then(|c| c.claim)
+            .filter(|c| {
+                c.records
+                    .first()
+                    .is_some_and(|r| r.evaluations >= 2 && r.failures == 0)
+            })
     });
     let st = env.status("web");
     let canary = hosts_in(&st, r2, "healthy");
@@ -498,32 +508,21 @@ fn a_promote_ends_a_hold_and_the_checks_over_it() {
     let names = hosts("p", 3);
     let prom = start(&env, &names);
     let agents = env.start_agents("web", &names, &[]);
-    let out = env.json(&[
-        "publish",
-        "web",
-        "1.0",
-        "--deploy-cmd",
-        DEPLOY,
-        "--var",
-        "error_ratio=0.01",
-        "--steps",
-        "1,pause 10m,100%",
-        "--step-check",
-        "fleet=max(demo_no_such_metric) <= 1",
-        "--check-interval",
-        "1s",
-        "--prometheus-url",
+    let out = step_publish(
+        &env,
         &prom.url,
-    ]);
+        "1.0",
+        "0.01",
+        "1,pause 10m,100%",
+        "fleet=max(demo_no_such_metric) <= 1",
+        &[],
+    );
     let release = release_of(&out);
     wait_until("the hold's checks inconclusive twice", T, || {
-        block_on(async {
-            let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
-            zk.read_ledger("web", release).await.unwrap().unwrap().0
-        })
-        .step_checks
-        .and_then(|c| c.claim)
-        .filter(|c| c.records.first().is_some_and(|r| r.inconclusive >= 2))
+        ledger_of(&env, release)
+            .step_checks
+            .and_then(|c| c.claim)
+            .filter(|c| c.records.first().is_some_and(|r| r.inconclusive >= 2))
     });
     env.ok(&["promote", "web"]);
     env.ok(&["wait-for-rollout", "web", "--timeout", "60s"]);
@@ -536,12 +535,10 @@ fn a_promote_ends_a_hold_and_the_checks_over_it() {
             .any(|a| a.log().contains("end without a decision"))
             .then_some(())
     });
-    let ledger = block_on(async {
-        let zk = deployctl::zk::connect(&env.zk_options()).await.unwrap();
-        zk.read_ledger("web", release).await.unwrap().unwrap().0
-    });
     assert!(
-        ledger.step_checks.is_some_and(|c| c.decisions.is_empty()),
+        ledger_of(&env, release)
+            .step_checks
+            .is_some_and(|c| c.decisions.is_empty()),
         "a promoted hold has no decision"
     );
 }
