@@ -204,6 +204,17 @@ fn no_data_holds_the_rollout_until_traffic_returns() {
     });
     let (code, summary) = env.wait_json(&["web", "--timeout", "2s"]);
     assert_eq!(code, Some(3), "no data must not pass: {summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("held on e1") && msg.contains("inconclusive"),
+        "{msg}"
+    );
+    // The hold stops the rollout like a gate: `--until-gate` ends there, saying why.
+    let (code, summary) = env.wait_json(&["web", "--until-gate", "--timeout", "30s"]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["result"], "paused", "{summary:#}");
+    let msg = summary["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("held on e1: check err: inconclusive"), "{msg}");
     assert_eq!(
         host(&env.status("web"), "e1").expect("host")["state"],
         "baking"

@@ -166,8 +166,8 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
             message,
             superseded_by: Some(by),
         },
-        // A deploy freeze or a closed window holds the release like a gate: `--until-gate` ends
-        // there too.
+        // A deploy freeze, a closed window or an inconclusive metric check holds the release
+        // like a gate: `--until-gate` ends there too.
         Judgement::InProgress { .. } if f.until_gate && held(f).is_some() => done(
             WaitResult::Paused,
             format!(
@@ -241,14 +241,22 @@ pub fn counts(views: &[HostView]) -> BTreeMap<HostState, usize> {
     c
 }
 
-/// Why the wait is still pending, for the timeout message.
-/// The freeze or deploy window holding the release, when one does (`policy::held_back`).
+/// What holds the release, when something does: a freeze or a closed deploy window
+/// (`policy::held_back`), or a host's metric check inconclusive past its limit (the host keeps
+/// baking and says `held: …`, `checks::Standing`) — missing data stops the rollout like a gate.
 fn held(f: &Facts<'_>) -> Option<String> {
     f.current
         .filter(|c| c.release == f.target.release)
         .and_then(|c| crate::policy::held_back(c, f.now))
+        .or_else(|| {
+            targets(f)
+                .into_iter()
+                .find(|v| v.state == HostState::Baking && v.message.starts_with("held: "))
+                .map(|v| format!("held on {}: {}", v.host, &v.message["held: ".len()..]))
+        })
 }
 
+/// Why the wait is still pending, for the timeout message.
 pub fn pending_reason(f: &Facts<'_>) -> String {
     if let Some(h) = held(f) {
         return h;
