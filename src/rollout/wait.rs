@@ -156,7 +156,22 @@ pub fn judgement(f: &Facts<'_>) -> Judgement {
 
 /// The wait's verdict: the one judge's, with `--until-gate` ending the wait at a manual gate.
 pub fn evaluate(f: &Facts<'_>) -> Verdict {
-    match judgement(f) {
+    let judged = judgement(f);
+    // A deploy freeze, a closed window or an inconclusive metric check holds the release like a
+    // gate: `--until-gate` ends there too.
+    if f.until_gate
+        && matches!(judged, Judgement::InProgress { .. })
+        && let Some(hold) = held(f)
+    {
+        return done(
+            WaitResult::Paused,
+            format!(
+                "release {} ({}) is {hold}",
+                f.target.release, f.target.version
+            ),
+        );
+    }
+    match judged {
         Judgement::Succeeded { message, .. } => done(WaitResult::Succeeded, message),
         Judgement::Failed { message } => done(WaitResult::Failed, message),
         Judgement::Aborted { message } => done(WaitResult::Aborted, message),
@@ -166,17 +181,6 @@ pub fn evaluate(f: &Facts<'_>) -> Verdict {
             message,
             superseded_by: Some(by),
         },
-        // A deploy freeze, a closed window or an inconclusive metric check holds the release
-        // like a gate: `--until-gate` ends there too.
-        Judgement::InProgress { .. } if f.until_gate && held(f).is_some() => done(
-            WaitResult::Paused,
-            format!(
-                "release {} ({}) is {}",
-                f.target.release,
-                f.target.version,
-                held(f).unwrap_or_default()
-            ),
-        ),
         Judgement::InProgress { gate: Some(pos) } if f.until_gate && pos.at_manual_gate() => done(
             WaitResult::Paused,
             format!(

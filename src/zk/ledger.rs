@@ -158,7 +158,15 @@ impl Zk {
         let app_path = self.layout.app(app);
         // Set when ZooKeeper refused the app-node write (ACLs): record the halt in the ledger only.
         let mut ledger_only = false;
+        // The final status the outcome is written with, read once (its checks, finish time and
+        // message explain the outcome in the ledger).
+        let final_status: Option<HostStatus> = fin
+            .as_ref()
+            .and_then(|f| serde_json::from_slice(&f.status).ok());
         cas::retry!(format!("settling release {release} of {app}"), {
+            // Only while this attempt still writes it (a retry after giving the slot back does
+            // not).
+            let status = fin.as_ref().and(final_status.as_ref());
             let mut result = Recorded::Noted;
             let mut new_app: Option<(ReleaseSpec, i32)> = None;
             let mut create_release: Option<ReleaseSpec> = None;
@@ -169,9 +177,7 @@ impl Zk {
             {
                 // Why a host failed on its metric checks outlives its status (docs/safety.md).
                 if let Some((host, HostState::Failed)) = outcome
-                    && let Some(st) = fin
-                        .as_ref()
-                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
+                    && let Some(st) = status
                 {
                     policy::record_failed_checks(&mut ledger, host, &st.checks);
                 }
@@ -181,11 +187,9 @@ impl Zk {
                 if outcome.is_some()
                     && let Some(at) = ledger.progress_at.as_deref()
                 {
-                    let finished = fin
-                        .as_ref()
-                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
-                        .and_then(|st| st.finished_at)
-                        .and_then(|t| parse_time(&t))
+                    let finished = status
+                        .and_then(|st| st.finished_at.as_deref())
+                        .and_then(parse_time)
                         .unwrap_or_else(std::time::SystemTime::now);
                     let progress = parse_time(at).map_or(finished, |p| p.max(finished));
                     ledger.progress_at = Some(format_time(progress));
@@ -205,10 +209,8 @@ impl Zk {
                 {
                     // The failure that halted it, in the host's own words (a failed metric check
                     // names its query, values and threshold): what a late reader is told.
-                    let why = fin
-                        .as_ref()
+                    let why = status
                         .filter(|_| failed)
-                        .and_then(|f| serde_json::from_slice::<HostStatus>(&f.status).ok())
                         .filter(|st| !st.message.is_empty())
                         .map(|st| format!(" — {}: {}", st.host, st.message))
                         .unwrap_or_default();
@@ -416,9 +418,6 @@ impl Zk {
         Ok(out)
     }
 
-    /// Move the current release to `to` if it is in one of `from`; mirrors it into the ledger.
-    /// `only`: when that release is (still) the current one — checked inside the
-    /// compare-and-set loop, so an action meant for one release never lands on a newer one.
     /// Set (or with `None` lift) the app's deploy freeze, on its current spec (compare-and-set).
     /// Returns the spec as it now is.
     pub async fn set_freeze(
@@ -442,6 +441,9 @@ impl Zk {
         })
     }
 
+    /// Move the current release to `to` if it is in one of `from`; mirrors it into the ledger.
+    /// `only`: when that release is (still) the current one — checked inside the
+    /// compare-and-set loop, so an action meant for one release never lands on a newer one.
     pub async fn set_release_state(
         &self,
         app: &str,
