@@ -24,33 +24,40 @@ pub fn effective_state(spec: &ReleaseSpec, ledger: Option<&Ledger>) -> ReleaseSt
     }
 }
 
-/// Why no host may start a deploy of `spec` at `now`: its app is frozen, or it is outside the
-/// release's deploy window — unless it is a break-glass release (`--override-freeze`). Running
-/// deploys finish; waiting hosts hold no slot.
-pub fn held_back(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
+/// What holds a release back: why, and when it ends by itself (`None`: only `unfreeze` ends it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    pub reason: String,
+    pub ends: Option<std::time::SystemTime>,
+}
+
+/// What holds `spec` back at `now`: its app is frozen, or it is outside the release's deploy
+/// window — unless it is a break-glass release (`--override-freeze`). Running deploys finish;
+/// waiting hosts hold no slot. A window still shut when a freeze ends is judged then.
+pub fn hold(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<Hold> {
     if spec.freeze_override.is_some() {
         return None;
     }
     if let Some(f) = spec.freeze.as_ref().filter(|f| f.active(now)) {
-        return Some(format!("held: {} is {}", spec.app, f.describe()));
+        return Some(Hold {
+            reason: format!("held: {} is {}", spec.app, f.describe()),
+            ends: f.until.as_deref().and_then(crate::model::parse_time),
+        });
     }
     // Outside its deploy window a release is held the same way (a rollback has no window).
-    spec.window.as_deref().and_then(|w| window::held(w, now))
+    spec.window.as_deref().and_then(|w| window::hold(w, now))
+}
+
+/// Why no host may start a deploy of `spec` at `now` (`hold`'s reason).
+pub fn held_back(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<String> {
+    hold(spec, now).map(|h| h.reason)
 }
 
 /// When the hold on `spec` at `now` ends by itself — a freeze's `--until`, else the deploy
 /// window's next opening — so a waiting agent looks again then, not only when ZooKeeper changes
-/// (`None`: not held, or only `unfreeze` ends it). A window that is still shut when a freeze
-/// ends is the next look's business.
+/// (`None`: not held, or only `unfreeze` ends it).
 pub fn hold_ends(spec: &ReleaseSpec, now: std::time::SystemTime) -> Option<std::time::SystemTime> {
-    held_back(spec, now)?;
-    if let Some(f) = spec.freeze.as_ref().filter(|f| f.active(now)) {
-        return f.until.as_deref().and_then(crate::model::parse_time);
-    }
-    spec.window
-        .as_deref()
-        .and_then(|w| window::Window::parse(w).ok())
-        .and_then(|w| w.next_opening(now))
+    hold(spec, now).and_then(|h| h.ends)
 }
 
 /// Is `release` still the one to work on: the app's current spec, active (not paused, halted,

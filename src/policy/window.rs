@@ -165,19 +165,29 @@ fn weekday_index(w: Weekday) -> usize {
     w.to_monday_zero_offset() as usize
 }
 
-/// Why no host may start `window`'s release at `now`, when it is shut (`None`: open).
-pub fn held(window: &str, now: SystemTime) -> Option<String> {
+/// What holds `window`'s release at `now`, when the window is shut (`None`: open): why, and its
+/// next opening.
+pub fn hold(window: &str, now: SystemTime) -> Option<super::Hold> {
     match Window::parse(window) {
         // A window this host cannot read holds: a deploy outside it must not start.
-        Err(e) => Some(format!("held: the deploy window cannot be read here ({e})")),
-        Ok(w) if w.is_open(now) => None,
-        Ok(w) => Some(match w.next_opening(now) {
-            Some(t) => format!(
-                "held until {} (deploy window {window})",
-                crate::model::format_time(t)
-            ),
-            None => format!("held: the deploy window {window} never opens"),
+        Err(e) => Some(super::Hold {
+            reason: format!("held: the deploy window cannot be read here ({e})"),
+            ends: None,
         }),
+        Ok(w) if w.is_open(now) => None,
+        Ok(w) => {
+            let ends = w.next_opening(now);
+            Some(super::Hold {
+                reason: match ends {
+                    Some(t) => format!(
+                        "held until {} (deploy window {window})",
+                        crate::model::format_time(t)
+                    ),
+                    None => format!("held: the deploy window {window} never opens"),
+                },
+                ends,
+            })
+        }
     }
 }
 
@@ -232,6 +242,6 @@ mod tests {
         ] {
             assert!(Window::parse(bad).is_err(), "{bad}");
         }
-        assert!(held("Mon 09:00-10:00 Nowhere/Land", SystemTime::now()).is_some());
+        assert!(hold("Mon 09:00-10:00 Nowhere/Land", SystemTime::now()).is_some());
     }
 }
