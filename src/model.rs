@@ -823,10 +823,9 @@ impl Ledger {
     pub fn for_spec(spec: &ReleaseSpec) -> Self {
         Ledger {
             step_checks: spec
-                .checks
-                .iter()
-                .any(|c| c.scope == crate::checks::Scope::Step)
-                .then(StepChecks::default),
+                .checks_of(crate::checks::Scope::Step)
+                .next()
+                .map(|_| StepChecks::default()),
             ..Ledger::new(spec.release)
         }
     }
@@ -912,17 +911,21 @@ impl ReleaseSpec {
     }
 
     /// Every check that must hold for a spec, whether it came from the CLI or from a znode.
+    /// The release's metric checks of one scope (`--check` or `--step-check`).
+    pub fn checks_of(
+        &self,
+        scope: crate::checks::Scope,
+    ) -> impl Iterator<Item = &crate::checks::MetricCheck> {
+        self.checks.iter().filter(move |c| c.scope == scope)
+    }
+
     pub fn validate(&self) -> Result<()> {
         validate::app_name(&self.app)?;
         validate::version(&self.version)?;
         for c in &self.checks {
             c.validate()?;
         }
-        let host_check = self
-            .checks
-            .iter()
-            .find(|c| c.scope == crate::checks::Scope::Host);
-        if let Some(c) = host_check
+        if let Some(c) = self.checks_of(crate::checks::Scope::Host).next()
             && self.bake_time_ms.is_none_or(|b| b == 0)
         {
             return Err(Error::invalid(
@@ -931,11 +934,7 @@ impl ReleaseSpec {
                 "metric checks are judged while a host bakes: give the release a --bake-time",
             ));
         }
-        let step_check = self
-            .checks
-            .iter()
-            .find(|c| c.scope == crate::checks::Scope::Step);
-        if let Some(c) = step_check
+        if let Some(c) = self.checks_of(crate::checks::Scope::Step).next()
             && self.steps.is_empty()
             && self.canary == 0
         {

@@ -102,12 +102,7 @@ pub(super) async fn step_checks_if_due(
     spec: &crate::model::ReleaseSpec,
     shutdown: &mut Shutdown,
 ) -> Result<()> {
-    if *shutdown.borrow() > 0
-        || !spec
-            .checks
-            .iter()
-            .any(|c| c.scope == crate::checks::Scope::Step)
-    {
+    if *shutdown.borrow() > 0 || spec.checks_of(crate::checks::Scope::Step).next().is_none() {
         return Ok(());
     }
     let ledger = match zk.read_ledger(&spec.app, spec.release).await {
@@ -148,9 +143,10 @@ async fn step_checks(
     let (zk, spec, me) = (runner.zk, runner.spec, runner.settings.host.as_str());
     let plan = steps::plan(spec);
     let label = format!("step {} of {}", step + 1, plan.len());
-    let place = match plan.get(step) {
-        Some(crate::model::Step::Pause(Some(_))) => format!("over {label} (its hold)"),
-        _ => format!("at the end of {label}"),
+    let place = if steps::timed_hold(&plan, step) {
+        format!("over {label} (its hold)")
+    } else {
+        format!("at the end of {label}")
     };
     let claim = |l: &crate::model::Ledger| {
         l.step_checks

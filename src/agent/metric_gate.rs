@@ -37,9 +37,7 @@ impl MetricGate {
     pub(super) fn for_scope(runner: &HostRelease<'_>, scope: Scope) -> Result<Option<MetricGate>> {
         let spec = runner.spec;
         let checks: Vec<MetricCheck> = spec
-            .checks
-            .iter()
-            .filter(|c| c.scope == scope)
+            .checks_of(scope)
             .cloned()
             .chain(match scope {
                 Scope::Host => runner

@@ -196,7 +196,7 @@ fn checks_passed(ledger: &Ledger, index: usize) -> bool {
 /// Is `index` a timed hold (`pause 10m`)? Step checks at its boundary are judged over the
 /// whole hold — every interval from its start to its end — not at a moment before it: the
 /// boundary before it passes without them, and the hold ends only on their pass.
-fn timed_hold(plan: &[Step], index: usize) -> bool {
+pub fn timed_hold(plan: &[Step], index: usize) -> bool {
     matches!(plan.get(index), Some(Step::Pause(Some(_))))
 }
 
