@@ -252,6 +252,16 @@ impl Eq for CheckRecord {}
 const HISTORY: usize = 20;
 
 impl CheckRecord {
+    /// Mask `secrets` in what the record shows: queries are rendered with the release's vars,
+    /// secret ones too, and the reason quotes them.
+    pub fn redact(&mut self, secrets: &[String]) {
+        self.query = crate::secrets::redact(&self.query, secrets);
+        self.reason = crate::secrets::redact(&self.reason, secrets);
+        if let Some(b) = self.baseline_query.as_mut() {
+            *b = crate::secrets::redact(b, secrets);
+        }
+    }
+
     /// What the value had to stay within: `<= 0.05`, `<= baseline * 1.2` (a relative check).
     pub fn limit(&self) -> String {
         match self.baseline_query {

@@ -457,6 +457,8 @@ fn step_checks_are_judged_over_a_timed_hold() {
     let names = hosts("h", 3);
     let prom = start(&env, &names);
     let _agents = env.start_agents("web", &names, &[]);
+    // The query renders a secret var (a label that matches every series): it must not reach
+    // the ledger, the history or the halt reason.
     let publish = |version: &str| {
         step_publish(
             &env,
@@ -464,8 +466,8 @@ fn step_checks_are_judged_over_a_timed_hold() {
             version,
             "0.01",
             "1,pause 6s,100%",
-            "fleet=max(demo_error_ratio) <= 0.05",
-            &[],
+            "fleet=max(demo_error_ratio{absent!=\"{{ vars.tok }}\"}) <= 0.05",
+            &["--secret-var", "tok=s3cr3t-tok"],
         )
     };
     let r1 = release_of(&publish("1.0"));
@@ -508,6 +510,16 @@ fn step_checks_are_judged_over_a_timed_hold() {
         canary,
         "only the canary ran 2.0: {st:#}"
     );
+    let history = env.json(&["history", "web"]).to_string();
+    assert!(
+        history.contains("absent!="),
+        "the queries are there: {history}"
+    );
+    assert!(
+        !history.contains("s3cr3t-tok"),
+        "a secret in the history: {history}"
+    );
+    assert!(!msg.contains("s3cr3t-tok"), "{msg}");
 }
 
 /// `promote` ends a timed hold early, and with it the step checks judged over it: the agent

@@ -214,7 +214,7 @@ async fn step_checks(
             }
             Standing::Failed(why) => break (Verdict::Fail, Some(why)),
             Standing::Passing | Standing::Pending { .. } => {
-                let records = gate.records.clone();
+                let records = runner.masked_checks(&gate.records);
                 let mut moved_on = false;
                 let (_, kept) = zk
                     .update_ledger(&spec.app, spec.release, |l| {
@@ -240,7 +240,7 @@ async fn step_checks(
         }
     };
     let (verdict, why) = decision;
-    let records = gate.records.clone();
+    let records = runner.masked_checks(&gate.records);
     let at = crate::model::now_rfc3339();
     let (_, decided) = zk
         .update_ledger(&spec.app, spec.release, |l| {
@@ -272,7 +272,10 @@ async fn step_checks(
             .halt(
                 &spec.app,
                 spec.release,
-                &format!("the step checks failed {place}: {why}"),
+                &crate::secrets::redact(
+                    &format!("the step checks failed {place}: {why}"),
+                    &runner.secrets,
+                ),
             )
             .await?;
         log_recorded(&spec.app, spec.release, &rec);

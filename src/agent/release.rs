@@ -233,15 +233,22 @@ impl<'a> HostRelease<'a> {
         st.updated_at = now_rfc3339();
         st.output_tail = crate::secrets::redact(&st.output_tail, &self.secrets);
         st.message = crate::secrets::redact(&st.message, &self.secrets);
-        // Queries are rendered with the release's vars, secret ones too.
         for c in &mut st.checks {
-            c.query = crate::secrets::redact(&c.query, &self.secrets);
-            c.reason = crate::secrets::redact(&c.reason, &self.secrets);
-            if let Some(b) = c.baseline_query.as_mut() {
-                *b = crate::secrets::redact(b, &self.secrets);
-            }
+            c.redact(&self.secrets);
         }
         tracing::info!(app = %self.spec.app, release = st.release, state = %st.state, "{}", st.message);
+    }
+
+    /// Check records as the ledger may keep them: secrets masked (`CheckRecord::redact`).
+    pub(super) fn masked_checks(
+        &self,
+        records: &[crate::checks::CheckRecord],
+    ) -> Vec<crate::checks::CheckRecord> {
+        let mut out = records.to_vec();
+        for c in &mut out {
+            c.redact(&self.secrets);
+        }
+        out
     }
 
     fn remember(&self, st: &HostStatus) {

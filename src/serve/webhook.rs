@@ -195,8 +195,7 @@ pub fn events(history: &[(ReleaseSpec, Option<Ledger>)], targets: &[HostView]) -
         let mask = |s: &str| crate::secrets::redact(s, &secrets);
         let mut push = |kind: Kind, message: String, mut checks: Vec<CheckEvidence>| {
             for r in checks.iter_mut().flat_map(|e| e.checks.iter_mut()) {
-                r.query = mask(&r.query);
-                r.reason = mask(&r.reason);
+                r.redact(&secrets);
             }
             out.push(Event {
                 id: event_id(&spec.app, spec.release, kind),
