@@ -262,12 +262,15 @@ impl CheckRecord {
         }
     }
 
-    /// What the value had to stay within: `<= 0.05`, `<= baseline * 1.2` (a relative check).
+    /// What the value had to stay within: `<= 0.05`; for a relative check `<= 0.012 (baseline
+    /// 0.01 × 1.2)`, or `<= baseline × 1.2` before a baseline was seen.
     pub fn limit(&self) -> String {
-        match self.baseline_query {
-            Some(_) => format!("{} baseline * {}", self.op.as_str(), self.threshold),
-            None => format!("{} {}", self.op.as_str(), self.threshold),
-        }
+        let value = match (self.factor, self.baseline) {
+            (Some(f), Some(b)) => format!("{} (baseline {b} × {f})", self.threshold),
+            (Some(f), None) => format!("baseline × {f}"),
+            (None, _) => self.threshold.to_string(),
+        };
+        format!("{} {value}", self.op.as_str())
     }
 
     pub fn new(check: &MetricCheck, query: String, baseline_query: Option<String>) -> CheckRecord {
@@ -434,21 +437,16 @@ impl CheckRecord {
             Verdict::Fail => "fail",
             Verdict::Inconclusive => "inconclusive",
         };
-        let limit = match (self.factor, self.baseline) {
-            (Some(f), Some(b)) => format!("{} (baseline {b} × {f})", self.threshold),
-            (Some(f), None) => format!("baseline × {f}"),
-            (None, _) => self.threshold.to_string(),
-        };
         let baseline_query = self
             .baseline_query
             .as_deref()
             .map(|q| format!("; baseline query: {q}"))
             .unwrap_or_default();
         format!(
-            "check {}: {verdict} — {} (threshold {} {limit}; query: {}{baseline_query})",
+            "check {}: {verdict} — {} (threshold {}; query: {}{baseline_query})",
             self.name,
             self.reason,
-            self.op.as_str(),
+            self.limit(),
             self.query
         )
     }
@@ -509,6 +507,7 @@ mod tests {
         assert!(MetricCheck::parse("x=q <= baseline").is_ok_and(|c| c.threshold == 1.0));
         assert!(MetricCheck::parse("x=q <= baseline / 2").is_err());
         let mut r = CheckRecord::new(&c, "new".into(), Some("old".into()));
+        assert_eq!(r.limit(), "<= baseline × 1.2", "before a baseline was seen");
         // 0.03 passes an absolute 0.05, not 1.2 × a 0.01 baseline.
         r.judge_against(Ok(vec![s(0.03)]), Ok(vec![s(0.01)]), 1);
         assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
@@ -516,6 +515,11 @@ mod tests {
             r.explain().contains("baseline 0.01 × 1.2"),
             "{}",
             r.explain()
+        );
+        assert!(
+            r.limit().starts_with("<= 0.012") && r.limit().ends_with("(baseline 0.01 × 1.2)"),
+            "the computed limit, not the factor: {}",
+            r.limit()
         );
         r.judge_against(Ok(vec![s(0.011)]), Ok(vec![s(0.01)]), 1);
         assert_eq!(r.verdict, Verdict::Pass);

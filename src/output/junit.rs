@@ -344,10 +344,9 @@ fn check_cases(s: &RolloutSummary) -> Vec<Case> {
                         },
                     },
                     system_out: format!(
-                        "query: {}\nthreshold: {} {}\nevaluations: {}, failed: {}\nsamples:\n{}\n",
+                        "query: {}\nthreshold: {}\nevaluations: {}, failed: {}\nsamples:\n{}\n",
                         c.query,
-                        c.op.as_str(),
-                        c.threshold,
+                        c.limit(),
                         c.evaluations,
                         c.failures,
                         samples.join("\n")
